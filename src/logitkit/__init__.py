@@ -1,0 +1,30 @@
+"""logitkit: logistic regression derived by maximum likelihood, fitted every classic way."""
+
+from .estimator import LogisticRegression
+from .exceptions import ConvergenceWarning
+from .functions import (
+    cross_entropy,
+    log_likelihood,
+    log_sigmoid,
+    log_softmax,
+    sigmoid,
+    softmax,
+    softplus,
+)
+from .objective import Objective, check_gradient
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ConvergenceWarning",
+    "LogisticRegression",
+    "Objective",
+    "check_gradient",
+    "cross_entropy",
+    "log_likelihood",
+    "log_sigmoid",
+    "log_softmax",
+    "sigmoid",
+    "softmax",
+    "softplus",
+]

@@ -1,0 +1,302 @@
+"""LogisticRegression, the scikit-learn estimator: validation, labels, solver choice, fitted state.
+
+It holds no mathematics of its own: it builds an :class:`~logitkit.objective.Objective` from
+the data, hands it to a solver, and stores the :class:`~logitkit.solvers.SolveResult`.
+"""
+
+from __future__ import annotations
+
+import numbers
+import sys
+import warnings
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike, NDArray
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .design import make_design
+from .exceptions import ConvergenceWarning, SingularDesignError
+from .functions import log_sigmoid, sigmoid
+from .objective import Objective
+from .penalties import ElasticNet
+from .solvers import SOLVERS, SolveResult, SolverOptions, choose_solver
+from .validation import check_binary_labels, check_numeric_columns, check_sample_weight
+
+SCHEDULES = ("auto", "constant", "invscaling")
+
+
+class LogisticRegression(ClassifierMixin, BaseEstimator):
+    """Binary logistic regression fitted by maximum (penalised) likelihood.
+
+    Minimises J(w, b) = (1/Σsᵢ) Σ sᵢ Lᵢ + α(ρ‖w‖₁ + (1 − ρ)/2 ‖w‖²), where
+    Lᵢ = −[yᵢ log ŷᵢ + (1 − yᵢ) log(1 − ŷᵢ)] and ŷᵢ = σ(wᵀxᵢ + b) = P(y = 1 | xᵢ).
+
+    Parameters
+    ----------
+    alpha : float, default 0.0
+        Penalty strength α ≥ 0. The default 0 gives the plain maximum-likelihood estimate.
+        α = 1/(C·n) matches scikit-learn's ``C`` on n unweighted samples.
+    l1_ratio : float, default 0.0
+        Elastic-net mix ρ ∈ [0, 1]: 0 is ridge (L2), 1 is lasso (L1). An L1 part needs one of
+        the solvers "gd", "sgd", "minibatch".
+    solver : {"auto", "newton", "lbfgs", "newton-cg", "gd", "sgd", "minibatch"}, default "auto"
+        How J is minimised; see docs/solvers.md for "auto"'s rule.
+    fit_intercept : bool, default True
+        Fit the intercept b (never penalised).
+    tol : float or None, default None
+        Stopping tolerance: the largest component of the gradient (KKT violation) for the
+        deterministic solvers, the relative decrease of the cost over ``n_iter_no_change``
+        epochs for "sgd" and "minibatch". None picks the solver's default (1e-8, or 1e-4 for
+        float32 data; 1e-4 for the stochastic solvers).
+    max_iter : int or None, default None
+        Iteration cap (epochs for "sgd" and "minibatch"); None picks the solver's default.
+    learning_rate : float or None, default None
+        "gd": a fixed step (None: backtracking line search). "sgd"/"minibatch": the initial
+        step η₀ (None: √batch / L̄ from the data).
+    schedule : {"auto", "constant", "invscaling"}, default "auto"
+        Step-size schedule of "sgd" and "minibatch".
+    batch_size : int, default 32
+        Samples per step of "minibatch".
+    class_weight : dict, "balanced" or None, default None
+        Multiplies each sample's weight by the weight of its class.
+    warm_start : bool, default False
+        Start from the previous fit's coefficients.
+    random_state : int, RandomState or None, default None
+        Seeds the shuffles of "sgd" and "minibatch"; a fixed value gives identical fits.
+    verbose : int, default 0
+        Print iteration, cost and gradient norm as the solver runs.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (1, n_features)
+    intercept_ : ndarray of shape (1,)
+    classes_ : ndarray of shape (2,); ``classes_[1]`` is the class modelled as y = 1.
+    n_iter_ : int
+    converged_ : bool
+    history_ : DataFrame with columns ``loss`` and ``grad_norm``, one row per iteration
+        (row 0 is the start).
+    solver_ : str, the solver that ran (what "auto" chose).
+    stop_reason_ : str, why the solver stopped.
+    """
+
+    def __init__(
+        self,
+        alpha: float = 0.0,
+        l1_ratio: float = 0.0,
+        solver: str = "auto",
+        fit_intercept: bool = True,
+        tol: float | None = None,
+        max_iter: int | None = None,
+        learning_rate: float | None = None,
+        schedule: str = "auto",
+        batch_size: int = 32,
+        class_weight: dict | str | None = None,
+        warm_start: bool = False,
+        random_state: int | np.random.RandomState | None = None,
+        verbose: int = 0,
+    ) -> None:
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.solver = solver
+        self.fit_intercept = fit_intercept
+        self.tol = tol
+        self.max_iter = max_iter
+        self.learning_rate = learning_rate
+        self.schedule = schedule
+        self.batch_size = batch_size
+        self.class_weight = class_weight
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        tags.input_tags.sparse = True
+        return tags
+
+    def _check_params(self) -> None:
+        def positive_number(name: str, value: object, allow_none: bool) -> None:
+            if value is None and allow_none:
+                return
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, numbers.Real)
+                or not np.isfinite(value)
+                or value <= 0
+            ):
+                raise ValueError(f"{name} must be a positive number; got {value!r}")
+
+        if isinstance(self.alpha, bool) or not isinstance(self.alpha, numbers.Real) or not (
+            np.isfinite(self.alpha) and self.alpha >= 0
+        ):
+            raise ValueError(f"alpha must be a finite number >= 0; got {self.alpha!r}")
+        if isinstance(self.l1_ratio, bool) or not isinstance(self.l1_ratio, numbers.Real) or not (
+            0.0 <= self.l1_ratio <= 1.0
+        ):
+            raise ValueError(f"l1_ratio must be in [0, 1]; got {self.l1_ratio!r}")
+        names = ("auto", *SOLVERS)
+        if self.solver not in names:
+            raise ValueError(f"solver must be one of {', '.join(map(repr, names))}; got {self.solver!r}")
+        if self.schedule not in SCHEDULES:
+            raise ValueError(
+                f"schedule must be one of {', '.join(map(repr, SCHEDULES))}; got {self.schedule!r}"
+            )
+        positive_number("tol", self.tol, allow_none=True)
+        positive_number("learning_rate", self.learning_rate, allow_none=True)
+        for name in ("max_iter", "batch_size"):
+            value = getattr(self, name)
+            if value is None and name == "max_iter":
+                continue
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+                raise ValueError(f"{name} must be a positive integer; got {value!r}")
+
+    def fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None):
+        """Fit the model: minimise J(w, b) over the data.
+
+        X is an array, DataFrame (column names kept as ``feature_names_in_``) or sparse
+        matrix of numbers; y holds any two labels; sample_weight are frequency weights.
+        """
+        self._check_params()
+        check_numeric_columns(X)
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            dtype=[np.float64, np.float32],
+            y_numeric=False,
+        )
+        check_classification_targets(y)
+        self.classes_ = np.unique(y)
+        check_binary_labels(self.classes_)
+        weights = check_sample_weight(sample_weight, X.shape[0])
+        if self.class_weight is not None:
+            weights = weights * compute_sample_weight(self.class_weight, y)
+        positive = (y == self.classes_[1]).astype(np.float64)
+
+        design = make_design(X, self.fit_intercept)
+        penalty = ElasticNet(self.alpha, self.l1_ratio, design.n_params, self.fit_intercept)
+        objective = Objective(design, positive, weights, penalty)
+        solver_name = choose_solver(objective) if self.solver == "auto" else self.solver
+        solver = SOLVERS[solver_name]
+        if not penalty.is_smooth and not solver.handles_l1:
+            accepting = ", ".join(repr(name) for name, s in SOLVERS.items() if s.handles_l1)
+            raise ValueError(
+                f"solver={solver_name!r} cannot handle an L1 penalty (l1_ratio={self.l1_ratio}, "
+                f"alpha={self.alpha}); use one of {accepting} or solver='auto'"
+            )
+        options = SolverOptions(
+            tol=self.tol if self.tol is not None else solver.default_tol(X.dtype),
+            max_iter=self.max_iter if self.max_iter is not None else solver.max_iter,
+            learning_rate=self.learning_rate,
+            schedule=self.schedule,
+            batch_size=self.batch_size,
+            random_state=check_random_state(self.random_state).randint(np.iinfo(np.int32).max),
+            progress=_print_progress if self.verbose else None,
+        )
+        coef0 = self._initial_coef(design.n_params, positive, weights)
+        try:
+            result = solver.solve(objective, coef0, options)
+        except SingularDesignError as error:
+            raise ValueError(self._collinearity_message(error.columns)) from None
+        self._store(result, solver_name, X.dtype)
+        if not result.converged:
+            warnings.warn(_convergence_message(solver_name, result, options), ConvergenceWarning, stacklevel=2)
+        return self
+
+    def _initial_coef(self, n_params: int, positive: NDArray, weights: NDArray) -> NDArray:
+        """The previous fit (warm start), else zeros with the intercept at the log-odds of ȳ."""
+        if self.warm_start and hasattr(self, "coef_") and self.coef_.shape[1] + int(self.fit_intercept) == n_params:
+            head = [float(self.intercept_[0])] if self.fit_intercept else []
+            return np.concatenate((head, self.coef_[0])).astype(np.float64)
+        coef0 = np.zeros(n_params)
+        if self.fit_intercept:
+            mean = float(np.clip(np.dot(weights, positive) / weights.sum(), 1e-10, 1 - 1e-10))
+            coef0[0] = np.log(mean / (1.0 - mean))
+        return coef0
+
+    def _store(self, result: SolveResult, solver_name: str, dtype: np.dtype) -> None:
+        coef = result.coef
+        if self.fit_intercept:
+            self.intercept_ = np.array([coef[0]], dtype=dtype)
+            coef = coef[1:]
+        else:
+            self.intercept_ = np.zeros(1, dtype=dtype)
+        self.coef_ = coef.astype(dtype)[np.newaxis, :]
+        self.n_iter_ = int(result.n_iter)
+        self.converged_ = bool(result.converged)
+        self.stop_reason_ = result.reason
+        self.solver_ = solver_name
+        self.history_ = pd.DataFrame(
+            {"loss": result.loss, "grad_norm": result.grad_norm},
+            index=pd.RangeIndex(len(result.loss), name="iteration"),
+        )
+
+    def _term_names(self) -> list[str]:
+        features = (
+            [str(name) for name in self.feature_names_in_]
+            if hasattr(self, "feature_names_in_")
+            else [f"x{j}" for j in range(self.n_features_in_)]
+        )
+        return (["Intercept"] if self.fit_intercept else []) + features
+
+    def _collinearity_message(self, columns: tuple[int, ...]) -> str:
+        names = self._term_names()
+        listed = ", ".join(repr(names[j]) for j in columns)
+        return (
+            f"the design matrix is singular: the columns {listed} are collinear (one is a linear "
+            "combination of the others, or constant alongside the intercept), so the unpenalised "
+            "fit is not unique. Drop a redundant column, or add a penalty (alpha > 0)."
+        )
+
+    def decision_function(self, X: ArrayLike) -> NDArray:
+        """The logit z = wᵀx + b = log(ŷ / (1 − ŷ)) of each sample."""
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=False)
+        z = X @ self.coef_[0].astype(X.dtype) + self.intercept_[0].astype(X.dtype)
+        return np.asarray(z).ravel()
+
+    def predict_proba(self, X: ArrayLike) -> NDArray:
+        """Columns P(y = classes_[0] | x) = σ(−z) and P(y = classes_[1] | x) = σ(z)."""
+        z = self.decision_function(X)
+        return np.column_stack((sigmoid(-z), sigmoid(z)))
+
+    def predict_log_proba(self, X: ArrayLike) -> NDArray:
+        """Columns log σ(−z) and log σ(z), computed without taking the log of a probability."""
+        z = self.decision_function(X)
+        return np.column_stack((log_sigmoid(-z), log_sigmoid(z)))
+
+    def predict(self, X: ArrayLike) -> NDArray:
+        """classes_[1] where ŷ > ½ (z > 0), else classes_[0]."""
+        return self.classes_[(self.decision_function(X) > 0).astype(int)]
+
+
+def _print_progress(iteration: int, loss: float, grad_norm: float) -> None:
+    print(f"iter {iteration:6d}  loss {loss:.10g}  grad_norm {grad_norm:.3e}", file=sys.stderr)
+
+
+def _convergence_message(solver: str, result: SolveResult, options: SolverOptions) -> str:
+    """Why the solver stopped, how far it was from tol, and what helps."""
+    if SOLVERS[solver].stochastic:
+        helps = (
+            "Standardise the features (e.g. sklearn's StandardScaler), raise max_iter (epochs), "
+            "or use an exact solver ('newton', 'lbfgs') for a precise optimum."
+        )
+    else:
+        helps = (
+            "Standardise the features (e.g. sklearn's StandardScaler); add a penalty (alpha > 0) "
+            "if the classes are (nearly) separable or columns (nearly) collinear; "
+            "or raise max_iter."
+        )
+    grad_norm = result.grad_norm[-1] if result.grad_norm else float("nan")
+    return (
+        f"solver {solver!r} did not converge: {result.reason}. After {result.n_iter} iterations "
+        f"the largest gradient component is {grad_norm:.3g} (tol {options.tol:.3g}, "
+        f"{grad_norm / options.tol:.3g}x too large). {helps}"
+    )

@@ -1,0 +1,20 @@
+"""Warning and error classes, so users can filter or catch exactly these."""
+
+from __future__ import annotations
+
+from sklearn.exceptions import ConvergenceWarning as _SklearnConvergenceWarning
+
+
+class ConvergenceWarning(_SklearnConvergenceWarning):
+    """A solver stopped before the optimality conditions held to ``tol``.
+
+    A subclass of scikit-learn's ConvergenceWarning, so filters written for scikit-learn apply.
+    """
+
+
+class SingularDesignError(ValueError):
+    """The design matrix is rank-deficient (collinear columns), so the unpenalised fit is not unique."""
+
+    def __init__(self, message: str, columns: tuple[int, ...] = ()) -> None:
+        super().__init__(message)
+        self.columns = columns

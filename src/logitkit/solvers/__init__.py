@@ -1,0 +1,62 @@
+"""The solvers, one module per family, all with the signature ``solve(objective, coef0, options)``.
+
+``auto`` picks by penalty and shape (documented in docs/solvers.md):
+
+- an L1 part (α > 0 and ρ > 0): ``gd``, proximal gradient descent;
+- at most 500 coefficients: ``newton`` (few iterations, each a p×p Cholesky solve);
+- more coefficients, dense X: ``lbfgs``; sparse X: ``newton-cg``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..objective import Objective
+from .base import SolveResult, SolverOptions
+from .gradient_descent import solve_gd, solve_minibatch, solve_sgd
+from .lbfgs import solve_lbfgs
+from .newton import solve_newton
+from .newton_cg import solve_newton_cg
+
+__all__ = ["SOLVERS", "SolveResult", "SolverOptions", "Solver", "choose_solver"]
+
+NEWTON_MAX_PARAMS = 500
+
+
+@dataclass(frozen=True)
+class Solver:
+    """A solver and its defaults: ``tol`` for float64 and float32 data, ``max_iter``."""
+
+    solve: Callable[[Objective, NDArray, SolverOptions], SolveResult]
+    tol: float
+    tol_float32: float
+    max_iter: int
+    handles_l1: bool
+    stochastic: bool = False
+
+    def default_tol(self, dtype: np.dtype) -> float:
+        """The default stopping tolerance for data of this dtype."""
+        return self.tol_float32 if np.dtype(dtype) == np.float32 else self.tol
+
+
+SOLVERS: dict[str, Solver] = {
+    "gd": Solver(solve_gd, 1e-8, 1e-4, 10_000, handles_l1=True),
+    "sgd": Solver(solve_sgd, 1e-4, 1e-4, 200, handles_l1=True, stochastic=True),
+    "minibatch": Solver(solve_minibatch, 1e-4, 1e-4, 200, handles_l1=True, stochastic=True),
+    "lbfgs": Solver(solve_lbfgs, 1e-8, 1e-4, 1000, handles_l1=False),
+    "newton": Solver(solve_newton, 1e-8, 1e-4, 100, handles_l1=False),
+    "newton-cg": Solver(solve_newton_cg, 1e-8, 1e-4, 200, handles_l1=False),
+}
+
+
+def choose_solver(objective: Objective) -> str:
+    """The solver ``auto`` stands for on this objective (see the module docstring)."""
+    if not objective.penalty.is_smooth:
+        return "gd"
+    if objective.n_params <= NEWTON_MAX_PARAMS:
+        return "newton"
+    return "newton-cg" if hasattr(objective.design.X, "tocsr") else "lbfgs"

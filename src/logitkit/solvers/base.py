@@ -1,0 +1,88 @@
+"""What every solver takes and returns: one signature, ``solve(objective, coef0, options)``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+Progress = Callable[[int, float, float], None]
+
+
+@dataclass(frozen=True)
+class SolverOptions:
+    """Settings shared by the solvers; each reads the ones it uses.
+
+    tol: the stopping tolerance (the largest KKT violation for the deterministic solvers, the
+        relative decrease of the cost over ``n_iter_no_change`` epochs for the stochastic ones).
+    max_iter: iterations (epochs for ``sgd`` and ``minibatch``).
+    learning_rate: a fixed step for ``gd``, the initial step η₀ for the stochastic solvers.
+    schedule: the stochastic step-size schedule, "auto", "constant" or "invscaling".
+    batch_size: samples per step of ``minibatch``.
+    random_state: seed of the per-epoch shuffles.
+    progress: called as progress(iteration, loss, gradient_norm) after each iteration.
+    """
+
+    tol: float
+    max_iter: int
+    learning_rate: float | None = None
+    schedule: str = "auto"
+    batch_size: int = 32
+    n_iter_no_change: int = 5
+    random_state: int | np.random.Generator | None = None
+    progress: Progress | None = None
+
+
+@dataclass
+class SolveResult:
+    """A solver's answer and how it got there.
+
+    ``loss`` and ``grad_norm`` hold one entry per iteration, the start (iteration 0) first;
+    ``grad_norm`` is the largest KKT violation, ‖∇J‖∞ for a smooth cost.
+    """
+
+    coef: NDArray
+    n_iter: int
+    converged: bool
+    reason: str
+    loss: list[float] = field(default_factory=list)
+    grad_norm: list[float] = field(default_factory=list)
+
+
+class Recorder:
+    """Collects the per-iteration history and reports progress."""
+
+    def __init__(self, options: SolverOptions) -> None:
+        self.loss: list[float] = []
+        self.grad_norm: list[float] = []
+        self._progress = options.progress
+
+    def record(self, loss: float, grad_norm: float) -> None:
+        """Store one iteration's cost and KKT violation."""
+        self.loss.append(float(loss))
+        self.grad_norm.append(float(grad_norm))
+        if self._progress is not None:
+            self._progress(len(self.loss) - 1, float(loss), float(grad_norm))
+
+    @property
+    def n_iterations(self) -> int:
+        """Iterations recorded after the start."""
+        return max(len(self.loss) - 1, 0)
+
+    def result(self, coef: NDArray, converged: bool, reason: str) -> SolveResult:
+        """The SolveResult; iterations are the recorded entries after the start."""
+        return SolveResult(
+            coef=np.asarray(coef, dtype=np.float64),
+            n_iter=self.n_iterations,
+            converged=converged,
+            reason=reason,
+            loss=self.loss,
+            grad_norm=self.grad_norm,
+        )
+
+
+def tol_reached(grad_norm: float, tol: float) -> str:
+    """The stopping reason for a met tolerance."""
+    return f"largest gradient (KKT) component {grad_norm:.3g} <= tol {tol:.3g}"

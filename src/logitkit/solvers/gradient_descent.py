@@ -1,0 +1,175 @@
+"""Gradient descent in its three forms: batch (``gd``), stochastic (``sgd``) and mini-batch.
+
+Each step moves against the gradient of the cost, θ ← θ − η ∇J(θ), followed by the proximal
+step of the L1 part when there is one (soft-thresholding; the identity otherwise):
+
+- batch:      ∇J over all m samples; a fixed η, or a backtracking (Armijo) line search.
+- stochastic: ∇Lᵢ of one sample i per step, the samples reshuffled each epoch.
+- mini-batch: the mean gradient of ``batch_size`` samples per step.
+
+Maximising the log-likelihood by gradient ascent takes exactly these steps with the sign of
+the gradient flipped.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..objective import Objective
+from .base import Recorder, SolveResult, SolverOptions, tol_reached
+
+_MAX_BACKTRACKS = 60
+
+
+def _smoothness(objective: Objective) -> float:
+    """L̄ = ¼ (1/Σs) Σ sᵢ‖x̃ᵢ‖² + α(1 − ρ), since σ′ ≤ ¼.
+
+    It bounds the Lipschitz constant of ∇J (the trace bound) and is the average smoothness of
+    one sample's loss.
+    """
+    s = objective.sample_weight
+    mean_sq_norm = float(np.dot(s, objective.design.row_sq_norms()) / s.sum())
+    return 0.25 * mean_sq_norm + objective.penalty.l2_strength
+
+
+def solve_gd(objective: Objective, coef0: NDArray, options: SolverOptions) -> SolveResult:
+    """Batch (proximal) gradient descent.
+
+    With ``learning_rate`` η: θ ← prox(θ − η∇f(θ), η). Without it the step t is found by
+    backtracking from twice the last accepted step until the sufficient-decrease condition
+
+        f(θ⁺) ≤ f(θ) + ∇f(θ)ᵀ(θ⁺ − θ) + ‖θ⁺ − θ‖² / (2t)
+
+    holds (Armijo's condition with c = ½ when there is no L1 part); f is the smooth part of J.
+    """
+    recorder = Recorder(options)
+    theta = np.array(coef0, dtype=np.float64)
+    f, grad = objective.smooth_value_and_gradient(theta)
+    fixed = options.learning_rate is not None
+    step = options.learning_rate if fixed else 1.0 / _smoothness(objective)
+    for iteration in range(options.max_iter + 1):
+        violation = objective.optimality(theta, grad)
+        recorder.record(f + objective.penalty.l1_value(theta), violation)
+        if violation <= options.tol:
+            return recorder.result(theta, True, tol_reached(violation, options.tol))
+        if iteration == options.max_iter:
+            break
+        if fixed:
+            candidate = objective.prox(theta - step * grad, step)
+            f_new = objective.smooth_value(candidate)
+            if not math.isfinite(f_new) or f_new > 1e6 * max(abs(f), 1.0):
+                return recorder.result(
+                    theta, False,
+                    f"the cost diverged with the fixed learning_rate={step:g}: use a smaller "
+                    "one, or leave learning_rate=None for a line search",
+                )
+        else:
+            step *= 2.0
+            for _ in range(_MAX_BACKTRACKS):
+                candidate = objective.prox(theta - step * grad, step)
+                delta = candidate - theta
+                f_new = objective.smooth_value(candidate)
+                if f_new <= f + grad @ delta + (delta @ delta) / (2.0 * step):
+                    break
+                step *= 0.5
+            else:
+                return recorder.result(
+                    theta, False,
+                    "the line search found no decrease: the cost is flat to floating-point "
+                    f"precision with gradient norm {violation:.3g} > tol {options.tol:.3g}",
+                )
+        theta = candidate
+        f, grad = objective.smooth_value_and_gradient(theta)
+    return recorder.result(
+        theta, False, f"reached max_iter={options.max_iter} iterations"
+    )
+
+
+def _step_size(schedule: str, eta0: float, samples_seen: float, n_samples: int) -> float:
+    """η_t for the stochastic solvers, t = samples seen so far, e = t/n epochs.
+
+    constant:   η_t = η₀
+    invscaling: η_t = η₀ / (1 + e)^½
+    auto:       η_t = η₀ / (1 + e)^¾ (a faster decay that, with averaging, needs no tuning)
+    """
+    epochs = samples_seen / n_samples
+    if schedule == "constant":
+        return eta0
+    if schedule == "invscaling":
+        return eta0 / math.sqrt(1.0 + epochs)
+    return eta0 / (1.0 + epochs) ** 0.75
+
+
+def _solve_stochastic(
+    objective: Objective, coef0: NDArray, options: SolverOptions, batch_size: int
+) -> SolveResult:
+    """Stochastic or mini-batch (proximal) gradient descent with iterate averaging.
+
+    Per step, on a batch B of the shuffled samples: θ ← prox(θ − η_t ∇J_B(θ), η_t), where J_B is
+    the cost with the data term averaged over B. η₀ defaults to √|B| / L̄, L̄ the average
+    per-sample smoothness ¼ mean‖x̃ᵢ‖² + α(1 − ρ). The iterate reported after epoch k is the
+    average of all iterates of epochs ⌊k/2⌋ … k (Polyak–Ruppert averaging over the second half
+    of the run), which removes most of the noise the last iterate carries. It stops when that
+    cost fell by less than ``tol`` (relative) over the last ``n_iter_no_change`` epochs.
+    """
+    recorder = Recorder(options)
+    n = objective.design.n_samples
+    rng = np.random.default_rng(options.random_state)
+    eta0 = (
+        options.learning_rate
+        if options.learning_rate is not None
+        else math.sqrt(batch_size) / _smoothness(objective)
+    )
+    theta = np.array(coef0, dtype=np.float64)
+    epoch_means: list[NDArray] = []
+    reported = theta
+    f, grad = objective.smooth_value_and_gradient(reported)
+    recorder.record(f + objective.penalty.l1_value(reported), objective.optimality(reported, grad))
+    seen = 0
+    for epoch in range(1, options.max_iter + 1):
+        order = rng.permutation(n)
+        epoch_mean = np.zeros_like(theta)
+        n_steps = 0
+        for start in range(0, n, batch_size):
+            rows = order[start : start + batch_size]
+            eta = _step_size(options.schedule, eta0, seen, n)
+            batch_grad = objective.smooth_gradient(theta, rows)
+            theta = objective.prox(theta - eta * batch_grad, eta)
+            seen += rows.size
+            n_steps += 1
+            epoch_mean += (theta - epoch_mean) / n_steps
+        if not np.all(np.isfinite(theta)):
+            return recorder.result(
+                reported, False,
+                f"the iterates diverged with learning_rate={eta0:g}: use a smaller one or "
+                "leave learning_rate=None",
+            )
+        epoch_means.append(epoch_mean)
+        reported = np.mean(epoch_means[epoch // 2 :], axis=0)
+        f, grad = objective.smooth_value_and_gradient(reported)
+        cost = f + objective.penalty.l1_value(reported)
+        recorder.record(cost, objective.optimality(reported, grad))
+        window = options.n_iter_no_change
+        if epoch >= window:
+            earlier = recorder.loss[-1 - window]
+            decrease = (earlier - cost) / max(abs(cost), np.finfo(float).tiny)
+            if decrease < options.tol:
+                return recorder.result(
+                    reported, True,
+                    f"the cost fell by {decrease:.3g} (relative) over the last {window} epochs, "
+                    f"below tol {options.tol:.3g}",
+                )
+    return recorder.result(reported, False, f"reached max_iter={options.max_iter} epochs")
+
+
+def solve_sgd(objective: Objective, coef0: NDArray, options: SolverOptions) -> SolveResult:
+    """Stochastic gradient descent: one sample per step (see :func:`_solve_stochastic`)."""
+    return _solve_stochastic(objective, coef0, options, batch_size=1)
+
+
+def solve_minibatch(objective: Objective, coef0: NDArray, options: SolverOptions) -> SolveResult:
+    """Mini-batch gradient descent: ``batch_size`` samples per step (see :func:`_solve_stochastic`)."""
+    return _solve_stochastic(objective, coef0, options, batch_size=options.batch_size)

@@ -1,0 +1,60 @@
+"""L-BFGS (SciPy's L-BFGS-B without bounds) on the smooth cost."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.optimize import minimize
+
+from ..objective import Objective
+from .base import Recorder, SolveResult, SolverOptions, tol_reached
+
+
+def solve_lbfgs(objective: Objective, coef0: NDArray, options: SolverOptions) -> SolveResult:
+    """Limited-memory BFGS: quasi-Newton steps from the last 20 gradient differences.
+
+    Stops when ‖∇J‖∞ ≤ tol (SciPy's ``gtol``), or when J stops decreasing in floating point.
+    """
+    recorder = Recorder(options)
+    evaluated: dict[str, tuple[NDArray, float, NDArray]] = {}
+
+    def fun(theta: NDArray) -> tuple[float, NDArray]:
+        f, grad = objective.smooth_value_and_gradient(theta)
+        evaluated["last"] = (theta.copy(), f, grad)
+        return f, grad
+
+    def record(theta: NDArray) -> None:
+        last_theta, f, grad = evaluated["last"]
+        if not np.array_equal(last_theta, theta):
+            f, grad = objective.smooth_value_and_gradient(theta)
+        recorder.record(f, objective.optimality(theta, grad))
+
+    theta0 = np.array(coef0, dtype=np.float64)
+    fun(theta0)
+    record(theta0)
+    if recorder.grad_norm[-1] <= options.tol:
+        return recorder.result(theta0, True, tol_reached(recorder.grad_norm[-1], options.tol))
+    result = minimize(
+        fun,
+        theta0,
+        jac=True,
+        method="L-BFGS-B",
+        callback=lambda intermediate_result: record(intermediate_result.x),
+        options={
+            "maxiter": options.max_iter,
+            "gtol": options.tol,
+            "ftol": 64 * np.finfo(float).eps,
+            "maxcor": 20,
+            "maxls": 50,
+        },
+    )
+    violation = recorder.grad_norm[-1]
+    if violation <= options.tol:
+        return recorder.result(result.x, True, tol_reached(violation, options.tol))
+    if recorder.n_iterations >= options.max_iter:
+        return recorder.result(result.x, False, f"reached max_iter={options.max_iter} iterations")
+    return recorder.result(
+        result.x, False,
+        f"L-BFGS could not decrease the cost further ({result.message}) with gradient norm "
+        f"{violation:.3g} > tol {options.tol:.3g}",
+    )
