@@ -4,7 +4,8 @@ The intercept is a virtual column of ones: it is never materialised, so X is use
 without a copy. A coefficient vector θ of length ``n_params`` holds the intercept b first
 (when fitted) and then the weights w, so that
 
-    z = X̃ θ = b + X w,      X̃ᵀ r = [Σ r, Xᵀ r],      X̃ᵀ diag(d) X̃ = [[Σ d, (Xᵀd)ᵀ], [Xᵀd, Xᵀ diag(d) X]].
+    z = X̃ θ = b + X w,      X̃ᵀ r = [Σ r, Xᵀ r],
+    X̃ᵀ diag(d) X̃ = [[Σ d, (Xᵀd)ᵀ], [Xᵀd, Xᵀ diag(d) X]].
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .design import make_design
-from .exceptions import ConvergenceWarning, SingularDesignError
+from .exceptions import CollinearityWarning, ConvergenceWarning, SingularDesignError
 from .functions import log_sigmoid, sigmoid
 from .objective import Objective
 from .penalties import ElasticNet
@@ -132,17 +132,23 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             ):
                 raise ValueError(f"{name} must be a positive number; got {value!r}")
 
-        if isinstance(self.alpha, bool) or not isinstance(self.alpha, numbers.Real) or not (
-            np.isfinite(self.alpha) and self.alpha >= 0
+        if (
+            isinstance(self.alpha, bool)
+            or not isinstance(self.alpha, numbers.Real)
+            or not (np.isfinite(self.alpha) and self.alpha >= 0)
         ):
             raise ValueError(f"alpha must be a finite number >= 0; got {self.alpha!r}")
-        if isinstance(self.l1_ratio, bool) or not isinstance(self.l1_ratio, numbers.Real) or not (
-            0.0 <= self.l1_ratio <= 1.0
+        if (
+            isinstance(self.l1_ratio, bool)
+            or not isinstance(self.l1_ratio, numbers.Real)
+            or not (0.0 <= self.l1_ratio <= 1.0)
         ):
             raise ValueError(f"l1_ratio must be in [0, 1]; got {self.l1_ratio!r}")
         names = ("auto", *SOLVERS)
         if self.solver not in names:
-            raise ValueError(f"solver must be one of {', '.join(map(repr, names))}; got {self.solver!r}")
+            raise ValueError(
+                f"solver must be one of {', '.join(map(repr, names))}; got {self.solver!r}"
+            )
         if self.schedule not in SCHEDULES:
             raise ValueError(
                 f"schedule must be one of {', '.join(map(repr, SCHEDULES))}; got {self.schedule!r}"
@@ -199,20 +205,33 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             batch_size=self.batch_size,
             random_state=check_random_state(self.random_state).randint(np.iinfo(np.int32).max),
             progress=_print_progress if self.verbose else None,
+            allow_singular=self.solver == "auto",
         )
         coef0 = self._initial_coef(design.n_params, positive, weights)
         try:
             result = solver.solve(objective, coef0, options)
         except SingularDesignError as error:
-            raise ValueError(self._collinearity_message(error.columns)) from None
+            raise ValueError(self._collinearity_message(error.columns, X.shape[0])) from None
         self._store(result, solver_name, X.dtype)
+        if result.singular_columns:
+            warnings.warn(
+                self._collinearity_message(result.singular_columns, X.shape[0], fitted=True),
+                CollinearityWarning,
+                stacklevel=2,
+            )
         if not result.converged:
-            warnings.warn(_convergence_message(solver_name, result, options), ConvergenceWarning, stacklevel=2)
+            warnings.warn(
+                _convergence_message(solver_name, result, options), ConvergenceWarning, stacklevel=2
+            )
         return self
 
     def _initial_coef(self, n_params: int, positive: NDArray, weights: NDArray) -> NDArray:
         """The previous fit (warm start), else zeros with the intercept at the log-odds of ȳ."""
-        if self.warm_start and hasattr(self, "coef_") and self.coef_.shape[1] + int(self.fit_intercept) == n_params:
+        if (
+            self.warm_start
+            and hasattr(self, "coef_")
+            and self.coef_.shape[1] + int(self.fit_intercept) == n_params
+        ):
             head = [float(self.intercept_[0])] if self.fit_intercept else []
             return np.concatenate((head, self.coef_[0])).astype(np.float64)
         coef0 = np.zeros(n_params)
@@ -246,21 +265,41 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         )
         return (["Intercept"] if self.fit_intercept else []) + features
 
-    def _collinearity_message(self, columns: tuple[int, ...]) -> str:
+    def _collinearity_message(
+        self, columns: tuple[int, ...], n_samples: int, fitted: bool = False
+    ) -> str:
         names = self._term_names()
-        listed = ", ".join(repr(names[j]) for j in columns)
-        return (
-            f"the design matrix is singular: the columns {listed} are collinear (one is a linear "
-            "combination of the others, or constant alongside the intercept), so the unpenalised "
-            "fit is not unique. Drop a redundant column, or add a penalty (alpha > 0)."
-        )
+        if len(names) > n_samples:
+            problem = (
+                f"the design matrix is singular: {len(names)} coefficients (intercept included) "
+                f"but only {n_samples} samples"
+            )
+        else:
+            listed = ", ".join(repr(names[j]) for j in columns)
+            problem = (
+                f"the design matrix is singular: the columns {listed} are collinear (one is a "
+                "linear combination of the others, or constant alongside the intercept)"
+            )
+        fix = "Drop a redundant column, or add a penalty (alpha > 0)."
+        if fitted:
+            return (
+                f"{problem}. Their coefficients are not identified: the fit took minimum-norm "
+                f"Newton steps, which leave the fitted probabilities unaffected. {fix}"
+            )
+        return f"{problem}, so the unpenalised fit is not unique. {fix}"
 
     def decision_function(self, X: ArrayLike) -> NDArray:
-        """The logit z = wᵀx + b = log(ŷ / (1 − ŷ)) of each sample."""
+        """The logit z = wᵀx + b = log(ŷ / (1 − ŷ)) of each sample, as float64.
+
+        z is computed in the dtype of X (float32 stays float32); the probabilities derived from
+        it are then evaluated in float64, so ``predict_log_proba`` equals ``log(predict_proba)``.
+        """
         check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=False)
+        X = validate_data(
+            self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=False
+        )
         z = X @ self.coef_[0].astype(X.dtype) + self.intercept_[0].astype(X.dtype)
-        return np.asarray(z).ravel()
+        return np.asarray(z, dtype=np.float64).ravel()
 
     def predict_proba(self, X: ArrayLike) -> NDArray:
         """Columns P(y = classes_[0] | x) = σ(−z) and P(y = classes_[1] | x) = σ(z)."""
@@ -274,7 +313,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
 
     def predict(self, X: ArrayLike) -> NDArray:
         """classes_[1] where ŷ > ½ (z > 0), else classes_[0]."""
-        return self.classes_[(self.decision_function(X) > 0).astype(int)]
+        positive = self.decision_function(X) > 0
+        return self.classes_[positive.astype(int)]
 
 
 def _print_progress(iteration: int, loss: float, grad_norm: float) -> None:

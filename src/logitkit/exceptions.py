@@ -13,8 +13,16 @@ class ConvergenceWarning(_SklearnConvergenceWarning):
 
 
 class SingularDesignError(ValueError):
-    """The design matrix is rank-deficient (collinear columns), so the unpenalised fit is not unique."""
+    """The design matrix is rank-deficient (collinear columns): no unique unpenalised fit."""
 
     def __init__(self, message: str, columns: tuple[int, ...] = ()) -> None:
         super().__init__(message)
         self.columns = columns
+
+
+class CollinearityWarning(UserWarning):
+    """Collinear columns: the coefficients are not identified, though the predictions are.
+
+    Issued when ``solver="auto"`` fits an unpenalised model on a rank-deficient design with
+    minimum-norm Newton steps.
+    """

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.special import log_expit, log_softmax as _log_softmax, softmax as _softmax
+from scipy.special import log_expit
+from scipy.special import log_softmax as _log_softmax
+from scipy.special import softmax as _softmax
 
 __all__ = [
-    "sigmoid",
-    "log_sigmoid",
-    "softplus",
     "cross_entropy",
     "log_likelihood",
-    "softmax",
+    "log_sigmoid",
     "log_softmax",
+    "sigmoid",
+    "softmax",
+    "softplus",
 ]
 
 
@@ -72,9 +74,7 @@ def cross_entropy(y: ArrayLike, z: ArrayLike) -> NDArray[np.floating]:
     return y * softplus(-z) + (1 - y) * softplus(z)
 
 
-def log_likelihood(
-    y: ArrayLike, z: ArrayLike, sample_weight: ArrayLike | None = None
-) -> float:
+def log_likelihood(y: ArrayLike, z: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
     """Log-likelihood of independent Bernoulli samples: ℓ = Σᵢ sᵢ log P(yᵢ | xᵢ) = −Σᵢ sᵢ Lᵢ.
 
     P(y | x) = ŷ^y (1 − ŷ)^(1−y) is one formula for both labels; the log of the product over

@@ -52,8 +52,10 @@ class Objective:
         sample_weight: ArrayLike | None = None,
         fit_intercept: bool = True,
     ) -> Objective:
-        """The binary logistic cost for numeric X and 0/1 labels y (no validation: see the estimator)."""
-        design = make_design(X if hasattr(X, "tocsr") else np.asarray(X, dtype=float), fit_intercept)
+        """The binary logistic cost for numeric X and 0/1 labels y (unvalidated)."""
+        design = make_design(
+            X if hasattr(X, "tocsr") else np.asarray(X, dtype=float), fit_intercept
+        )
         y = np.asarray(y, dtype=float)
         weights = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, float)
         penalty = ElasticNet(alpha, l1_ratio, design.n_params, fit_intercept)
@@ -101,7 +103,9 @@ class Objective:
         """∇ of the differentiable part alone (no loss evaluated): the stochastic solvers' step."""
         design, y, s = self._data(rows)
         z = self._logits(coef, rows, design)
-        return design.rmatvec(s * self.datafit.derivative(y, z)) + self.penalty.smooth_gradient(coef)
+        return design.rmatvec(s * self.datafit.derivative(y, z)) + self.penalty.smooth_gradient(
+            coef
+        )
 
     def value(self, coef: NDArray, rows: Rows = None) -> float:
         """J(θ), the L1 part included."""
@@ -150,7 +154,9 @@ class Objective:
         return self.penalty.prox(coef, step)
 
 
-def check_gradient(objective: Objective, coef: ArrayLike | None = None, step: float | None = None) -> float:
+def check_gradient(
+    objective: Objective, coef: ArrayLike | None = None, step: float | None = None
+) -> float:
     """Largest relative error between ∇J and central finite differences.
 
     For each coordinate j, gⱼ ≈ (J(θ + h eⱼ) − J(θ − h eⱼ)) / 2h with h = ε^(1/3)·max(1, |θⱼ|),

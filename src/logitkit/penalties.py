@@ -59,7 +59,10 @@ class ElasticNet:
         return np.where(self.penalised, self.l1_strength * np.sign(coef), 0.0)
 
     def prox(self, coef: NDArray, step: float) -> NDArray:
-        """Proximal step of the L1 part: soft-thresholding S(w, t) = sign(w) max(|w| − t, 0), t = step·αρ."""
+        """Proximal step of the L1 part: soft-thresholding S(w, t) = sign(w) max(|w| − t, 0).
+
+        The threshold is t = step·αρ; the intercept is left as it is.
+        """
         if self.is_smooth:
             return coef
         threshold = step * self.l1_strength

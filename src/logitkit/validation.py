@@ -13,7 +13,9 @@ def check_numeric_columns(X: object) -> None:
     dtypes = getattr(X, "dtypes", None)
     if dtypes is None or not hasattr(X, "columns"):
         return
-    bad = [str(name) for name, dtype in zip(X.columns, dtypes) if not _is_numeric(dtype)]
+    bad = [
+        str(name) for name, dtype in zip(X.columns, dtypes, strict=True) if not _is_numeric(dtype)
+    ]
     if bad:
         raise ValueError(
             f"X has non-numeric column(s) {', '.join(repr(b) for b in bad)}: logistic regression "
@@ -38,7 +40,9 @@ def check_sample_weight(sample_weight: ArrayLike | None, n_samples: int) -> NDAr
     except (TypeError, ValueError) as error:
         raise ValueError(f"sample_weight must be numbers: {error}") from None
     if weights.ndim != 1:
-        raise ValueError(f"sample_weight must be 1-D, one weight per sample; got shape {weights.shape}")
+        raise ValueError(
+            f"sample_weight must be 1-D, one weight per sample; got shape {weights.shape}"
+        )
     if weights.shape[0] != n_samples:
         raise ValueError(
             f"sample_weight has {weights.shape[0]} entries but X has {n_samples} samples: "
@@ -52,7 +56,9 @@ def check_sample_weight(sample_weight: ArrayLike | None, n_samples: int) -> NDAr
             f"sample_weight must be non-negative; row {first} has weight {weights[first]:g}"
         )
     if not np.any(weights > 0):
-        raise ValueError("sample_weight is zero for every sample: at least one weight must be positive")
+        raise ValueError(
+            "sample_weight is zero for every sample: at least one weight must be positive"
+        )
     return weights
 
 
@@ -66,6 +72,6 @@ def check_binary_labels(classes: NDArray) -> None:
     if len(classes) > 2:
         listed = ", ".join(repr(c.item() if hasattr(c, "item") else c) for c in classes)
         raise ValueError(
-            f"y has {len(classes)} classes ({listed}); this model is binary and needs exactly two. "
-            "Merge or drop classes, or fit one model per class (one-vs-rest)."
+            f"Only binary classification is supported. y has {len(classes)} classes ({listed}); "
+            "merge or drop classes, or fit one model per class (one-vs-rest)."
         )

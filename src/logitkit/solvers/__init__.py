@@ -22,7 +22,7 @@ from .lbfgs import solve_lbfgs
 from .newton import solve_newton
 from .newton_cg import solve_newton_cg
 
-__all__ = ["SOLVERS", "SolveResult", "SolverOptions", "Solver", "choose_solver"]
+__all__ = ["SOLVERS", "SolveResult", "Solver", "SolverOptions", "choose_solver"]
 
 NEWTON_MAX_PARAMS = 500
 

@@ -23,6 +23,8 @@ class SolverOptions:
     batch_size: samples per step of ``minibatch``.
     random_state: seed of the per-epoch shuffles.
     progress: called as progress(iteration, loss, gradient_norm) after each iteration.
+    allow_singular: let ``newton`` fit a rank-deficient unpenalised design by minimum-norm
+        steps instead of raising SingularDesignError.
     """
 
     tol: float
@@ -33,6 +35,7 @@ class SolverOptions:
     n_iter_no_change: int = 5
     random_state: int | np.random.Generator | None = None
     progress: Progress | None = None
+    allow_singular: bool = False
 
 
 @dataclass
@@ -41,6 +44,7 @@ class SolveResult:
 
     ``loss`` and ``grad_norm`` hold one entry per iteration, the start (iteration 0) first;
     ``grad_norm`` is the largest KKT violation, ‖∇J‖∞ for a smooth cost.
+    ``singular_columns`` lists collinear coefficients a solver found and worked around.
     """
 
     coef: NDArray
@@ -49,6 +53,7 @@ class SolveResult:
     reason: str
     loss: list[float] = field(default_factory=list)
     grad_norm: list[float] = field(default_factory=list)
+    singular_columns: tuple[int, ...] = ()
 
 
 class Recorder:

@@ -62,7 +62,8 @@ def solve_gd(objective: Objective, coef0: NDArray, options: SolverOptions) -> So
             f_new = objective.smooth_value(candidate)
             if not math.isfinite(f_new) or f_new > 1e6 * max(abs(f), 1.0):
                 return recorder.result(
-                    theta, False,
+                    theta,
+                    False,
                     f"the cost diverged with the fixed learning_rate={step:g}: use a smaller "
                     "one, or leave learning_rate=None for a line search",
                 )
@@ -77,15 +78,14 @@ def solve_gd(objective: Objective, coef0: NDArray, options: SolverOptions) -> So
                 step *= 0.5
             else:
                 return recorder.result(
-                    theta, False,
+                    theta,
+                    False,
                     "the line search found no decrease: the cost is flat to floating-point "
                     f"precision with gradient norm {violation:.3g} > tol {options.tol:.3g}",
                 )
         theta = candidate
         f, grad = objective.smooth_value_and_gradient(theta)
-    return recorder.result(
-        theta, False, f"reached max_iter={options.max_iter} iterations"
-    )
+    return recorder.result(theta, False, f"reached max_iter={options.max_iter} iterations")
 
 
 def _step_size(schedule: str, eta0: float, samples_seen: float, n_samples: int) -> float:
@@ -132,18 +132,17 @@ def _solve_stochastic(
     for epoch in range(1, options.max_iter + 1):
         order = rng.permutation(n)
         epoch_mean = np.zeros_like(theta)
-        n_steps = 0
-        for start in range(0, n, batch_size):
+        for n_steps, start in enumerate(range(0, n, batch_size), start=1):
             rows = order[start : start + batch_size]
             eta = _step_size(options.schedule, eta0, seen, n)
             batch_grad = objective.smooth_gradient(theta, rows)
             theta = objective.prox(theta - eta * batch_grad, eta)
             seen += rows.size
-            n_steps += 1
             epoch_mean += (theta - epoch_mean) / n_steps
         if not np.all(np.isfinite(theta)):
             return recorder.result(
-                reported, False,
+                reported,
+                False,
                 f"the iterates diverged with learning_rate={eta0:g}: use a smaller one or "
                 "leave learning_rate=None",
             )
@@ -158,7 +157,8 @@ def _solve_stochastic(
             decrease = (earlier - cost) / max(abs(cost), np.finfo(float).tiny)
             if decrease < options.tol:
                 return recorder.result(
-                    reported, True,
+                    reported,
+                    True,
                     f"the cost fell by {decrease:.3g} (relative) over the last {window} epochs, "
                     f"below tol {options.tol:.3g}",
                 )
@@ -171,5 +171,5 @@ def solve_sgd(objective: Objective, coef0: NDArray, options: SolverOptions) -> S
 
 
 def solve_minibatch(objective: Objective, coef0: NDArray, options: SolverOptions) -> SolveResult:
-    """Mini-batch gradient descent: ``batch_size`` samples per step (see :func:`_solve_stochastic`)."""
+    """Mini-batch gradient descent: ``batch_size`` samples a step (:func:`_solve_stochastic`)."""
     return _solve_stochastic(objective, coef0, options, batch_size=options.batch_size)

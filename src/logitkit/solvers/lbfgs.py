@@ -54,7 +54,8 @@ def solve_lbfgs(objective: Objective, coef0: NDArray, options: SolverOptions) ->
     if recorder.n_iterations >= options.max_iter:
         return recorder.result(result.x, False, f"reached max_iter={options.max_iter} iterations")
     return recorder.result(
-        result.x, False,
+        result.x,
+        False,
         f"L-BFGS could not decrease the cost further ({result.message}) with gradient norm "
         f"{violation:.3g} > tol {options.tol:.3g}",
     )

@@ -55,6 +55,20 @@ def cholesky_direction(hessian: NDArray, grad: NDArray) -> NDArray:
             damping = 1e-12 if damping == 0.0 else damping * 100.0
 
 
+def pseudo_inverse_direction(hessian: NDArray, grad: NDArray) -> NDArray:
+    """d = −H⁺∇J, the minimum-norm Newton step of a rank-deficient H (in unit-diagonal scaling).
+
+    Eigen-directions of D^(−½) H D^(−½) below 1e-12 × the largest eigenvalue are left out, so
+    coefficients along a collinear direction keep their value.
+    """
+    diagonal = np.diag(hessian)
+    scale = 1.0 / np.sqrt(np.where(diagonal > 0.0, diagonal, 1.0))
+    values, vectors = eigh(hessian * scale[:, None] * scale[None, :])
+    keep = values > _RANK_TOL * values[-1]
+    projected = vectors[:, keep].T @ (scale * grad)
+    return -scale * (vectors[:, keep] @ (projected / values[keep]))
+
+
 def newton_iterations(
     objective: Objective, coef0: NDArray, options: SolverOptions, direction: Direction
 ) -> SolveResult:
@@ -88,7 +102,8 @@ def newton_iterations(
             step *= 0.5
         else:
             return recorder.result(
-                theta, False,
+                theta,
+                False,
                 "step halving found no decrease: the cost is flat to floating-point precision "
                 f"with gradient norm {violation:.3g} > tol {options.tol:.3g}",
             )
@@ -101,15 +116,22 @@ def solve_newton(objective: Objective, coef0: NDArray, options: SolverOptions) -
     """Newton–Raphson with H = ∇²J = X̃ᵀWX̃/Σs + α(1 − ρ)I, W = diag(s ⊙ ŷ(1 − ŷ)).
 
     Each step is the weighted least-squares solve of IRLS, by Cholesky. An unpenalised fit on
-    collinear columns has no unique answer and raises :class:`SingularDesignError`.
+    collinear columns has no unique coefficients: it raises :class:`SingularDesignError`, or,
+    with ``options.allow_singular``, takes minimum-norm steps (:func:`pseudo_inverse_direction`)
+    and reports the collinear columns in ``SolveResult.singular_columns``.
     """
+    singular: list[tuple[int, ...]] = [()]
 
     def direction(theta: NDArray, grad: NDArray, iteration: int) -> NDArray:
         hessian = objective.hessian(theta)
         if iteration == 0 and objective.penalty.l2_strength == 0.0:
-            dependent = collinear_columns(hessian)
-            if dependent:
-                raise SingularDesignError("the design matrix has collinear columns", dependent)
+            singular[0] = collinear_columns(hessian)
+            if singular[0] and not options.allow_singular:
+                raise SingularDesignError("the design matrix has collinear columns", singular[0])
+        if singular[0]:
+            return pseudo_inverse_direction(hessian, grad)
         return cholesky_direction(hessian, grad)
 
-    return newton_iterations(objective, coef0, options, direction)
+    result = newton_iterations(objective, coef0, options, direction)
+    result.singular_columns = singular[0]
+    return result
