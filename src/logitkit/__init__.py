@@ -12,15 +12,18 @@ from .functions import (
     softplus,
 )
 from .objective import Objective, check_gradient
+from .persistence import ModelFileError, load
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ConvergenceWarning",
     "LogisticRegression",
+    "ModelFileError",
     "Objective",
     "check_gradient",
     "cross_entropy",
+    "load",
     "log_likelihood",
     "log_sigmoid",
     "log_softmax",

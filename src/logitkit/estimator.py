@@ -51,8 +51,9 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     tol : float or None, default None
         Stopping tolerance: the largest component of the gradient (KKT violation) for the
         deterministic solvers, the relative decrease of the cost over ``n_iter_no_change``
-        epochs for "sgd" and "minibatch". None picks the solver's default (1e-8, or 1e-4 for
-        float32 data; 1e-4 for the stochastic solvers).
+        epochs for "sgd" and "minibatch". None picks the solver's default: 1e-10 for the Newton
+        solvers, 1e-8 for "lbfgs" and "gd", 1e-6 for those on float32 data, 1e-4 for the
+        stochastic ones.
     max_iter : int or None, default None
         Iteration cap (epochs for "sgd" and "minibatch"); None picks the solver's default.
     learning_rate : float or None, default None

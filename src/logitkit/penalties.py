@@ -39,6 +39,8 @@ class ElasticNet:
 
     def smooth_value(self, coef: NDArray) -> float:
         """α(1 − ρ)/2 ‖w‖²."""
+        if self.l2_strength == 0.0:
+            return 0.0
         w = coef[self.penalised]
         return 0.5 * self.l2_strength * float(w @ w)
 
@@ -52,6 +54,8 @@ class ElasticNet:
 
     def l1_value(self, coef: NDArray) -> float:
         """αρ ‖w‖₁."""
+        if self.l1_strength == 0.0:
+            return 0.0
         return self.l1_strength * float(np.abs(coef[self.penalised]).sum())
 
     def l1_subgradient(self, coef: NDArray) -> NDArray:

@@ -44,12 +44,12 @@ class Solver:
 
 
 SOLVERS: dict[str, Solver] = {
-    "gd": Solver(solve_gd, 1e-8, 1e-4, 10_000, handles_l1=True),
+    "gd": Solver(solve_gd, 1e-8, 1e-6, 10_000, handles_l1=True),
     "sgd": Solver(solve_sgd, 1e-4, 1e-4, 200, handles_l1=True, stochastic=True),
     "minibatch": Solver(solve_minibatch, 1e-4, 1e-4, 200, handles_l1=True, stochastic=True),
-    "lbfgs": Solver(solve_lbfgs, 1e-8, 1e-4, 1000, handles_l1=False),
-    "newton": Solver(solve_newton, 1e-8, 1e-4, 100, handles_l1=False),
-    "newton-cg": Solver(solve_newton_cg, 1e-8, 1e-4, 200, handles_l1=False),
+    "lbfgs": Solver(solve_lbfgs, 1e-8, 1e-6, 1000, handles_l1=False),
+    "newton": Solver(solve_newton, 1e-10, 1e-6, 100, handles_l1=False),
+    "newton-cg": Solver(solve_newton_cg, 1e-10, 1e-6, 200, handles_l1=False),
 }
 
 

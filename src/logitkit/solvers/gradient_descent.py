@@ -49,7 +49,9 @@ def solve_gd(objective: Objective, coef0: NDArray, options: SolverOptions) -> So
     theta = np.array(coef0, dtype=np.float64)
     f, grad = objective.smooth_value_and_gradient(theta)
     fixed = options.learning_rate is not None
-    step = options.learning_rate if fixed else 1.0 / _smoothness(objective)
+    smoothness = _smoothness(objective)
+    step = options.learning_rate if fixed else 1.0 / smoothness
+    start_cost = f
     for iteration in range(options.max_iter + 1):
         violation = objective.optimality(theta, grad)
         recorder.record(f + objective.penalty.l1_value(theta), violation)
@@ -60,12 +62,13 @@ def solve_gd(objective: Objective, coef0: NDArray, options: SolverOptions) -> So
         if fixed:
             candidate = objective.prox(theta - step * grad, step)
             f_new = objective.smooth_value(candidate)
-            if not math.isfinite(f_new) or f_new > 1e6 * max(abs(f), 1.0):
+            if not f_new <= start_cost:
                 return recorder.result(
                     theta,
                     False,
-                    f"the cost diverged with the fixed learning_rate={step:g}: use a smaller "
-                    "one, or leave learning_rate=None for a line search",
+                    f"the cost rose above its starting value with the fixed learning_rate={step:g}:"
+                    f" use a smaller one (1/L = {1.0 / smoothness:.3g} is safe for this data), "
+                    "or leave learning_rate=None for a line search",
                 )
         else:
             step *= 2.0

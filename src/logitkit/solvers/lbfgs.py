@@ -43,7 +43,7 @@ def solve_lbfgs(objective: Objective, coef0: NDArray, options: SolverOptions) ->
         options={
             "maxiter": options.max_iter,
             "gtol": options.tol,
-            "ftol": 64 * np.finfo(float).eps,
+            "ftol": 0.0,
             "maxcor": 20,
             "maxls": 50,
         },

@@ -14,6 +14,7 @@ from .base import Recorder, SolveResult, SolverOptions, tol_reached
 
 _MAX_HALVINGS = 50
 _RANK_TOL = 1e-12
+_RESOLUTION = np.finfo(np.float64).eps
 
 Direction = Callable[[NDArray, NDArray, int], NDArray]
 
@@ -22,8 +23,8 @@ def collinear_columns(hessian: NDArray) -> tuple[int, ...]:
     """Coefficients involved in an (almost) exact linear dependence, or () when there is none.
 
     The Hessian is scaled to unit diagonal, D^(−½) H D^(−½), so column scales do not matter;
-    its smallest eigenvalue below 1e-12 × the largest signals rank deficiency, and the
-    coefficients with large entries in that eigenvector are the dependent columns.
+    eigenvalues below 1e-12 × the largest signal rank deficiency, and the coefficients with
+    large entries in any of their eigenvectors are the dependent columns.
     """
     diagonal = np.diag(hessian).copy()
     degenerate = np.flatnonzero(diagonal <= 0.0)
@@ -31,10 +32,11 @@ def collinear_columns(hessian: NDArray) -> tuple[int, ...]:
         return tuple(int(j) for j in degenerate)
     scale = 1.0 / np.sqrt(diagonal)
     values, vectors = eigh(hessian * scale[:, None] * scale[None, :])
-    if values[0] > _RANK_TOL * values[-1]:
+    null_space = np.abs(vectors[:, values <= _RANK_TOL * values[-1]])
+    if null_space.shape[1] == 0:
         return ()
-    direction = np.abs(vectors[:, 0])
-    return tuple(int(j) for j in np.flatnonzero(direction > 1e-3 * direction.max()))
+    involved = np.any(null_space > 1e-3 * null_space.max(axis=0), axis=1)
+    return tuple(int(j) for j in np.flatnonzero(involved))
 
 
 def cholesky_direction(hessian: NDArray, grad: NDArray) -> NDArray:
@@ -76,6 +78,11 @@ def newton_iterations(
 
     θ ← θ + t d with d = direction(θ, ∇J, iteration) ≈ −H⁻¹∇J; the step length t starts at 1
     and is halved while the cost does not decrease enough: J(θ + t d) > J(θ) + 10⁻⁴ t ∇Jᵀd.
+
+    Besides ‖∇J‖∞ ≤ tol, it stops as converged when the Newton decrement λ²/2 = −∇Jᵀd/2, the
+    decrease the step predicts, is below the floating-point resolution of J (ε |J|): a line
+    search can then no longer tell costs apart, so the full step, exact to second order this
+    close to the optimum, is taken without one, and the iteration ends.
     """
     if not objective.penalty.is_smooth:
         raise ValueError("Newton solvers handle no L1 penalty")
@@ -93,6 +100,17 @@ def newton_iterations(
         slope = float(grad @ step_direction)
         if not slope < 0.0:
             step_direction, slope = -grad, -float(grad @ grad)
+        if -slope / 2 <= _RESOLUTION * abs(f):
+            theta = theta + step_direction
+            f, grad = objective.smooth_value_and_gradient(theta)
+            violation = objective.optimality(theta, grad)
+            recorder.record(f, violation)
+            return recorder.result(
+                theta,
+                True,
+                "the Newton decrement fell below the cost's floating-point resolution: took the "
+                f"final full step; largest gradient component {violation:.3g}",
+            )
         step = 1.0
         for _ in range(_MAX_HALVINGS):
             candidate = theta + step * step_direction

@@ -1,0 +1,316 @@
+"""The ``logitkit`` command line: fit a model to a data file, predict with a saved model, demo.
+
+::
+
+    logitkit fit DATA --target COL [--features A,B,...] [--alpha A] [--l1-ratio R]
+                 [--solver S] [--max-iter N] [--tol T] [--out model.json] [--verbose]
+    logitkit predict MODEL DATA [--proba] [--out FILE]
+    logitkit demo
+    logitkit --version
+
+An error is one line ``logitkit: error: ...`` on stderr, with exit status 2 for a usage error
+(an unknown option, a value of the wrong type) and 1 for a data, model-file or fitting error.
+A warning (say, a solver that did not converge) is one line ``logitkit: warning: ...``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import warnings
+from collections.abc import Sequence
+from typing import NoReturn
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .datasets import challenger_path, load_challenger
+from .estimator import LogisticRegression
+from .functions import log_likelihood
+from .io import DataError, read_table, select_features, split_features
+from .persistence import load, save
+from .solvers import SOLVERS
+
+__all__ = ["build_parser", "main"]
+
+PROG = "logitkit"
+CHALLENGER_LAUNCH_F = 31.0
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line on stderr, exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{PROG}: error: {message} (see '{self.prog} --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``logitkit`` command and its subcommands."""
+    parser = _Parser(
+        prog=PROG,
+        description="Logistic regression by maximum likelihood, from the command line.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    fit = commands.add_parser(
+        "fit",
+        help="fit a model to a CSV or Parquet file and print a report",
+        description=(
+            "Fit a logistic regression of the target column on the feature columns of a CSV "
+            "(.csv, .csv.gz) or Parquet (.parquet, .pq) file. Prints the data, the solver, the "
+            "coefficients with their odds ratios, the log-likelihood, deviance and AIC; "
+            "--out saves the model for 'logitkit predict'."
+        ),
+    )
+    fit.add_argument("data", metavar="DATA", help="the data file")
+    fit.add_argument("--target", required=True, metavar="COL", help="the column to predict")
+    fit.add_argument(
+        "--features",
+        type=_column_list,
+        metavar="A,B,...",
+        help="comma-separated feature columns (default: every column but the target)",
+    )
+    fit.add_argument(
+        "--alpha",
+        type=float,
+        default=0.0,
+        metavar="A",
+        help="penalty strength alpha >= 0 (default 0: none)",
+    )
+    fit.add_argument(
+        "--l1-ratio",
+        type=float,
+        default=0.0,
+        metavar="R",
+        help="elastic-net mix in [0, 1]: 0 is ridge (L2), 1 is lasso (L1) (default 0)",
+    )
+    fit.add_argument(
+        "--solver", default="auto", choices=("auto", *SOLVERS), help="the solver (default auto)"
+    )
+    fit.add_argument("--max-iter", type=int, metavar="N", help="iteration cap")
+    fit.add_argument("--tol", type=float, metavar="T", help="stopping tolerance")
+    fit.add_argument("--out", metavar="MODEL", help="save the fitted model to this JSON file")
+    fit.add_argument(
+        "--verbose", action="store_true", help="print each iteration's cost and gradient norm"
+    )
+    fit.set_defaults(run=_run_fit)
+
+    predict = commands.add_parser(
+        "predict",
+        help="predict with a saved model",
+        description=(
+            "Predict each row of a CSV or Parquet file with a model saved by 'logitkit fit "
+            "--out'. The model's feature names select the columns. Writes CSV with one column: "
+            "'prediction' (the predicted class), or with --proba 'proba_<class>', the "
+            "probability of the class modelled as 1."
+        ),
+    )
+    predict.add_argument("model", metavar="MODEL", help="the model file (JSON)")
+    predict.add_argument("data", metavar="DATA", help="the data file")
+    predict.add_argument(
+        "--proba", action="store_true", help="write probabilities instead of classes"
+    )
+    predict.add_argument("--out", metavar="FILE", help="write to this file (default: stdout)")
+    predict.set_defaults(run=_run_predict)
+
+    demo = commands.add_parser(
+        "demo",
+        help="fit the bundled Challenger O-ring data",
+        description=(
+            "Fit damage ~ temperature_f on the 23 Space Shuttle flights before Challenger "
+            "(Rogers Commission, 1986), print the report and the predicted probability of "
+            "O-ring damage at 31 °F, the temperature on the morning of the Challenger launch."
+        ),
+    )
+    demo.set_defaults(run=_run_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line on ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as stop:
+        return stop.code if isinstance(stop.code, int) else int(stop.code is not None)
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        try:
+            return args.run(args)
+        except BrokenPipeError:
+            _silence_stdout()
+            return 1
+        except (ValueError, TypeError, OSError) as error:
+            print(f"{PROG}: error: {_one_line(error)}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            print(f"{PROG}: interrupted", file=sys.stderr)
+            return 130
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device: a reader that stopped early (``| head``) is no error."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+def _column_list(text: str) -> list[str]:
+    """``A,B,C`` as a list of column names."""
+    names = [name.strip() for name in text.split(",")]
+    if not all(names):
+        raise argparse.ArgumentTypeError(f"empty column name in {text!r}")
+    return names
+
+
+def _one_line(message: object) -> str:
+    """A message with its line breaks and runs of spaces collapsed to single spaces."""
+    return " ".join(str(message).split()) or type(message).__name__
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Print a warning as one line on stderr (replaces :func:`warnings.showwarning`)."""
+    print(f"{PROG}: warning: {_one_line(message)}", file=sys.stderr)
+
+
+def _run_fit(args: argparse.Namespace) -> int:
+    frame = read_table(args.data)
+    X, y = split_features(frame, args.target, args.features)
+    model = LogisticRegression(
+        alpha=args.alpha,
+        l1_ratio=args.l1_ratio,
+        solver=args.solver,
+        max_iter=args.max_iter,
+        tol=args.tol,
+        verbose=int(args.verbose),
+    ).fit(X, y)
+    print(_report(model, X, y, args.data))
+    if args.out:
+        save(model, args.out)
+        print(f"\nModel saved to {args.out}")
+    return 0
+
+
+def _run_predict(args: argparse.Namespace) -> int:
+    model = load(args.model)
+    frame = read_table(args.data)
+    names = getattr(model, "feature_names_in_", None)
+    if names is not None:
+        X = select_features(frame, [str(name) for name in names])
+    elif frame.shape[1] == model.n_features_in_:
+        X = select_features(frame, list(frame.columns)).to_numpy()
+    else:
+        raise DataError(
+            f"the model was fitted on {model.n_features_in_} unnamed features, but "
+            f"{args.data!r} has {frame.shape[1]} columns"
+        )
+    if args.proba:
+        column = f"proba_{_label(model.classes_[1])}"
+        result = pd.DataFrame({column: model.predict_proba(X)[:, 1]})
+    else:
+        result = pd.DataFrame({"prediction": model.predict(X)})
+    result.to_csv(args.out if args.out else sys.stdout, index=False)
+    return 0
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    frame = load_challenger()
+    X, y = split_features(frame, "damage", ["temperature_f"])
+    model = LogisticRegression().fit(X, y)
+    source = f"{challenger_path().name} (bundled: Space Shuttle flights before Challenger)"
+    print(_report(model, X, y, source))
+    launch = pd.DataFrame({"temperature_f": [CHALLENGER_LAUNCH_F]})
+    probability = model.predict_proba(launch)[0, 1]
+    coldest = frame["temperature_f"].min()
+    print(f"\nP(damage | {CHALLENGER_LAUNCH_F:g} °F) = {probability:.4f}")
+    print(
+        f"{CHALLENGER_LAUNCH_F:g} °F was the temperature at Challenger's launch; the coldest "
+        f"earlier launch was {coldest} °F, so this is an extrapolation."
+    )
+    return 0
+
+
+def _report(model: LogisticRegression, X: pd.DataFrame, y: pd.Series, source: str) -> str:
+    """The text report of a model fitted on ``X`` and ``y`` read from ``source``.
+
+    Coefficients with odds ratios exp(coef); the log-likelihood ℓ = Σ log P(yᵢ | xᵢ), the
+    deviance −2ℓ and AIC = −2ℓ + 2k, with k the number of coefficients (intercept included).
+    """
+    positive, negative = model.classes_[1], model.classes_[0]
+    y01 = (np.asarray(y) == positive).astype(np.float64)
+    loglik = log_likelihood(y01, model.decision_function(X))
+    n_coef = model.coef_.shape[1] + int(model.fit_intercept)
+    deviance = -2.0 * loglik
+    terms = (["Intercept"] if model.fit_intercept else []) + [str(name) for name in X.columns]
+    coef = ([float(model.intercept_[0])] if model.fit_intercept else []) + [
+        float(value) for value in model.coef_[0]
+    ]
+    with np.errstate(over="ignore"):
+        odds = [float(value) for value in np.exp(coef)]
+    status = "converged" if model.converged_ else f"did not converge ({model.stop_reason_})"
+    penalty = (
+        "none (maximum likelihood)"
+        if model.alpha == 0
+        else f"alpha={model.alpha:g}, l1_ratio={model.l1_ratio:g}"
+    )
+    target = y.name
+    lines = [
+        f"Logistic regression of {target} on {', '.join(terms[int(model.fit_intercept):])}",
+        "",
+        f"Data:      {source}, {len(y)} rows",
+        f"Modelled:  P({target} = {_label(positive)}), against {target} = {_label(negative)}",
+        f"Solver:    {model.solver_}, {model.n_iter_} iterations, {status}",
+        f"Penalty:   {penalty}",
+        "",
+        *_table(
+            ["Term", "Coef", "Odds ratio"], [terms, _format_numbers(coef), _format_numbers(odds)]
+        ),
+        "",
+        f"Log-likelihood:  {_statistic(loglik)}",
+        f"Deviance:        {_statistic(deviance)} on {len(y) - n_coef} degrees of freedom",
+        f"AIC:             {_statistic(deviance + 2 * n_coef)}",
+    ]
+    return "\n".join(lines)
+
+
+def _statistic(value: float) -> str:
+    """Three decimals, or three significant digits for a value too small for them."""
+    return f"{value:.3g}" if 0 < abs(value) < 1e-3 else f"{value:.3f}"
+
+
+def _label(value: object) -> str:
+    """A class label as text (NumPy scalars as their Python value)."""
+    return str(value.item() if isinstance(value, np.generic) else value)
+
+
+def _format_numbers(values: Sequence[float], digits: int = 4) -> list[str]:
+    """Format a column of numbers alike, every entry with at least ``digits`` significant digits.
+
+    Fixed-point with the decimals the smallest entry needs, as R prints a coefficient table;
+    scientific when an entry reaches 1e6 or fixed-point would need more than 8 decimals.
+    """
+    exponents = [math.floor(math.log10(abs(v))) for v in values if math.isfinite(v) and v != 0]
+    if not exponents:
+        return [f"{v:g}" for v in values]
+    decimals = max(0, max(digits - 1 - e for e in exponents))
+    if max(exponents) >= 6 or decimals > 8:
+        return [f"{v:.{digits - 1}e}" for v in values]
+    return [f"{v:.{decimals}f}" for v in values]
+
+
+def _table(header: list[str], columns: list[list[str]]) -> list[str]:
+    """Rows of a text table: the first column left-aligned, the others right-aligned."""
+    widths = [
+        max(len(name), *(len(cell) for cell in column))
+        for name, column in zip(header, columns, strict=True)
+    ]
+    rows = [header, *zip(*columns, strict=True)]
+    return [
+        "  ".join(
+            cell.ljust(width) if j == 0 else cell.rjust(width)
+            for j, (cell, width) in enumerate(zip(row, widths, strict=True))
+        ).rstrip()
+        for row in rows
+    ]

@@ -1,0 +1,148 @@
+"""Reading data tables from files and splitting them into features and target.
+
+Every problem is a :class:`DataError` (a ValueError) with a one-line message that names the
+file or column and what to do about it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+__all__ = ["DataError", "read_table", "select_features", "split_features"]
+
+_CSV = (".csv", ".csv.gz")
+_PARQUET = (".parquet", ".pq")
+
+
+class DataError(ValueError):
+    """A data file or table that cannot be used: unreadable, malformed, or missing a column."""
+
+
+def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read a CSV (``.csv``, ``.csv.gz``) or Parquet (``.parquet``, ``.pq``) file.
+
+    The file type is taken from the name's extension (case-insensitive). Parquet needs pyarrow
+    (``pip install "logitkit[parquet]"``). A missing, unreadable or malformed file, a
+    directory or an unsupported extension raises DataError naming the file and the problem.
+    """
+    path = Path(path)
+    name = path.name.lower()
+    if not path.exists():
+        raise DataError(f"cannot read {str(path)!r}: no such file")
+    if path.is_dir():
+        raise DataError(f"cannot read {str(path)!r}: it is a directory, not a data file")
+    if name.endswith(_CSV):
+        return _read(path, _read_csv)
+    if name.endswith(_PARQUET):
+        return _read(path, _read_parquet)
+    raise DataError(
+        f"cannot read {str(path)!r}: unsupported file type {''.join(path.suffixes) or '(none)'!r}; "
+        "expected .csv, .csv.gz, .parquet or .pq"
+    )
+
+
+def _read(path: Path, reader: Callable[[Path], pd.DataFrame]) -> pd.DataFrame:
+    """Run ``reader(path)``, turning any failure into one DataError line."""
+    try:
+        return reader(path)
+    except DataError as error:
+        raise DataError(f"cannot read {str(path)!r}: {error}") from None
+    except pd.errors.EmptyDataError:
+        raise DataError(f"cannot read {str(path)!r}: the file is empty") from None
+    except UnicodeDecodeError:
+        raise DataError(f"cannot read {str(path)!r}: it is not UTF-8 text") from None
+    except PermissionError:
+        raise DataError(f"cannot read {str(path)!r}: permission denied") from None
+    except (OSError, EOFError, ValueError) as error:
+        raise DataError(f"cannot read {str(path)!r}: malformed file ({_one_line(error)})") from None
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path)
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    try:
+        import pyarrow
+        import pyarrow.parquet
+    except ImportError:
+        raise DataError('reading Parquet needs pyarrow: pip install "logitkit[parquet]"') from None
+    try:
+        return pyarrow.parquet.read_table(path).to_pandas()
+    except pyarrow.ArrowException as error:
+        raise DataError(f"malformed Parquet file ({_one_line(error)})") from None
+
+
+def _one_line(error: BaseException) -> str:
+    """An exception's message with its line breaks and runs of spaces collapsed."""
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+def _listing(names: Sequence[object]) -> str:
+    return ", ".join(repr(str(name)) for name in names)
+
+
+def select_features(frame: pd.DataFrame, features: Sequence[str]) -> pd.DataFrame:
+    """The columns ``features`` of ``frame``, checked to exist, be numeric and have no gaps."""
+    missing = [name for name in features if name not in frame.columns]
+    if missing:
+        raise DataError(
+            f"feature column(s) {_listing(missing)} not found; available columns: "
+            f"{_listing(frame.columns)}"
+        )
+    X = frame[list(features)]
+    non_numeric = [name for name in features if X[name].dtype.kind not in "biuf"]
+    if non_numeric:
+        kinds = ", ".join(f"{name!r} ({X[name].dtype})" for name in non_numeric)
+        raise DataError(
+            f"feature column(s) {kinds} are not numeric: encode them as numbers (e.g. one-hot "
+            "with pandas.get_dummies), or choose the numeric features (--features A,B,...)"
+        )
+    gaps = X.isna().sum()
+    if gaps.any():
+        counts = ", ".join(f"{name!r} ({int(n)})" for name, n in gaps.items() if n)
+        raise DataError(
+            f"feature column(s) {counts} have missing values: drop those rows or fill them in"
+        )
+    return X
+
+
+def split_features(
+    frame: pd.DataFrame, target: str, features: Sequence[str] | None = None
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Split ``frame`` into the feature columns X and the target column y.
+
+    ``features`` defaults to every column but ``target``. A missing target or feature column,
+    a non-numeric or incomplete feature, and missing target values raise DataError.
+    """
+    if target not in frame.columns:
+        raise DataError(
+            f"target column {target!r} not found; available columns: {_listing(frame.columns)}"
+        )
+    if features is None:
+        features = [name for name in frame.columns if name != target]
+    else:
+        features = list(features)
+        if not features:
+            raise DataError("no feature columns given: name at least one")
+        if target in features:
+            raise DataError(f"the target column {target!r} cannot also be a feature")
+        repeated = sorted({name for name in features if features.count(name) > 1})
+        if repeated:
+            raise DataError(f"feature column(s) {_listing(repeated)} listed more than once")
+    if not features:
+        raise DataError(f"no feature columns: the table has only the target column {target!r}")
+    if len(frame) == 0:
+        raise DataError("the table has no rows")
+    y = frame[target]
+    n_missing = int(y.isna().sum())
+    if n_missing:
+        raise DataError(
+            f"target column {target!r} has {n_missing} missing value(s) in {len(frame)} rows: "
+            "drop those rows or fill them in"
+        )
+    return select_features(frame, features), y
