@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
-from problems import make_problem
 
 import logitkit as lk
 from logitkit.exceptions import CollinearityWarning
@@ -171,12 +170,26 @@ def test_collinear_columns_under_auto_warn_and_keep_predictions(problem) -> None
 
 BAD_FITS = [
     ("one class", lambda X, y: (X, np.zeros_like(y)), "only one class"),
-    ("three classes", lambda X, y: (X, y + (np.arange(len(y)) % 3 == 0)), "3 classes \\(0, 1, 2\\)"),
-    ("NaN in X", lambda X, y: (np.where(np.arange(X.size).reshape(X.shape) == 7, np.nan, X), y),
-     "Input X contains NaN"),
-    ("inf in X", lambda X, y: (np.where(np.arange(X.size).reshape(X.shape) == 3, np.inf, X), y),
-     "Input X contains infinity"),
-    ("NaN in y", lambda X, y: (X, np.where(np.arange(len(y)) == 2, np.nan, y)), "Input y contains NaN"),
+    (
+        "three classes",
+        lambda X, y: (X, y + (np.arange(len(y)) % 3 == 0)),
+        "Only binary.*3 classes \\(0, 1, 2\\)",
+    ),
+    (
+        "NaN in X",
+        lambda X, y: (np.where(np.arange(X.size).reshape(X.shape) == 7, np.nan, X), y),
+        "Input X contains NaN",
+    ),
+    (
+        "inf in X",
+        lambda X, y: (np.where(np.arange(X.size).reshape(X.shape) == 3, np.inf, X), y),
+        "Input X contains infinity",
+    ),
+    (
+        "NaN in y",
+        lambda X, y: (X, np.where(np.arange(len(y)) == 2, np.nan, y)),
+        "Input y contains NaN",
+    ),
     ("lengths differ", lambda X, y: (X, y[:-3]), "inconsistent numbers of samples"),
     ("empty X", lambda X, y: (X[:0], y[:0]), "0 sample"),
     ("continuous y", lambda X, y: (X, y + 0.01 * np.arange(len(y))), "Unknown label type"),

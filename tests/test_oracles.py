@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import statsmodels.api as sm
-from problems import make_problem
 from sklearn.linear_model import LogisticRegression as SklearnLogisticRegression
 
 import logitkit as lk
+from problems import make_problem
 
 
 def params_of(model: lk.LogisticRegression) -> np.ndarray:

@@ -10,7 +10,6 @@ import scipy.sparse as sp
 
 import logitkit as lk
 from logitkit.solvers import SOLVERS
-
 from problems import make_problem
 
 EXACT = ["newton", "lbfgs", "newton-cg"]

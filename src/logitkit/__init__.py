@@ -1,7 +1,8 @@
 """logitkit: logistic regression derived by maximum likelihood, fitted every classic way."""
 
+from . import datasets
 from .estimator import LogisticRegression
-from .exceptions import ConvergenceWarning
+from .exceptions import CollinearityWarning, ConvergenceWarning
 from .functions import (
     cross_entropy,
     log_likelihood,
@@ -17,12 +18,14 @@ from .persistence import ModelFileError, load
 __version__ = "0.1.0"
 
 __all__ = [
+    "CollinearityWarning",
     "ConvergenceWarning",
     "LogisticRegression",
     "ModelFileError",
     "Objective",
     "check_gradient",
     "cross_entropy",
+    "datasets",
     "load",
     "log_likelihood",
     "log_sigmoid",

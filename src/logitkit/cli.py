@@ -10,7 +10,8 @@
 
 An error is one line ``logitkit: error: ...`` on stderr, with exit status 2 for a usage error
 (an unknown option, a value of the wrong type) and 1 for a data, model-file or fitting error.
-A warning (say, a solver that did not converge) is one line ``logitkit: warning: ...``.
+A warning (say, a solver that did not converge) is one line ``logitkit: warning: ...``; one
+that the warning filters turn into an error (``python -W error``) is an error line, status 1.
 """
 
 from __future__ import annotations
@@ -143,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except BrokenPipeError:
             _silence_stdout()
             return 1
-        except (ValueError, TypeError, OSError) as error:
+        except (ValueError, TypeError, OSError, Warning) as error:
             print(f"{PROG}: error: {_one_line(error)}", file=sys.stderr)
             return 1
         except KeyboardInterrupt:
@@ -257,7 +258,7 @@ def _report(model: LogisticRegression, X: pd.DataFrame, y: pd.Series, source: st
     )
     target = y.name
     lines = [
-        f"Logistic regression of {target} on {', '.join(terms[int(model.fit_intercept):])}",
+        f"Logistic regression of {target} on {', '.join(terms[int(model.fit_intercept) :])}",
         "",
         f"Data:      {source}, {len(y)} rows",
         f"Modelled:  P({target} = {_label(positive)}), against {target} = {_label(negative)}",

@@ -7,6 +7,7 @@ the data, hands it to a solver, and stores the :class:`~logitkit.solvers.SolveRe
 from __future__ import annotations
 
 import numbers
+import os
 import sys
 import warnings
 
@@ -288,6 +289,12 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
                 f"Newton steps, which leave the fitted probabilities unaffected. {fix}"
             )
         return f"{problem}, so the unpenalised fit is not unique. {fix}"
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the fitted model to ``path`` as versioned JSON (see docs/model-file.md)."""
+        from .persistence import save  # persistence imports this module
+
+        save(self, path)
 
     def decision_function(self, X: ArrayLike) -> NDArray:
         """The logit z = wᵀx + b = log(ŷ / (1 − ŷ)) of each sample, as float64.

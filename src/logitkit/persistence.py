@@ -275,7 +275,7 @@ def _decode_float(key: str, value: Any) -> float:
         except OverflowError:
             raise _FileError(f"{key!r} holds a number too large for a float") from None
     raise _FileError(
-        f"{key!r} must hold numbers (or \"nan\", \"inf\", \"-inf\"); got {_json_type(value)}"
+        f'{key!r} must hold numbers (or "nan", "inf", "-inf"); got {_json_type(value)}'
     )
 
 
@@ -293,10 +293,10 @@ def _from_document(document: Any) -> LogisticRegression:
         raise _FileError(f"not a logitkit model file: the top level is {_json_type(document)}")
     if "format" not in document:
         raise _FileError("not a logitkit model file: it has no 'format' key")
-    if document["format"] != FORMAT:
-        raise _FileError(
-            f"not a logitkit model file: 'format' is {document['format']!r}, expected {FORMAT!r}"
-        )
+    found = document["format"]
+    if found != FORMAT:
+        shown = repr(found) if isinstance(found, str) else _json_type(found)
+        raise _FileError(f"not a logitkit model file: 'format' is {shown}, expected {FORMAT!r}")
     _check_version(document)
     unknown = [key for key in document if key not in _KEYS]
     if unknown:

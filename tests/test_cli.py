@@ -1,0 +1,317 @@
+"""The command line, run in-process through main() and once as ``python -m logitkit``."""
+
+import re
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import logitkit
+from logitkit import LogisticRegression, load
+from logitkit.cli import main
+from logitkit.datasets import load_challenger
+
+REPORT_LINES = [
+    "Modelled:  P(damage = 1), against damage = 0",
+    "Log-likelihood:  -10.158",
+    "Deviance:        20.315 on 21 degrees of freedom",
+    "AIC:             24.315",
+]
+
+
+@pytest.fixture
+def challenger_csv(tmp_path):
+    path = tmp_path / "challenger.csv"
+    load_challenger().to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture
+def challenger_model():
+    df = load_challenger()
+    return LogisticRegression().fit(df[["temperature_f"]], df["damage"])
+
+
+def _run(capsys, *argv):
+    code = main(list(map(str, argv)))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _assert_one_error_line(code, err, expected_code=1):
+    assert code == expected_code
+    assert "Traceback" not in err
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("logitkit: error: ")
+    return lines[0]
+
+
+def test_demo_reports_the_published_fit(capsys, challenger_model):
+    code, out, err = _run(capsys, "demo")
+    assert code == 0
+    assert err == ""
+    assert "15.0429" in out
+    assert "-0.2322" in out
+    for line in REPORT_LINES:
+        assert line in out.splitlines()
+    p31 = challenger_model.predict_proba(pd.DataFrame({"temperature_f": [31]}))[0, 1]
+    assert 0.99 < p31 < 1
+    assert f"P(damage | 31 °F) = {p31:.4f}" in out
+    assert "coldest earlier launch was 53 °F" in out
+
+
+def test_fit_csv_reports_data_solver_and_coefficients(capsys, challenger_csv, challenger_model):
+    code, out, err = _run(
+        capsys, "fit", challenger_csv, "--target", "damage", "--features", "temperature_f"
+    )
+    assert code == 0
+    assert err == ""
+    lines = out.splitlines()
+    assert lines[0] == "Logistic regression of damage on temperature_f"
+    assert f"Data:      {challenger_csv}, 23 rows" in lines
+    assert f"Solver:    newton, {challenger_model.n_iter_} iterations, converged" in lines
+    assert "Penalty:   none (maximum likelihood)" in lines
+    for line in REPORT_LINES:
+        assert line in lines
+    table = lines[lines.index("Term              Coef  Odds ratio") + 1 :][:2]
+    intercept, slope = float(challenger_model.intercept_[0]), float(challenger_model.coef_[0, 0])
+    assert table[0].split() == ["Intercept", f"{intercept:.4f}", f"{np.exp(intercept):.3e}"]
+    assert table[1].split() == ["temperature_f", f"{slope:.4f}", f"{np.exp(slope):.3e}"]
+
+
+def test_fit_parquet_gives_the_same_report(capsys, tmp_path, challenger_csv):
+    parquet = tmp_path / "challenger.parquet"
+    load_challenger().to_parquet(parquet, index=False)
+    options = ["--target", "damage", "--features", "temperature_f"]
+    csv_report = _run(capsys, "fit", challenger_csv, *options)
+    parquet_report = _run(capsys, "fit", parquet, *options)
+    assert parquet_report[0] == 0
+    assert parquet_report[1] == csv_report[1].replace(str(challenger_csv), str(parquet))
+
+
+def test_fit_with_penalty_and_solver(capsys, challenger_csv):
+    code, out, _ = _run(
+        capsys, "fit", challenger_csv, "--target", "damage", "--features", "temperature_f",
+        "--alpha", "0.01", "--solver", "lbfgs", "--tol", "1e-6",
+    )  # fmt: skip
+    expected = LogisticRegression(alpha=0.01, solver="lbfgs", tol=1e-6)
+    df = load_challenger()
+    expected.fit(df[["temperature_f"]], df["damage"])
+    assert code == 0
+    assert "Penalty:   alpha=0.01, l1_ratio=0" in out
+    assert "Solver:    lbfgs," in out
+    assert f"{float(expected.coef_[0, 0]):.4f}" in out
+
+
+def test_fit_string_labels_names_the_modelled_class(capsys, tmp_path):
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=40)
+    outcome = np.where(x + rng.normal(size=40) > 0, "sick", "well")
+    path = tmp_path / "patients.csv"
+    pd.DataFrame({"x": x, "outcome": outcome}).to_csv(path, index=False)
+    code, out, _ = _run(capsys, "fit", path, "--target", "outcome", "--out", tmp_path / "m.json")
+    assert code == 0
+    assert "Modelled:  P(outcome = well), against outcome = sick" in out
+    assert load(tmp_path / "m.json").classes_.tolist() == ["sick", "well"]
+
+    code, out, _ = _run(capsys, "predict", tmp_path / "m.json", path, "--proba")
+    assert out.splitlines()[0] == "proba_well"
+
+
+def test_fit_out_then_predict_reproduces_the_model(capsys, tmp_path, challenger_csv):
+    model_path = tmp_path / "model.json"
+    code, out, _ = _run(
+        capsys, "fit", challenger_csv, "--target", "damage", "--features", "temperature_f",
+        "--out", model_path,
+    )  # fmt: skip
+    assert code == 0
+    assert out.splitlines()[-1] == f"Model saved to {model_path}"
+    model = load(model_path)
+    X = load_challenger()[["temperature_f"]]
+
+    code, out, err = _run(capsys, "predict", model_path, challenger_csv)
+    assert code == 0
+    assert err == ""
+    lines = out.splitlines()
+    assert lines[0] == "prediction"
+    assert [int(v) for v in lines[1:]] == model.predict(X).tolist()
+
+    code, out, _ = _run(capsys, "predict", model_path, challenger_csv, "--proba")
+    assert code == 0
+    assert out.splitlines()[0] == "proba_1"
+    written = np.array([float(v) for v in out.splitlines()[1:]])
+    assert written.tobytes() == model.predict_proba(X)[:, 1].tobytes()
+
+
+def test_predict_out_file(capsys, tmp_path, challenger_csv, challenger_model):
+    model_path = tmp_path / "model.json"
+    logitkit.persistence.save(challenger_model, model_path)
+    out_path = tmp_path / "predictions.csv"
+    code, out, _ = _run(capsys, "predict", model_path, challenger_csv, "--proba", "--out", out_path)
+    assert code == 0
+    assert out == ""
+    header, *rows = out_path.read_text().splitlines()
+    assert header == "proba_1"
+    X = load_challenger()[["temperature_f"]]
+    expected = challenger_model.predict_proba(X)[:, 1]
+    assert np.array([float(v) for v in rows]).tobytes() == expected.tobytes()
+
+
+def test_predict_uses_only_the_model_columns_in_any_order(capsys, tmp_path, challenger_model):
+    model_path = tmp_path / "model.json"
+    logitkit.persistence.save(challenger_model, model_path)
+    data = tmp_path / "new.csv"
+    pd.DataFrame({"note": ["a", "b"], "temperature_f": [31, 75]}).to_csv(data, index=False)
+    code, out, _ = _run(capsys, "predict", model_path, data, "--proba")
+    assert code == 0
+    expected = challenger_model.predict_proba(pd.DataFrame({"temperature_f": [31, 75]}))[:, 1]
+    assert [float(v) for v in out.splitlines()[1:]] == expected.tolist()
+
+
+def test_verbose_prints_iterations_to_stderr(capsys, challenger_csv):
+    code, _, err = _run(
+        capsys, "fit", challenger_csv, "--target", "damage", "--features", "temperature_f",
+        "--verbose",
+    )  # fmt: skip
+    assert code == 0
+    lines = err.splitlines()
+    assert lines[0].startswith("iter      0  loss 0.61450")
+    assert all(line.startswith("iter ") for line in lines)
+    assert "Traceback" not in err
+
+
+def test_convergence_warning_is_one_line(capsys, challenger_csv):
+    argv = ["fit", challenger_csv, "--target", "damage", "--features", "temperature_f"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("default", logitkit.ConvergenceWarning)
+        code, out, err = _run(capsys, *argv, "--max-iter", "1")
+    assert code == 0
+    lines = err.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("logitkit: warning: solver 'newton' did not converge")
+    assert "Solver:    newton, 1 iterations, did not converge" in out
+
+
+def test_convergence_warning_as_error_is_one_error_line(capsys, challenger_csv):
+    argv = ["fit", challenger_csv, "--target", "damage", "--features", "temperature_f"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", logitkit.ConvergenceWarning)
+        code, out, err = _run(capsys, *argv, "--max-iter", "1")
+    line = _assert_one_error_line(code, err)
+    assert "did not converge" in line
+    assert out == ""
+
+
+def test_version(capsys):
+    code, out, _ = _run(capsys, "--version")
+    assert code == 0
+    assert out.strip() == f"logitkit {logitkit.__version__}"
+
+
+def _write(path, text):
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("case", "match"),
+    [
+        ("missing_file", "cannot read '.*absent.csv': no such file"),
+        ("directory", "it is a directory"),
+        ("unsupported", "unsupported file type '.xlsx'"),
+        ("malformed", "malformed file .*Expected 2 fields in line 3, saw 3"),
+        ("missing_target", "target column 'outcome' not found; available columns: 'x', 'y'"),
+        ("missing_feature", "feature column\\(s\\) 'z' not found"),
+        ("non_numeric", "feature column\\(s\\) 'city' \\(.*\\) are not numeric"),
+        ("bad_alpha", "alpha must be a finite number >= 0; got -1.0"),
+        ("three_classes", "3 classes"),
+        ("missing_target_values", "target column 'y' has 1 missing value"),
+    ],
+)
+def test_fit_errors_are_one_line(capsys, tmp_path, case, match):
+    good = _write(tmp_path / "good.csv", "x,y\n1,0\n2,1\n3,0\n4,1\n")
+    argv = {
+        "missing_file": [tmp_path / "absent.csv", "--target", "y"],
+        "directory": [tmp_path, "--target", "y"],
+        "unsupported": [_write(tmp_path / "data.xlsx", "x,y\n1,0\n"), "--target", "y"],
+        "malformed": [_write(tmp_path / "bad.csv", "x,y\n1,0\n2,1,7\n"), "--target", "y"],
+        "missing_target": [good, "--target", "outcome"],
+        "missing_feature": [good, "--target", "y", "--features", "x,z"],
+        "non_numeric": [_write(tmp_path / "c.csv", "city,y\nOslo,0\nRome,1\n"), "--target", "y"],
+        "bad_alpha": [good, "--target", "y", "--alpha", "-1"],
+        "three_classes": [_write(tmp_path / "t.csv", "x,y\n1,0\n2,1\n3,2\n"), "--target", "y"],
+        "missing_target_values": [
+            _write(tmp_path / "m.csv", "x,y\n1,0\n2,\n3,1\n"),
+            "--target",
+            "y",
+        ],
+    }[case]
+    code, out, err = _run(capsys, "fit", *argv)
+    line = _assert_one_error_line(code, err)
+    assert re.search(match, line), line
+    assert out == ""
+
+
+@pytest.mark.parametrize(
+    ("argv", "match"),
+    [
+        (["fit", "data.csv"], "the following arguments are required: --target"),
+        (["fit", "data.csv", "--target", "y", "--max-iter", "many"], "invalid int value: 'many'"),
+        (["fit", "data.csv", "--target", "y", "--solver", "magic"], "invalid choice: 'magic'"),
+        (["fit", "data.csv", "--target", "y", "--features", "a,,b"], "empty column name"),
+        (["fit", "data.csv", "--target", "y", "--bogus"], "unrecognized arguments: --bogus"),
+        (["frobnicate"], "invalid choice: 'frobnicate'"),
+        ([], "the following arguments are required: COMMAND"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(capsys, argv, match):
+    code, out, err = _run(capsys, *argv)
+    line = _assert_one_error_line(code, err, expected_code=2)
+    assert match in line
+    assert "--help" in line
+    assert out == ""
+
+
+def test_predict_errors_are_one_line(capsys, tmp_path, challenger_csv, challenger_model):
+    model_path = tmp_path / "model.json"
+    logitkit.persistence.save(challenger_model, model_path)
+    other = _write(tmp_path / "other.csv", "pressure,damage\n50,0\n")
+    code, _, err = _run(capsys, "predict", model_path, other)
+    line = _assert_one_error_line(code, err)
+    assert "feature column(s) 'temperature_f' not found" in line
+
+    code, _, err = _run(capsys, "predict", challenger_csv, challenger_csv)
+    line = _assert_one_error_line(code, err)
+    assert f"cannot load model from '{challenger_csv}': not valid JSON" in line
+
+    code, _, err = _run(capsys, "predict", tmp_path / "absent.json", challenger_csv)
+    assert "no such file" in _assert_one_error_line(code, err)
+
+
+def test_python_m_logitkit_demo():
+    result = subprocess.run(
+        [sys.executable, "-m", "logitkit", "demo"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert "15.0429" in result.stdout
+    assert "-0.2322" in result.stdout
+    assert "P(damage | 31 °F) = 0.9996" in result.stdout
+    assert result.stderr == ""
+
+
+def test_python_m_logitkit_fit_help():
+    result = subprocess.run(
+        [sys.executable, "-m", "logitkit", "fit", "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0
+    assert result.stdout.startswith("usage: logitkit fit")
+    for option in ("--target", "--features", "--alpha", "--l1-ratio", "--solver", "--out"):
+        assert option in result.stdout
+    assert "Fit a logistic regression" in result.stdout
