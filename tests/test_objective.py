@@ -81,11 +81,22 @@ def test_hessp_and_diagonal_agree_with_hessian(data) -> None:
         np.testing.assert_allclose(objective.hessian_diagonal(theta), np.diag(hessian), rtol=1e-12)
 
 
-def test_subset_of_rows_equals_objective_on_those_rows(data) -> None:
+def test_subset_of_rows_estimates_the_full_objective_without_bias(data) -> None:
     X, y, s = data
-    rows = np.array([5, 17, 3, 150, 42])
     full = lk.Objective.from_data(X, y, alpha=0.2, sample_weight=s)
-    subset = lk.Objective.from_data(X[rows], y[rows], alpha=0.2, sample_weight=s[rows])
+    theta = np.array([0.3, -0.2, 0.1, 0.5, -1.0])
+    single_rows = [np.array([i]) for i in range(len(y))]
+    mean_gradient = np.mean([full.gradient(theta, rows) for rows in single_rows], axis=0)
+    np.testing.assert_allclose(mean_gradient, full.gradient(theta), rtol=1e-12)
+    mean_value = np.mean([full.value(theta, rows) for rows in single_rows])
+    assert mean_value == pytest.approx(full.value(theta), rel=1e-12)
+
+
+def test_subset_of_rows_equals_objective_on_those_rows(data) -> None:
+    X, y, _ = data
+    rows = np.array([5, 17, 3, 150, 42])
+    full = lk.Objective.from_data(X, y, alpha=0.2)
+    subset = lk.Objective.from_data(X[rows], y[rows], alpha=0.2)
     theta = np.array([0.3, -0.2, 0.1, 0.5, -1.0])
     v = np.array([0.5, 1.0, -1.0, 2.0, 0.1])
     assert full.value(theta, rows) == pytest.approx(subset.value(theta), rel=1e-14)

@@ -92,6 +92,24 @@ def test_other_schedules_get_close(problem, schedule) -> None:
     assert final_cost(model) - optimum <= 1e-2 * optimum
 
 
+@pytest.mark.parametrize("solver", ["sgd", "minibatch"])
+def test_stochastic_solvers_honour_sample_weights(solver) -> None:
+    X, y = make_problem(1000, 4, seed=9)
+    weights = np.random.default_rng(2).choice([0.0, 1.0, 5.0], size=1000)
+    exact = lk.LogisticRegression(solver="newton").fit(X, y, sample_weight=weights)
+    model = lk.LogisticRegression(solver=solver, random_state=0).fit(X, y, sample_weight=weights)
+    optimum = exact.history_["loss"].iloc[-1]
+    assert model.converged_
+    assert 0 <= model.history_["loss"].iloc[-1] - optimum <= 1e-3 * optimum
+
+
+def test_stochastic_divergence_is_not_called_convergence(problem) -> None:
+    X, y = problem
+    with pytest.warns(lk.ConvergenceWarning, match="rose above its starting value"):
+        model = lk.LogisticRegression(solver="sgd", learning_rate=1e6, random_state=0).fit(X, y)
+    assert not model.converged_
+
+
 def test_fixed_random_state_is_deterministic(problem) -> None:
     X, y = problem
     first = fit(X, y, solver="minibatch", random_state=7, batch_size=16)
@@ -146,7 +164,8 @@ def test_stopping_at_max_iter_warns_with_advice(solver) -> None:
 
 def test_stochastic_warning_names_epochs() -> None:
     X, y = make_problem(300, 3, seed=6)
-    with pytest.warns(lk.ConvergenceWarning, match="max_iter=1 epochs.*Standardise"):
+    expected = "max_iter=1 epochs with the cost still changing by inf .* tol 0.0001.*Standardise"
+    with pytest.warns(lk.ConvergenceWarning, match=expected):
         lk.LogisticRegression(solver="sgd", max_iter=1, random_state=0).fit(X, y)
 
 

@@ -41,11 +41,6 @@ class Design(Protocol):
 
     def weighted_column_sq_norms(self, d: NDArray) -> NDArray: ...
 
-    def _with_intercept_entry(self, norms: NDArray, d: NDArray) -> NDArray:
-        if self.fit_intercept:
-            return np.concatenate(([np.sum(d, dtype=np.float64)], norms))
-        return norms
-
     def row_sq_norms(self) -> NDArray: ...
 
 

@@ -51,8 +51,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         Fit the intercept b (never penalised).
     tol : float or None, default None
         Stopping tolerance: the largest component of the gradient (KKT violation) for the
-        deterministic solvers, the relative decrease of the cost over ``n_iter_no_change``
-        epochs for "sgd" and "minibatch". None picks the solver's default: 1e-10 for the Newton
+        deterministic solvers, the relative decrease of the cost over the last 5 epochs
+        for "sgd" and "minibatch". None picks the solver's default: 1e-10 for the Newton
         solvers, 1e-8 for "lbfgs" and "gd", 1e-6 for those on float32 data, 1e-4 for the
         stochastic ones.
     max_iter : int or None, default None
@@ -332,19 +332,16 @@ def _print_progress(iteration: int, loss: float, grad_norm: float) -> None:
 def _convergence_message(solver: str, result: SolveResult, options: SolverOptions) -> str:
     """Why the solver stopped, how far it was from tol, and what helps."""
     if SOLVERS[solver].stochastic:
-        helps = (
-            "Standardise the features (e.g. sklearn's StandardScaler), raise max_iter (epochs), "
-            "or use an exact solver ('newton', 'lbfgs') for a precise optimum."
+        return (
+            f"solver {solver!r} did not converge: {result.reason}. Standardise the features "
+            "(e.g. sklearn's StandardScaler), raise max_iter (epochs), or use an exact solver "
+            "('newton', 'lbfgs') for a precise optimum."
         )
-    else:
-        helps = (
-            "Standardise the features (e.g. sklearn's StandardScaler); add a penalty (alpha > 0) "
-            "if the classes are (nearly) separable or columns (nearly) collinear; "
-            "or raise max_iter."
-        )
-    grad_norm = result.grad_norm[-1] if result.grad_norm else float("nan")
+    grad_norm = result.grad_norm[-1]
     return (
         f"solver {solver!r} did not converge: {result.reason}. After {result.n_iter} iterations "
         f"the largest gradient component is {grad_norm:.3g} (tol {options.tol:.3g}, "
-        f"{grad_norm / options.tol:.3g}x too large). {helps}"
+        f"{grad_norm / options.tol:.3g}x too large). Standardise the features (e.g. sklearn's "
+        "StandardScaler); add a penalty (alpha > 0) if the classes are (nearly) separable or "
+        "columns (nearly) collinear; or raise max_iter."
     )

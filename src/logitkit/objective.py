@@ -5,8 +5,9 @@
     ∇²J  = (1/Σs) X̃ᵀ diag(s ⊙ ŷ(1 − ŷ)) X̃ + α(1 − ρ) I_w
 
 θ = (b, w) is one flat vector (see :mod:`logitkit.design`). Every method takes ``rows``, a
-subset of sample indices, for the stochastic solvers: the data term is then the weighted mean
-over those rows only, and the penalty is unchanged.
+subset B of sample indices, for the stochastic solvers: the data term is then the unbiased
+estimate of the full one from those rows, (1/|B|) Σ_{i∈B} (sᵢ/s̄) Lᵢ with s̄ the mean weight
+over all samples (the plain mean over B for unit weights), and the penalty is unchanged.
 """
 
 from __future__ import annotations
@@ -67,12 +68,11 @@ class Objective:
         return self.design.n_params
 
     def _data(self, rows: Rows) -> tuple[Design, NDArray, NDArray]:
-        """Design, labels and normalised weights sᵢ/Σs over ``rows`` (all rows when None)."""
+        """Design, labels and weights sᵢ/Σs over all rows, or sᵢ/(|B| s̄) over the rows B."""
         if rows is None:
-            design, y, s = self.design, self.y, self.sample_weight
-        else:
-            design, y, s = self.design.take(rows), self.y[rows], self.sample_weight[rows]
-        return design, y, s / s.sum()
+            return self.design, self.y, self.sample_weight / self.sample_weight.sum()
+        scale = rows.size * self.sample_weight.mean()
+        return self.design.take(rows), self.y[rows], self.sample_weight[rows] / scale
 
     def _logits(self, coef: NDArray, rows: Rows, design: Design) -> NDArray:
         """z = X̃θ; the full-data z of the last θ is kept, since line searches ask twice."""

@@ -111,12 +111,15 @@ def _solve_stochastic(
 ) -> SolveResult:
     """Stochastic or mini-batch (proximal) gradient descent with iterate averaging.
 
-    Per step, on a batch B of the shuffled samples: θ ← prox(θ − η_t ∇J_B(θ), η_t), where J_B is
-    the cost with the data term averaged over B. η₀ defaults to √|B| / L̄, L̄ the average
-    per-sample smoothness ¼ mean‖x̃ᵢ‖² + α(1 − ρ). The iterate reported after epoch k is the
-    average of all iterates of epochs ⌊k/2⌋ … k (Polyak–Ruppert averaging over the second half
-    of the run), which removes most of the noise the last iterate carries. It stops when that
-    cost fell by less than ``tol`` (relative) over the last ``n_iter_no_change`` epochs.
+    Per step, on a batch B of the shuffled samples: θ ← prox(θ − η_t ∇J_B(θ), η_t), where J_B
+    is the cost with the data term estimated from B (unbiased for any sample weights). η₀
+    defaults to √|B| / L̄, L̄ the average per-sample smoothness ¼ mean‖x̃ᵢ‖² + α(1 − ρ).
+
+    The iterate reported after epoch k is the average of all iterates of epochs ⌊k/2⌋ + 1 … k
+    (Polyak–Ruppert averaging over the second half of the run), which removes most of the
+    noise the last iterate carries. It stops when that cost fell, but by less than ``tol``
+    (relative), over the last ``n_iter_no_change`` epochs; a cost still above the starting
+    one after those epochs means the steps are too large, and stops the run.
     """
     recorder = Recorder(options)
     n = objective.design.n_samples
@@ -130,7 +133,10 @@ def _solve_stochastic(
     epoch_means: list[NDArray] = []
     reported = theta
     f, grad = objective.smooth_value_and_gradient(reported)
-    recorder.record(f + objective.penalty.l1_value(reported), objective.optimality(reported, grad))
+    start_cost = f + objective.penalty.l1_value(reported)
+    recorder.record(start_cost, objective.optimality(reported, grad))
+    window = options.n_iter_no_change
+    decrease = float("inf")
     seen = 0
     for epoch in range(1, options.max_iter + 1):
         order = rng.permutation(n)
@@ -142,30 +148,34 @@ def _solve_stochastic(
             theta = objective.prox(theta - eta * batch_grad, eta)
             seen += rows.size
             epoch_mean += (theta - epoch_mean) / n_steps
-        if not np.all(np.isfinite(theta)):
-            return recorder.result(
-                reported,
-                False,
-                f"the iterates diverged with learning_rate={eta0:g}: use a smaller one or "
-                "leave learning_rate=None",
-            )
         epoch_means.append(epoch_mean)
         reported = np.mean(epoch_means[epoch // 2 :], axis=0)
         f, grad = objective.smooth_value_and_gradient(reported)
         cost = f + objective.penalty.l1_value(reported)
         recorder.record(cost, objective.optimality(reported, grad))
-        window = options.n_iter_no_change
+        if not np.isfinite(cost) or (epoch >= window and cost > start_cost):
+            return recorder.result(
+                reported,
+                False,
+                f"the cost rose above its starting value with learning_rate={eta0:g}: use a "
+                "smaller one, or leave learning_rate=None",
+            )
         if epoch >= window:
             earlier = recorder.loss[-1 - window]
             decrease = (earlier - cost) / max(abs(cost), np.finfo(float).tiny)
-            if decrease < options.tol:
+            if 0.0 <= decrease < options.tol:
                 return recorder.result(
                     reported,
                     True,
                     f"the cost fell by {decrease:.3g} (relative) over the last {window} epochs, "
                     f"below tol {options.tol:.3g}",
                 )
-    return recorder.result(reported, False, f"reached max_iter={options.max_iter} epochs")
+    return recorder.result(
+        reported,
+        False,
+        f"reached max_iter={options.max_iter} epochs with the cost still changing by "
+        f"{decrease:.3g} (relative) over the last {window} epochs, above tol {options.tol:.3g}",
+    )
 
 
 def solve_sgd(objective: Objective, coef0: NDArray, options: SolverOptions) -> SolveResult:
