@@ -120,3 +120,16 @@ def test_without_intercept_the_vector_is_the_weights(data) -> None:
     theta = np.array([0.5, -0.5, 0.1, 0.2])
     assert objective.n_params == 4
     assert objective.value(theta) == pytest.approx(np.mean(cross_entropy(y, X @ theta)), rel=1e-14)
+
+
+def test_offset_enters_every_logit(data) -> None:
+    X, y, s = data
+    offset = np.linspace(-1.0, 2.0, len(y))
+    with_offset = lk.Objective.from_data(X[:, 1:], y, sample_weight=s, offset=offset * X[:, 0])
+    theta = np.array([0.2, 0.1, 2.0, -1.0])
+    z = theta[0] + X[:, 1:] @ theta[1:] + offset * X[:, 0]
+    assert with_offset.value(theta) == pytest.approx(np.sum(s * cross_entropy(y, z)) / s.sum())
+    assert lk.check_gradient(with_offset, theta) < 1e-7
+    rows = np.array([4, 9, 30])
+    expected = np.sum(s[rows] * cross_entropy(y[rows], z[rows])) / (3 * s.mean())
+    assert with_offset.value(theta, rows) == pytest.approx(expected, rel=1e-13)

@@ -25,7 +25,11 @@ Rows = NDArray[np.intp] | None
 
 
 class Objective:
-    """J(θ) for fixed data, with value, gradient, Hessian and Hessian-vector products."""
+    """J(θ) for fixed data, with value, gradient, Hessian and Hessian-vector products.
+
+    An ``offset`` o (one value per sample, default none) enters every logit as z = X̃θ + o, a
+    known part of the linear predictor: profile likelihoods fix a coefficient this way.
+    """
 
     def __init__(
         self,
@@ -34,8 +38,10 @@ class Objective:
         sample_weight: NDArray,
         penalty: ElasticNet,
         datafit: Bernoulli | None = None,
+        offset: NDArray | None = None,
     ) -> None:
         self.design = design
+        self.offset = None if offset is None else np.asarray(offset, dtype=design.dtype)
         self.y = np.asarray(y, dtype=design.dtype)
         self.sample_weight = np.asarray(sample_weight, dtype=np.float64)
         self.penalty = penalty
@@ -52,6 +58,7 @@ class Objective:
         l1_ratio: float = 0.0,
         sample_weight: ArrayLike | None = None,
         fit_intercept: bool = True,
+        offset: ArrayLike | None = None,
     ) -> Objective:
         """The binary logistic cost for numeric X and 0/1 labels y (unvalidated)."""
         design = make_design(
@@ -60,7 +67,9 @@ class Objective:
         y = np.asarray(y, dtype=float)
         weights = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, float)
         penalty = ElasticNet(alpha, l1_ratio, design.n_params, fit_intercept)
-        return cls(design, y, weights, penalty)
+        return cls(
+            design, y, weights, penalty, offset=None if offset is None else np.asarray(offset)
+        )
 
     @property
     def n_params(self) -> int:
@@ -77,10 +86,13 @@ class Objective:
     def _logits(self, coef: NDArray, rows: Rows, design: Design) -> NDArray:
         """z = X̃θ; the full-data z of the last θ is kept, since line searches ask twice."""
         if rows is not None:
-            return design.linear_predictor(coef)
+            z = design.linear_predictor(coef)
+            return z if self.offset is None else z + self.offset[rows]
         if self._cache is not None and np.array_equal(self._cache[0], coef):
             return self._cache[1]
         z = design.linear_predictor(coef)
+        if self.offset is not None:
+            z = z + self.offset
         self._cache = (coef.copy(), z)
         return z
 
