@@ -22,13 +22,16 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .design import make_design
 from .exceptions import CollinearityWarning, ConvergenceWarning, SingularDesignError
+from .firth import FirthObjective
 from .functions import log_sigmoid, sigmoid
 from .objective import Objective
 from .penalties import ElasticNet
 from .solvers import SOLVERS, SolveResult, SolverOptions, choose_solver
+from .statistics import FitStatistics, fit_statistics
 from .validation import check_binary_labels, check_numeric_columns, check_sample_weight
 
 SCHEDULES = ("auto", "constant", "invscaling")
+FIRTH_SOLVERS = ("auto", "newton", "lbfgs", "gd")
 
 
 class LogisticRegression(ClassifierMixin, BaseEstimator):
@@ -45,6 +48,10 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     l1_ratio : float, default 0.0
         Elastic-net mix ρ ∈ [0, 1]: 0 is ridge (L2), 1 is lasso (L1). An L1 part needs one of
         the solvers "gd", "sgd", "minibatch".
+    firth : bool, default False
+        Maximise Firth's penalised likelihood ℓ(θ) + ½ log det I(θ) (Jeffreys prior) instead:
+        bias-reduced estimates that stay finite under separation. Takes no ``alpha``; solved
+        by modified Fisher scoring ("auto" or "newton"), or by "lbfgs" or "gd".
     solver : {"auto", "newton", "lbfgs", "newton-cg", "gd", "sgd", "minibatch"}, default "auto"
         How J is minimised; see docs/solvers.md for "auto"'s rule.
     fit_intercept : bool, default True
@@ -90,6 +97,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         self,
         alpha: float = 0.0,
         l1_ratio: float = 0.0,
+        firth: bool = False,
         solver: str = "auto",
         fit_intercept: bool = True,
         tol: float | None = None,
@@ -104,6 +112,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     ) -> None:
         self.alpha = alpha
         self.l1_ratio = l1_ratio
+        self.firth = firth
         self.solver = solver
         self.fit_intercept = fit_intercept
         self.tol = tol
@@ -157,6 +166,18 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             )
         positive_number("tol", self.tol, allow_none=True)
         positive_number("learning_rate", self.learning_rate, allow_none=True)
+        if not isinstance(self.firth, (bool, np.bool_)):
+            raise ValueError(f"firth must be True or False; got {self.firth!r}")
+        if self.firth and self.alpha != 0:
+            raise ValueError(
+                "firth=True penalises by Jeffreys' prior and takes no alpha; "
+                f"got alpha={self.alpha}"
+            )
+        if self.firth and self.solver not in FIRTH_SOLVERS:
+            raise ValueError(
+                f"firth=True needs the whole data at every step: use solver "
+                f"{', '.join(map(repr, FIRTH_SOLVERS))}, not {self.solver!r}"
+            )
         for name in ("max_iter", "batch_size"):
             value = getattr(self, name)
             if value is None and name == "max_iter":
@@ -190,8 +211,11 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
 
         design = make_design(X, self.fit_intercept)
         penalty = ElasticNet(self.alpha, self.l1_ratio, design.n_params, self.fit_intercept)
-        objective = Objective(design, positive, weights, penalty)
-        solver_name = choose_solver(objective) if self.solver == "auto" else self.solver
+        objective_class = FirthObjective if self.firth else Objective
+        objective = objective_class(design, positive, weights, penalty)
+        solver_name = self.solver
+        if solver_name == "auto":
+            solver_name = "newton" if self.firth else choose_solver(objective)
         solver = SOLVERS[solver_name]
         if not penalty.is_smooth and not solver.handles_l1:
             accepting = ", ".join(repr(name) for name, s in SOLVERS.items() if s.handles_l1)
@@ -215,6 +239,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         except SingularDesignError as error:
             raise ValueError(self._collinearity_message(error.columns, X.shape[0])) from None
         self._store(result, solver_name, X.dtype)
+        self._store_statistics(fit_statistics(objective, result.coef), design.n_params)
         if result.singular_columns:
             warnings.warn(
                 self._collinearity_message(result.singular_columns, X.shape[0], fitted=True),
@@ -258,6 +283,20 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             {"loss": result.loss, "grad_norm": result.grad_norm},
             index=pd.RangeIndex(len(result.loss), name="iteration"),
         )
+
+    def _store_statistics(self, stats: FitStatistics, n_params: int) -> None:
+        """ℓ, deviance, AIC = −2ℓ + 2k, BIC = −2ℓ + k log n, degrees of freedom, I and M."""
+        self.loglik_ = stats.loglik
+        self.null_loglik_ = stats.null_loglik
+        self.deviance_ = -2.0 * stats.loglik
+        self.null_deviance_ = -2.0 * stats.null_loglik
+        self.n_obs_ = stats.n_obs
+        self.df_model_ = n_params - int(self.fit_intercept)
+        self.df_resid_ = stats.n_obs - n_params
+        self.aic_ = self.deviance_ + 2.0 * n_params
+        self.bic_ = self.deviance_ + n_params * np.log(stats.n_obs)
+        self.information_ = stats.information
+        self.score_outer_ = stats.score_outer
 
     def _term_names(self) -> list[str]:
         features = (

@@ -6,7 +6,9 @@ A model file is one JSON object (the format is described in docs/model-file.md):
      "params": {...}, "classes": [...], "classes_dtype": "int64", "dtype": "float64",
      "coef": [[...]], "intercept": [...], "n_features_in": p, "feature_names_in": [...] | null,
      "n_iter": k, "converged": true, "solver": "...", "stop_reason": "...",
-     "history": {"loss": [...], "grad_norm": [...]}}
+     "history": {"loss": [...], "grad_norm": [...]},
+     "statistics": {"loglik": ..., "null_loglik": ..., "n_obs": ...,
+                    "information": [[...]] | null, "score_outer": [[...]] | null}}
 
 Floats are written as the shortest decimal that reads back to the same double, so a loaded
 model predicts bit for bit what the saved one did. Non-finite coefficients are written as the
@@ -32,6 +34,7 @@ import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
 from .estimator import LogisticRegression
+from .statistics import FitStatistics
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "ModelFileError", "load", "save"]
 
@@ -55,6 +58,7 @@ _KEYS = (
     "solver",
     "stop_reason",
     "history",
+    "statistics",
 )
 _NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 _COEF_DTYPES = ("float64", "float32")
@@ -126,7 +130,21 @@ def _to_document(model: LogisticRegression) -> dict[str, Any]:
             "loss": [_encode_float(v) for v in model.history_["loss"]],
             "grad_norm": [_encode_float(v) for v in model.history_["grad_norm"]],
         },
+        "statistics": {
+            "loglik": _encode_float(model.loglik_),
+            "null_loglik": _encode_float(model.null_loglik_),
+            "n_obs": _encode_float(model.n_obs_),
+            "information": _encode_matrix(model.information_),
+            "score_outer": _encode_matrix(model.score_outer_),
+        },
     }
+
+
+def _encode_matrix(matrix: np.ndarray | None) -> list[list[float | str]] | None:
+    """A p×p matrix as rows of floats, or None when the fit kept none."""
+    if matrix is None:
+        return None
+    return [[_encode_float(v) for v in row] for row in matrix]
 
 
 def _dumps(value: Any, indent: str = "") -> str:
@@ -347,7 +365,40 @@ def _from_document(document: Any) -> LogisticRegression:
     model.solver_ = _expect("solver", document["solver"], str, "a string")
     model.stop_reason_ = _expect("stop_reason", document["stop_reason"], str, "a string")
     model.history_ = _decode_history(document["history"])
+    model._store_statistics(
+        _decode_statistics(document["statistics"], n_features + int(model.fit_intercept)),
+        n_features + int(model.fit_intercept),
+    )
     return model
+
+
+def _decode_statistics(statistics: Any, n_params: int) -> FitStatistics:
+    """``statistics``: ℓ, ℓ₀, n and the p×p information and meat (or null)."""
+    keys = {"loglik", "null_loglik", "n_obs", "information", "score_outer"}
+    _expect("statistics", statistics, dict, "an object")
+    if set(statistics) != keys:
+        raise _FileError(f"'statistics' must have exactly the keys {', '.join(sorted(keys))}")
+    n_obs = _decode_float("statistics.n_obs", statistics["n_obs"])
+    if not n_obs > 0:
+        raise _FileError(f"'statistics.n_obs' must be positive; got {n_obs}")
+    matrices = []
+    for name in ("information", "score_outer"):
+        rows = statistics[name]
+        if rows is None:
+            matrices.append(None)
+            continue
+        key = f"statistics.{name}"
+        _expect(key, rows, list, f"an array of {n_params} arrays or null")
+        if len(rows) != n_params:
+            raise _FileError(f"{key!r} has {len(rows)} rows; expected {n_params}")
+        matrices.append(np.array([_float_list(key, row, n_params) for row in rows]))
+    return FitStatistics(
+        loglik=_decode_float("statistics.loglik", statistics["loglik"]),
+        null_loglik=_decode_float("statistics.null_loglik", statistics["null_loglik"]),
+        n_obs=n_obs,
+        information=matrices[0],
+        score_outer=matrices[1],
+    )
 
 
 def _check_version(document: dict[str, Any]) -> None:

@@ -1,0 +1,61 @@
+"""What a fit leaves for inference: the log-likelihoods and the small p×p matrices.
+
+With frequency weights sᵢ, fitted ŷᵢ = σ(x̃ᵢᵀθ̂) and n = Σ sᵢ observations:
+
+    ℓ   = Σ sᵢ [yᵢ log ŷᵢ + (1 − yᵢ) log(1 − ŷᵢ)]          (log-likelihood; deviance −2ℓ)
+    ℓ₀  = the same with every ŷᵢ = ȳ (intercept only), or ½ without an intercept
+    I   = X̃ᵀ diag(s ⊙ ŷ(1 − ŷ)) X̃ + n α(1 − ρ) I_w         (information of the penalised fit)
+    M   = X̃ᵀ diag(s ⊙ (y − ŷ)²) X̃                           (the sandwich's meat, HC0)
+
+A row of weight w counts as w identical rows in each of them, so integer weights give the
+numbers of the data with rows repeated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .functions import log_likelihood
+from .objective import Objective
+
+MAX_MATRIX_PARAMS = 2000
+
+
+@dataclass(frozen=True)
+class FitStatistics:
+    """ℓ, ℓ₀, n and (for at most 2000 coefficients) I and M at the estimate."""
+
+    loglik: float
+    null_loglik: float
+    n_obs: float
+    information: NDArray | None
+    score_outer: NDArray | None
+
+
+def fit_statistics(objective: Objective, coef: NDArray) -> FitStatistics:
+    """Evaluate :class:`FitStatistics` for the fitted coefficients θ̂."""
+    design, y, s = objective.design, objective.y, objective.sample_weight
+    z = design.linear_predictor(coef)
+    if objective.offset is not None:
+        z = z + objective.offset
+    loglik = log_likelihood(y, z, s)
+    total = float(s.sum())
+    if design.fit_intercept:
+        mean = float(np.dot(s, y) / total)
+        null_loglik = _bernoulli_loglik(mean, total) if 0.0 < mean < 1.0 else 0.0
+    else:
+        null_loglik = -total * np.log(2.0)
+    information = score_outer = None
+    if design.n_params <= MAX_MATRIX_PARAMS:
+        information = objective.hessian(coef) * total
+        residual = objective.datafit.derivative(y, z)  # ŷ − y; its square is (y − ŷ)²
+        score_outer = design.weighted_gram(s * np.square(residual))
+    return FitStatistics(loglik, null_loglik, total, information, score_outer)
+
+
+def _bernoulli_loglik(mean: float, total: float) -> float:
+    """n [ȳ log ȳ + (1 − ȳ) log(1 − ȳ)], the intercept-only maximum."""
+    return total * (mean * np.log(mean) + (1.0 - mean) * np.log1p(-mean))
