@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from problems import make_problem
 from scipy.optimize import minimize
 
 import logitkit as lk
+from problems import make_problem
 
 
 def penalised_loglik(theta: np.ndarray, X: np.ndarray, y: np.ndarray) -> float:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import statsmodels.api as sm
-from problems import make_problem
 
 import logitkit as lk
+from problems import make_problem
 
 
 @pytest.fixture(scope="module")
