@@ -1,8 +1,10 @@
 """logitkit: logistic regression derived by maximum likelihood, fitted every classic way."""
 
 from . import datasets
+from .comparison import LRTestResult, lr_test
 from .estimator import LogisticRegression
-from .exceptions import CollinearityWarning, ConvergenceWarning
+from .exceptions import CollinearityWarning, ConvergenceWarning, MissingRowsWarning
+from .formula import logit
 from .functions import (
     cross_entropy,
     log_likelihood,
@@ -20,7 +22,9 @@ __version__ = "0.1.0"
 __all__ = [
     "CollinearityWarning",
     "ConvergenceWarning",
+    "LRTestResult",
     "LogisticRegression",
+    "MissingRowsWarning",
     "ModelFileError",
     "Objective",
     "check_gradient",
@@ -30,6 +34,8 @@ __all__ = [
     "log_likelihood",
     "log_sigmoid",
     "log_softmax",
+    "logit",
+    "lr_test",
     "sigmoid",
     "softmax",
     "softplus",

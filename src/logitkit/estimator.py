@@ -28,6 +28,8 @@ from .objective import Objective
 from .penalties import ElasticNet
 from .solvers import SOLVERS, SolveResult, SolverOptions, choose_solver
 from .statistics import FitStatistics, fit_statistics
+from .summarize import summarize
+from .summary import Summary
 from .validation import check_binary_labels, check_numeric_columns, check_sample_weight
 
 SCHEDULES = ("auto", "constant", "invscaling")
@@ -192,27 +194,10 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         matrix of numbers; y holds any two labels; sample_weight are frequency weights.
         """
         self._check_params()
-        check_numeric_columns(X)
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            dtype=[np.float64, np.float32],
-            y_numeric=False,
-        )
-        check_classification_targets(y)
-        self.classes_ = np.unique(y)
-        check_binary_labels(self.classes_)
-        weights = check_sample_weight(sample_weight, X.shape[0])
-        if self.class_weight is not None:
-            weights = weights * compute_sample_weight(self.class_weight, y)
-        positive = (y == self.classes_[1]).astype(np.float64)
-
-        design = make_design(X, self.fit_intercept)
-        penalty = ElasticNet(self.alpha, self.l1_ratio, design.n_params, self.fit_intercept)
-        objective_class = FirthObjective if self.firth else Objective
-        objective = objective_class(design, positive, weights, penalty)
+        objective = self._objective(X, y, sample_weight, reset=True)
+        design, positive, weights = objective.design, objective.y, objective.sample_weight
+        X = design.X
+        penalty = objective.penalty
         solver_name = self.solver
         if solver_name == "auto":
             solver_name = "newton" if self.firth else choose_solver(objective)
@@ -251,6 +236,44 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
                 _convergence_message(solver_name, result, options), ConvergenceWarning, stacklevel=2
             )
         return self
+
+    def _objective(
+        self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None, reset: bool
+    ) -> Objective:
+        """Validate the data and build the cost J this model minimises over it.
+
+        ``reset`` (fit) learns ``classes_`` and the features; otherwise (a summary on the data)
+        they must match the fitted ones.
+        """
+        check_numeric_columns(X)
+        X, y = validate_data(
+            self,
+            self._formula_input(X) if not reset else X,
+            y,
+            reset=reset,
+            accept_sparse=["csr", "csc"],
+            dtype=[np.float64, np.float32],
+            y_numeric=False,
+        )
+        check_classification_targets(y)
+        if reset:
+            self.classes_ = np.unique(y)
+            check_binary_labels(self.classes_)
+        else:
+            unknown = np.setdiff1d(np.unique(y), self.classes_)
+            if unknown.size:
+                raise ValueError(
+                    f"y has labels {unknown.tolist()} the model was not fitted on "
+                    f"(its classes are {self.classes_.tolist()})"
+                )
+        weights = check_sample_weight(sample_weight, X.shape[0])
+        if self.class_weight is not None:
+            weights = weights * compute_sample_weight(self.class_weight, y)
+        positive = (y == self.classes_[1]).astype(np.float64)
+        design = make_design(X, self.fit_intercept)
+        penalty = ElasticNet(self.alpha, self.l1_ratio, design.n_params, self.fit_intercept)
+        objective_class = FirthObjective if self.firth else Objective
+        return objective_class(design, positive, weights, penalty)
 
     def _initial_coef(self, n_params: int, positive: NDArray, weights: NDArray) -> NDArray:
         """The previous fit (warm start), else zeros with the intercept at the log-odds of ȳ."""
@@ -298,6 +321,50 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         self.information_ = stats.information
         self.score_outer_ = stats.score_outer
 
+    def _params(self) -> NDArray:
+        """θ̂ as one float64 vector, the intercept first when fitted."""
+        head = self.intercept_[:1] if self.fit_intercept else self.intercept_[:0]
+        return np.concatenate((head, self.coef_[0])).astype(np.float64)
+
+    def summary(
+        self,
+        cov_type: str = "nonrobust",
+        groups: ArrayLike | None = None,
+        ci: str = "wald",
+        level: float = 0.95,
+        *,
+        X: ArrayLike | None = None,
+        y: ArrayLike | None = None,
+        sample_weight: ArrayLike | None = None,
+    ) -> Summary:
+        """The statistical summary: coefficients, standard errors, z, p, intervals, odds ratios.
+
+        cov_type: "nonrobust" (inverse information), "HC0", "HC1" (= HC0·n/(n − k)) or
+            "cluster" (with ``groups``; factor G/(G − 1)·(n − 1)/(n − k)).
+        ci: "wald" or "profile" (profile-likelihood bounds, by root-finding).
+        level: the confidence level of the intervals, in (0, 1).
+        X, y, sample_weight: the fitted data, needed by "cluster" and "profile" only; a model
+            from :func:`logitkit.logit` keeps its data and needs none of them.
+        """
+        check_is_fitted(self)
+        formula_data = getattr(self, "_formula_data", None)
+        if X is None and formula_data is not None:
+            X, y, sample_weight = formula_data.X, formula_data.y, formula_data.sample_weight
+            if groups is None:
+                groups = formula_data.groups
+        if (X is None) != (y is None):
+            raise ValueError("pass both X and y to summary(), or neither")
+        objective = None if X is None else self._objective(X, y, sample_weight, reset=False)
+        return summarize(
+            self,
+            objective,
+            cov_type=cov_type,
+            groups=groups,
+            ci=ci,
+            level=level,
+            target=None if formula_data is None else formula_data.formula.split("~")[0].strip(),
+        )
+
     def _term_names(self) -> list[str]:
         features = (
             [str(name) for name in self.feature_names_in_]
@@ -335,6 +402,16 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
 
         save(self, path)
 
+    def _formula_input(self, X: ArrayLike) -> ArrayLike:
+        """A model from :func:`logitkit.logit` also takes the raw data: apply its formula."""
+        if getattr(self, "_formula_data", None) is None or not isinstance(X, pd.DataFrame):
+            return X
+        if set(self.feature_names_in_) <= set(map(str, X.columns)):
+            return X
+        from .formula import transform_for_prediction  # formula imports this module
+
+        return transform_for_prediction(self, X)
+
     def decision_function(self, X: ArrayLike) -> NDArray:
         """The logit z = wᵀx + b = log(ŷ / (1 − ŷ)) of each sample, as float64.
 
@@ -342,6 +419,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         it are then evaluated in float64, so ``predict_log_proba`` equals ``log(predict_proba)``.
         """
         check_is_fitted(self)
+        X = self._formula_input(X)
         X = validate_data(
             self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=False
         )

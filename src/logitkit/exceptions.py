@@ -26,3 +26,7 @@ class CollinearityWarning(UserWarning):
     Issued when ``solver="auto"`` fits an unpenalised model on a rank-deficient design with
     minimum-norm Newton steps.
     """
+
+
+class MissingRowsWarning(UserWarning):
+    """Rows with missing values were dropped before a formula fit; the message counts them."""

@@ -1,0 +1,416 @@
+"""Covariances of the estimate, Wald tables and profile-likelihood intervals.
+
+Pure functions of small arrays: they never fit a model. Conventions, for P coefficients
+θ = (b, w) (intercept first), frequency weights sᵢ, fitted ŷᵢ = σ(x̃ᵢᵀθ̂) and n = Σ sᵢ:
+
+    I   = X̃ᵀ diag(s ⊙ ŷ(1 − ŷ)) X̃                  the information (sum scale, P×P)
+    M   = Σᵢ sᵢ (yᵢ − ŷᵢ)² x̃ᵢ x̃ᵢᵀ                   the HC0 meat (a row of weight w is w rows)
+    u_g = Σ_{i ∈ g} sᵢ (yᵢ − ŷᵢ) x̃ᵢ                  the score summed within cluster g
+
+and the covariances
+
+    nonrobust  V = I⁻¹
+    HC0        V = I⁻¹ M I⁻¹
+    HC1        V = n/(n − P) · I⁻¹ M I⁻¹             (R sandwich's and Stata's HC1)
+    cluster    V = G/(G − 1) · (n − 1)/(n − P) · I⁻¹ (Σ_g u_g u_gᵀ) I⁻¹
+
+The cluster factor is the small-sample correction statsmodels and Stata apply by default.
+statsmodels' ``HC1`` for Logit and GLM applies no n/(n − P) factor; ours does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import NoReturn
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from numpy.typing import ArrayLike, NDArray
+from scipy.linalg import LinAlgError, cho_factor, cho_solve, lapack
+from scipy.optimize import brentq
+from scipy.stats import chi2, norm
+
+__all__ = [
+    "COV_TYPES",
+    "TABLE_COLUMNS",
+    "check_level",
+    "cluster_score_sums",
+    "covariance",
+    "profile_interval",
+    "replace_intervals",
+    "wald_table",
+]
+
+COV_TYPES = ("nonrobust", "HC0", "HC1", "cluster")
+TABLE_COLUMNS = (
+    "coef",
+    "std_err",
+    "z",
+    "p_value",
+    "ci_low",
+    "ci_high",
+    "odds_ratio",
+    "or_low",
+    "or_high",
+)
+_SINGULAR_RCOND = 10.0 * np.finfo(np.float64).eps
+_MAX_EXPANSIONS = 30
+
+
+def check_level(level: float) -> float:
+    """The confidence level as a float, or ValueError unless 0 < level < 1."""
+    try:
+        value = float(level)
+    except (TypeError, ValueError):
+        raise ValueError(f"level must be a number in (0, 1), e.g. 0.95; got {level!r}") from None
+    if not 0.0 < value < 1.0:
+        raise ValueError(f"level must be in (0, 1), e.g. 0.95 for 95% intervals; got {level!r}")
+    return value
+
+
+def covariance(
+    information: ArrayLike,
+    *,
+    cov_type: str = "nonrobust",
+    score_outer: ArrayLike | None = None,
+    cluster_scores: ArrayLike | None = None,
+    n_obs: float | None = None,
+    infinite: ArrayLike | None = None,
+) -> NDArray[np.float64]:
+    """The P×P covariance of θ̂: I⁻¹, or a sandwich I⁻¹ M I⁻¹ with a small-sample factor.
+
+    ``cov_type`` picks the meat M and the factor c in V = c · I⁻¹ M I⁻¹ (nonrobust: V = I⁻¹):
+
+    - "HC0": M = ``score_outer`` = Σ sᵢ (yᵢ − ŷᵢ)² x̃ᵢ x̃ᵢᵀ, c = 1;
+    - "HC1": the same M, c = n/(n − P), n = ``n_obs``;
+    - "cluster": M = Σ_g u_g u_gᵀ from ``cluster_scores`` (the G×P rows u_g, see
+      :func:`cluster_score_sums`), c = G/(G − 1) · (n − 1)/(n − P).
+
+    I is factored by Cholesky after scaling it to unit diagonal, D⁻¹ I D⁻¹ with D = diag(I)^½;
+    I⁻¹A is computed as D⁻¹ S⁻¹ D⁻¹ A by triangular solves, never by an explicit inverse.
+
+    ``infinite`` (booleans, one per coefficient) flags the estimates that are infinite under
+    separation. I is singular along them, so their variances are +inf, their covariances with
+    the other coefficients NaN (undefined), and the rest of V comes from the remaining block
+    of I and M: the variance of the finite coefficients with the infinite ones held at their
+    limit. Any other numerical singularity of I (reciprocal condition number of the scaled
+    block at most 10ε: collinear columns) raises ValueError. A separated coefficient that is
+    not flagged gets the huge finite variance of its large finite estimate, as R reports it.
+    """
+    info = _square(information, "information")
+    n_params = info.shape[0]
+    if cov_type not in COV_TYPES:
+        raise ValueError(f"cov_type must be one of {COV_TYPES}; got {cov_type!r}")
+    mask = _infinite_mask(infinite, n_params)
+    keep = np.flatnonzero(~mask)
+    block = info[np.ix_(keep, keep)]
+    result = np.full((n_params, n_params), np.nan)
+    unbounded = np.flatnonzero(mask)
+    result[unbounded, unbounded] = np.inf
+    if keep.size == 0:
+        return result
+    factor, scale = _factor(block, keep)
+    if cov_type == "nonrobust":
+        inner = _solve(factor, scale, np.eye(keep.size))
+    else:
+        meat = _meat(cov_type, score_outer, cluster_scores, n_params)[np.ix_(keep, keep)]
+        half = _solve(factor, scale, meat)
+        inner = _solve(factor, scale, half.T) * _correction(
+            cov_type, n_obs, n_params, cluster_scores
+        )
+    result[np.ix_(keep, keep)] = 0.5 * (inner + inner.T)
+    return result
+
+
+def cluster_score_sums(
+    X: ArrayLike,
+    residual: ArrayLike,
+    groups: ArrayLike,
+    fit_intercept: bool = True,
+) -> NDArray[np.float64]:
+    """The G×P matrix of within-cluster score sums u_g = Σ_{i ∈ g} rᵢ x̃ᵢ.
+
+    ``X`` is the n×p design without the intercept column (dense or SciPy sparse),
+    ``residual`` r = s ⊙ (y − ŷ) and ``groups`` n cluster labels of any hashable kind; rows
+    come out in the order the labels first appear. With ``fit_intercept`` the first column is
+    Σ_{i ∈ g} rᵢ. Computed as A X̃ with A the sparse G×n cluster-indicator matrix weighted by r.
+    """
+    r = np.asarray(residual, dtype=np.float64)
+    if r.ndim != 1:
+        raise ValueError(f"residual must be one value per sample; got shape {r.shape}")
+    n_samples = X.shape[0] if hasattr(X, "shape") else len(X)
+    if r.size != n_samples:
+        raise ValueError(f"residual has {r.size} values but X has {n_samples} rows")
+    codes, n_groups = _group_codes(groups, n_samples)
+    indicator = sp.csr_matrix((r, (codes, np.arange(n_samples))), shape=(n_groups, n_samples))
+    design = X if sp.issparse(X) else np.asarray(X, dtype=np.float64)
+    sums = indicator @ design
+    sums = np.asarray(sums.toarray() if sp.issparse(sums) else sums, dtype=np.float64)
+    if fit_intercept:
+        totals = np.bincount(codes, weights=r, minlength=n_groups)
+        return np.column_stack([totals, sums])
+    return sums
+
+
+def wald_table(
+    coef: ArrayLike,
+    cov: ArrayLike,
+    names: Sequence[str],
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """The coefficient table: estimates, standard errors, Wald tests and intervals.
+
+    With se = √diag(V), q = Φ⁻¹(1 − (1 − level)/2):
+
+        z = θ̂ / se,   p = 2 Φ̄(|z|)   (Φ̄ = norm.sf, accurate far into the tail)
+        ci = θ̂ ∓ q·se,   odds_ratio = exp(θ̂),   or bounds = exp(ci bounds)
+
+    The odds-ratio bounds are the exponentiated coefficient bounds, never exp of se. An
+    infinite standard error (a separated coefficient) gives z = 0, p = 1, ci = (−inf, +inf)
+    and odds-ratio bounds (0, +inf): no information, rather than a huge meaningless number.
+    Columns are :data:`TABLE_COLUMNS`; the index is ``names``, named "term".
+    """
+    level = check_level(level)
+    theta = np.asarray(coef, dtype=np.float64).ravel()
+    matrix = _square(cov, "cov", allow_nonfinite=True)
+    if matrix.shape[0] != theta.size or len(names) != theta.size:
+        raise ValueError(
+            f"coef has {theta.size} values, cov is {matrix.shape[0]}×{matrix.shape[1]} and "
+            f"there are {len(names)} names; they must agree"
+        )
+    variance = np.diag(matrix).copy()
+    if np.any(variance < 0.0):
+        raise ValueError("cov has a negative variance on its diagonal: not a covariance matrix")
+    se = np.sqrt(variance)
+    unbounded = np.isinf(se)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = np.where(unbounded, 0.0, theta / se)
+    p_value = 2.0 * norm.sf(np.abs(z))
+    half_width = norm.ppf(0.5 + level / 2.0) * se
+    low = np.where(unbounded, -np.inf, theta - half_width)
+    high = np.where(unbounded, np.inf, theta + half_width)
+    with np.errstate(over="ignore"):
+        odds = np.exp(np.vstack([theta, low, high]))
+    table = pd.DataFrame(
+        {
+            "coef": theta,
+            "std_err": se,
+            "z": z,
+            "p_value": p_value,
+            "ci_low": low,
+            "ci_high": high,
+            "odds_ratio": odds[0],
+            "or_low": odds[1],
+            "or_high": odds[2],
+        },
+        index=pd.Index(list(names), name="term"),
+    )
+    return table
+
+
+def replace_intervals(table: pd.DataFrame, low: ArrayLike, high: ArrayLike) -> pd.DataFrame:
+    """A copy of a :func:`wald_table` with other interval bounds, e.g. profile-likelihood ones.
+
+    ci_low, ci_high = ``low``, ``high`` and or_low, or_high = exp(low), exp(high); the
+    estimates, standard errors, z and p-values are kept (they remain the Wald test's).
+    """
+    lower = np.asarray(low, dtype=np.float64).ravel()
+    upper = np.asarray(high, dtype=np.float64).ravel()
+    if lower.size != len(table) or upper.size != len(table):
+        raise ValueError(
+            f"the table has {len(table)} terms but {lower.size} lower and {upper.size} upper "
+            "bounds were given"
+        )
+    result = table.copy()
+    result["ci_low"] = lower
+    result["ci_high"] = upper
+    with np.errstate(over="ignore"):
+        result["or_low"] = np.exp(lower)
+        result["or_high"] = np.exp(upper)
+    return result
+
+
+def profile_interval(
+    constrained_loglik: Callable[[float], float],
+    estimate: float,
+    std_err: float,
+    loglik_max: float,
+    level: float = 0.95,
+    *,
+    tol: float = 1e-6,
+    max_expansions: int = _MAX_EXPANSIONS,
+) -> tuple[float, float]:
+    """The profile-likelihood interval of one coefficient β: {β : D(β) ≤ χ²₁(level)}.
+
+    D(β) = 2(ℓ_max − ℓ_p(β)), where ℓ_p(β) = ``constrained_loglik(β)`` is the (possibly
+    penalised) log-likelihood maximised over the other coefficients with this one held at β,
+    and ℓ_max = ``loglik_max`` is its unconstrained maximum, attained at ``estimate``.
+
+    Each bound is a root of D(β) − q, q = χ²₁ quantile at ``level``, found by Brent's method
+    (scipy.optimize.brentq), never by interpolation. The root is bracketed by walking outward
+    from the estimate in steps h, 2h, 4h, ... with h = √q·s, the Wald half-width, where
+    s = ``std_err`` (or max(1, |estimate|) when s is not a positive finite number). If D stays
+    below q for ``max_expansions`` doublings (2³⁰ Wald half-widths by default) the bound is
+    ±inf: the likelihood never drops enough, as for a coefficient that runs off to infinity
+    under separation. Each bound is located to within 0.1·tol·s, which in the quadratic
+    approximation D ≈ ((β − β̂)/s)² leaves the statistic within 0.2·√q·tol of q.
+    """
+    level = check_level(level)
+    center = float(estimate)
+    if not np.isfinite(center):
+        raise ValueError(f"estimate must be finite to profile from it; got {estimate!r}")
+    if not tol > 0.0:
+        raise ValueError(f"tol must be positive; got {tol!r}")
+    quantile = float(chi2.ppf(level, df=1))
+    scale = float(std_err) if np.isfinite(std_err) and std_err > 0.0 else max(1.0, abs(center))
+    maximum = float(loglik_max)
+
+    def excess(value: float) -> float:
+        loglik = float(constrained_loglik(value))
+        if not np.isfinite(loglik):
+            raise ValueError(f"constrained_loglik returned {loglik} at {value!r}")
+        return 2.0 * (maximum - loglik) - quantile
+
+    xtol = 0.1 * tol * scale
+    step = np.sqrt(quantile) * scale
+    bounds = []
+    for direction in (-1.0, 1.0):
+        inner, bound = center, direction * np.inf
+        for expansion in range(max_expansions + 1):
+            outer = center + direction * step * 2.0**expansion
+            if excess(outer) > 0.0:
+                bound = brentq(excess, min(inner, outer), max(inner, outer), xtol=xtol)
+                break
+            inner = outer
+        bounds.append(float(bound))
+    return bounds[0], bounds[1]
+
+
+def _square(matrix: ArrayLike, name: str, allow_nonfinite: bool = False) -> NDArray[np.float64]:
+    """A float64 square matrix, or ValueError naming ``name``."""
+    array = np.asarray(matrix, dtype=np.float64)
+    if array.ndim != 2 or array.shape[0] != array.shape[1]:
+        raise ValueError(f"{name} must be a square matrix; got shape {array.shape}")
+    if not allow_nonfinite and not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} has NaN or infinite entries")
+    return array
+
+
+def _infinite_mask(infinite: ArrayLike | None, n_params: int) -> NDArray[np.bool_]:
+    """The ``infinite`` flags as a boolean mask of length P (all False when None)."""
+    if infinite is None:
+        return np.zeros(n_params, dtype=bool)
+    mask = np.asarray(infinite)
+    if mask.dtype != np.bool_ or mask.shape != (n_params,):
+        raise ValueError(
+            f"infinite must be {n_params} booleans, one per coefficient; got "
+            f"dtype {mask.dtype} and shape {mask.shape}"
+        )
+    return mask
+
+
+def _factor(block: NDArray, keep: NDArray) -> tuple[tuple[NDArray, bool], NDArray]:
+    """Cholesky factor of S = D⁻¹ I D⁻¹ and D⁻¹; ValueError when I is numerically singular."""
+    diagonal = np.diag(block)
+    if np.any(diagonal <= 0.0):
+        _raise_singular(keep[diagonal <= 0.0])
+    scale = 1.0 / np.sqrt(diagonal)
+    scaled = block * scale[:, None] * scale[None, :]
+    try:
+        factor = cho_factor(scaled, lower=True)
+    except LinAlgError:
+        _raise_singular(keep)
+    norm_1 = float(np.max(np.sum(np.abs(scaled), axis=0)))
+    rcond, _ = lapack.dpocon(factor[0], norm_1, uplo="L")
+    if rcond <= _SINGULAR_RCOND:
+        _raise_singular(keep)
+    return factor, scale
+
+
+def _raise_singular(columns: NDArray) -> NoReturn:
+    listed = ", ".join(str(int(j)) for j in columns)
+    raise ValueError(
+        "the information matrix is singular: the coefficients are not identified (collinear "
+        "columns, or separation). Coefficients involved (0 = the first, the intercept when "
+        f"fitted): {listed}. Pass the separated ones as `infinite`, or drop collinear columns."
+    )
+
+
+def _solve(factor: tuple[NDArray, bool], scale: NDArray, rhs: NDArray) -> NDArray:
+    """I⁻¹ A = D⁻¹ S⁻¹ D⁻¹ A by two triangular solves."""
+    return scale[:, None] * cho_solve(factor, scale[:, None] * rhs)
+
+
+def _meat(
+    cov_type: str,
+    score_outer: ArrayLike | None,
+    cluster_scores: ArrayLike | None,
+    n_params: int,
+) -> NDArray:
+    """M for a sandwich: ``score_outer`` (HC0, HC1) or Uᵀ U from ``cluster_scores``."""
+    if cov_type == "cluster":
+        if cluster_scores is None:
+            raise ValueError('cov_type="cluster" needs cluster_scores (see cluster_score_sums)')
+        scores = np.asarray(cluster_scores, dtype=np.float64)
+        if scores.ndim != 2 or scores.shape[1] != n_params:
+            raise ValueError(
+                f"cluster_scores must be G×{n_params} (one row per group); got {scores.shape}"
+            )
+        if scores.shape[0] < 2:
+            raise ValueError(
+                f"cluster-robust standard errors need at least two groups; got {scores.shape[0]}"
+            )
+        return scores.T @ scores
+    if score_outer is None:
+        raise ValueError(f"cov_type={cov_type!r} needs score_outer, Σ sᵢ (yᵢ − ŷᵢ)² x̃ᵢ x̃ᵢᵀ")
+    meat = _square(score_outer, "score_outer")
+    if meat.shape[0] != n_params:
+        raise ValueError(f"score_outer is {meat.shape[0]}×{meat.shape[0]}, expected {n_params}")
+    return meat
+
+
+def _correction(
+    cov_type: str, n_obs: float | None, n_params: int, cluster_scores: ArrayLike | None
+) -> float:
+    """1 (HC0), n/(n − P) (HC1) or G/(G − 1) · (n − 1)/(n − P) (cluster)."""
+    if cov_type == "HC0":
+        return 1.0
+    if n_obs is None or not float(n_obs) > n_params:
+        raise ValueError(
+            f"cov_type={cov_type!r} needs n_obs, the number of observations (Σ weights), "
+            f"larger than the {n_params} coefficients; got {n_obs!r}"
+        )
+    n = float(n_obs)
+    if cov_type == "HC1":
+        return n / (n - n_params)
+    n_groups = np.asarray(cluster_scores).shape[0]
+    return n_groups / (n_groups - 1.0) * (n - 1.0) / (n - n_params)
+
+
+def _group_codes(groups: ArrayLike, n_samples: int) -> tuple[NDArray[np.intp], int]:
+    """Integer codes 0..G−1 of the cluster labels, checked: one per sample, no NaN, G ≥ 2."""
+    labels = groups.to_numpy() if isinstance(groups, pd.Series | pd.Index) else np.asarray(groups)
+    if labels.ndim != 1:
+        raise ValueError(f"groups must be one label per sample; got shape {labels.shape}")
+    if labels.size != n_samples:
+        raise ValueError(
+            f"groups has {labels.size} labels but there are {n_samples} samples; "
+            "give one cluster label per row"
+        )
+    missing = pd.isna(labels)
+    if np.any(missing):
+        raise ValueError(
+            f"groups has {int(np.sum(missing))} missing (NaN/None) labels; "
+            "every row needs a cluster"
+        )
+    codes, uniques = pd.factorize(labels)
+    if len(uniques) < 2:
+        found = f"one group, {_plain(uniques[0])!r}" if len(uniques) else "no rows"
+        raise ValueError(f"cluster-robust standard errors need at least two groups; got {found}")
+    return codes.astype(np.intp), len(uniques)
+
+
+def _plain(label: object) -> object:
+    """A NumPy scalar label as the Python value it holds, for readable messages."""
+    return label.item() if isinstance(label, np.generic) else label

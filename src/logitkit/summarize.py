@@ -1,0 +1,234 @@
+"""Build a fitted model's :class:`~logitkit.summary.Summary`: covariance, table, intervals.
+
+It reads the fitted model (coefficients, ℓ, the stored information I and meat M) and, where
+a result needs them, the data as an :class:`~logitkit.objective.Objective`: cluster-robust
+errors need the per-sample scores, profile intervals refit with one coefficient held fixed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy.stats import chi2
+
+from .exceptions import SingularDesignError
+from .firth import FirthObjective
+from .inference import (
+    COV_TYPES,
+    check_level,
+    cluster_score_sums,
+    covariance,
+    profile_interval,
+    replace_intervals,
+    wald_table,
+)
+from .objective import Objective
+from .solvers import SolverOptions
+from .solvers.newton import solve_newton
+from .summary import CI_METHODS, Summary
+
+if TYPE_CHECKING:
+    from .estimator import LogisticRegression
+
+# A profile fit whose cost is flat to float64 precision with a gradient below this is at its
+# optimum for the purpose of the likelihood-ratio statistic (an error of order gradient²).
+_FLAT_GRADIENT = 1e-7
+
+
+def summarize(
+    model: LogisticRegression,
+    objective: Objective | None,
+    *,
+    cov_type: str,
+    groups: ArrayLike | None,
+    ci: str,
+    level: float,
+    target: str | None,
+) -> Summary:
+    """The Summary of ``model``; ``objective`` is its cost on the data, or None without data."""
+    level = check_level(level)
+    if cov_type not in COV_TYPES:
+        raise ValueError(
+            f"cov_type must be one of {', '.join(map(repr, COV_TYPES))}; got {cov_type!r}"
+        )
+    if ci not in CI_METHODS:
+        raise ValueError(f"ci must be one of {', '.join(map(repr, CI_METHODS))}; got {ci!r}")
+    needs = {"cluster": cov_type == "cluster", "profile": ci == "profile"}
+    for what, needed in needs.items():
+        if needed and objective is None:
+            raise ValueError(
+                f"{'cluster-robust errors' if what == 'cluster' else 'profile intervals'} need "
+                "the data: pass X and y (and sample_weight) to summary(), or fit with "
+                "logitkit.logit(formula, data), which keeps them"
+            )
+    if cov_type == "cluster" and groups is None:
+        raise ValueError("cov_type='cluster' needs groups: one cluster label per sample")
+    theta = model._params()
+    names = model._term_names()
+    information, score_outer = model.information_, model.score_outer_
+    if information is None:
+        if objective is None:
+            raise ValueError(
+                "this model has too many coefficients to keep its information matrix: "
+                "pass X and y to summary()"
+            )
+        information = objective.hessian(theta) * objective.sample_weight.sum()
+        residual = objective.datafit.derivative(objective.y, _logits(objective, theta))
+        score_outer = objective.design.weighted_gram(objective.sample_weight * residual**2)
+    separation = getattr(model, "separation_", None)
+    infinite = None if separation is None else np.array([n in separation.terms for n in names])
+    cluster_scores = None
+    if cov_type == "cluster":
+        residual = -objective.sample_weight * objective.datafit.derivative(
+            objective.y, _logits(objective, theta)
+        )
+        cluster_scores = cluster_score_sums(
+            objective.design.X, residual, groups, objective.design.fit_intercept
+        )
+    try:
+        cov = covariance(
+            information,
+            cov_type=cov_type,
+            score_outer=score_outer,
+            cluster_scores=cluster_scores,
+            n_obs=model.n_obs_,
+            infinite=infinite,
+        )
+    except ValueError as error:
+        raise ValueError(
+            f"standard errors do not exist: {error}. Drop a redundant column, or add a "
+            "penalty (alpha > 0)"
+        ) from None
+    table = wald_table(theta, cov, names, level)
+    if ci == "profile":
+        table = replace_intervals(table, *_profile_bounds(objective, theta, table, level))
+    return Summary(
+        table=table,
+        loglik=model.loglik_,
+        null_loglik=model.null_loglik_,
+        deviance=model.deviance_,
+        null_deviance=model.null_deviance_,
+        aic=model.aic_,
+        bic=model.bic_,
+        df_model=model.df_model_,
+        df_resid=model.df_resid_,
+        n_obs=model.n_obs_,
+        converged=model.converged_,
+        n_iter=model.n_iter_,
+        solver=model.solver_,
+        cov_type=cov_type,
+        ci=ci,
+        level=level,
+        n_groups=None if cluster_scores is None else int(cluster_scores.shape[0]),
+        separation=separation,
+        target=target,
+        modelled=_plain(model.classes_[1]),
+        firth=bool(model.firth),
+        penalty=None if model.alpha == 0 else f"alpha={model.alpha:g}, l1_ratio={model.l1_ratio:g}",
+    )
+
+
+def _logits(objective: Objective, theta: NDArray) -> NDArray:
+    z = objective.design.linear_predictor(theta)
+    return z if objective.offset is None else z + objective.offset
+
+
+def _plain(label: Any) -> Any:
+    return label.item() if hasattr(label, "item") else label
+
+
+class _HeldFixed:
+    """The objective as a function of every coefficient but θⱼ, which is held at a value.
+
+    It offers what :func:`~logitkit.solvers.newton.solve_newton` reads: the value, the
+    gradient and Hessian restricted to the free coefficients, and their optimality.
+    """
+
+    def __init__(self, objective: Objective, index: int, value: float) -> None:
+        self.objective = objective
+        self.penalty = objective.penalty
+        self.free = np.delete(np.arange(objective.n_params), index)
+        self.index = index
+        self.value = value
+
+    def full(self, free: NDArray) -> NDArray:
+        theta = np.empty(self.objective.n_params)
+        theta[self.free] = free
+        theta[self.index] = self.value
+        return theta
+
+    def smooth_value(self, free: NDArray) -> float:
+        return self.objective.smooth_value(self.full(free))
+
+    def smooth_value_and_gradient(self, free: NDArray) -> tuple[float, NDArray]:
+        value, grad = self.objective.smooth_value_and_gradient(self.full(free))
+        return value, grad[self.free]
+
+    def hessian(self, free: NDArray) -> NDArray:
+        """The restricted Hessian; for Firth's J*, whose Hessian the objective gives only in
+        Fisher's approximation, central differences of the exact gradient (when positive
+        definite), so the profile fits converge quadratically."""
+        fisher = self.objective.hessian(self.full(free))[np.ix_(self.free, self.free)]
+        if not isinstance(self.objective, FirthObjective):
+            return fisher
+        steps = 1e-5 * np.maximum(1.0, np.abs(free))
+        columns = []
+        for k, step in enumerate(steps):
+            up, down = free.copy(), free.copy()
+            up[k] += step
+            down[k] -= step
+            columns.append(
+                (self.smooth_value_and_gradient(up)[1] - self.smooth_value_and_gradient(down)[1])
+                / (2.0 * step)
+            )
+        exact = np.array(columns)
+        exact = 0.5 * (exact + exact.T)
+        return exact if np.all(np.linalg.eigvalsh(exact) > 0.0) else fisher
+
+    def optimality(self, free: NDArray, grad: NDArray) -> float:
+        return float(np.max(np.abs(grad), initial=0.0))
+
+
+def _profile_bounds(
+    objective: Objective, theta: NDArray, table: Any, level: float
+) -> tuple[list[float], list[float]]:
+    """Profile-likelihood bounds of every coefficient (of the penalised likelihood for Firth).
+
+    ℓ_p(β) = −Σs · min over the other coefficients of J with θⱼ = β, found by Newton steps
+    warm-started from the solution at the nearest β already profiled (θ̂ first); the bounds
+    solve 2(ℓ_max − ℓ_p(β)) = χ²₁(level).
+    """
+    total = objective.sample_weight.sum()
+    loglik_max = -objective.smooth_value(theta) * total
+    quantile = float(chi2.ppf(level, df=1))
+    options = SolverOptions(tol=1e-9, max_iter=500)
+    lows, highs = [], []
+    for j in range(theta.size):
+        solved: dict[float, NDArray] = {float(theta[j]): np.delete(theta, j)}
+
+        def constrained_loglik(value: float, j: int = j, solved: dict = solved) -> float:
+            fixed = _HeldFixed(objective, j, value)
+            nearest = min(solved, key=lambda held: abs(held - value))
+            try:
+                result = solve_newton(fixed, solved[nearest], options)  # type: ignore[arg-type]
+            except SingularDesignError:
+                return -np.inf
+            solved[float(value)] = result.coef
+            loglik = -fixed.smooth_value(result.coef) * total
+            stalled = not result.converged and result.grad_norm[-1] > _FLAT_GRADIENT
+            # Far in a tail a constrained fit may crawl; the likelihood it reached is a lower
+            # bound of ℓ_p, which brackets the root once it is already past the quantile.
+            if stalled and 2.0 * (loglik_max - loglik) <= quantile:
+                raise ValueError(
+                    f"the profile fit with coefficient {j} held at {value:.6g} did not converge"
+                )
+            return loglik
+
+        low, high = profile_interval(
+            constrained_loglik, theta[j], float(table["std_err"].iloc[j]), loglik_max, level
+        )
+        lows.append(low)
+        highs.append(high)
+    return lows, highs

@@ -1,0 +1,122 @@
+"""The likelihood-ratio test against statsmodels' log-likelihoods and its own LR test."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+import statsmodels.formula.api as smf
+from scipy.stats import chi2
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LogisticRegression as SklearnLogisticRegression
+
+from logitkit import ConvergenceWarning, LogisticRegression, log_likelihood
+from logitkit.comparison import LRTestResult, _loglik, lr_test
+from logitkit.formula import logit
+
+FULL = "GRADE ~ GPA + TUCE + C(PSI)"
+
+
+@pytest.fixture(scope="module")
+def spector() -> pd.DataFrame:
+    return sm.datasets.spector.load_pandas().data
+
+
+def statsmodels_logit(formula: str, data: pd.DataFrame):
+    return smf.logit(formula, data).fit(disp=0, method="newton", tol=1e-12)
+
+
+def test_lr_test_equals_statsmodels_llr_against_the_constant_only_model(spector) -> None:
+    data = spector.assign(one=1.0)
+    full = "GRADE ~ one + GPA + TUCE + PSI - 1"
+    result = lr_test(logit("GRADE ~ one - 1", data), logit(full, data))
+    reference = statsmodels_logit("GRADE ~ GPA + TUCE + PSI", spector)
+    assert result.statistic == pytest.approx(reference.llr, rel=1e-9)
+    assert result.df == reference.df_model == 3
+    assert result.p_value == pytest.approx(reference.llr_pvalue, rel=1e-7)
+
+
+@pytest.mark.parametrize(
+    ("restricted", "full"),
+    [("GRADE ~ GPA", FULL), ("GRADE ~ GPA + TUCE", FULL), ("GRADE ~ TUCE", "GRADE ~ TUCE + PSI")],
+)
+def test_lr_test_equals_statsmodels_log_likelihoods_on_spector(spector, restricted, full) -> None:
+    result = lr_test(logit(restricted, spector), logit(full, spector))
+    small, large = statsmodels_logit(restricted, spector), statsmodels_logit(full, spector)
+    statistic = 2.0 * (large.llf - small.llf)
+    assert result.statistic == pytest.approx(statistic, rel=1e-9)
+    assert result.df == large.df_model - small.df_model
+    assert result.p_value == pytest.approx(chi2.sf(statistic, result.df), rel=1e-7)
+
+
+def test_lr_test_equals_statsmodels_on_fair() -> None:
+    data = sm.datasets.fair.load_pandas().data
+    data = data.assign(had_affair=(data["affairs"] > 0).astype(int))
+    restricted = "had_affair ~ rate_marriage + age"
+    full = "had_affair ~ rate_marriage + age + yrs_married + C(religious)"
+    result = lr_test(logit(restricted, data), logit(full, data))
+    small, large = statsmodels_logit(restricted, data), statsmodels_logit(full, data)
+    assert result.statistic == pytest.approx(2.0 * (large.llf - small.llf), rel=1e-9)
+    assert result.df == 4
+    assert result.p_value == pytest.approx(chi2.sf(result.statistic, 4), rel=1e-7)
+    assert result.p_value < 1e-20
+
+
+def test_lr_test_reads_the_maximised_log_likelihood(spector) -> None:
+    X, y = spector[["GPA", "TUCE", "PSI"]], spector["GRADE"].to_numpy()
+    model = LogisticRegression().fit(X, y)
+    assert _loglik(model) == pytest.approx(log_likelihood(y, model.decision_function(X)), rel=1e-12)
+    with pytest.raises(TypeError, match="has no loglik_"):
+        _loglik(SklearnLogisticRegression().fit(X, y))
+
+
+def test_the_result_is_a_frozen_record_printed_on_one_line() -> None:
+    result = LRTestResult(statistic=6.638536, df=2, p_value=0.036189)
+    assert str(result) == "Likelihood-ratio test: LR = 6.63854, df = 2, p-value = 0.03619"
+    with pytest.raises(AttributeError):
+        result.df = 3
+
+
+def test_models_in_the_wrong_order_are_refused(spector) -> None:
+    restricted, full = logit("GRADE ~ GPA", spector), logit(FULL, spector)
+    with pytest.raises(ValueError, match="expects the smaller model first.*has 4 coefficients"):
+        lr_test(full, restricted)
+    with pytest.raises(ValueError, match="smaller model first"):
+        lr_test(restricted, logit("GRADE ~ TUCE", spector))
+
+
+def test_models_with_terms_the_full_one_lacks_are_refused(spector) -> None:
+    restricted = logit("GRADE ~ GPA + TUCE", spector)
+    full = logit("GRADE ~ GPA + C(PSI) + I(GPA ** 2)", spector)
+    with pytest.raises(ValueError, match="not nested.*term\\(s\\) 'TUCE' that the full"):
+        lr_test(restricted, full)
+    without_intercept = logit("GRADE ~ GPA + TUCE + C(PSI) - 1", spector)
+    with pytest.raises(ValueError, match="restricted model has an intercept"):
+        lr_test(logit("GRADE ~ GPA", spector), without_intercept)
+
+
+def test_models_fitted_to_different_rows_or_responses_are_refused(spector) -> None:
+    gaps = spector.assign(TUCE=spector["TUCE"].where(spector.index % 10 != 0))
+    restricted = logit("GRADE ~ GPA", gaps)
+    with pytest.warns(UserWarning, match="4 of 32 rows"):
+        full = logit("GRADE ~ GPA + TUCE", gaps)
+    with pytest.raises(ValueError, match=r"different observations \(32 and 28\)"):
+        lr_test(restricted, full)
+    flipped = spector.assign(GRADE=np.where(spector["GRADE"] == 1, "pass", "fail"))
+    with pytest.raises(ValueError, match="different responses"):
+        lr_test(restricted, logit(FULL, flipped))
+
+
+def test_a_full_fit_worse_than_the_restricted_one_is_refused(spector) -> None:
+    restricted = logit("GRADE ~ GPA", spector)
+    with pytest.warns(ConvergenceWarning):
+        unfinished = logit(FULL, spector, solver="gd", max_iter=1)
+    assert unfinished.loglik_ < restricted.loglik_
+    with pytest.raises(ValueError, match="not nested, or the full model's fit did not converge"):
+        lr_test(restricted, unfinished)
+
+
+def test_unfitted_models_are_refused(spector) -> None:
+    with pytest.raises(NotFittedError, match="the full model is not fitted"):
+        lr_test(logit("GRADE ~ GPA", spector), LogisticRegression())
