@@ -1,5 +1,6 @@
 """The command line, run in-process through main() and once as ``python -m logitkit``."""
 
+import json
 import re
 import subprocess
 import sys
@@ -15,10 +16,10 @@ from logitkit.cli import main
 from logitkit.datasets import load_challenger
 
 REPORT_LINES = [
-    "Modelled:  P(damage = 1), against damage = 0",
-    "Log-likelihood:  -10.158",
-    "Deviance:        20.315 on 21 degrees of freedom",
-    "AIC:             24.315",
+    "Response: damage, modelled as P(damage = 1)",
+    "Residual deviance: 20.315  on 21  degrees of freedom",
+    "    Null deviance: 28.267  on 22  degrees of freedom",
+    "AIC: 24.315    BIC: 26.586    Log-likelihood: -10.158",
 ]
 
 
@@ -72,15 +73,57 @@ def test_fit_csv_reports_data_solver_and_coefficients(capsys, challenger_csv, ch
     assert err == ""
     lines = out.splitlines()
     assert lines[0] == "Logistic regression of damage on temperature_f"
-    assert f"Data:      {challenger_csv}, 23 rows" in lines
-    assert f"Solver:    newton, {challenger_model.n_iter_} iterations, converged" in lines
-    assert "Penalty:   none (maximum likelihood)" in lines
+    assert f"Data: {challenger_csv}, 23 rows" in lines
+    assert f"Number of iterations: {challenger_model.n_iter_} (newton), converged" in lines
+    assert "fitted by maximum likelihood" in lines[2]
     for line in REPORT_LINES:
         assert line in lines
-    table = lines[lines.index("Term              Coef  Odds ratio") + 1 :][:2]
+    table = lines[lines.index("Coefficients:") + 2 :][:2]
     intercept, slope = float(challenger_model.intercept_[0]), float(challenger_model.coef_[0, 0])
-    assert table[0].split() == ["Intercept", f"{intercept:.4f}", f"{np.exp(intercept):.3e}"]
-    assert table[1].split() == ["temperature_f", f"{slope:.4f}", f"{np.exp(slope):.3e}"]
+    assert table[0].split()[:2] == ["Intercept", f"{intercept:.4f}"]
+    assert table[1].split()[:2] == ["temperature_f", f"{slope:.4f}"]
+    assert f"{np.exp(slope):.3e}" in table[1]
+
+
+def test_fit_json_and_inference_options(capsys, tmp_path, challenger_csv):
+    frame = load_challenger()
+    frame["decade"] = np.arange(len(frame)) % 4
+    path = tmp_path / "flights.csv"
+    frame.drop(columns=["flight", "distressed_orings"]).to_csv(path, index=False)
+    code, out, err = _run(
+        capsys,
+        "fit",
+        path,
+        "--target",
+        "damage",
+        "--groups",
+        "decade",
+        "--cov-type",
+        "cluster",
+        "--ci",
+        "profile",
+        "--level",
+        "0.9",
+        "--json",
+    )
+    assert code == 0, err
+    document = json.loads(out)
+    model = LogisticRegression().fit(frame[["temperature_f"]], frame["damage"])
+    expected = model.summary(
+        cov_type="cluster",
+        groups=frame["decade"].to_numpy(),
+        ci="profile",
+        level=0.9,
+        X=frame[["temperature_f"]],
+        y=frame["damage"],
+    ).table
+    assert list(document["coefficients"]) == ["Intercept", "temperature_f"]
+    for name in ("std_err", "ci_low", "ci_high"):
+        assert document["coefficients"]["temperature_f"][name] == pytest.approx(
+            expected.loc["temperature_f", name], rel=1e-9
+        )
+    code, _, err = _run(capsys, "fit", path, "--target", "damage", "--cov-type", "cluster")
+    assert code == 1 and "needs --groups" in err
 
 
 def test_fit_parquet_gives_the_same_report(capsys, tmp_path, challenger_csv):
@@ -102,8 +145,8 @@ def test_fit_with_penalty_and_solver(capsys, challenger_csv):
     df = load_challenger()
     expected.fit(df[["temperature_f"]], df["damage"])
     assert code == 0
-    assert "Penalty:   alpha=0.01, l1_ratio=0" in out
-    assert "Solver:    lbfgs," in out
+    assert "fitted with penalty alpha=0.01, l1_ratio=0" in out
+    assert "(lbfgs), converged" in out
     assert f"{float(expected.coef_[0, 0]):.4f}" in out
 
 
@@ -115,7 +158,7 @@ def test_fit_string_labels_names_the_modelled_class(capsys, tmp_path):
     pd.DataFrame({"x": x, "outcome": outcome}).to_csv(path, index=False)
     code, out, _ = _run(capsys, "fit", path, "--target", "outcome", "--out", tmp_path / "m.json")
     assert code == 0
-    assert "Modelled:  P(outcome = well), against outcome = sick" in out
+    assert "Response: outcome, modelled as P(outcome = well)" in out
     assert load(tmp_path / "m.json").classes_.tolist() == ["sick", "well"]
 
     code, out, _ = _run(capsys, "predict", tmp_path / "m.json", path, "--proba")
@@ -193,7 +236,8 @@ def test_convergence_warning_is_one_line(capsys, challenger_csv):
     lines = err.splitlines()
     assert len(lines) == 1
     assert lines[0].startswith("logitkit: warning: solver 'newton' did not converge")
-    assert "Solver:    newton, 1 iterations, did not converge" in out
+    assert "Number of iterations: 1 (newton), not converged" in out
+    assert out.splitlines()[2].startswith("WARNING: the solver did not converge")
 
 
 def test_convergence_warning_as_error_is_one_error_line(capsys, challenger_csv):

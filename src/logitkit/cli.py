@@ -17,12 +17,12 @@ that the warning filters turn into an error (``python -W error``) is an error li
 from __future__ import annotations
 
 import argparse
-import math
+import json
 import os
 import sys
 import warnings
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import numpy as np
 import pandas as pd
@@ -30,10 +30,10 @@ import pandas as pd
 from . import __version__
 from .datasets import challenger_path, load_challenger
 from .estimator import LogisticRegression
-from .functions import log_likelihood
 from .io import DataError, read_table, select_features, split_features
 from .persistence import load, save
 from .solvers import SOLVERS
+from .summary import Summary
 
 __all__ = ["build_parser", "main"]
 
@@ -62,9 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="fit a model to a CSV or Parquet file and print a report",
         description=(
             "Fit a logistic regression of the target column on the feature columns of a CSV "
-            "(.csv, .csv.gz) or Parquet (.parquet, .pq) file. Prints the data, the solver, the "
-            "coefficients with their odds ratios, the log-likelihood, deviance and AIC; "
-            "--out saves the model for 'logitkit predict'."
+            "(.csv, .csv.gz) or Parquet (.parquet, .pq) file and print its statistical summary, "
+            "as R's summary(glm(...)) does: coefficients, standard errors, z, p-values, "
+            "intervals and odds ratios, deviances, AIC and BIC (--json for a machine-readable "
+            "form); --out saves the model for 'logitkit predict'."
         ),
     )
     fit.add_argument("data", metavar="DATA", help="the data file")
@@ -94,6 +95,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fit.add_argument("--max-iter", type=int, metavar="N", help="iteration cap")
     fit.add_argument("--tol", type=float, metavar="T", help="stopping tolerance")
+    fit.add_argument(
+        "--firth", action="store_true", help="Firth's bias-reduced (penalised) likelihood"
+    )
+    fit.add_argument(
+        "--cov-type",
+        default="nonrobust",
+        choices=("nonrobust", "HC0", "HC1", "cluster"),
+        help="standard errors: model-based, sandwich, or cluster-robust (needs --groups)",
+    )
+    fit.add_argument("--groups", metavar="COL", help="the cluster column for --cov-type cluster")
+    fit.add_argument(
+        "--ci", default="wald", choices=("wald", "profile"), help="interval kind (default wald)"
+    )
+    fit.add_argument(
+        "--level", type=float, default=0.95, metavar="L", help="confidence level (default 0.95)"
+    )
+    fit.add_argument(
+        "--json", action="store_true", help="write the summary as JSON instead of text"
+    )
     fit.add_argument("--out", metavar="MODEL", help="save the fitted model to this JSON file")
     fit.add_argument(
         "--verbose", action="store_true", help="print each iteration's cost and gradient norm"
@@ -178,19 +198,33 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 
 def _run_fit(args: argparse.Namespace) -> int:
     frame = read_table(args.data)
-    X, y = split_features(frame, args.target, args.features)
+    features = args.features
+    groups = None
+    if args.groups is not None:
+        if args.groups not in frame.columns:
+            raise DataError(f"--groups column {args.groups!r} is not in {args.data!r}")
+        groups = frame[args.groups].to_numpy()
+        if features is None:
+            features = [c for c in frame.columns if c not in (args.target, args.groups)]
+    if args.cov_type == "cluster" and groups is None:
+        raise DataError("--cov-type cluster needs --groups COL, the cluster of each row")
+    X, y = split_features(frame, args.target, features)
     model = LogisticRegression(
         alpha=args.alpha,
         l1_ratio=args.l1_ratio,
+        firth=args.firth,
         solver=args.solver,
         max_iter=args.max_iter,
         tol=args.tol,
         verbose=int(args.verbose),
     ).fit(X, y)
-    print(_report(model, X, y, args.data))
+    text, summary = _report(
+        model, X, y, args.data, cov_type=args.cov_type, groups=groups, ci=args.ci, level=args.level
+    )
+    print(json.dumps(summary.to_dict(), indent=2) if args.json else text)
     if args.out:
         save(model, args.out)
-        print(f"\nModel saved to {args.out}")
+        print(f"Model saved to {args.out}", file=sys.stderr if args.json else sys.stdout)
     return 0
 
 
@@ -221,7 +255,7 @@ def _run_demo(args: argparse.Namespace) -> int:
     X, y = split_features(frame, "damage", ["temperature_f"])
     model = LogisticRegression().fit(X, y)
     source = f"{challenger_path().name} (bundled: Space Shuttle flights before Challenger)"
-    print(_report(model, X, y, source))
+    print(_report(model, X, y, source)[0])
     launch = pd.DataFrame({"temperature_f": [CHALLENGER_LAUNCH_F]})
     probability = model.predict_proba(launch)[0, 1]
     coldest = frame["temperature_f"].min()
@@ -233,85 +267,19 @@ def _run_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _report(model: LogisticRegression, X: pd.DataFrame, y: pd.Series, source: str) -> str:
-    """The text report of a model fitted on ``X`` and ``y`` read from ``source``.
-
-    Coefficients with odds ratios exp(coef); the log-likelihood ℓ = Σ log P(yᵢ | xᵢ), the
-    deviance −2ℓ and AIC = −2ℓ + 2k, with k the number of coefficients (intercept included).
-    """
-    positive, negative = model.classes_[1], model.classes_[0]
-    y01 = (np.asarray(y) == positive).astype(np.float64)
-    loglik = log_likelihood(y01, model.decision_function(X))
-    n_coef = model.coef_.shape[1] + int(model.fit_intercept)
-    deviance = -2.0 * loglik
-    terms = (["Intercept"] if model.fit_intercept else []) + [str(name) for name in X.columns]
-    coef = ([float(model.intercept_[0])] if model.fit_intercept else []) + [
-        float(value) for value in model.coef_[0]
+def _report(
+    model: LogisticRegression, X: pd.DataFrame, y: pd.Series, source: str, **options: Any
+) -> tuple[str, Summary]:
+    """The data, then the model's full statistical summary (``options`` go to ``summary``)."""
+    summary = model.summary(X=X, y=y, **options)
+    header = [
+        f"Logistic regression of {y.name} on {', '.join(str(c) for c in X.columns)}",
+        f"Data: {source}, {len(y)} rows",
+        "",
     ]
-    with np.errstate(over="ignore"):
-        odds = [float(value) for value in np.exp(coef)]
-    status = "converged" if model.converged_ else f"did not converge ({model.stop_reason_})"
-    penalty = (
-        "none (maximum likelihood)"
-        if model.alpha == 0
-        else f"alpha={model.alpha:g}, l1_ratio={model.l1_ratio:g}"
-    )
-    target = y.name
-    lines = [
-        f"Logistic regression of {target} on {', '.join(terms[int(model.fit_intercept) :])}",
-        "",
-        f"Data:      {source}, {len(y)} rows",
-        f"Modelled:  P({target} = {_label(positive)}), against {target} = {_label(negative)}",
-        f"Solver:    {model.solver_}, {model.n_iter_} iterations, {status}",
-        f"Penalty:   {penalty}",
-        "",
-        *_table(
-            ["Term", "Coef", "Odds ratio"], [terms, _format_numbers(coef), _format_numbers(odds)]
-        ),
-        "",
-        f"Log-likelihood:  {_statistic(loglik)}",
-        f"Deviance:        {_statistic(deviance)} on {len(y) - n_coef} degrees of freedom",
-        f"AIC:             {_statistic(deviance + 2 * n_coef)}",
-    ]
-    return "\n".join(lines)
-
-
-def _statistic(value: float) -> str:
-    """Three decimals, or three significant digits for a value too small for them."""
-    return f"{value:.3g}" if 0 < abs(value) < 1e-3 else f"{value:.3f}"
+    return "\n".join(header) + str(summary), summary
 
 
 def _label(value: object) -> str:
     """A class label as text (NumPy scalars as their Python value)."""
     return str(value.item() if isinstance(value, np.generic) else value)
-
-
-def _format_numbers(values: Sequence[float], digits: int = 4) -> list[str]:
-    """Format a column of numbers alike, every entry with at least ``digits`` significant digits.
-
-    Fixed-point with the decimals the smallest entry needs, as R prints a coefficient table;
-    scientific when an entry reaches 1e6 or fixed-point would need more than 8 decimals.
-    """
-    exponents = [math.floor(math.log10(abs(v))) for v in values if math.isfinite(v) and v != 0]
-    if not exponents:
-        return [f"{v:g}" for v in values]
-    decimals = max(0, max(digits - 1 - e for e in exponents))
-    if max(exponents) >= 6 or decimals > 8:
-        return [f"{v:.{digits - 1}e}" for v in values]
-    return [f"{v:.{decimals}f}" for v in values]
-
-
-def _table(header: list[str], columns: list[list[str]]) -> list[str]:
-    """Rows of a text table: the first column left-aligned, the others right-aligned."""
-    widths = [
-        max(len(name), *(len(cell) for cell in column))
-        for name, column in zip(header, columns, strict=True)
-    ]
-    rows = [header, *zip(*columns, strict=True)]
-    return [
-        "  ".join(
-            cell.ljust(width) if j == 0 else cell.rjust(width)
-            for j, (cell, width) in enumerate(zip(row, widths, strict=True))
-        ).rstrip()
-        for row in rows
-    ]

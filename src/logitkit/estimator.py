@@ -362,7 +362,11 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             groups=groups,
             ci=ci,
             level=level,
-            target=None if formula_data is None else formula_data.formula.split("~")[0].strip(),
+            target=(
+                formula_data.formula.split("~")[0].strip()
+                if formula_data is not None
+                else getattr(y, "name", None)
+            ),
         )
 
     def _term_names(self) -> list[str]:
