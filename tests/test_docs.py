@@ -1,4 +1,4 @@
-"""Every Python example in docs/ runs and prints what the text after it shows."""
+"""Every Python example in docs/ and the README runs and prints what the text after it shows."""
 
 from __future__ import annotations
 
@@ -19,7 +19,9 @@ def examples(path: Path) -> list[tuple[str, str | None]]:
     return EXAMPLE.findall(path.read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("path", sorted(DOCS.glob("*.md")), ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", [*sorted(DOCS.glob("*.md")), DOCS.parent / "README.md"], ids=lambda p: p.name
+)
 def test_doc_examples_run_and_print_what_they_show(path: Path) -> None:
     namespace: dict[str, object] = {}
     for code, shown in examples(path):

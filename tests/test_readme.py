@@ -1,4 +1,4 @@
-"""The README's Python example runs and prints what its comments say."""
+"""The README: its two commands, and its Python examples run (docs tests check their output)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from pathlib import Path
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 
-def test_readme_python_example_runs() -> None:
+def test_readme_python_examples_run() -> None:
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
-    assert len(blocks) == 1
+    assert len(blocks) == 2
     output = io.StringIO()
     with contextlib.redirect_stdout(output):
         exec(compile(blocks[0], str(README), "exec"), {})
