@@ -3,7 +3,12 @@
 from . import datasets
 from .comparison import LRTestResult, lr_test
 from .estimator import LogisticRegression
-from .exceptions import CollinearityWarning, ConvergenceWarning, MissingRowsWarning
+from .exceptions import (
+    CollinearityWarning,
+    ConvergenceWarning,
+    MissingRowsWarning,
+    SeparationWarning,
+)
 from .formula import logit
 from .functions import (
     cross_entropy,
@@ -27,6 +32,7 @@ __all__ = [
     "MissingRowsWarning",
     "ModelFileError",
     "Objective",
+    "SeparationWarning",
     "check_gradient",
     "cross_entropy",
     "datasets",

@@ -21,11 +21,17 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .design import make_design
-from .exceptions import CollinearityWarning, ConvergenceWarning, SingularDesignError
+from .exceptions import (
+    CollinearityWarning,
+    ConvergenceWarning,
+    SeparationWarning,
+    SingularDesignError,
+)
 from .firth import FirthObjective
 from .functions import log_sigmoid, sigmoid
 from .objective import Objective
 from .penalties import ElasticNet
+from .separation import detect_separation
 from .solvers import SOLVERS, SolveResult, SolverOptions, choose_solver
 from .statistics import FitStatistics, fit_statistics
 from .summarize import summarize
@@ -218,6 +224,18 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             progress=_print_progress if self.verbose else None,
             allow_singular=self.solver == "auto",
         )
+        self.separation_ = None
+        if self.alpha == 0:
+            self.separation_ = detect_separation(
+                X, positive, weights, self._term_names(), self.fit_intercept
+            )
+            if self.separation_ is not None and not self.firth:
+                warnings.warn(
+                    f"{self.separation_}. The maximum likelihood estimate does not exist; "
+                    "use firth=True for finite bias-reduced estimates, or a penalty (alpha > 0)",
+                    SeparationWarning,
+                    stacklevel=2,
+                )
         coef0 = self._initial_coef(design.n_params, positive, weights)
         try:
             result = solver.solve(objective, coef0, options)

@@ -30,3 +30,9 @@ class CollinearityWarning(UserWarning):
 
 class MissingRowsWarning(UserWarning):
     """Rows with missing values were dropped before a formula fit; the message counts them."""
+
+
+class SeparationWarning(UserWarning):
+    """The classes are (quasi-)completely separated: the maximum likelihood estimate does not
+    exist and some estimates run off to infinity. Firth's correction or a penalty gives finite
+    ones."""

@@ -34,6 +34,7 @@ import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
 from .estimator import LogisticRegression
+from .separation import Separation
 from .statistics import FitStatistics
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "ModelFileError", "load", "save"]
@@ -59,6 +60,7 @@ _KEYS = (
     "stop_reason",
     "history",
     "statistics",
+    "separation",
 )
 _NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 _COEF_DTYPES = ("float64", "float32")
@@ -136,6 +138,13 @@ def _to_document(model: LogisticRegression) -> dict[str, Any]:
             "n_obs": _encode_float(model.n_obs_),
             "information": _encode_matrix(model.information_),
             "score_outer": _encode_matrix(model.score_outer_),
+        },
+        "separation": None
+        if model.separation_ is None
+        else {
+            "kind": model.separation_.kind,
+            "terms": dict(model.separation_.terms),
+            "undetermined": list(model.separation_.undetermined),
         },
     }
 
@@ -365,11 +374,35 @@ def _from_document(document: Any) -> LogisticRegression:
     model.solver_ = _expect("solver", document["solver"], str, "a string")
     model.stop_reason_ = _expect("stop_reason", document["stop_reason"], str, "a string")
     model.history_ = _decode_history(document["history"])
+    model.separation_ = _decode_separation(document["separation"], model._term_names())
     model._store_statistics(
         _decode_statistics(document["statistics"], n_features + int(model.fit_intercept)),
         n_features + int(model.fit_intercept),
     )
     return model
+
+
+def _decode_separation(separation: Any, term_names: list[str]) -> Separation | None:
+    """``separation``: null, or the kind, the infinite terms (name → ±1) and undetermined ones."""
+    if separation is None:
+        return None
+    _expect("separation", separation, dict, "an object or null")
+    if set(separation) != {"kind", "terms", "undetermined"}:
+        raise _FileError("'separation' must have exactly the keys kind, terms, undetermined")
+    kind = _expect("separation.kind", separation["kind"], str, "a string")
+    if kind not in ("complete", "quasi-complete"):
+        raise _FileError(f"'separation.kind' must be complete or quasi-complete; got {kind!r}")
+    terms = _expect("separation.terms", separation["terms"], dict, "an object")
+    undetermined = _expect(
+        "separation.undetermined", separation["undetermined"], list, "an array of strings"
+    )
+    for name in [*terms, *undetermined]:
+        if name not in term_names:
+            raise _FileError(f"'separation' names {name!r}, which is not a term of the model")
+    for name, sign in terms.items():
+        if sign not in (1, -1) or isinstance(sign, bool):
+            raise _FileError(f"'separation.terms' must map names to 1 or -1; {name!r} has {sign!r}")
+    return Separation(kind=kind, terms=dict(terms), undetermined=tuple(undetermined))
 
 
 def _decode_statistics(statistics: Any, n_params: int) -> FitStatistics:

@@ -77,8 +77,11 @@ def summarize(
         information = objective.hessian(theta) * objective.sample_weight.sum()
         residual = objective.datafit.derivative(objective.y, _logits(objective, theta))
         score_outer = objective.design.weighted_gram(objective.sample_weight * residual**2)
-    separation = getattr(model, "separation_", None)
-    infinite = None if separation is None else np.array([n in separation.terms for n in names])
+    separation = model.separation_
+    infinite = None
+    if separation is not None and not model.firth:
+        unbounded = set(separation.terms) | set(separation.undetermined)
+        infinite = np.array([name in unbounded for name in names])
     cluster_scores = None
     if cov_type == "cluster":
         residual = -objective.sample_weight * objective.datafit.derivative(

@@ -1,0 +1,404 @@
+"""Detection of complete and quasi-complete separation by linear programming (Konis, 2007).
+
+With signs tᵢ = 2yᵢ − 1 and rows x̃ᵢ = (1, xᵢ) (xᵢ alone without an intercept), write
+aᵢ = tᵢ x̃ᵢ. The log-likelihood ℓ(β) = −Σ sᵢ log(1 + e^(−aᵢᵀβ)) increases strictly along a
+direction δ for ever exactly when δ lies in the cone
+
+    C = {δ : aᵢᵀδ ≥ 0 for every row with sᵢ > 0}
+
+and aᵢᵀδ > 0 for at least one such row: the data are then *separated* and no finite maximum
+likelihood estimate exists. Directions with aᵢᵀδ = 0 for every row (X̃δ = 0, collinear columns)
+change no fitted value and are not separation.
+
+The rows split into the separated set S = {i : aᵢᵀδ > 0 for some δ ∈ C} and the overlap
+O = the rest. The separation is *complete* when O is empty (some δ classifies every row
+correctly with a positive margin) and *quasi-complete* otherwise. Every δ ∈ C has aᵢᵀδ = 0 on O,
+and C spans V = null(X̃_O) (with the collinear directions null(X̃) taken out, V = null(X̃_O) ⊖
+null(X̃)); as the fit drives the margins of S to +∞, the coefficients that V leaves at zero
+converge, and a coefficient βⱼ with δⱼ ≥ 0 on all of C (and δⱼ > 0 somewhere) runs off to +∞
+on every path that maximises the likelihood (−∞ for the mirror case). A coefficient with
+δⱼ > 0 for some separating directions and δⱼ < 0 for others is not determined by the data:
+where it goes depends on the path a solver takes.
+
+Everything is decided by linear programs solved with HiGHS (:func:`scipy.optimize.linprog`)
+on columns scaled to unit maximum absolute value, so that the tolerances are relative.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import ArrayLike, NDArray
+from scipy.linalg import eigh
+from scipy.optimize import linprog, nnls
+
+_TOL = 1e-8
+"""A margin aᵢᵀδ or a coordinate δⱼ counts as non-zero above _TOL · ‖δ‖∞ (unit max-abs columns)."""
+
+_RANK_TOL = 1e-12
+"""Eigenvalues of a unit-diagonal Gram matrix below _RANK_TOL × the largest span its null space."""
+
+_SUBSPACE_TOL = 1e-6
+"""Singular values (of orthonormal spanning sets) and row norms below this count as zero."""
+
+_FIRST_ROWS = 100
+"""The first active subset of a :class:`_Cone` has min(n, _FIRST_ROWS + 2p) rows."""
+
+_HIGHS_OPTIONS = {"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10}
+
+
+@dataclass(frozen=True)
+class Separation:
+    """A finding of separation: the maximum likelihood estimate does not exist.
+
+    Attributes
+    ----------
+    kind : str
+        "complete" (some linear predictor classifies every sample correctly with a positive
+        margin) or "quasi-complete" (correctly or on the boundary, and strictly for some).
+    terms : dict[str, int]
+        Term name → +1 or −1: the direction in which that coefficient's estimate runs off to
+        infinity along every path that maximises the likelihood.
+    undetermined : tuple[str, ...]
+        Terms whose estimates the data do not determine: some separating directions increase
+        them and others decrease them, so a fit may leave them finite or drive them to either
+        infinity, depending on the solver's path. Empty in most quasi-complete separations.
+    """
+
+    kind: str
+    terms: dict[str, int]
+    undetermined: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        """One sentence naming the kind, the infinite estimates and the undetermined ones."""
+        parts = []
+        if self.terms:
+            one = len(self.terms) == 1
+            listed = _join(
+                f"{name!r} ({'+' if sign > 0 else '-'}inf)" for name, sign in self.terms.items()
+            )
+            parts.append(
+                f"the {'estimate' if one else 'estimates'} of {listed} "
+                f"{'runs' if one else 'run'} off to infinity"
+            )
+        if self.undetermined:
+            one = len(self.undetermined) == 1
+            listed = _join(repr(name) for name in self.undetermined)
+            if self.terms:
+                subject = "that" if one else "those"
+            else:
+                subject = "the estimate" if one else "the estimates"
+            parts.append(
+                f"{subject} of {listed} {'is' if one else 'are'} not determined by the data "
+                f"(separating directions move {'it' if one else 'them'} both ways)"
+            )
+        return f"{self.kind} separation: {', and '.join(parts)}"
+
+
+def detect_separation(
+    X: NDArray | sp.sparray | sp.spmatrix,
+    y: ArrayLike,
+    sample_weight: ArrayLike | None,
+    term_names: list[str],
+    fit_intercept: bool,
+) -> Separation | None:
+    """Detect complete or quasi-complete separation before an unpenalised fit.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+        The validated numeric design without the intercept column.
+    y : array of shape (n_samples,)
+        Labels 0 and 1.
+    sample_weight : array of shape (n_samples,) or None
+        Weights sᵢ ≥ 0; rows with sᵢ = 0 play no part. None weighs every row 1.
+    term_names : list of str
+        The names of the coefficients in order, "Intercept" first when ``fit_intercept``.
+    fit_intercept : bool
+        Whether the model has an intercept, the coefficient of a column of ones.
+
+    Returns
+    -------
+    Separation or None
+        None when a finite maximum likelihood estimate exists.
+
+    Notes
+    -----
+    The separated rows S are found by Konis's linear program, repeated on the rows not yet
+    known to be separated, U (at first every row):
+
+        maximise Σ_{i∈U} aᵢᵀδ  subject to  aᵢᵀδ ≥ 0 for every row,  −1 ≤ δⱼ ≤ 1.
+
+    Its optimum is 0 exactly when no row of U can be separated; otherwise the rows of U with a
+    positive margin at the solution join S, and the program is solved again. Usually one or
+    two programs decide. The directions of the infinite estimates follow from the cone C
+    restricted to V (see the module's notes): when V is one-dimensional C is a ray and its
+    signs are read off; otherwise each coefficient in V's support is maximised and minimised
+    over C ∩ [−1, 1]^p, skipping those whose two signs an earlier solution has already shown.
+    """
+    signed = _signed_design(X, y, sample_weight, fit_intercept)
+    if signed.shape[1] != len(term_names):
+        raise ValueError(
+            f"term_names has {len(term_names)} names for {signed.shape[1]} coefficients "
+            f"(fit_intercept={fit_intercept})"
+        )
+    if signed.shape[0] == 0 or signed.shape[1] == 0:
+        return None
+    separated, directions = _separated_rows(signed)
+    if not separated.any():
+        return None
+    increases, decreases = _coefficient_directions(signed, separated, directions)
+    terms = {
+        name: 1 if up else -1
+        for name, up, down in zip(term_names, increases, decreases, strict=True)
+        if up != down
+    }
+    undetermined = tuple(
+        name for name, up, down in zip(term_names, increases, decreases, strict=True) if up and down
+    )
+    kind = "complete" if separated.all() else "quasi-complete"
+    return Separation(kind=kind, terms=terms, undetermined=undetermined)
+
+
+def _signed_design(
+    X: NDArray | sp.sparray | sp.spmatrix,
+    y: ArrayLike,
+    sample_weight: ArrayLike | None,
+    fit_intercept: bool,
+) -> NDArray | sp.csr_array:
+    """Rows aᵢ = tᵢ x̃ᵢ / c of the positive-weight samples, cⱼ = maxᵢ |x̃ᵢⱼ| (1 where 0).
+
+    Dividing column j by cⱼ > 0 maps a direction δ to (cⱼδⱼ)ⱼ: signs, margins' signs and
+    the cone's structure are unchanged, while the tolerances become relative.
+    """
+    labels = np.asarray(y, dtype=np.float64).ravel()
+    keep = (
+        np.ones(labels.shape[0], dtype=bool)
+        if sample_weight is None
+        else np.asarray(sample_weight, dtype=np.float64).ravel() > 0
+    )
+    rows = np.flatnonzero(keep)
+    signs = 2.0 * labels[rows] - 1.0
+    if sp.issparse(X):
+        design = sp.csr_array(X, dtype=np.float64)[rows]
+        if fit_intercept:
+            design = sp.hstack([np.ones((rows.size, 1)), design], format="csr")
+        signed = sp.csr_array(sp.diags_array(signs) @ design)
+        scale = np.asarray(abs(signed).max(axis=0).toarray()).ravel()
+        scale[scale == 0.0] = 1.0
+        return sp.csr_array(signed @ sp.diags_array(1.0 / scale))
+    design = np.asarray(X, dtype=np.float64)[rows]
+    if fit_intercept:
+        design = np.column_stack((np.ones(rows.size), design))
+    signed = design * signs[:, None]
+    scale = np.abs(signed).max(axis=0, initial=0.0)
+    scale[scale == 0.0] = 1.0
+    return signed / scale
+
+
+class _Cone:
+    """The cone C = {δ : Aδ ≥ 0} of the signed rows A, modulo the collinear directions L.
+
+    δ is kept orthogonal to L = span(N) (N orthonormal, possibly with no columns). Both
+    questions asked of the cone are answered by *row generation*: a vertex needs only a few
+    rows of A, so the problem is solved on an active subset of rows (at first an evenly
+    spaced sample of min(n, 100 + 2p)), the answer δ is checked against every row, and the
+    most violated ones (at most as many again) join the subset, until Aδ ≥ −_TOL · ‖δ‖∞.
+    A relaxed problem has a larger feasible cone, so an answer inside C is the answer for C.
+    The active subset carries over from one question to the next.
+    """
+
+    def __init__(self, signed: NDArray | sp.csr_array, collinear: NDArray) -> None:
+        self.signed = signed
+        self.collinear = collinear
+        n_rows, n_params = signed.shape
+        self.batch = min(n_rows, _FIRST_ROWS + 2 * n_params)
+        self.active = np.zeros(n_rows, dtype=bool)
+        self.active[np.linspace(0, n_rows - 1, self.batch).astype(np.intp)] = True
+
+    def maximise(self, cost: NDArray) -> tuple[NDArray, NDArray]:
+        """A solution of max costᵀδ subject to Aδ ≥ 0, Nᵀδ = 0, −1 ≤ δ ≤ 1, and its margins Aδ.
+
+        Solved by HiGHS (:func:`scipy.optimize.linprog`), the cost scaled to ‖cost‖∞ = 1.
+        """
+        cost = cost / np.max(np.abs(cost))
+        equality = self.collinear.T if self.collinear.shape[1] else None
+        while True:
+            active = np.flatnonzero(self.active)
+            result = linprog(
+                -cost,
+                A_ub=-self.signed[active],
+                b_ub=np.zeros(active.size),
+                A_eq=equality,
+                b_eq=None if equality is None else np.zeros(equality.shape[0]),
+                bounds=(-1.0, 1.0),
+                method="highs",
+                options=_HIGHS_OPTIONS,
+            )
+            if result.status != 0:
+                raise RuntimeError(
+                    f"separation check: HiGHS failed on its linear program: {result.message}"
+                )
+            solution = np.asarray(result.x)
+            margins = np.asarray(self.signed @ solution).ravel()
+            if not self._add_violated(solution, margins):
+                return solution, margins
+
+    def ascent(self, target: NDArray) -> NDArray:
+        """δ ∈ C with targetᵀδ = ‖δ‖² > 0 if one exists, else δ ≈ 0 (Farkas' lemma).
+
+        With b = −(I − NNᵀ) target, non-negative least squares λ = argmin_{λ≥0} ‖Aᵀλ − b‖
+        (Lawson–Hanson, :func:`scipy.optimize.nnls`) gives the residual δ = Aᵀλ − b, whose
+        optimality conditions say Aδ ≥ 0 and bᵀδ = −‖δ‖²: either b ∈ cone(aᵢ) = C* and δ = 0,
+        which proves targetᵀδ ≤ 0 on all of C, or δ is a point of C with targetᵀδ = ‖δ‖².
+        Falls back on :meth:`maximise` where Lawson–Hanson runs out of iterations.
+        """
+        goal = -_project_out(target, self.collinear)
+        while True:
+            active = np.flatnonzero(self.active)
+            block = self.signed[active]
+            block = block.toarray() if sp.issparse(block) else block
+            try:
+                weights, _ = nnls(block.T, goal)
+            except RuntimeError:
+                return self.maximise(target)[0]
+            point = block.T @ weights - goal
+            if not self._add_violated(point, np.asarray(self.signed @ point).ravel()):
+                return point
+
+    def _add_violated(self, point: NDArray, margins: NDArray) -> bool:
+        """Add the most violated rows to the active subset; whether any row was violated."""
+        violated = np.flatnonzero(~self.active & (margins < -_TOL * np.max(np.abs(point))))
+        worst = violated[np.argsort(margins[violated])[: self.batch]]
+        self.active[worst] = True
+        return worst.size > 0
+
+
+def _separated_rows(signed: NDArray | sp.csr_array) -> tuple[NDArray, list[NDArray]]:
+    """The rows S that some δ ∈ C separates, and the solutions δ (scaled to ‖δ‖∞ = 1) found.
+
+    Repeats Konis's program max Σ_{i∈U} aᵢᵀδ over C ∩ [−1, 1]^p, U = the rows not yet in S,
+    until it adds no row. Each solution lies in C, so their sum has aᵢᵀδ > 0 on all of S.
+    """
+    separated = np.zeros(signed.shape[0], dtype=bool)
+    directions: list[NDArray] = []
+    cone = _Cone(signed, np.zeros((signed.shape[1], 0)))
+    while True:
+        cost = np.asarray(signed[np.flatnonzero(~separated)].sum(axis=0)).ravel()
+        if not np.any(cost):
+            break
+        direction, margins = cone.maximise(cost)
+        size = np.max(np.abs(direction))
+        new = ~separated & (margins > _TOL * size)
+        if not new.any():
+            break
+        separated |= new
+        directions.append(direction / size)
+    return separated, directions
+
+
+def _coefficient_directions(
+    signed: NDArray | sp.csr_array, separated: NDArray, directions: list[NDArray]
+) -> tuple[NDArray, NDArray]:
+    """For each coefficient j: whether some δ ∈ C ⊖ L has δⱼ > 0, and whether some has δⱼ < 0.
+
+    L = null(A) holds the collinear directions, which move no margin: δ is taken orthogonal
+    to it (Nᵀδ = 0 for an orthonormal basis N of L). C spans V = null(A_O) ⊖ L, whose
+    dimension is dim null(A_O) − dim L and whose support is the set of j with
+    ‖Z_j‖² − ‖N_j‖² > 0 (Z an orthonormal basis of null(A_O), identity when O is empty).
+    When V has dimension one (or numerically none), C is the ray through the sum of the
+    separating directions found. Otherwise the linear program
+
+        max ±Σ_{j∈T} δⱼ  subject to  Aδ ≥ 0,  Nᵀδ = 0,  −1 ≤ δ ≤ 1,
+
+    with T = the coefficients of the support whose sign of that kind no solution has shown
+    yet, is repeated while it shows new ones (one vertex often shows many); each coefficient
+    still left is then settled by :meth:`_Cone.ascent` with target ±eⱼ, which finds a point
+    of C with that sign or proves there is none.
+    """
+    n_params = signed.shape[1]
+    collinear = _null_space(_gram(signed))
+    overlap = np.flatnonzero(~separated)
+    if overlap.size:
+        spanning = _null_space(_gram(signed[overlap]))
+        reach, dim = np.sum(spanning**2, axis=1), spanning.shape[1]
+    else:
+        reach, dim = np.ones(n_params), n_params
+    support = reach - np.sum(collinear**2, axis=1) > _SUBSPACE_TOL**2
+    dim -= collinear.shape[1]
+    increases = np.zeros(n_params, dtype=bool)
+    decreases = np.zeros(n_params, dtype=bool)
+
+    def observe(direction: NDArray, mask: NDArray) -> None:
+        threshold = _TOL * np.max(np.abs(direction))
+        increases[:] |= mask & (direction > threshold)
+        decreases[:] |= mask & (direction < -threshold)
+
+    central = _project_out(np.sum(directions, axis=0), collinear)
+    if dim <= 1:
+        observe(central, np.ones(n_params, dtype=bool))
+        return increases, decreases
+    for direction in directions:
+        observe(_project_out(direction, collinear), support)
+    cone = _Cone(signed, collinear)
+    for sign, seen in ((1.0, increases), (-1.0, decreases)):
+        found = -1
+        while found < np.count_nonzero(seen) and (support & ~seen).any():
+            found = np.count_nonzero(seen)
+            observe(cone.maximise(sign * (support & ~seen))[0], support)
+    for j in np.flatnonzero(support):
+        for sign, seen in ((1.0, increases), (-1.0, decreases)):
+            if not seen[j]:
+                target = sign * (np.arange(n_params) == j)
+                point = cone.ascent(target)
+                gain = min(target @ point, point @ point)
+                seen[j] = gain > _TOL * np.max(np.abs(point))
+    return increases, decreases
+
+
+def _gram(matrix: NDArray | sp.csr_array) -> NDArray:
+    """MᵀM as a dense array."""
+    product = matrix.T @ matrix
+    return product.toarray() if sp.issparse(product) else np.asarray(product)
+
+
+def _null_space(gram: NDArray) -> NDArray:
+    """An orthonormal basis of the null space of M from G = MᵀM (p × k, k = 0 when none).
+
+    G is scaled to unit diagonal, D^(−½) G D^(−½), so column scales do not matter;
+    eigenvectors u with eigenvalue below _RANK_TOL × the largest give null vectors D^(−½)u,
+    and a column of zeros gives its unit vector.
+    """
+    diagonal = np.diag(gram)
+    live = np.flatnonzero(diagonal > 0.0)
+    dead = np.flatnonzero(diagonal <= 0.0)
+    vectors = np.zeros((gram.shape[0], 0))
+    if live.size:
+        scale = 1.0 / np.sqrt(diagonal[live])
+        values, eigenvectors = eigh(gram[np.ix_(live, live)] * scale[:, None] * scale[None, :])
+        null = eigenvectors[:, values <= _RANK_TOL * values[-1]] * scale[:, None]
+        vectors = np.zeros((gram.shape[0], null.shape[1]))
+        vectors[live] = null
+    units = np.zeros((gram.shape[0], dead.size))
+    units[dead, np.arange(dead.size)] = 1.0
+    spanning = np.column_stack((vectors, units))
+    if spanning.shape[1] == 0:
+        return spanning
+    orthonormal, _ = np.linalg.qr(spanning)
+    return orthonormal
+
+
+def _project_out(vectors: NDArray, basis: NDArray) -> NDArray:
+    """(I − QQᵀ)v: the part of v orthogonal to the orthonormal columns Q."""
+    return vectors - basis @ (basis.T @ vectors)
+
+
+def _join(names: Iterable[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    items = list(names)
+    if len(items) == 1:
+        return items[0]
+    return f"{', '.join(items[:-1])} and {items[-1]}"

@@ -1,0 +1,62 @@
+"""Separation found before an unpenalised fit: the warning, separation_, the summary, files."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import logitkit as lk
+from problems import make_problem
+
+
+@pytest.fixture(scope="module")
+def quasi_separated():
+    rng = np.random.default_rng(61)
+    frame = pd.DataFrame({"dose": rng.standard_normal(80), "exposed": (np.arange(80) % 4 == 0)})
+    risk = lk.sigmoid(0.8 * frame["dose"] - 0.5)
+    y = np.where(frame["exposed"], 1, (rng.random(80) < risk).astype(int))
+    return frame.astype(float), y
+
+
+def test_separation_is_found_named_and_warned(quasi_separated) -> None:
+    X, y = quasi_separated
+    with pytest.warns(lk.SeparationWarning, match="'exposed' \\(\\+inf\\).*firth=True"):
+        model = lk.LogisticRegression().fit(X, y)
+    assert model.separation_.kind == "quasi-complete"
+    assert model.separation_.terms == {"exposed": 1}
+    table = model.summary().table
+    assert np.isinf(table.loc["exposed", "std_err"])
+    assert table.loc["exposed", "p_value"] == 1.0
+    assert np.all(np.isfinite(table.loc[["Intercept", "dose"], "std_err"]))
+    assert "Note: quasi-complete separation" in str(model.summary())
+
+
+def test_firth_fits_separated_data_without_the_warning(quasi_separated) -> None:
+    X, y = quasi_separated
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", lk.SeparationWarning)
+        model = lk.LogisticRegression(firth=True).fit(X, y)
+    assert model.separation_.terms == {"exposed": 1}
+    table = model.summary().table
+    assert np.all(np.isfinite(table["std_err"]))
+    assert 2.0 < table.loc["exposed", "coef"] < 10.0
+
+
+def test_no_separation_on_overlapping_classes_and_with_a_penalty(quasi_separated) -> None:
+    X, y = make_problem(300, 3, seed=62)
+    assert lk.LogisticRegression().fit(X, y).separation_ is None
+    Xs, ys = quasi_separated
+    assert lk.LogisticRegression(alpha=0.01).fit(Xs, ys).separation_ is None
+
+
+def test_separation_survives_saving(quasi_separated, tmp_path) -> None:
+    X, y = quasi_separated
+    with pytest.warns(lk.SeparationWarning):
+        model = lk.LogisticRegression().fit(X, y)
+    model.save(tmp_path / "model.json")
+    restored = lk.load(tmp_path / "model.json")
+    assert restored.separation_ == model.separation_
+    pd.testing.assert_frame_equal(restored.summary().table, model.summary().table)
