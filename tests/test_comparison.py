@@ -120,3 +120,11 @@ def test_a_full_fit_worse_than_the_restricted_one_is_refused(spector) -> None:
 def test_unfitted_models_are_refused(spector) -> None:
     with pytest.raises(NotFittedError, match="the full model is not fitted"):
         lr_test(logit("GRADE ~ GPA", spector), LogisticRegression())
+
+
+def test_lr_test_refuses_penalised_fits() -> None:
+    data = sm.datasets.spector.load_pandas()
+    full = LogisticRegression(alpha=0.01).fit(data.exog, data.endog)
+    restricted = LogisticRegression().fit(data.exog[["GPA"]], data.endog)
+    with pytest.raises(ValueError, match="full model is penalised"):
+        lr_test(restricted, full)

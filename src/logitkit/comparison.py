@@ -42,8 +42,8 @@ class LRTestResult:
 def lr_test(restricted: LogisticRegression, full: LogisticRegression) -> LRTestResult:
     """Test the restricted model against the full model it is nested in.
 
-    Both must be fitted by maximum likelihood to the same observations, the restricted model
-    first. The checks refuse what cannot be nested: a restricted model with as many
+    Both must be fitted by maximum likelihood (alpha = 0) to the same observations, the
+    restricted model first. The checks refuse what cannot be nested: a restricted model with as many
     coefficients as the full one or more, different numbers of observations or classes, an
     intercept only in the restricted model, restricted terms that the full model lacks (when
     both were fitted on named columns), and a restricted log-likelihood above the full one.
@@ -55,6 +55,11 @@ def lr_test(restricted: LogisticRegression, full: LogisticRegression) -> LRTestR
             raise NotFittedError(
                 f"lr_test: the {role} model is not fitted; fit both models first"
             ) from None
+        if getattr(model, "alpha", 0) != 0:
+            raise ValueError(
+                f"lr_test: the {role} model is penalised (alpha={model.alpha}); the "
+                "likelihood-ratio test compares maximum likelihood fits, fit both with alpha=0"
+            )
     k_restricted, k_full = _n_coefficients(restricted), _n_coefficients(full)
     df = k_full - k_restricted
     if df < 1:
