@@ -17,7 +17,8 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-_BLOCK_ROWS = 4096
+_BLOCK_ELEMENTS = 1 << 20
+"""Row blocks of the dense products hold about this many entries (8 MiB of float64)."""
 
 
 class Design(Protocol):
@@ -101,13 +102,18 @@ class _DesignBase:
 class DenseDesign(_DesignBase):
     """A dense NumPy X (float32 or float64), used in place."""
 
+    def _block_rows(self) -> int:
+        """Rows per block: about 2²⁰ entries, so temporaries stay small and BLAS stays busy."""
+        return max(256, _BLOCK_ELEMENTS // max(self.n_features, 1))
+
     def weighted_gram(self, d: NDArray) -> NDArray:
         """X̃ᵀ diag(d) X̃, accumulated over blocks of rows so no n×p temporary is made."""
         X = self.X
         gram = np.zeros((self.n_features, self.n_features))
-        for start in range(0, self.n_samples, _BLOCK_ROWS):
-            block = X[start : start + _BLOCK_ROWS]
-            weighted = block * d[start : start + _BLOCK_ROWS, None].astype(self.dtype)
+        rows = self._block_rows()
+        for start in range(0, self.n_samples, rows):
+            block = X[start : start + rows]
+            weighted = block * d[start : start + rows, None].astype(self.dtype)
             gram += weighted.T @ block
         return self._with_intercept_block(gram, d)
 
@@ -119,9 +125,10 @@ class DenseDesign(_DesignBase):
         """Σᵢ dᵢ x̃ᵢⱼ² for every column j: the diagonal of X̃ᵀ diag(d) X̃, by blocks of rows."""
         X = self.X
         norms = np.zeros(self.n_features)
-        for start in range(0, self.n_samples, _BLOCK_ROWS):
-            block = X[start : start + _BLOCK_ROWS]
-            norms += np.square(block).T @ d[start : start + _BLOCK_ROWS].astype(self.dtype)
+        rows = self._block_rows()
+        for start in range(0, self.n_samples, rows):
+            block = X[start : start + rows]
+            norms += np.square(block).T @ d[start : start + rows].astype(self.dtype)
         return self._with_intercept_entry(norms, d)
 
     def _row_sq_norms(self) -> NDArray:
