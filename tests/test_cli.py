@@ -75,7 +75,7 @@ def test_fit_csv_reports_data_solver_and_coefficients(capsys, challenger_csv, ch
     assert lines[0] == "Logistic regression of damage on temperature_f"
     assert f"Data: {challenger_csv}, 23 rows" in lines
     assert f"Number of iterations: {challenger_model.n_iter_} (newton), converged" in lines
-    assert "fitted by maximum likelihood" in lines[2]
+    assert "fitted by maximum likelihood" in lines[3]
     for line in REPORT_LINES:
         assert line in lines
     table = lines[lines.index("Coefficients:") + 2 :][:2]
@@ -237,7 +237,7 @@ def test_convergence_warning_is_one_line(capsys, challenger_csv):
     assert len(lines) == 1
     assert lines[0].startswith("logitkit: warning: solver 'newton' did not converge")
     assert "Number of iterations: 1 (newton), not converged" in out
-    assert out.splitlines()[2].startswith("WARNING: the solver did not converge")
+    assert out.splitlines()[3].startswith("WARNING: the solver did not converge")
 
 
 def test_convergence_warning_as_error_is_one_error_line(capsys, challenger_csv):

@@ -128,3 +128,11 @@ def test_lr_test_refuses_penalised_fits() -> None:
     restricted = LogisticRegression().fit(data.exog[["GPA"]], data.endog)
     with pytest.raises(ValueError, match="full model is penalised"):
         lr_test(restricted, full)
+
+
+def test_lr_test_refuses_firth_fits() -> None:
+    data = sm.datasets.spector.load_pandas()
+    full = LogisticRegression(firth=True).fit(data.exog, data.endog)
+    restricted = LogisticRegression().fit(data.exog[["GPA"]], data.endog)
+    with pytest.raises(ValueError, match="firth=True"):
+        lr_test(restricted, full)

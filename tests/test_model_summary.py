@@ -232,3 +232,25 @@ def test_summary_of_an_unfitted_model_is_refused() -> None:
 def test_formula_with_a_missing_column_is_refused() -> None:
     with pytest.raises(ValueError, match="nonexistent"):
         lk.logit("damage ~ nonexistent", lk.datasets.load_challenger())
+
+
+def test_summary_refuses_data_other_than_the_fitted(spector) -> None:
+    X, y = spector
+    model = lk.LogisticRegression().fit(X, y)
+    with pytest.raises(ValueError, match="data the model was fitted on.*n = 20"):
+        model.summary(ci="profile", X=X.iloc[:20], y=y.iloc[:20])
+
+
+def test_profile_intervals_refuse_an_l1_penalty(spector) -> None:
+    X, y = spector
+    model = lk.LogisticRegression(alpha=0.01, l1_ratio=0.5).fit(X, y)
+    with pytest.raises(ValueError, match="profile intervals need a smooth likelihood"):
+        model.summary(ci="profile", X=X, y=y)
+
+
+def test_formula_summary_takes_the_raw_data() -> None:
+    data = sm.datasets.spector.load_pandas().data
+    data["track"] = np.where(data["PSI"] == 1, "new", "old")
+    model = lk.logit("GRADE ~ GPA + C(track)", data)
+    raw = model.summary(ci="profile", X=data, y=data["GRADE"]).table
+    pd.testing.assert_frame_equal(raw, model.summary(ci="profile").table)

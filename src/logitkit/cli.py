@@ -277,7 +277,7 @@ def _report(
         f"Data: {source}, {len(y)} rows",
         "",
     ]
-    return "\n".join(header) + str(summary), summary
+    return "\n".join(header) + "\n" + str(summary), summary
 
 
 def _label(value: object) -> str:

@@ -55,6 +55,11 @@ def lr_test(restricted: LogisticRegression, full: LogisticRegression) -> LRTestR
             raise NotFittedError(
                 f"lr_test: the {role} model is not fitted; fit both models first"
             ) from None
+        if getattr(model, "firth", False):
+            raise ValueError(
+                f"lr_test: the {role} model was fitted with firth=True; the likelihood-ratio "
+                "test compares maximum likelihood fits (a penalised-likelihood test needs ℓ*)"
+            )
         if getattr(model, "alpha", 0) != 0:
             raise ValueError(
                 f"lr_test: the {role} model is penalised (alpha={model.alpha}); the "

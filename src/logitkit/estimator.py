@@ -263,10 +263,12 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         ``reset`` (fit) learns ``classes_`` and the features; otherwise (a summary on the data)
         they must match the fitted ones.
         """
+        if not reset:
+            X = self._formula_input(X)
         check_numeric_columns(X)
         X, y = validate_data(
             self,
-            self._formula_input(X) if not reset else X,
+            X,
             y,
             reset=reset,
             accept_sparse=["csr", "csc"],
@@ -373,6 +375,12 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         if (X is None) != (y is None):
             raise ValueError("pass both X and y to summary(), or neither")
         objective = None if X is None else self._objective(X, y, sample_weight, reset=False)
+        if objective is not None and not np.isclose(objective.sample_weight.sum(), self.n_obs_):
+            raise ValueError(
+                f"summary() needs the data the model was fitted on: these have "
+                f"n = {objective.sample_weight.sum():g} (weighted) observations, the fit had "
+                f"{self.n_obs_:g}"
+            )
         return summarize(
             self,
             objective,

@@ -63,6 +63,11 @@ def summarize(
                 "the data: pass X and y (and sample_weight) to summary(), or fit with "
                 "logitkit.logit(formula, data), which keeps them"
             )
+    if ci == "profile" and not model.l1_ratio * model.alpha == 0:
+        raise ValueError(
+            "profile intervals need a smooth likelihood, and an L1 penalty (alpha > 0, "
+            "l1_ratio > 0) has none: use ci='wald', or l1_ratio=0"
+        )
     if cov_type == "cluster" and groups is None:
         raise ValueError("cov_type='cluster' needs groups: one cluster label per sample")
     theta = model._params()
