@@ -60,3 +60,13 @@ def test_separation_survives_saving(quasi_separated, tmp_path) -> None:
     restored = lk.load(tmp_path / "model.json")
     assert restored.separation_ == model.separation_
     pd.testing.assert_frame_equal(restored.summary().table, model.summary().table)
+
+
+def test_complete_separation_leaves_no_standard_error_finite() -> None:
+    rng = np.random.default_rng(63)
+    X = rng.standard_normal((40, 2))
+    y = (X[:, 0] > 0.2).astype(int)
+    with pytest.warns(lk.SeparationWarning, match="complete separation"):
+        model = lk.LogisticRegression().fit(X, y)
+    assert model.separation_.kind == "complete"
+    assert np.all(np.isinf(model.summary().table["std_err"]))

@@ -18,7 +18,10 @@ null(X̃)); as the fit drives the margins of S to +∞, the coefficients that V 
 converge, and a coefficient βⱼ with δⱼ ≥ 0 on all of C (and δⱼ > 0 somewhere) runs off to +∞
 on every path that maximises the likelihood (−∞ for the mirror case). A coefficient with
 δⱼ > 0 for some separating directions and δⱼ < 0 for others is not determined by the data:
-where it goes depends on the path a solver takes.
+where it goes depends on the path a solver takes. With collinear columns the coefficients
+themselves are not identified; directions are then taken orthogonal to null(X̃) (in the
+scaled columns below), the minimum-norm representatives, so that exact copies of a
+separating column run off together.
 
 Everything is decided by linear programs solved with HiGHS (:func:`scipy.optimize.linprog`)
 on columns scaled to unit maximum absolute value, so that the tolerances are relative.
@@ -33,7 +36,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 from scipy.linalg import eigh
-from scipy.optimize import linprog, nnls
+from scipy.optimize import linprog
 
 _TOL = 1e-8
 """A margin aᵢᵀδ or a coordinate δⱼ counts as non-zero above _TOL · ‖δ‖∞ (unit max-abs columns)."""
@@ -42,7 +45,7 @@ _RANK_TOL = 1e-12
 """Eigenvalues of a unit-diagonal Gram matrix below _RANK_TOL × the largest span its null space."""
 
 _SUBSPACE_TOL = 1e-6
-"""Singular values (of orthonormal spanning sets) and row norms below this count as zero."""
+"""Coefficient j is outside V when the projection of eⱼ onto V is shorter than this."""
 
 _FIRST_ROWS = 100
 """The first active subset of a :class:`_Cone` has min(n, _FIRST_ROWS + 2p) rows."""
@@ -134,10 +137,12 @@ def detect_separation(
 
     Its optimum is 0 exactly when no row of U can be separated; otherwise the rows of U with a
     positive margin at the solution join S, and the program is solved again. Usually one or
-    two programs decide. The directions of the infinite estimates follow from the cone C
-    restricted to V (see the module's notes): when V is one-dimensional C is a ray and its
-    signs are read off; otherwise each coefficient in V's support is maximised and minimised
-    over C ∩ [−1, 1]^p, skipping those whose two signs an earlier solution has already shown.
+    two programs decide, each solved by row generation (see :class:`_Cone`), so that a
+    large n costs little more than a few products Aδ. The directions of the infinite
+    estimates follow from the cone C (see :func:`_coefficient_directions`): where it spans a
+    single direction, its signs are read off; otherwise linear programs over C find, for
+    each coefficient, a separating direction that moves it up, one that moves it down, or a
+    proof that there is none, at worst about one program per coefficient.
     """
     signed = _signed_design(X, y, sample_weight, fit_intercept)
     if signed.shape[1] != len(term_names):
@@ -200,15 +205,15 @@ def _signed_design(
 
 
 class _Cone:
-    """The cone C = {δ : Aδ ≥ 0} of the signed rows A, modulo the collinear directions L.
+    """Linear programs over the cone C = {δ : Aδ ≥ 0, Nᵀδ = 0} ∩ [−1, 1]^p, by row generation.
 
-    δ is kept orthogonal to L = span(N) (N orthonormal, possibly with no columns). Both
-    questions asked of the cone are answered by *row generation*: a vertex needs only a few
-    rows of A, so the problem is solved on an active subset of rows (at first an evenly
-    spaced sample of min(n, 100 + 2p)), the answer δ is checked against every row, and the
-    most violated ones (at most as many again) join the subset, until Aδ ≥ −_TOL · ‖δ‖∞.
-    A relaxed problem has a larger feasible cone, so an answer inside C is the answer for C.
-    The active subset carries over from one question to the next.
+    N (orthonormal columns, possibly none) spans the collinear directions L, which move no
+    margin. A vertex needs only a few rows of A, so HiGHS solves each program on an active
+    subset of rows (at first an evenly spaced sample of min(n, 100 + 2p)); the solution δ is
+    checked against every row, and the most violated rows (at most as many again) join the
+    subset, until Aδ ≥ −_TOL · ‖δ‖∞. A relaxed program has a larger feasible set, so a
+    solution that satisfies every row solves the full program. The active subset carries
+    over from one program to the next, as they share their binding rows.
     """
 
     def __init__(self, signed: NDArray | sp.csr_array, collinear: NDArray) -> None:
@@ -246,28 +251,6 @@ class _Cone:
             margins = np.asarray(self.signed @ solution).ravel()
             if not self._add_violated(solution, margins):
                 return solution, margins
-
-    def ascent(self, target: NDArray) -> NDArray:
-        """δ ∈ C with targetᵀδ = ‖δ‖² > 0 if one exists, else δ ≈ 0 (Farkas' lemma).
-
-        With b = −(I − NNᵀ) target, non-negative least squares λ = argmin_{λ≥0} ‖Aᵀλ − b‖
-        (Lawson–Hanson, :func:`scipy.optimize.nnls`) gives the residual δ = Aᵀλ − b, whose
-        optimality conditions say Aδ ≥ 0 and bᵀδ = −‖δ‖²: either b ∈ cone(aᵢ) = C* and δ = 0,
-        which proves targetᵀδ ≤ 0 on all of C, or δ is a point of C with targetᵀδ = ‖δ‖².
-        Falls back on :meth:`maximise` where Lawson–Hanson runs out of iterations.
-        """
-        goal = -_project_out(target, self.collinear)
-        while True:
-            active = np.flatnonzero(self.active)
-            block = self.signed[active]
-            block = block.toarray() if sp.issparse(block) else block
-            try:
-                weights, _ = nnls(block.T, goal)
-            except RuntimeError:
-                return self.maximise(target)[0]
-            point = block.T @ weights - goal
-            if not self._add_violated(point, np.asarray(self.signed @ point).ravel()):
-                return point
 
     def _add_violated(self, point: NDArray, margins: NDArray) -> bool:
         """Add the most violated rows to the active subset; whether any row was violated."""
@@ -314,10 +297,10 @@ def _coefficient_directions(
 
         max ±Σ_{j∈T} δⱼ  subject to  Aδ ≥ 0,  Nᵀδ = 0,  −1 ≤ δ ≤ 1,
 
-    with T = the coefficients of the support whose sign of that kind no solution has shown
-    yet, is repeated while it shows new ones (one vertex often shows many); each coefficient
-    still left is then settled by :meth:`_Cone.ascent` with target ±eⱼ, which finds a point
-    of C with that sign or proves there is none.
+    over the support (δⱼ = 0 off it, and rows that are zero there drop out), with T = the
+    coefficients whose sign of that kind no solution has shown yet, is repeated while it
+    shows new ones (one vertex often shows many); then T = {j} settles each one left: a zero
+    optimum proves that δⱼ never takes that sign.
     """
     n_params = signed.shape[1]
     collinear = _null_space(_gram(signed))
@@ -333,6 +316,7 @@ def _coefficient_directions(
     decreases = np.zeros(n_params, dtype=bool)
 
     def observe(direction: NDArray, mask: NDArray) -> None:
+        """Record the signs of δⱼ beyond _TOL · ‖δ‖∞ for the coefficients in mask."""
         threshold = _TOL * np.max(np.abs(direction))
         increases[:] |= mask & (direction > threshold)
         decreases[:] |= mask & (direction < -threshold)
@@ -343,19 +327,26 @@ def _coefficient_directions(
         return increases, decreases
     for direction in directions:
         observe(_project_out(direction, collinear), support)
-    cone = _Cone(signed, collinear)
+    columns = np.flatnonzero(support)
+    block = signed[:, columns]
+    touching = np.flatnonzero(np.asarray(abs(block).sum(axis=1)).ravel() > 0)
+    cone = _Cone(block[touching], collinear[columns])
+
+    def explore(cost: NDArray) -> None:
+        """Maximise costᵀδ over the cone on the support and record the solution's signs."""
+        direction = np.zeros(n_params)
+        direction[columns] = cone.maximise(cost[columns])[0]
+        observe(direction, support)
+
     for sign, seen in ((1.0, increases), (-1.0, decreases)):
         found = -1
         while found < np.count_nonzero(seen) and (support & ~seen).any():
             found = np.count_nonzero(seen)
-            observe(cone.maximise(sign * (support & ~seen))[0], support)
-    for j in np.flatnonzero(support):
+            explore(sign * (support & ~seen))
+    for j in columns:
         for sign, seen in ((1.0, increases), (-1.0, decreases)):
             if not seen[j]:
-                target = sign * (np.arange(n_params) == j)
-                point = cone.ascent(target)
-                gain = min(target @ point, point @ point)
-                seen[j] = gain > _TOL * np.max(np.abs(point))
+                explore(sign * (np.arange(n_params) == j))
     return increases, decreases
 
 

@@ -85,8 +85,11 @@ def summarize(
     separation = model.separation_
     infinite = None
     if separation is not None and not model.firth:
+        # Under complete separation every fitted probability tends to 0 or 1, so the
+        # information vanishes in every direction: no standard error is finite.
         unbounded = set(separation.terms) | set(separation.undetermined)
-        infinite = np.array([name in unbounded for name in names])
+        complete = separation.kind == "complete"
+        infinite = np.array([complete or name in unbounded for name in names])
     cluster_scores = None
     if cov_type == "cluster":
         residual = -objective.sample_weight * objective.datafit.derivative(
