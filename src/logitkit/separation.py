@@ -144,7 +144,11 @@ def detect_separation(
     each coefficient, a separating direction that moves it up, one that moves it down, or a
     proof that there is none, at worst about one program per coefficient.
     """
-    signed = _signed_design(X, y, sample_weight, fit_intercept)
+    signed = (
+        _signed_design(X, y, sample_weight, fit_intercept)
+        if sp.issparse(X)
+        else _SignedRows(np.asarray(X), y, sample_weight, fit_intercept)
+    )
     if signed.shape[1] != len(term_names):
         raise ValueError(
             f"term_names has {len(term_names)} names for {signed.shape[1]} coefficients "
@@ -155,6 +159,8 @@ def detect_separation(
     separated, directions = _separated_rows(signed)
     if not separated.any():
         return None
+    if isinstance(signed, _SignedRows):
+        signed = signed.materialise()
     increases, decreases = _coefficient_directions(signed, separated, directions)
     terms = {
         name: 1 if up else -1
@@ -202,6 +208,76 @@ def _signed_design(
     scale = np.abs(signed).max(axis=0, initial=0.0)
     scale[scale == 0.0] = 1.0
     return signed / scale
+
+
+class _SignedRows:
+    """The rows aᵢ = tᵢ x̃ᵢ / c of :func:`_signed_design` for a dense X, without copying X.
+
+    Konis's first programs need only a few rows at a time, products Aδ and sums of rows, all
+    computed from X by blocks; a finding of separation then materialises A for the rest.
+    """
+
+    _BLOCK = 1 << 16
+
+    def __init__(
+        self, X: NDArray, y: ArrayLike, sample_weight: ArrayLike | None, fit_intercept: bool
+    ) -> None:
+        labels = np.asarray(y, dtype=np.float64).ravel()
+        keep = (
+            np.ones(labels.shape[0], dtype=bool)
+            if sample_weight is None
+            else np.asarray(sample_weight, dtype=np.float64).ravel() > 0
+        )
+        self.X, self.y, self.sample_weight = X, y, sample_weight
+        self.fit_intercept = fit_intercept
+        self.rows = np.flatnonzero(keep)
+        self.signs = 2.0 * labels[self.rows] - 1.0
+        self.dense = self.rows.size == labels.shape[0]
+        self.scale = self._column_scale()
+        self.shape = (self.rows.size, X.shape[1] + int(fit_intercept))
+
+    def _column_scale(self) -> NDArray:
+        """cⱼ = maxᵢ |x̃ᵢⱼ| over the kept rows (1 where 0), by blocks."""
+        scale = np.zeros(self.X.shape[1])
+        for start in range(0, self.rows.size, self._BLOCK):
+            stop = start + self._BLOCK
+            block = self.X[start:stop] if self.dense else self.X[self.rows[start:stop]]
+            np.maximum(scale, np.abs(block).max(axis=0, initial=0.0), out=scale)
+        if self.fit_intercept:
+            scale = np.concatenate(([1.0], scale))
+        scale[scale == 0.0] = 1.0
+        return scale
+
+    def __getitem__(self, rows: NDArray) -> NDArray:
+        """The rows aᵢ, i ∈ rows, as a dense array."""
+        block = np.asarray(self.X[self.rows[rows]], dtype=np.float64)
+        if self.fit_intercept:
+            block = np.column_stack((np.ones(block.shape[0]), block))
+        return block * (self.signs[rows, None] / self.scale[None, :])
+
+    def __matmul__(self, direction: NDArray) -> NDArray:
+        """Aδ = t ⊙ (X̃ (δ / c))."""
+        scaled = direction / self.scale
+        weights = scaled[1:] if self.fit_intercept else scaled
+        X = self.X if self.dense else self.X[self.rows]
+        margins = np.asarray(X @ weights, dtype=np.float64)
+        if self.fit_intercept:
+            margins += scaled[0]
+        return self.signs * margins
+
+    def row_sum(self, rows: NDArray) -> NDArray:
+        """Σ_{i ∈ rows} aᵢ = (X̃ᵀ t)_rows / c."""
+        if self.dense and rows.size == self.rows.size:
+            total = np.asarray(self.X.T @ self.signs, dtype=np.float64)
+        else:
+            total = np.asarray(self.X[self.rows[rows]].T @ self.signs[rows], dtype=np.float64)
+        if self.fit_intercept:
+            total = np.concatenate(([self.signs[rows].sum()], total))
+        return total / self.scale
+
+    def materialise(self) -> NDArray:
+        """A as a dense array, for the programs that follow a finding of separation."""
+        return _signed_design(self.X, self.y, self.sample_weight, self.fit_intercept)
 
 
 class _Cone:
@@ -270,7 +346,12 @@ def _separated_rows(signed: NDArray | sp.csr_array) -> tuple[NDArray, list[NDArr
     directions: list[NDArray] = []
     cone = _Cone(signed, np.zeros((signed.shape[1], 0)))
     while True:
-        cost = np.asarray(signed[np.flatnonzero(~separated)].sum(axis=0)).ravel()
+        rows = np.flatnonzero(~separated)
+        cost = (
+            signed.row_sum(rows)
+            if isinstance(signed, _SignedRows)
+            else np.asarray(signed[rows].sum(axis=0)).ravel()
+        )
         if not np.any(cost):
             break
         direction, margins = cone.maximise(cost)
