@@ -91,29 +91,17 @@ def solve_gd(objective: Objective, coef0: NDArray, options: SolverOptions) -> So
     return recorder.result(theta, False, f"reached max_iter={options.max_iter} iterations")
 
 
-def _step_size(schedule: str, eta0: float, samples_seen: float, n_samples: int) -> float:
-    """η_t for the stochastic solvers, t = samples seen so far, e = t/n epochs.
-
-    constant:   η_t = η₀
-    invscaling: η_t = η₀ / (1 + e)^½
-    auto:       η_t = η₀ / (1 + e)^¾ (a faster decay that, with averaging, needs no tuning)
-    """
-    epochs = samples_seen / n_samples
-    if schedule == "constant":
-        return eta0
-    if schedule == "invscaling":
-        return eta0 / math.sqrt(1.0 + epochs)
-    return eta0 / (1.0 + epochs) ** 0.75
-
-
 def _solve_stochastic(
     objective: Objective, coef0: NDArray, options: SolverOptions, batch_size: int
 ) -> SolveResult:
     """Stochastic or mini-batch (proximal) gradient descent with iterate averaging.
 
     Per step, on a batch B of the shuffled samples: θ ← prox(θ − η_t ∇J_B(θ), η_t), where J_B
-    is the cost with the data term estimated from B (unbiased for any sample weights). η₀
-    defaults to √|B| / L̄, L̄ the average per-sample smoothness ¼ mean‖x̃ᵢ‖² + α(1 − ρ).
+    is the cost with the data term estimated from B (unbiased for any sample weights), and η_t
+    follows ``schedule``: η₀, η₀/(1 + e)^½ ("invscaling") or η₀/(1 + e)^¾ ("auto") after e
+    epochs. η₀ defaults to √|B| / L̄, L̄ the average per-sample smoothness
+    ¼ mean‖x̃ᵢ‖² + α(1 − ρ). Each epoch runs as one compiled loop over a NumPy permutation of
+    the samples (:mod:`logitkit.solvers._sgd_kernels`, which imports Numba on first use).
 
     The iterate reported after epoch k is the average of all iterates of epochs ⌊k/2⌋ + 1 … k
     (Polyak–Ruppert averaging over the second half of the run), which removes most of the
@@ -121,6 +109,8 @@ def _solve_stochastic(
     (relative), over the last ``n_iter_no_change`` epochs; a cost still above the starting
     one after those epochs means the steps are too large, and stops the run.
     """
+    from ._sgd_kernels import epoch_runner
+
     recorder = Recorder(options)
     n = objective.design.n_samples
     rng = np.random.default_rng(options.random_state)
@@ -129,6 +119,7 @@ def _solve_stochastic(
         if options.learning_rate is not None
         else math.sqrt(batch_size) / _smoothness(objective)
     )
+    run_epoch = epoch_runner(objective, options.schedule, eta0, batch_size)
     theta = np.array(coef0, dtype=np.float64)
     epoch_means: list[NDArray] = []
     reported = theta
@@ -139,15 +130,7 @@ def _solve_stochastic(
     decrease = float("inf")
     seen = 0
     for epoch in range(1, options.max_iter + 1):
-        order = rng.permutation(n)
-        epoch_mean = np.zeros_like(theta)
-        for n_steps, start in enumerate(range(0, n, batch_size), start=1):
-            rows = order[start : start + batch_size]
-            eta = _step_size(options.schedule, eta0, seen, n)
-            batch_grad = objective.smooth_gradient(theta, rows)
-            theta = objective.prox(theta - eta * batch_grad, eta)
-            seen += rows.size
-            epoch_mean += (theta - epoch_mean) / n_steps
+        theta, epoch_mean, seen = run_epoch(theta, rng.permutation(n), seen)
         epoch_means.append(epoch_mean)
         reported = np.mean(epoch_means[epoch // 2 :], axis=0)
         f, grad = objective.smooth_value_and_gradient(reported)
