@@ -38,7 +38,7 @@ class Design(Protocol):
 
     def weighted_gram(self, d: NDArray) -> NDArray: ...
 
-    def take(self, rows: NDArray) -> Design: ...
+    def take(self, rows: NDArray | slice) -> Design: ...
 
     def weighted_column_sq_norms(self, d: NDArray) -> NDArray: ...
 
@@ -57,14 +57,15 @@ class _DesignBase:
         """Number of coefficients: the features, plus one for the intercept."""
         return self.n_features + int(self.fit_intercept)
 
-    def _split(self, coef: NDArray) -> tuple[float, NDArray]:
+    def split(self, coef: NDArray) -> tuple[float, NDArray]:
+        """θ as (b, w); b = 0 without an intercept."""
         if self.fit_intercept:
             return float(coef[0]), coef[1:]
         return 0.0, coef
 
     def linear_predictor(self, coef: NDArray) -> NDArray:
         """z = b + X w, in the dtype of X."""
-        intercept, w = self._split(coef)
+        intercept, w = self.split(coef)
         z = self.X @ w.astype(self.dtype, copy=False)
         z = np.asarray(z)
         if intercept:
@@ -117,8 +118,8 @@ class DenseDesign(_DesignBase):
             gram += weighted.T @ block
         return self._with_intercept_block(gram, d)
 
-    def take(self, rows: NDArray) -> DenseDesign:
-        """The design restricted to ``rows``."""
+    def take(self, rows: NDArray | slice) -> DenseDesign:
+        """The design restricted to ``rows`` (a view of X for a slice, a copy for indices)."""
         return DenseDesign(self.X[rows], self.fit_intercept)
 
     def weighted_column_sq_norms(self, d: NDArray) -> NDArray:
@@ -153,7 +154,7 @@ class SparseDesign(_DesignBase):
     def _csr(self) -> sp.csr_matrix:
         return self.X.tocsr()
 
-    def take(self, rows: NDArray) -> SparseDesign:
+    def take(self, rows: NDArray | slice) -> SparseDesign:
         """The design restricted to ``rows`` (row slicing goes through a CSR view of X)."""
         return SparseDesign(self._csr[rows], self.fit_intercept)
 

@@ -32,7 +32,7 @@ from .functions import log_sigmoid, sigmoid
 from .objective import Objective
 from .penalties import ElasticNet
 from .separation import detect_separation
-from .solvers import SOLVERS, SolveResult, SolverOptions, choose_solver
+from .solvers import SOLVERS, SolveResult, SolverOptions, choose_solver, hessian_sample_step
 from .statistics import FitStatistics, fit_statistics
 from .summarize import summarize
 from .summary import Summary
@@ -223,6 +223,11 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             random_state=check_random_state(self.random_state).randint(np.iinfo(np.int32).max),
             progress=_print_progress if self.verbose else None,
             allow_singular=self.solver == "auto",
+            hessian_sample_step=(
+                hessian_sample_step(objective)
+                if self.solver == "auto" and solver_name == "newton" and not self.firth
+                else None
+            ),
         )
         self.separation_ = None
         if self.alpha == 0:

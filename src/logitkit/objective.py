@@ -13,15 +13,20 @@ over all samples (the plain mean over B for unit weights), and the penalty is un
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .datafits import Bernoulli
-from .design import Design, make_design
+from .design import DenseDesign, Design, make_design
 from .penalties import ElasticNet
 
-Rows = NDArray[np.intp] | None
+Rows = NDArray[np.intp] | slice | None
+
+FUSED_MIN_ENTRIES = 1 << 20
+"""A dense X with at least this many entries is read by one fused pass (:mod:`logitkit._fused`)
+for the cost and gradient; smaller ones go through NumPy, which needs no compiled kernel."""
 
 
 class Objective:
@@ -76,12 +81,45 @@ class Objective:
         """Length of θ."""
         return self.design.n_params
 
+    @cached_property
+    def _normalised_weights(self) -> NDArray:
+        """sᵢ / Σs."""
+        return self.sample_weight / self.sample_weight.sum()
+
     def _data(self, rows: Rows) -> tuple[Design, NDArray, NDArray]:
-        """Design, labels and weights sᵢ/Σs over all rows, or sᵢ/(|B| s̄) over the rows B."""
+        """Design, labels and weights sᵢ/Σs over all rows, or sᵢ/(|B| s̄) over the rows B.
+
+        B is an index array or a slice; a slice of a dense X is a view, not a copy.
+        """
         if rows is None:
-            return self.design, self.y, self.sample_weight / self.sample_weight.sum()
-        scale = rows.size * self.sample_weight.mean()
-        return self.design.take(rows), self.y[rows], self.sample_weight[rows] / scale
+            return self.design, self.y, self._normalised_weights
+        weights = self.sample_weight[rows]
+        scale = weights.size * self.sample_weight.mean()
+        return self.design.take(rows), self.y[rows], weights / scale
+
+    def _fused_value_gradient(self, coef: NDArray, rows: Rows) -> tuple[float, NDArray] | None:
+        """The data term and its gradient by one fused pass over a large dense X, else None.
+
+        It applies to the whole binary data (``rows`` None) on a C-ordered X of at least
+        ``FUSED_MIN_ENTRIES`` entries, and keeps z for the Hessian at the same θ.
+        """
+        X = self.design.X
+        if not (
+            rows is None
+            and type(self.datafit) is Bernoulli
+            and isinstance(self.design, DenseDesign)
+            and X.flags.c_contiguous
+            and X.size >= FUSED_MIN_ENTRIES
+        ):
+            return None
+        from ._fused import value_gradient
+
+        intercept, w = self.design.split(coef)
+        data, grad, z = value_gradient(
+            X, w, intercept, self.y, self._normalised_weights, self.offset
+        )
+        self._cache = (coef.copy(), z)
+        return data, grad if self.design.fit_intercept else grad[1:]
 
     def _logits(self, coef: NDArray, rows: Rows, design: Design) -> NDArray:
         """z = X̃θ; the full-data z of the last θ is kept, since line searches ask twice."""
@@ -96,8 +134,15 @@ class Objective:
         self._cache = (coef.copy(), z)
         return z
 
+    def logits(self, coef: NDArray) -> NDArray:
+        """z = X̃θ (+ o) over all rows."""
+        return self._logits(coef, None, self.design)
+
     def smooth_value(self, coef: NDArray, rows: Rows = None) -> float:
         """The differentiable part of J: mean cross-entropy plus the ridge term."""
+        fused = self._fused_value_gradient(coef, rows)
+        if fused is not None:
+            return fused[0] + self.penalty.smooth_value(coef)
         design, y, s = self._data(rows)
         z = self._logits(coef, rows, design)
         data = float(np.dot(s, self.datafit.loss(y, z)))
@@ -105,6 +150,13 @@ class Objective:
 
     def smooth_value_and_gradient(self, coef: NDArray, rows: Rows = None) -> tuple[float, NDArray]:
         """The differentiable part of J and its gradient, in one pass over the data."""
+        fused = self._fused_value_gradient(coef, rows)
+        if fused is not None:
+            data, grad = fused
+            return (
+                data + self.penalty.smooth_value(coef),
+                grad + self.penalty.smooth_gradient(coef),
+            )
         design, y, s = self._data(rows)
         z = self._logits(coef, rows, design)
         data = float(np.dot(s, self.datafit.loss(y, z)))
@@ -113,6 +165,9 @@ class Objective:
 
     def smooth_gradient(self, coef: NDArray, rows: Rows = None) -> NDArray:
         """∇ of the differentiable part alone (no loss evaluated): the stochastic solvers' step."""
+        fused = self._fused_value_gradient(coef, rows)
+        if fused is not None:
+            return fused[1] + self.penalty.smooth_gradient(coef)
         design, y, s = self._data(rows)
         z = self._logits(coef, rows, design)
         return design.rmatvec(s * self.datafit.derivative(y, z)) + self.penalty.smooth_gradient(

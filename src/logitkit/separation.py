@@ -242,7 +242,9 @@ class _SignedRows:
         for start in range(0, self.rows.size, self._BLOCK):
             stop = start + self._BLOCK
             block = self.X[start:stop] if self.dense else self.X[self.rows[start:stop]]
-            np.maximum(scale, np.abs(block).max(axis=0, initial=0.0), out=scale)
+            if block.shape[0]:
+                np.maximum(scale, block.max(axis=0), out=scale)
+                np.maximum(scale, -block.min(axis=0), out=scale)
         if self.fit_intercept:
             scale = np.concatenate(([1.0], scale))
         scale[scale == 0.0] = 1.0

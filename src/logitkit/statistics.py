@@ -22,11 +22,16 @@ from .functions import log_likelihood
 from .objective import Objective
 
 MAX_MATRIX_PARAMS = 2000
+"""Fits with more coefficients k keep neither I nor M."""
+
+MAX_MATRIX_WORK = 1e9
+"""Nor do fits with n·k² above this: the two k×k products would cost more than the fit itself
+(about 2·10⁹ floating-point operations each at the limit). Their summary() takes the data."""
 
 
 @dataclass(frozen=True)
 class FitStatistics:
-    """ℓ, ℓ₀, n and (for at most 2000 coefficients) I and M at the estimate."""
+    """ℓ, ℓ₀, n and (for at most 2000 coefficients and n·k² ≤ 10⁹) I and M at the estimate."""
 
     loglik: float
     null_loglik: float
@@ -38,9 +43,7 @@ class FitStatistics:
 def fit_statistics(objective: Objective, coef: NDArray) -> FitStatistics:
     """Evaluate :class:`FitStatistics` for the fitted coefficients θ̂."""
     design, y, s = objective.design, objective.y, objective.sample_weight
-    z = design.linear_predictor(coef)
-    if objective.offset is not None:
-        z = z + objective.offset
+    z = objective.logits(coef)
     loglik = log_likelihood(y, z, s)
     total = float(s.sum())
     if design.fit_intercept:
@@ -49,11 +52,19 @@ def fit_statistics(objective: Objective, coef: NDArray) -> FitStatistics:
     else:
         null_loglik = -total * np.log(2.0)
     information = score_outer = None
-    if design.n_params <= MAX_MATRIX_PARAMS:
-        information = objective.hessian(coef) * total
-        residual = objective.datafit.derivative(y, z)  # ŷ − y; its square is (y − ŷ)²
-        score_outer = design.weighted_gram(s * np.square(residual))
+    k = design.n_params
+    if k <= MAX_MATRIX_PARAMS and design.n_samples * k**2 <= MAX_MATRIX_WORK:
+        information, score_outer = information_matrices(objective, coef)
     return FitStatistics(loglik, null_loglik, total, information, score_outer)
+
+
+def information_matrices(objective: Objective, coef: NDArray) -> tuple[NDArray, NDArray]:
+    """I (of the penalised fit) and M at θ, on the scale of sums over the n observations."""
+    z = objective.logits(coef)
+    information = objective.hessian(coef) * objective.sample_weight.sum()
+    residual = objective.datafit.derivative(objective.y, z)  # ŷ − y; its square is (y − ŷ)²
+    score_outer = objective.design.weighted_gram(objective.sample_weight * np.square(residual))
+    return information, score_outer
 
 
 def _bernoulli_loglik(mean: float, total: float) -> float:

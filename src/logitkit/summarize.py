@@ -27,6 +27,7 @@ from .inference import (
 from .objective import Objective
 from .solvers import SolverOptions
 from .solvers.newton import solve_newton
+from .statistics import MAX_MATRIX_PARAMS, MAX_MATRIX_WORK, information_matrices
 from .summary import CI_METHODS, Summary
 
 if TYPE_CHECKING:
@@ -76,12 +77,11 @@ def summarize(
     if information is None:
         if objective is None:
             raise ValueError(
-                "this model has too many coefficients to keep its information matrix: "
-                "pass X and y to summary()"
+                f"this fit did not keep its information matrix ({len(theta)} coefficients on "
+                f"{model.n_obs_:g} observations: more than {MAX_MATRIX_PARAMS} coefficients, or "
+                f"n·k² > {MAX_MATRIX_WORK:g}): pass X and y (and sample_weight) to summary()"
             )
-        information = objective.hessian(theta) * objective.sample_weight.sum()
-        residual = objective.datafit.derivative(objective.y, _logits(objective, theta))
-        score_outer = objective.design.weighted_gram(objective.sample_weight * residual**2)
+        information, score_outer = information_matrices(objective, theta)
     separation = model.separation_
     infinite = None
     if separation is not None and not model.firth:
@@ -93,7 +93,7 @@ def summarize(
     cluster_scores = None
     if cov_type == "cluster":
         residual = -objective.sample_weight * objective.datafit.derivative(
-            objective.y, _logits(objective, theta)
+            objective.y, objective.logits(theta)
         )
         cluster_scores = cluster_score_sums(
             objective.design.X, residual, groups, objective.design.fit_intercept
@@ -139,11 +139,6 @@ def summarize(
         firth=bool(model.firth),
         penalty=None if model.alpha == 0 else f"alpha={model.alpha:g}, l1_ratio={model.l1_ratio:g}",
     )
-
-
-def _logits(objective: Objective, theta: NDArray) -> NDArray:
-    z = objective.design.linear_predictor(theta)
-    return z if objective.offset is None else z + objective.offset
 
 
 def _plain(label: Any) -> Any:

@@ -25,18 +25,14 @@ For b = 1 on dense X the step is applied straight from the row, g = r x̃ᵢ + �
 gradient buffer. The rows of the coming steps are prefetched into the cache, since a random
 permutation defeats the hardware's own prefetching.
 
-The kernels are compiled by Numba on first use, one version per type of X, and cached on disk
-(``__pycache__`` beside this file, else Numba's user-wide cache directory, or the directory
-named by ``NUMBA_CACHE_DIR``). Where none of them is writable the kernels are compiled afresh
-in each process instead. This module imports Numba: the solvers import it only when a
-stochastic solver runs.
+The kernels are compiled by Numba on first use and cached (see :mod:`logitkit._jit`). This
+module imports Numba: the solvers import it only when a stochastic solver runs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-import numba
 import numpy as np
 import scipy.sparse as sp
 from llvmlite import ir
@@ -46,6 +42,7 @@ from numba.core.typing.templates import Signature
 from numba.extending import intrinsic, overload
 from numpy.typing import NDArray
 
+from .._jit import compile_kernel as _compile
 from ..objective import Objective
 
 _CONSTANT = 0
@@ -62,21 +59,6 @@ _LINE_BYTES = 64
 
 EpochResult = tuple[NDArray, NDArray, int]
 Epoch = Callable[[NDArray, NDArray, int], EpochResult]
-
-
-def _compile(function: Callable | None = None, **options: object) -> Callable:
-    """``numba.njit(cache=True, **options)``, or without the cache where no directory is writable.
-
-    Numba looks for a writable cache directory when the decorator is applied and raises
-    RuntimeError ("no locator available") when it finds none, e.g. for a read-only install run
-    by a user without a writable home directory. Used bare (``@_compile``) or with options.
-    """
-    if function is None:
-        return lambda decorated: _compile(decorated, **options)
-    try:
-        return numba.njit(cache=True, **options)(function)
-    except RuntimeError:
-        return numba.njit(**options)(function)
 
 
 def _prefetch(array: NDArray, index: tuple) -> None:

@@ -25,6 +25,8 @@ class SolverOptions:
     progress: called as progress(iteration, loss, gradient_norm) after each iteration.
     allow_singular: let ``newton`` fit a rank-deficient unpenalised design by minimum-norm
         steps instead of raising SingularDesignError.
+    hessian_sample_step: let ``newton`` build its Hessian from every k-th row only, k this
+        step (None: from all rows); see :func:`logitkit.solvers.newton.solve_newton`.
     """
 
     tol: float
@@ -36,6 +38,7 @@ class SolverOptions:
     random_state: int | np.random.Generator | None = None
     progress: Progress | None = None
     allow_singular: bool = False
+    hessian_sample_step: int | None = None
 
 
 @dataclass

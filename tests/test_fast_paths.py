@@ -1,0 +1,193 @@
+"""The fast paths for large data give the answers of the plain ones.
+
+- the fused pass over a dense X (one read for the cost, the gradient and the logits) against
+  the NumPy products, at chunk boundaries, for float32 and with weights, offsets and no
+  intercept, and independent of the number of threads;
+- Newton with a Hessian from a sample of rows against exact Newton, including the fallbacks
+  to the full Hessian;
+- fits that leave their information matrix to summary() against fits that keep it.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+import pytest
+
+import logitkit as lk
+import logitkit.objective
+import logitkit.solvers
+import logitkit.statistics
+from logitkit._fused import CHUNK, value_gradient
+from logitkit.exceptions import SingularDesignError
+from logitkit.solvers import SOLVERS, SolverOptions
+from problems import make_problem
+
+
+def numpy_value_gradient(X, coef, y, weights, offset, fit_intercept):
+    """J₀ = Σ sᵢ Lᵢ / Σ s and its gradient, from NumPy products in float64."""
+    X = np.asarray(X, dtype=np.float64)
+    s = weights / weights.sum()
+    z = X @ coef[int(fit_intercept) :] + (coef[0] if fit_intercept else 0.0)
+    if offset is not None:
+        z = z + offset
+    loss = np.logaddexp(0.0, z) - y * z
+    r = s * (1.0 / (1.0 + np.exp(-z)) - y)
+    grad = X.T @ r
+    if fit_intercept:
+        grad = np.concatenate(([r.sum()], grad))
+    return float(s @ loss), grad, z
+
+
+@pytest.mark.parametrize("n", [1, CHUNK - 1, CHUNK, 3 * CHUNK + 17])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_fused_pass_equals_the_numpy_products(n, dtype) -> None:
+    rng = np.random.default_rng(n)
+    X = rng.standard_normal((n, 7)).astype(dtype)
+    y = (rng.random(n) < 0.4).astype(dtype)
+    weights = rng.random(n) + 0.5
+    offset = rng.standard_normal(n)
+    coef = rng.standard_normal(8)
+    s = weights / weights.sum()
+    loss, grad, z = value_gradient(X, coef[1:], coef[0], y, s, offset)
+    expected = numpy_value_gradient(X, coef, y.astype(float), weights, offset, True)
+    assert loss == pytest.approx(expected[0], rel=1e-13)
+    np.testing.assert_allclose(grad, expected[1], rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(z, expected[2], rtol=1e-12, atol=1e-13)
+
+
+def test_fused_pass_is_exact_in_the_tails() -> None:
+    """|z| up to 1e300: finite, no warnings, the loss of each label as cross_entropy gives it."""
+    X = np.array([[1e300], [-1e300], [40.0], [-40.0]])
+    y = np.array([1.0, 1.0, 1.0, 0.0])
+    s = np.full(4, 0.25)
+    with np.errstate(all="raise"):
+        loss, grad, _ = value_gradient(X, np.ones(1), 0.0, y, s, None)
+    assert loss == pytest.approx(0.25 * float(np.sum(lk.cross_entropy(y, X[:, 0]))), rel=1e-15)
+    assert np.all(np.isfinite(grad))
+
+
+def test_fused_pass_does_not_depend_on_the_number_of_threads() -> None:
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((5 * CHUNK + 3, 11))
+    y = (rng.random(X.shape[0]) < 0.5).astype(float)
+    s = np.full(X.shape[0], 1.0 / X.shape[0])
+    coef = rng.standard_normal(11)
+    threads = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        single = value_gradient(X, coef, 0.3, y, s, None)
+    finally:
+        numba.set_num_threads(threads)
+    several = value_gradient(X, coef, 0.3, y, s, None)
+    assert single[0] == several[0]
+    np.testing.assert_array_equal(single[1], several[1])
+
+
+@pytest.fixture
+def fused_everywhere(monkeypatch):
+    """Route every dense objective through the fused pass, whatever its size."""
+    monkeypatch.setattr(logitkit.objective, "FUSED_MIN_ENTRIES", 0)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_objective_on_the_fused_pass_equals_numpy(fused_everywhere, fit_intercept, dtype) -> None:
+    X, y = make_problem(CHUNK + 5, 4, seed=3)
+    X = X.astype(dtype)
+    weights = np.random.default_rng(1).random(len(y)) + 0.1
+    objective = lk.Objective.from_data(
+        X, y, alpha=0.01, sample_weight=weights, fit_intercept=fit_intercept
+    )
+    objective.design = logitkit.design.make_design(X, fit_intercept)
+    coef = np.linspace(-0.5, 0.5, objective.n_params)
+    value, grad = objective.smooth_value_and_gradient(coef)
+    expected_value, expected_grad, _ = numpy_value_gradient(
+        X, coef, y.astype(float), weights, None, fit_intercept
+    )
+    ridge = 0.01 * coef[int(fit_intercept) :]
+    assert value == pytest.approx(expected_value + 0.5 * float(ridge @ coef[int(fit_intercept) :]))
+    np.testing.assert_allclose(
+        grad, expected_grad + np.concatenate(([0.0] * fit_intercept, ridge)), rtol=1e-10
+    )
+    assert objective.smooth_value(coef) == value
+    np.testing.assert_array_equal(objective.smooth_gradient(coef), grad)
+
+
+def test_fits_on_the_fused_pass_equal_the_numpy_fits(fused_everywhere, problem) -> None:
+    X, y = problem
+    for solver in ("newton", "lbfgs", "gd", "newton-cg"):
+        fused = lk.LogisticRegression(solver=solver).fit(X, y)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(logitkit.objective, "FUSED_MIN_ENTRIES", np.inf)
+            plain = lk.LogisticRegression(solver=solver).fit(X, y)
+        np.testing.assert_allclose(fused.coef_, plain.coef_, rtol=1e-7)
+        assert fused.loglik_ == pytest.approx(plain.loglik_, rel=1e-12)
+
+
+def newton(objective, step=None):
+    coef0 = np.zeros(objective.n_params)
+    options = SolverOptions(tol=1e-10, max_iter=100, hessian_sample_step=step)
+    return SOLVERS["newton"].solve(objective, coef0, options)
+
+
+def test_sampled_hessian_reaches_the_exact_newton_optimum() -> None:
+    X, y = make_problem(6000, 40, seed=5)
+    objective = lk.Objective.from_data(X, y)
+    exact, sampled = newton(objective), newton(objective, step=8)
+    assert exact.converged and sampled.converged
+    np.testing.assert_allclose(sampled.coef, exact.coef, rtol=1e-8, atol=1e-10)
+    assert sampled.n_iter > exact.n_iter  # linear, not quadratic, convergence
+
+
+def test_sampled_hessian_gives_way_to_the_full_one_on_a_column_absent_from_the_sample() -> None:
+    """A rare indicator that is 0 on every sampled row makes H_S singular."""
+    X, y = make_problem(4000, 3, seed=6)
+    rare = np.zeros((4000, 1))
+    rare[1::8][:60] = 1.0  # never on the sampled rows 0, 8, 16, ...
+    X = np.hstack((X, rare))
+    objective = lk.Objective.from_data(X, y, alpha=0.0)
+    exact, sampled = newton(objective), newton(objective, step=8)
+    assert sampled.converged
+    np.testing.assert_allclose(sampled.coef, exact.coef, rtol=1e-8)
+
+
+def test_sampled_hessian_still_finds_collinear_columns() -> None:
+    X, y = make_problem(4000, 3, seed=7)
+    X = np.column_stack((X, X[:, 0] - X[:, 1]))
+    with pytest.raises(SingularDesignError):
+        newton(lk.Objective.from_data(X, y), step=8)
+
+
+def test_auto_samples_the_hessian_of_a_tall_dense_design(monkeypatch, problem) -> None:
+    X, y = problem
+    monkeypatch.setattr(logitkit.solvers, "HESSIAN_SAMPLE_ROWS", 100)
+    monkeypatch.setattr(logitkit.solvers, "HESSIAN_SAMPLE_MIN_PARAMS", 2)
+    sampled_rows: list[object] = []
+    hessian = logitkit.objective.Objective.hessian
+
+    def recording_hessian(self, coef, rows=None):
+        sampled_rows.append(rows)
+        return hessian(self, coef, rows)
+
+    monkeypatch.setattr(logitkit.objective.Objective, "hessian", recording_hessian)
+    auto = lk.LogisticRegression().fit(X, y)
+    assert slice(0, None, 20) in sampled_rows
+    exact = lk.LogisticRegression(solver="newton").fit(X, y)
+    np.testing.assert_allclose(auto.coef_, exact.coef_, rtol=1e-8)
+    assert auto.solver_ == "newton"
+
+
+def test_a_large_fit_leaves_its_information_matrix_to_summary(monkeypatch, problem) -> None:
+    X, y = problem
+    kept = lk.LogisticRegression().fit(X, y)
+    monkeypatch.setattr(logitkit.statistics, "MAX_MATRIX_WORK", 10.0)
+    left = lk.LogisticRegression().fit(X, y)
+    assert left.information_ is None and left.score_outer_ is None
+    assert left.loglik_ == kept.loglik_
+    with pytest.raises(ValueError, match=r"pass X and y .* to summary\(\)"):
+        left.summary()
+    for cov_type in ("nonrobust", "HC1"):
+        expected = kept.summary(cov_type=cov_type).table
+        actual = left.summary(cov_type=cov_type, X=X, y=y).table
+        np.testing.assert_allclose(actual.to_numpy(), expected.to_numpy(), rtol=1e-10)
