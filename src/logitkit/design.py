@@ -17,8 +17,8 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-_BLOCK_ELEMENTS = 1 << 20
-"""Row blocks of the dense products hold about this many entries (8 MiB of float64)."""
+_BLOCK_ELEMENTS = 1 << 18
+"""Row blocks of the dense products hold about this many entries (2 MiB of float64)."""
 
 
 class Design(Protocol):
@@ -104,7 +104,7 @@ class DenseDesign(_DesignBase):
     """A dense NumPy X (float32 or float64), used in place."""
 
     def _block_rows(self) -> int:
-        """Rows per block: about 2²⁰ entries, so temporaries stay small and BLAS stays busy."""
+        """Rows per block: about 2¹⁸ entries, so temporaries stay small and BLAS stays busy."""
         return max(256, _BLOCK_ELEMENTS // max(self.n_features, 1))
 
     def weighted_gram(self, d: NDArray) -> NDArray:

@@ -29,7 +29,7 @@ on columns scaled to unit maximum absolute value, so that the tolerances are rel
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -262,17 +262,23 @@ class _SignedRows:
         scaled = direction / self.scale
         weights = scaled[1:] if self.fit_intercept else scaled
         X = self.X if self.dense else self.X[self.rows]
-        margins = np.asarray(X @ weights, dtype=np.float64)
+        margins = np.concatenate([block @ weights for block in _float64_blocks(X)] or [np.empty(0)])
         if self.fit_intercept:
             margins += scaled[0]
         return self.signs * margins
 
     def row_sum(self, rows: NDArray) -> NDArray:
         """Σ_{i ∈ rows} aᵢ = (X̃ᵀ t)_rows / c."""
-        if self.dense and rows.size == self.rows.size:
-            total = np.asarray(self.X.T @ self.signs, dtype=np.float64)
-        else:
-            total = np.asarray(self.X[self.rows[rows]].T @ self.signs[rows], dtype=np.float64)
+        X, signs = (
+            (self.X, self.signs)
+            if self.dense and rows.size == self.rows.size
+            else (self.X[self.rows[rows]], self.signs[rows])
+        )
+        total = np.zeros(X.shape[1])
+        start = 0
+        for block in _float64_blocks(X):
+            total += block.T @ signs[start : start + block.shape[0]]
+            start += block.shape[0]
         if self.fit_intercept:
             total = np.concatenate(([self.signs[rows].sum()], total))
         return total / self.scale
@@ -280,6 +286,17 @@ class _SignedRows:
     def materialise(self) -> NDArray:
         """A as a dense array, for the programs that follow a finding of separation."""
         return _signed_design(self.X, self.y, self.sample_weight, self.fit_intercept)
+
+
+def _float64_blocks(X: NDArray) -> Iterator[NDArray]:
+    """The rows of a dense X in float64: X itself when it is float64, else blocks of about
+    2¹⁸ entries converted one at a time, so that float32 data is never copied whole."""
+    if X.dtype == np.float64:
+        yield X
+        return
+    rows = max(256, (1 << 18) // max(X.shape[1], 1))
+    for start in range(0, X.shape[0], rows):
+        yield X[start : start + rows].astype(np.float64)
 
 
 class _Cone:

@@ -156,34 +156,17 @@ def solve_newton(objective: Objective, coef0: NDArray, options: SolverOptions) -
     row to shrink by half.
     """
     singular: list[tuple[int, ...]] = [()]
-    sample = {"step": options.hessian_sample_step, "poor": 0, "last": np.inf}
-
-    def sampled_direction(theta: NDArray, grad: NDArray) -> NDArray | None:
-        """The step from H_S, or None once the full Hessian has taken over."""
-        violation = float(np.max(np.abs(grad), initial=0.0))
-        sample["poor"] = sample["poor"] + 1 if violation > 0.5 * sample["last"] else 0
-        sample["last"] = violation
-        if sample["poor"] >= 2:
-            sample["step"] = None
-            return None
-        hessian = objective.hessian(theta, rows=slice(0, None, sample["step"]))
-        if objective.penalty.l2_strength == 0.0 and collinear_columns(hessian):
-            sample["step"] = None
-            return None
-        try:
-            return -cho_solve(cho_factor(hessian, lower=True), grad)
-        except LinAlgError:
-            sample["step"] = None
-            return None
+    sample = _HessianSample(options.hessian_sample_step)
+    checked = [False]
 
     def direction(theta: NDArray, grad: NDArray, iteration: int) -> NDArray:
-        if sample["step"] is not None:
-            step = sampled_direction(theta, grad)
+        if sample.step is not None:
+            step = sample.direction(objective, theta, grad)
             if step is not None:
                 return step
         hessian = objective.hessian(theta)
-        if not sample.get("checked") and objective.penalty.l2_strength == 0.0:
-            sample["checked"] = True
+        if not checked[0] and objective.penalty.l2_strength == 0.0:
+            checked[0] = True
             singular[0] = collinear_columns(hessian)
             if singular[0] and not options.allow_singular:
                 raise SingularDesignError("the design matrix has collinear columns", singular[0])
@@ -194,3 +177,39 @@ def solve_newton(objective: Objective, coef0: NDArray, options: SolverOptions) -
     result = newton_iterations(objective, coef0, options, direction)
     result.singular_columns = singular[0]
     return result
+
+
+class _HessianSample:
+    """Newton steps from H_S, the Hessian of every ``step``-th row, until it must give way.
+
+    ``step`` becomes None, for good, when H_S of an unpenalised fit looks rank deficient at the
+    first step (checked once, by :func:`collinear_columns`; a rare column may be all zero in the
+    sample), when its Cholesky factorisation fails, or when the gradient has failed twice in a
+    row to shrink by half.
+    """
+
+    def __init__(self, step: int | None) -> None:
+        self.step = step
+        self._stalled = 0
+        self._last_violation = np.inf
+        self._checked = False
+
+    def direction(self, objective: Objective, theta: NDArray, grad: NDArray) -> NDArray | None:
+        """−H_S⁻¹∇J, or None once the full Hessian has taken over."""
+        violation = float(np.max(np.abs(grad), initial=0.0))
+        self._stalled = self._stalled + 1 if violation > 0.5 * self._last_violation else 0
+        self._last_violation = violation
+        if self._stalled >= 2:
+            self.step = None
+            return None
+        hessian = objective.hessian(theta, rows=slice(0, None, self.step))
+        if not self._checked and objective.penalty.l2_strength == 0.0:
+            self._checked = True
+            if collinear_columns(hessian):
+                self.step = None
+                return None
+        try:
+            return -cho_solve(cho_factor(hessian, lower=True), grad)
+        except LinAlgError:
+            self.step = None
+            return None
