@@ -15,6 +15,7 @@ from .base import Recorder, SolveResult, SolverOptions, tol_reached
 _MAX_HALVINGS = 50
 _RANK_TOL = 1e-12
 _RESOLUTION = np.finfo(np.float64).eps
+_REUSE_RATIO = 0.1
 
 Direction = Callable[[NDArray, NDArray, int], NDArray]
 
@@ -193,15 +194,24 @@ class _HessianSample:
         self._stalled = 0
         self._last_violation = np.inf
         self._checked = False
+        self._factor: tuple[NDArray, bool] | None = None
 
     def direction(self, objective: Objective, theta: NDArray, grad: NDArray) -> NDArray | None:
-        """−H_S⁻¹∇J, or None once the full Hessian has taken over."""
+        """−H_S⁻¹∇J, or None once the full Hessian has taken over.
+
+        H_S is kept while it works well: after a step that cut the gradient at least
+        ``_REUSE_RATIO``-fold, the next step reuses its factorisation, since near the optimum
+        the Hessian barely changes; otherwise it is rebuilt at the current θ.
+        """
         violation = float(np.max(np.abs(grad), initial=0.0))
-        self._stalled = self._stalled + 1 if violation > 0.5 * self._last_violation else 0
+        ratio = violation / self._last_violation
+        self._stalled = self._stalled + 1 if ratio > 0.5 else 0
         self._last_violation = violation
         if self._stalled >= 2:
             self.step = None
             return None
+        if self._factor is not None and ratio <= _REUSE_RATIO:
+            return -cho_solve(self._factor, grad)
         hessian = objective.hessian(theta, rows=slice(0, None, self.step))
         if not self._checked and objective.penalty.l2_strength == 0.0:
             self._checked = True
@@ -209,7 +219,8 @@ class _HessianSample:
                 self.step = None
                 return None
         try:
-            return -cho_solve(cho_factor(hessian, lower=True), grad)
+            self._factor = cho_factor(hessian, lower=True)
         except LinAlgError:
             self.step = None
             return None
+        return -cho_solve(self._factor, grad)
