@@ -5,7 +5,8 @@
   intercept, and independent of the number of threads;
 - Newton with a Hessian from a sample of rows against exact Newton, including the fallbacks
   to the full Hessian;
-- fits that leave their information matrix to summary() against fits that keep it.
+- fits that leave their information matrix to summary() against fits that keep it;
+- the overlap certificate that spares a converged fit the separation programs.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ import numpy as np
 import pytest
 
 import logitkit as lk
+import logitkit.estimator
 import logitkit.objective
 import logitkit.solvers
 import logitkit.statistics
 from logitkit._fused import CHUNK, value_gradient
 from logitkit.exceptions import SingularDesignError
+from logitkit.separation import detect_separation, overlap_certified
 from logitkit.solvers import SOLVERS, SolverOptions
 from problems import make_problem
 
@@ -221,3 +224,49 @@ def test_a_dense_float64_fit_allocates_at_most_a_quarter_of_x() -> None:
     finally:
         tracemalloc.stop()
     assert peak <= 0.25 * X.nbytes
+
+
+def fitted(X, y, **params):
+    """The estimator's objective and fitted θ, as the separation check sees them."""
+    model = lk.LogisticRegression(**params).fit(X, y)
+    objective = lk.Objective.from_data(X, y, fit_intercept=model.fit_intercept)
+    return objective, model._params()
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_an_overlap_certificate_agrees_with_the_linear_programs(seed) -> None:
+    X, y = make_problem(3000, 6, seed=seed)
+    objective, coef = fitted(X, y)
+    assert overlap_certified(objective, coef)
+    assert detect_separation(X, y, None, [f"x{j}" for j in range(7)], True) is None
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_separated_data_are_never_certified(seed) -> None:
+    """Complete and quasi-complete separation, however the fit ended."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((400, 3))
+    y = (X[:, 0] + 0.5 * X[:, 1] > 0).astype(float)
+    if seed % 2:  # quasi-complete: overlapping rows on the boundary x0 = 0
+        X[:40, 0] = 0.0
+        y[:40] = rng.random(40) < 0.5
+        y[40:] = X[40:, 0] > 0
+    with pytest.warns(lk.SeparationWarning):
+        objective, coef = fitted(X, y, solver="newton", max_iter=5 + seed)
+    assert not overlap_certified(objective, coef)
+
+
+def test_certified_fits_skip_the_linear_programs(monkeypatch, problem) -> None:
+    X, y = problem
+    calls = []
+    monkeypatch.setattr(
+        logitkit.estimator, "detect_separation", lambda *args: calls.append(args) or None
+    )
+    lk.LogisticRegression().fit(X, y)
+    assert calls == []
+    weights = np.ones(len(y))
+    weights[:10] = 0.0  # rows of weight 0 play no part in the certificate either
+    lk.LogisticRegression().fit(X, y, sample_weight=weights)
+    assert calls == []
+    lk.LogisticRegression(firth=True).fit(X, y)  # Firth's score is not the likelihood's
+    assert len(calls) == 1

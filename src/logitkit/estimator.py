@@ -31,7 +31,7 @@ from .firth import FirthObjective
 from .functions import log_sigmoid, sigmoid
 from .objective import Objective
 from .penalties import ElasticNet
-from .separation import detect_separation
+from .separation import detect_separation, overlap_certified
 from .solvers import SOLVERS, SolveResult, SolverOptions, choose_solver, hessian_sample_step
 from .statistics import FitStatistics, fit_statistics
 from .summarize import summarize
@@ -229,8 +229,13 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
                 else None
             ),
         )
+        coef0 = self._initial_coef(design.n_params, positive, weights)
+        try:
+            result = solver.solve(objective, coef0, options)
+        except SingularDesignError as error:
+            raise ValueError(self._collinearity_message(error.columns, X.shape[0])) from None
         self.separation_ = None
-        if self.alpha == 0:
+        if self.alpha == 0 and (self.firth or not overlap_certified(objective, result.coef)):
             self.separation_ = detect_separation(
                 X, positive, weights, self._term_names(), self.fit_intercept
             )
@@ -241,11 +246,6 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
                     SeparationWarning,
                     stacklevel=2,
                 )
-        coef0 = self._initial_coef(design.n_params, positive, weights)
-        try:
-            result = solver.solve(objective, coef0, options)
-        except SingularDesignError as error:
-            raise ValueError(self._collinearity_message(error.columns, X.shape[0])) from None
         self._store(result, solver_name, X.dtype)
         self._store_statistics(fit_statistics(objective, result.coef), design.n_params)
         if result.singular_columns:

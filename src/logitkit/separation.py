@@ -38,6 +38,9 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.linalg import eigh
 from scipy.optimize import linprog
 
+from .functions import sigmoid
+from .objective import Objective
+
 _TOL = 1e-8
 """A margin aᵢᵀδ or a coordinate δⱼ counts as non-zero above _TOL · ‖δ‖∞ (unit max-abs columns)."""
 
@@ -49,6 +52,12 @@ _SUBSPACE_TOL = 1e-6
 
 _FIRST_ROWS = 100
 """The first active subset of a :class:`_Cone` has min(n, _FIRST_ROWS + 2p) rows."""
+
+_CERTIFICATE_ROWS = 20_000
+"""Rows sampled by :func:`overlap_certified` for its bound on the smallest singular value."""
+
+_CERTIFICATE_MAX_PARAMS = 1000
+"""Above this many coefficients :func:`overlap_certified` does not try."""
 
 _HIGHS_OPTIONS = {"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10}
 
@@ -99,6 +108,47 @@ class Separation:
                 f"(separating directions move {'it' if one else 'them'} both ways)"
             )
         return f"{self.kind} separation: {', and '.join(parts)}"
+
+
+def overlap_certified(objective: Objective, coef: NDArray) -> bool:
+    """Whether a fit's probabilities prove that the data are not separated, without a program.
+
+    With λᵢ = sᵢ |yᵢ − ŷᵢ| at the fitted θ and r = Aᵀλ = X̃ᵀ(s ⊙ (y − ŷ)), the score (zero at
+    the maximum likelihood estimate), any δ ≠ 0 with Aδ ≥ 0 would give, for A of full column
+    rank,
+
+        λ_min σ_min(A) ‖δ‖ ≤ λ_min ‖Aδ‖₁ ≤ λᵀAδ = rᵀδ ≤ ‖r‖ ‖δ‖,
+
+    so λ_min σ_min(A) > ‖r‖ leaves C = {0}: no separation (this is Gordan's theorem of the
+    alternative, Aᵀλ = 0 with λ > 0, made quantitative for a score that is only nearly 0). The
+    same holds for AD with columns scaled by D and r replaced by Dr. σ_min(AD) is bounded below
+    by σ_min(A_S D) for a sample S of the rows, since adding rows only adds to (AD)ᵀAD; S is
+    every k-th row with sᵢ > 0, about ``_CERTIFICATE_ROWS`` of them, and D gives its columns
+    unit norm. The test costs one pass over X and a small Gram matrix, and a converged fit on
+    overlapping data passes it unless some fitted probability is within about ‖r‖/σ_min of 0
+    or 1; a fit that fails it goes to :func:`detect_separation`. Designs with more than
+    ``_CERTIFICATE_MAX_PARAMS`` coefficients are always left to the programs.
+    """
+    design, y, weights = objective.design, objective.y, objective.sample_weight
+    kept = np.flatnonzero(weights > 0)
+    if design.n_params > _CERTIFICATE_MAX_PARAMS or kept.size <= design.n_params:
+        return False
+    z = objective.logits(coef)
+    residual = np.where(y[kept] == 1, sigmoid(-z[kept]), sigmoid(z[kept]))
+    smallest = float(np.min(weights[kept] * residual))
+    if not smallest > 0.0:
+        return False
+    score = design.rmatvec(weights * (y - sigmoid(z)))
+    step = max(1, kept.size // _CERTIFICATE_ROWS)
+    sample = slice(0, None, step) if kept.size == weights.size else kept[::step]
+    rows = design.take(sample)
+    gram = rows.weighted_gram(np.ones(rows.n_samples))
+    diagonal = np.diag(gram)
+    if not np.all(diagonal > 0.0):
+        return False
+    scale = 1.0 / np.sqrt(diagonal)
+    lowest = float(eigh(gram * scale[:, None] * scale[None, :], eigvals_only=True)[0])
+    return smallest * np.sqrt(max(lowest, 0.0)) > 2.0 * float(np.linalg.norm(scale * score))
 
 
 def detect_separation(
