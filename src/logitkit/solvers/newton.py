@@ -136,12 +136,16 @@ def solve_newton(objective: Objective, coef0: NDArray, options: SolverOptions) -
     Each step is the weighted least-squares solve of IRLS, by Cholesky. An unpenalised fit on
     collinear columns has no unique coefficients: it raises :class:`SingularDesignError`, or,
     with ``options.allow_singular``, takes minimum-norm steps (:func:`pseudo_inverse_direction`)
-    and reports the collinear columns in ``SolveResult.singular_columns``.
+    and reports the collinear columns in ``SolveResult.singular_columns``. An objective with a
+    ``newton_hessian`` method (the multinomial one) supplies the matrix to solve with instead
+    of ∇²J.
     """
     singular: list[tuple[int, ...]] = [()]
 
+    newton_hessian = getattr(objective, "newton_hessian", objective.hessian)
+
     def direction(theta: NDArray, grad: NDArray, iteration: int) -> NDArray:
-        hessian = objective.hessian(theta)
+        hessian = newton_hessian(theta)
         if iteration == 0 and objective.penalty.l2_strength == 0.0:
             singular[0] = collinear_columns(hessian)
             if singular[0] and not options.allow_singular:
