@@ -274,3 +274,39 @@ def test_bad_multiclass_input_is_refused_clearly(data) -> None:
         penalised.summary()
     with pytest.raises(ValueError, match="profile intervals are not available for multinomial"):
         lk.LogisticRegression().fit(X, y).summary(ci="profile", X=X, y=y)
+
+
+# ---- model files and the command line ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("alpha", "reference"), [(0.0, "c"), (ALPHA, None)])
+def test_model_file_round_trip(data, tmp_path, alpha, reference) -> None:
+    X, y = data
+    labels = np.array(["a", "b", "c", "d"])[y]
+    model = lk.LogisticRegression(alpha=alpha, reference=reference).fit(X, labels)
+    model.save(tmp_path / "m.json")
+    restored = lk.load(tmp_path / "m.json")
+    np.testing.assert_array_equal(restored.predict_proba(X), model.predict_proba(X))
+    np.testing.assert_array_equal(restored.classes_, model.classes_)
+    assert restored.aic_ == model.aic_ and restored.df_model_ == model.df_model_
+    if alpha == 0:
+        pd.testing.assert_frame_equal(restored.summary().table, model.summary().table)
+
+
+def test_command_line_fits_and_predicts_three_classes(anes96, tmp_path, capsys) -> None:
+    from logitkit.cli import main
+
+    frame = anes96[[*ANES_TERMS[:3], "PID"]].assign(
+        party=np.select([anes96["PID"] <= 1, anes96["PID"] >= 5], ["D", "R"], "I")
+    )
+    data = tmp_path / "anes.csv"
+    frame.drop(columns="PID").to_csv(data, index=False)
+    assert main(["fit", str(data), "--target", "party", "--out", str(tmp_path / "m.json")]) == 0
+    out = capsys.readouterr().out
+    assert "Multinomial logistic regression (3 classes)" in out
+    assert "party = R (vs. party = D):" in out
+    assert main(["predict", str(tmp_path / "m.json"), str(data), "--proba"]) == 0
+    written = pd.read_csv(__import__("io").StringIO(capsys.readouterr().out))
+    assert list(written.columns) == ["proba_D", "proba_I", "proba_R"]
+    model = lk.LogisticRegression().fit(frame[ANES_TERMS[:3]], frame["party"])
+    np.testing.assert_allclose(written.to_numpy(), model.predict_proba(frame[ANES_TERMS[:3]]))
