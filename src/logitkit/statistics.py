@@ -68,7 +68,8 @@ def multinomial_fit_statistics(objective: MultinomialObjective, coef: NDArray) -
     ℓ = −Σ sᵢ [logsumexp(zᵢ) − zᵢ,yᵢ]; ℓ₀ = Σₖ nₖ log(nₖ/n) (the intercept-only fit,
     nₖ the weighted class counts), or −n log K without an intercept; I = Σs ∇²J and
     M = Σᵢ sᵢ gᵢgᵢᵀ, gᵢ the score of sample i over θ (block (k, m): X̃ᵀ diag(s ⊙ rₖrₘ) X̃
-    with r = P − Y).
+    with r = P − Y). I and M are kept for the reference parameterisation (unpenalised fits)
+    only: they serve its summary, and a penalised softmax fit has none.
     """
     design, y, s = objective.design, objective.y, objective.sample_weight
     total = float(s.sum())
@@ -83,7 +84,7 @@ def multinomial_fit_statistics(objective: MultinomialObjective, coef: NDArray) -
     else:
         null_loglik = -total * np.log(objective.n_classes)
     information = score_outer = None
-    if objective.n_params <= MAX_MATRIX_PARAMS:
+    if objective.reference is not None and objective.n_params <= MAX_MATRIX_PARAMS:
         information = objective.hessian(coef) * total
         residual = derivative[:, objective.free]
         width, n_outputs = design.n_params, objective.n_outputs
