@@ -44,7 +44,7 @@ import sklearn
 import statsmodels
 from glum import GeneralizedLinearRegressor
 from numpy.typing import NDArray
-from scipy.special import expit
+from scipy.special import expit, logsumexp
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 from statsmodels.discrete.discrete_model import Logit
 from threadpoolctl import threadpool_info
@@ -72,7 +72,8 @@ PASSES_GOAL = 12.0
 
 @dataclass
 class Data:
-    """One generated problem: X (dense C-ordered float64 or CSR), 0/1 labels y, penalty α."""
+    """One generated problem: X (dense C-ordered float64 or CSR), labels y (0/1, or 0 … K − 1
+    for the multinomial problem), penalty α."""
 
     X: NDArray | sp.csr_matrix
     y: NDArray
@@ -164,15 +165,40 @@ def sparse_wide(n: int, p: int, seed: int, nnz_per_row: int = 50) -> tuple[sp.cs
     return X, _labels(rng, _scaled_logits(X, beta, 0.0, 2.0))
 
 
+N_CLASSES = 10
+"""Classes of the multinomial problem."""
+
+
+def multinomial_classes(n: int, p: int, seed: int) -> tuple[NDArray, NDArray]:
+    """Standard normal X and labels drawn from a softmax model with K = 10 classes.
+
+    The weights are N(0, 1) scaled by 1/√p (logits of standard deviation about 1 per class),
+    the intercepts N(0, ½²); each label is argmaxₖ (zₖ + Gₖ) with Gumbel noise G, an exact draw
+    from softmax(z).
+    """
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p))
+    weights = rng.standard_normal((p, N_CLASSES)) / np.sqrt(p)
+    z = X @ weights + 0.5 * rng.standard_normal(N_CLASSES)
+    return X, np.argmax(z + rng.gumbel(size=z.shape), axis=1)
+
+
 # --------------------------------------------------------------------------- the cost
 
 
-def cost(X, y: NDArray, intercept: float, coef: NDArray, alpha: float) -> float:
+def cost(X, y: NDArray, intercept: float | NDArray, coef: NDArray, alpha: float) -> float:
     """J = (1/n) Σ [log(1 + e^zᵢ) − yᵢzᵢ] + α/2 ‖w‖², z = b + Xw, for any tool's (b, w).
 
     The loss of each sample is evaluated as softplus(−z) for y = 1 and softplus(z) for y = 0,
-    which never overflows and loses no digits; the mean is a pairwise (NumPy) sum.
+    which never overflows and loses no digits; the mean is a pairwise (NumPy) sum. With K
+    rows of ``coef`` (K ≥ 3 classes) it is the softmax cost
+    (1/n) Σ [logsumexp(zᵢ) − zᵢ,yᵢ] + α/2 ‖W‖²_F, zᵢ = b + Wxᵢ.
     """
+    if np.ndim(coef) == 2 and np.shape(coef)[0] > 1:
+        weights = np.asarray(coef, dtype=np.float64)
+        z = np.asarray(X @ weights.T) + np.asarray(intercept, dtype=np.float64)
+        loss = logsumexp(z, axis=1) - z[np.arange(len(y)), np.asarray(y, dtype=np.intp)]
+        return float(np.mean(loss)) + 0.5 * alpha * float(np.sum(weights**2))
     coef = np.asarray(coef, dtype=np.float64).ravel()
     z = np.asarray(X @ coef).ravel() + float(intercept)
     loss = np.logaddexp(0.0, np.where(y > 0, -z, z))
@@ -187,7 +213,7 @@ def cost(X, y: NDArray, intercept: float, coef: NDArray, alpha: float) -> float:
 class Fit:
     """A tool's fitted intercept and weights, and what it reports about the run."""
 
-    intercept: float
+    intercept: float | NDArray
     coef: NDArray
     n_iter: int | None = None
     label: str | None = None
@@ -215,7 +241,7 @@ def _logitkit(**params: object) -> Callable[..., Fit]:
     def fit(data: Data, prepared: object) -> Fit:
         model = logitkit.LogisticRegression(alpha=data.alpha, **params).fit(data.X, data.y)
         label = None if "solver" in params else model.solver_
-        return Fit(model.intercept_[0], model.coef_[0], model.n_iter_, label)
+        return Fit(*_coefficients(model), model.n_iter_, label)
 
     return fit
 
@@ -226,12 +252,19 @@ def _logitkit_with_summary(data: Data, prepared: object) -> Fit:
     return Fit(model.intercept_[0], model.coef_[0], model.n_iter_, model.solver_)
 
 
+def _coefficients(model: object) -> tuple[float | NDArray, NDArray]:
+    """(b, w) of a binary model, or the (K,) intercepts and (K, p) weights of a multinomial one."""
+    if model.coef_.shape[0] == 1:
+        return model.intercept_[0], model.coef_[0]
+    return model.intercept_, model.coef_
+
+
 def _sklearn(solver: str) -> Callable[..., Fit]:
     def fit(data: Data, prepared: object) -> Fit:
         C = np.inf if data.alpha == 0 else 1.0 / (data.alpha * data.n)
         model = LogisticRegression(C=C, l1_ratio=0.0, solver=solver, tol=1e-8, max_iter=100_000)
         model.fit(data.X, data.y)
-        return Fit(model.intercept_[0], model.coef_[0], int(model.n_iter_[0]))
+        return Fit(*_coefficients(model), int(model.n_iter_[0]))
 
     return fit
 
@@ -416,6 +449,22 @@ PROBLEMS: dict[str, Problem] = {
             goal=Goal(1.0, "scikit-learn"),
             exact=False,
             optimum=_sklearn("newton-cholesky"),
+        ),
+        Problem(
+            "multinomial",
+            f"standard normal features, {N_CLASSES} classes drawn from a softmax model; L2, "
+            "α = 1e-4 (every class's weights penalised, as scikit-learn's multinomial fit)",
+            200_000,
+            50,
+            1e-4,
+            multinomial_classes,
+            seed=5,
+            tools=[
+                _logitkit_default(),
+                Tool("scikit-learn lbfgs", _sklearn("lbfgs")),
+                Tool("scikit-learn newton-cholesky", _sklearn("newton-cholesky")),
+            ],
+            goal=Goal(0.5),
         ),
     ]
 }

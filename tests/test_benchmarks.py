@@ -38,6 +38,7 @@ SCALES = {
     "sparse-wide": 0.01,
     "inference": 0.002,
     "sgd-epoch": 0.002,
+    "multinomial": 0.01,
 }
 """A few thousand rows each; sparse-wide's p shrinks with n (2,000 × 500, 50 entries a row)."""
 

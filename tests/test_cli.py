@@ -272,7 +272,7 @@ def _write(path, text):
         ("missing_feature", "feature column\\(s\\) 'z' not found"),
         ("non_numeric", "feature column\\(s\\) 'city' \\(.*\\) are not numeric"),
         ("bad_alpha", "alpha must be a finite number >= 0; got -1.0"),
-        ("three_classes", "3 classes"),
+        ("three_classes_firth", "firth=True is for two classes; y has 3"),
         ("missing_target_values", "target column 'y' has 1 missing value"),
     ],
 )
@@ -287,7 +287,12 @@ def test_fit_errors_are_one_line(capsys, tmp_path, case, match):
         "missing_feature": [good, "--target", "y", "--features", "x,z"],
         "non_numeric": [_write(tmp_path / "c.csv", "city,y\nOslo,0\nRome,1\n"), "--target", "y"],
         "bad_alpha": [good, "--target", "y", "--alpha", "-1"],
-        "three_classes": [_write(tmp_path / "t.csv", "x,y\n1,0\n2,1\n3,2\n"), "--target", "y"],
+        "three_classes_firth": [
+            _write(tmp_path / "t.csv", "x,y\n1,0\n2,1\n3,2\n4,0\n5,1\n6,2\n"),
+            "--target",
+            "y",
+            "--firth",
+        ],
         "missing_target_values": [
             _write(tmp_path / "m.csv", "x,y\n1,0\n2,\n3,1\n"),
             "--target",

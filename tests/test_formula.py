@@ -217,14 +217,20 @@ def test_bad_arguments_are_refused(spector) -> None:
         logit(SPECTOR, spector, groups=np.arange(31))
 
 
-def test_three_classes_get_the_estimators_error(anes96) -> None:
+def test_three_classes_fit_the_multinomial_model_of_statsmodels_mnlogit(anes96) -> None:
     party = anes96.assign(
         party=np.select([anes96["PID"] <= 1, anes96["PID"] >= 5], ["D", "R"], "I")
     )
-    with pytest.raises(
-        ValueError, match="Only binary classification is supported. y has 3 classes"
-    ):
-        logit("party ~ age + income", party)
+    model = logit("party ~ age + income", party)
+    assert model.classes_.tolist() == ["D", "I", "R"]
+    codes = pd.Categorical(party["party"]).codes
+    reference = smf.mnlogit("codes ~ age + income", party.assign(codes=codes)).fit(
+        method="newton", tol=1e-12, disp=0
+    )
+    table = model.summary().table
+    np.testing.assert_allclose(table["coef"], reference.params.to_numpy().ravel("F"), rtol=1e-8)
+    np.testing.assert_allclose(table["std_err"], reference.bse.to_numpy().ravel("F"), rtol=1e-7)
+    assert table.index[0] == ("I", "Intercept")
 
 
 def test_transform_for_prediction_reproduces_the_training_design(spector) -> None:

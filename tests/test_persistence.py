@@ -283,19 +283,19 @@ def test_refuses_coef_of_wrong_length(saved):
 def test_refuses_coef_with_two_rows(saved):
     path, document = saved
     document["coef"] = document["coef"] * 2
-    _refused(_write(path, document), "exactly one row")
+    _refused(_write(path, document), "'coef' must hold 1 row\\(s\\) for a model of 2 classes")
 
 
-def test_refuses_three_classes(saved):
+def test_refuses_three_classes_with_one_row_of_coefficients(saved):
     path, document = saved
     document["classes"] = [0, 1, 2]
-    _refused(_write(path, document), "must hold 2 labels")
+    _refused(_write(path, document), "'coef' must hold 3 row\\(s\\) for a model of 3 classes")
 
 
 def test_refuses_repeated_class(saved):
     path, document = saved
     document["classes"] = [1, 1]
-    _refused(_write(path, document), "two distinct labels in increasing order")
+    _refused(_write(path, document), "distinct labels in increasing order")
 
 
 def test_refuses_labels_that_do_not_fit_their_dtype(saved):

@@ -8,6 +8,7 @@ from .exceptions import (
     ConvergenceWarning,
     MissingRowsWarning,
     SeparationWarning,
+    SmallClassWarning,
 )
 from .formula import logit
 from .functions import (
@@ -33,6 +34,7 @@ __all__ = [
     "ModelFileError",
     "Objective",
     "SeparationWarning",
+    "SmallClassWarning",
     "check_gradient",
     "cross_entropy",
     "datasets",

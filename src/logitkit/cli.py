@@ -127,7 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
             "Predict each row of a CSV or Parquet file with a model saved by 'logitkit fit "
             "--out'. The model's feature names select the columns. Writes CSV with one column: "
             "'prediction' (the predicted class), or with --proba 'proba_<class>', the "
-            "probability of the class modelled as 1."
+            "probability of the class modelled as 1 (one such column per class for a model "
+            "of three or more classes)."
         ),
     )
     predict.add_argument("model", metavar="MODEL", help="the model file (JSON)")
@@ -241,7 +242,10 @@ def _run_predict(args: argparse.Namespace) -> int:
             f"the model was fitted on {model.n_features_in_} unnamed features, but "
             f"{args.data!r} has {frame.shape[1]} columns"
         )
-    if args.proba:
+    if args.proba and len(model.classes_) > 2:
+        columns = [f"proba_{_label(label)}" for label in model.classes_]
+        result = pd.DataFrame(model.predict_proba(X), columns=columns)
+    elif args.proba:
         column = f"proba_{_label(model.classes_[1])}"
         result = pd.DataFrame({column: model.predict_proba(X)[:, 1]})
     else:

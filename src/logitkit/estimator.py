@@ -26,27 +26,38 @@ from .exceptions import (
     ConvergenceWarning,
     SeparationWarning,
     SingularDesignError,
+    SmallClassWarning,
 )
 from .firth import FirthObjective
-from .functions import log_sigmoid, sigmoid
+from .functions import log_sigmoid, log_softmax, sigmoid, softmax
+from .multinomial import (
+    MultinomialObjective,
+    class_coefficients,
+    free_coefficients,
+    initial_coef,
+    penalised_mask,
+)
 from .objective import Objective
 from .penalties import ElasticNet
 from .separation import detect_separation, overlap_certified
 from .solvers import SOLVERS, SolveResult, SolverOptions, choose_solver, hessian_sample_step
-from .statistics import FitStatistics, fit_statistics
+from .statistics import FitStatistics, fit_statistics, multinomial_fit_statistics
 from .summarize import summarize
 from .summary import Summary
-from .validation import check_binary_labels, check_numeric_columns, check_sample_weight
+from .validation import check_labels, check_numeric_columns, check_sample_weight
 
 SCHEDULES = ("auto", "constant", "invscaling")
 FIRTH_SOLVERS = ("auto", "newton", "lbfgs", "gd")
 
 
 class LogisticRegression(ClassifierMixin, BaseEstimator):
-    """Binary logistic regression fitted by maximum (penalised) likelihood.
+    """Logistic regression, binary or multinomial, fitted by maximum (penalised) likelihood.
 
     Minimises J(w, b) = (1/Σsᵢ) Σ sᵢ Lᵢ + α(ρ‖w‖₁ + (1 − ρ)/2 ‖w‖²), where
     Lᵢ = −[yᵢ log ŷᵢ + (1 − yᵢ) log(1 − ŷᵢ)] and ŷᵢ = σ(wᵀxᵢ + b) = P(y = 1 | xᵢ).
+    With K ≥ 3 classes it fits the softmax model P(y = k | x) = softmax(z)_k,
+    z_k = b_k + w_kᵀx, with Lᵢ = logsumexp(zᵢ) − zᵢ,yᵢ and the penalty on every w_k (see
+    :mod:`logitkit.multinomial`); separation is not checked for K ≥ 3.
 
     Parameters
     ----------
@@ -59,7 +70,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     firth : bool, default False
         Maximise Firth's penalised likelihood ℓ(θ) + ½ log det I(θ) (Jeffreys prior) instead:
         bias-reduced estimates that stay finite under separation. Takes no ``alpha``; solved
-        by modified Fisher scoring ("auto" or "newton"), or by "lbfgs" or "gd".
+        by modified Fisher scoring ("auto" or "newton"), or by "lbfgs" or "gd". Two classes
+        only.
     solver : {"auto", "newton", "lbfgs", "newton-cg", "gd", "sgd", "minibatch"}, default "auto"
         How J is minimised; see docs/solvers.md for "auto"'s rule.
     fit_intercept : bool, default True
@@ -87,12 +99,17 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         Seeds the shuffles of "sgd" and "minibatch"; a fixed value gives identical fits.
     verbose : int, default 0
         Print iteration, cost and gradient norm as the solver runs.
+    reference : label or None, default None
+        The reference class of an unpenalised (alpha = 0) fit with three or more classes: its
+        coefficients are fixed at 0 and the others are log-odds against it. None takes the
+        first class, ``classes_[0]``. Penalised fits keep all K classes' coefficients (the
+        penalty identifies them). With two classes it can only be ``classes_[0]``.
 
     Attributes
     ----------
-    coef_ : ndarray of shape (1, n_features)
-    intercept_ : ndarray of shape (1,)
-    classes_ : ndarray of shape (2,); ``classes_[1]`` is the class modelled as y = 1.
+    coef_ : ndarray of shape (1, n_features), or (K, n_features) for K ≥ 3 classes
+    intercept_ : ndarray of shape (1,), or (K,) for K ≥ 3 classes
+    classes_ : ndarray of shape (K,); with two, ``classes_[1]`` is the class modelled as y = 1.
     n_iter_ : int
     converged_ : bool
     history_ : DataFrame with columns ``loss`` and ``grad_norm``, one row per iteration
@@ -117,6 +134,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         warm_start: bool = False,
         random_state: int | np.random.RandomState | None = None,
         verbose: int = 0,
+        reference: object = None,
     ) -> None:
         self.alpha = alpha
         self.l1_ratio = l1_ratio
@@ -132,10 +150,10 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
+        self.reference = reference
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = False
         tags.input_tags.sparse = True
         return tags
 
@@ -202,6 +220,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         self._check_params()
         objective = self._objective(X, y, sample_weight, reset=True)
         design, positive, weights = objective.design, objective.y, objective.sample_weight
+        multinomial = isinstance(objective, MultinomialObjective)
         X = design.X
         penalty = objective.penalty
         solver_name = self.solver
@@ -225,17 +244,28 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             allow_singular=self.solver == "auto",
             hessian_sample_step=(
                 hessian_sample_step(objective)
-                if self.solver == "auto" and solver_name == "newton" and not self.firth
+                if self.solver == "auto"
+                and solver_name == "newton"
+                and not self.firth
+                and not multinomial
                 else None
             ),
         )
-        coef0 = self._initial_coef(design.n_params, positive, weights)
+        coef0 = (
+            self._initial_multinomial_coef(objective)
+            if multinomial
+            else self._initial_coef(design.n_params, positive, weights)
+        )
         try:
             result = solver.solve(objective, coef0, options)
         except SingularDesignError as error:
             raise ValueError(self._collinearity_message(error.columns, X.shape[0])) from None
         self.separation_ = None
-        if self.alpha == 0 and (self.firth or not overlap_certified(objective, result.coef)):
+        if (
+            self.alpha == 0
+            and not multinomial
+            and (self.firth or not overlap_certified(objective, result.coef))
+        ):
             self.separation_ = detect_separation(
                 X, positive, weights, self._term_names(), self.fit_intercept
             )
@@ -247,7 +277,14 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
                     stacklevel=2,
                 )
         self._store(result, solver_name, X.dtype)
-        self._store_statistics(fit_statistics(objective, result.coef), design.n_params)
+        if multinomial:
+            self.coef_, self.intercept_ = (
+                array.astype(X.dtype) for array in class_coefficients(objective, result.coef)
+            )
+            stats = multinomial_fit_statistics(objective, result.coef)
+        else:
+            stats = fit_statistics(objective, result.coef)
+        self._store_statistics(stats, objective.n_params, objective.n_outputs if multinomial else 1)
         if result.singular_columns:
             warnings.warn(
                 self._collinearity_message(result.singular_columns, X.shape[0], fitted=True),
@@ -283,7 +320,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         check_classification_targets(y)
         if reset:
             self.classes_ = np.unique(y)
-            check_binary_labels(self.classes_)
+            check_labels(self.classes_)
+            self._check_classes(y)
         else:
             unknown = np.setdiff1d(np.unique(y), self.classes_)
             if unknown.size:
@@ -294,17 +332,90 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         weights = check_sample_weight(sample_weight, X.shape[0])
         if self.class_weight is not None:
             weights = weights * compute_sample_weight(self.class_weight, y)
-        positive = (y == self.classes_[1]).astype(np.float64)
         design = make_design(X, self.fit_intercept)
+        if len(self.classes_) > 2:
+            reference = self._reference_index()
+            n_outputs = len(self.classes_) - (reference is not None)
+            mask = penalised_mask(design.n_params, n_outputs, self.fit_intercept)
+            return MultinomialObjective(
+                design,
+                np.searchsorted(self.classes_, y),
+                weights,
+                ElasticNet.with_mask(self.alpha, self.l1_ratio, mask),
+                len(self.classes_),
+                reference,
+            )
+        positive = (y == self.classes_[1]).astype(np.float64)
         penalty = ElasticNet(self.alpha, self.l1_ratio, design.n_params, self.fit_intercept)
         objective_class = FirthObjective if self.firth else Objective
         return objective_class(design, positive, weights, penalty)
+
+    def _check_classes(self, y: NDArray) -> None:
+        """Refuse what the classes found rule out: Firth or an unknown reference with K ≥ 3;
+        warn about a class with a single sample."""
+        if (
+            self.reference is not None
+            and not np.isin(
+                np.asarray([self.reference], dtype=object), self.classes_.astype(object)
+            ).all()
+        ):
+            raise ValueError(
+                f"reference={self.reference!r} is not one of the classes "
+                f"{self.classes_.tolist()}: pass one of them, or None for the first"
+            )
+        if len(self.classes_) == 2:
+            if self.reference is not None and self.reference != self.classes_[0]:
+                raise ValueError(
+                    f"with two classes the reference is classes_[0] = {self.classes_[0]!r} "
+                    f"(the model is P(y = {self.classes_[1]!r})); got reference="
+                    f"{self.reference!r}. Leave reference=None"
+                )
+            return
+        if self.firth:
+            raise ValueError(
+                f"firth=True is for two classes; y has {len(self.classes_)}. Use a penalty "
+                "(alpha > 0) for finite estimates with more classes"
+            )
+        labels, counts = np.unique(y, return_counts=True)
+        single = labels[counts == 1]
+        if single.size:
+            listed = ", ".join(repr(_plain(label)) for label in single)
+            warnings.warn(
+                f"class(es) {listed} have a single sample: the fit is still defined with a "
+                "penalty (alpha > 0), but without one such a class is likely separated and its "
+                "coefficients run off to infinity",
+                SmallClassWarning,
+                stacklevel=4,
+            )
+
+    def _reference_index(self) -> int | None:
+        """The reference class's position in ``classes_`` for an unpenalised fit with K ≥ 3
+        classes (the first by default), None for the symmetric (penalised) parameterisation."""
+        if self.alpha != 0:
+            return None
+        if self.reference is None:
+            return 0
+        return int(np.flatnonzero(self.classes_.astype(object) == self.reference)[0])
+
+    def _initial_multinomial_coef(self, objective: MultinomialObjective) -> NDArray:
+        """The previous fit (warm start) when it has the same shape, else the intercept-only
+        optimum (:func:`logitkit.multinomial.initial_coef`)."""
+        if (
+            self.warm_start
+            and hasattr(self, "coef_")
+            and self.coef_.shape == (objective.n_classes, objective.design.n_features)
+        ):
+            return free_coefficients(
+                self.coef_, self.intercept_, objective.reference, self.fit_intercept
+            )
+        return initial_coef(objective)
 
     def _initial_coef(self, n_params: int, positive: NDArray, weights: NDArray) -> NDArray:
         """The previous fit (warm start), else zeros with the intercept at the log-odds of ȳ."""
         if (
             self.warm_start
             and hasattr(self, "coef_")
+            and self.coef_.shape[0] == 1
             and self.coef_.shape[1] + int(self.fit_intercept) == n_params
         ):
             head = [float(self.intercept_[0])] if self.fit_intercept else []
@@ -332,14 +443,18 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             index=pd.RangeIndex(len(result.loss), name="iteration"),
         )
 
-    def _store_statistics(self, stats: FitStatistics, n_params: int) -> None:
-        """ℓ, deviance, AIC = −2ℓ + 2k, BIC = −2ℓ + k log n, degrees of freedom, I and M."""
+    def _store_statistics(self, stats: FitStatistics, n_params: int, n_outputs: int = 1) -> None:
+        """ℓ, deviance, AIC = −2ℓ + 2k, BIC = −2ℓ + k log n, degrees of freedom, I and M.
+
+        k = ``n_params``, the length of θ: (K − 1)(p + 1) for an unpenalised fit with K ≥ 3
+        classes; df_model leaves out the intercept of each of the ``n_outputs`` modelled classes.
+        """
         self.loglik_ = stats.loglik
         self.null_loglik_ = stats.null_loglik
         self.deviance_ = -2.0 * stats.loglik
         self.null_deviance_ = -2.0 * stats.null_loglik
         self.n_obs_ = stats.n_obs
-        self.df_model_ = n_params - int(self.fit_intercept)
+        self.df_model_ = n_params - n_outputs * int(self.fit_intercept)
         self.df_resid_ = stats.n_obs - n_params
         self.aic_ = self.deviance_ + 2.0 * n_params
         self.bic_ = self.deviance_ + n_params * np.log(stats.n_obs)
@@ -347,7 +462,12 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         self.score_outer_ = stats.score_outer
 
     def _params(self) -> NDArray:
-        """θ̂ as one float64 vector, the intercept first when fitted."""
+        """θ̂ as one float64 vector, the intercept first when fitted; with K ≥ 3 classes the
+        flat θ of :mod:`logitkit.multinomial` (class by class, the reference class left out)."""
+        if len(self.classes_) > 2:
+            return free_coefficients(
+                self.coef_, self.intercept_, self._reference_index(), self.fit_intercept
+            )
         head = self.intercept_[:1] if self.fit_intercept else self.intercept_[:0]
         return np.concatenate((head, self.coef_[0])).astype(np.float64)
 
@@ -448,7 +568,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         return transform_for_prediction(self, X)
 
     def decision_function(self, X: ArrayLike) -> NDArray:
-        """The logit z = wᵀx + b = log(ŷ / (1 − ŷ)) of each sample, as float64.
+        """The logit z = wᵀx + b = log(ŷ / (1 − ŷ)) of each sample, as float64; with K ≥ 3
+        classes the n × K logits z_k = b_k + w_kᵀx.
 
         z is computed in the dtype of X (float32 stays float32); the probabilities derived from
         it are then evaluated in float64, so ``predict_log_proba`` equals ``log(predict_proba)``.
@@ -458,23 +579,35 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         X = validate_data(
             self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=False
         )
+        if len(self.classes_) > 2:
+            z = X @ self.coef_.T.astype(X.dtype) + self.intercept_.astype(X.dtype)
+            return np.asarray(z, dtype=np.float64)
         z = X @ self.coef_[0].astype(X.dtype) + self.intercept_[0].astype(X.dtype)
         return np.asarray(z, dtype=np.float64).ravel()
 
     def predict_proba(self, X: ArrayLike) -> NDArray:
-        """Columns P(y = classes_[0] | x) = σ(−z) and P(y = classes_[1] | x) = σ(z)."""
+        """Columns P(y = classes_[0] | x) = σ(−z) and P(y = classes_[1] | x) = σ(z); with
+        K ≥ 3 classes, softmax(z)_k."""
         z = self.decision_function(X)
+        if z.ndim == 2:
+            return softmax(z, axis=1)
         return np.column_stack((sigmoid(-z), sigmoid(z)))
 
     def predict_log_proba(self, X: ArrayLike) -> NDArray:
-        """Columns log σ(−z) and log σ(z), computed without taking the log of a probability."""
+        """Columns log σ(−z) and log σ(z), computed without taking the log of a probability;
+        with K ≥ 3 classes, log softmax(z)_k = z_k − logsumexp(z)."""
         z = self.decision_function(X)
+        if z.ndim == 2:
+            return log_softmax(z, axis=1)
         return np.column_stack((log_sigmoid(-z), log_sigmoid(z)))
 
     def predict(self, X: ArrayLike) -> NDArray:
-        """classes_[1] where ŷ > ½ (z > 0), else classes_[0]."""
-        positive = self.decision_function(X) > 0
-        return self.classes_[positive.astype(int)]
+        """classes_[1] where ŷ > ½ (z > 0), else classes_[0]; with K ≥ 3 classes the most
+        probable class, argmaxₖ z_k."""
+        z = self.decision_function(X)
+        if z.ndim == 2:
+            return self.classes_[np.argmax(z, axis=1)]
+        return self.classes_[(z > 0).astype(int)]
 
 
 def _print_progress(iteration: int, loss: float, grad_norm: float) -> None:
@@ -497,3 +630,7 @@ def _convergence_message(solver: str, result: SolveResult, options: SolverOption
         "StandardScaler); add a penalty (alpha > 0) if the classes are (nearly) separable or "
         "columns (nearly) collinear; or raise max_iter."
     )
+
+
+def _plain(label: object) -> object:
+    return label.item() if hasattr(label, "item") else label

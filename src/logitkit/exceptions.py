@@ -36,3 +36,8 @@ class SeparationWarning(UserWarning):
     """The classes are (quasi-)completely separated: the maximum likelihood estimate does not
     exist and some estimates run off to infinity. Firth's correction or a penalty gives finite
     ones."""
+
+
+class SmallClassWarning(UserWarning):
+    """A class has a single sample: its coefficients rest on one observation, and without a
+    penalty it is likely separated from the others."""

@@ -86,3 +86,10 @@ class ElasticNet:
         off_zero = np.abs(smooth_grad + lam * np.sign(coef))
         violation = np.where(coef == 0.0, at_zero, off_zero)
         return np.where(self.penalised, violation, np.abs(smooth_grad))
+
+    @classmethod
+    def with_mask(cls, alpha: float, l1_ratio: float, penalised: NDArray) -> ElasticNet:
+        """The penalty on exactly the coefficients flagged in ``penalised`` (booleans)."""
+        penalty = cls(alpha, l1_ratio, len(penalised), fit_intercept=False)
+        penalty.penalised = np.array(penalised, dtype=bool)
+        return penalty

@@ -346,13 +346,20 @@ def _from_document(document: Any) -> LogisticRegression:
     dtype = _expect("dtype", document["dtype"], str, "a string")
     if dtype not in _COEF_DTYPES:
         raise _FileError(f"'dtype' must be 'float64' or 'float32'; got {dtype!r}")
-    coef_rows = _expect("coef", document["coef"], list, "an array holding one array")
-    if len(coef_rows) != 1:
-        raise _FileError(f"'coef' must hold exactly one row (a binary model); got {len(coef_rows)}")
-    coef = _float_list("coef", coef_rows[0], n_features)
-    intercept = _float_list("intercept", document["intercept"], 1)
-    if not model.fit_intercept and intercept != [0.0]:
-        raise _FileError("'intercept' must be [0.0] when params.fit_intercept is false")
+    classes = _decode_classes(document["classes"], document["classes_dtype"])
+    n_rows = 1 if len(classes) == 2 else len(classes)
+    coef_rows = _expect("coef", document["coef"], list, "an array of arrays")
+    if len(coef_rows) != n_rows:
+        raise _FileError(
+            f"'coef' must hold {n_rows} row(s) for a model of {len(classes)} classes (one for "
+            f"two classes, one per class otherwise); got {len(coef_rows)}"
+        )
+    coef = [_float_list("coef", row, n_features) for row in coef_rows]
+    intercept = _float_list("intercept", document["intercept"], n_rows)
+    if not model.fit_intercept and any(intercept):
+        raise _FileError(f"'intercept' must be {[0.0] * n_rows} when params.fit_intercept is false")
+    if model.reference is not None and model.reference not in classes.tolist():
+        raise _FileError(f"'params.reference' {model.reference!r} is not one of the 'classes'")
 
     names = document["feature_names_in"]
     if names is not None:
@@ -360,8 +367,8 @@ def _from_document(document: Any) -> LogisticRegression:
         if len(names) != n_features or not all(isinstance(name, str) for name in names):
             raise _FileError(f"'feature_names_in' must hold {n_features} strings (n_features_in)")
 
-    model.classes_ = _decode_classes(document["classes"], document["classes_dtype"])
-    model.coef_ = np.array([coef], dtype=dtype)
+    model.classes_ = classes
+    model.coef_ = np.array(coef, dtype=dtype)
     model.intercept_ = np.array(intercept, dtype=dtype)
     model.n_features_in_ = n_features
     if names is not None:
@@ -375,9 +382,10 @@ def _from_document(document: Any) -> LogisticRegression:
     model.stop_reason_ = _expect("stop_reason", document["stop_reason"], str, "a string")
     model.history_ = _decode_history(document["history"])
     model.separation_ = _decode_separation(document["separation"], model._term_names())
+    n_outputs = len(classes) - (model._reference_index() is not None) if n_rows > 1 else 1
+    n_params = (n_features + int(model.fit_intercept)) * n_outputs
     model._store_statistics(
-        _decode_statistics(document["statistics"], n_features + int(model.fit_intercept)),
-        n_features + int(model.fit_intercept),
+        _decode_statistics(document["statistics"], n_params), n_params, n_outputs
     )
     return model
 
@@ -531,7 +539,7 @@ def _decode_random_state(key: str, state: dict[str, Any]) -> np.random.RandomSta
 
 
 def _decode_classes(classes: Any, dtype_name: Any) -> np.ndarray:
-    """``classes_``: two distinct labels in increasing order, with their saved NumPy dtype."""
+    """``classes_``: two or more distinct labels in increasing order, with their saved dtype."""
     _expect("classes_dtype", dtype_name, str, "a string")
     if not _is_class_dtype_name(dtype_name):
         raise _FileError(
@@ -539,9 +547,9 @@ def _decode_classes(classes: Any, dtype_name: Any) -> np.ndarray:
             f"(e.g. 'int64', '<U3', 'object'); got {dtype_name!r}"
         )
     dtype = np.dtype(dtype_name)
-    _expect("classes", classes, list, "an array of two labels")
-    if len(classes) != 2:
-        raise _FileError(f"'classes' must hold 2 labels (a binary model); got {len(classes)}")
+    _expect("classes", classes, list, "an array of labels")
+    if len(classes) < 2:
+        raise _FileError(f"'classes' must hold at least 2 labels; got {len(classes)}")
     python_type = {"b": bool, "i": int, "u": int, "f": (int, float), "U": str, "O": str}
     for label in classes:
         _expect("classes", label, python_type[dtype.kind], f"labels of dtype {dtype_name}")
@@ -551,10 +559,8 @@ def _decode_classes(classes: Any, dtype_name: Any) -> np.ndarray:
         raise _FileError(f"'classes' {classes!r} do not fit dtype {dtype_name!r}") from None
     if array.tolist() != classes:
         raise _FileError(f"'classes' {classes!r} do not fit dtype {dtype_name!r}")
-    if not array[0] < array[1]:
-        raise _FileError(
-            f"'classes' must be two distinct labels in increasing order; got {classes!r}"
-        )
+    if not all(array[:-1] < array[1:]):
+        raise _FileError(f"'classes' must be distinct labels in increasing order; got {classes!r}")
     return array
 
 

@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .functions import log_likelihood
+from .multinomial import MultinomialObjective
 from .objective import Objective
 
 MAX_MATRIX_PARAMS = 2000
@@ -70,3 +71,38 @@ def information_matrices(objective: Objective, coef: NDArray) -> tuple[NDArray, 
 def _bernoulli_loglik(mean: float, total: float) -> float:
     """n [ȳ log ȳ + (1 − ȳ) log(1 − ȳ)], the intercept-only maximum."""
     return total * (mean * np.log(mean) + (1.0 - mean) * np.log1p(-mean))
+
+
+def multinomial_fit_statistics(objective: MultinomialObjective, coef: NDArray) -> FitStatistics:
+    """:class:`FitStatistics` of a softmax fit, for the free coefficients θ of the objective.
+
+    ℓ = −Σ sᵢ [logsumexp(zᵢ) − zᵢ,yᵢ]; ℓ₀ = Σₖ nₖ log(nₖ/n) (the intercept-only fit,
+    nₖ the weighted class counts), or −n log K without an intercept; I = Σs ∇²J and
+    M = Σᵢ sᵢ gᵢgᵢᵀ, gᵢ the score of sample i over θ (block (k, m): X̃ᵀ diag(s ⊙ rₖrₘ) X̃
+    with r = P − Y). I and M are kept for the reference parameterisation (unpenalised fits)
+    only: they serve its summary, and a penalised softmax fit has none.
+    """
+    design, y, s = objective.design, objective.y, objective.sample_weight
+    total = float(s.sum())
+    loss, derivative = objective.datafit.loss_and_derivative(
+        y, objective._logits(coef, None, design)
+    )
+    loglik = -float(np.dot(s, loss))
+    if design.fit_intercept:
+        counts = np.bincount(y, weights=s, minlength=objective.n_classes)
+        counts = counts[counts > 0]
+        null_loglik = float(np.dot(counts, np.log(counts / total)))
+    else:
+        null_loglik = -total * np.log(objective.n_classes)
+    information = score_outer = None
+    if objective.reference is not None and objective.n_params <= MAX_MATRIX_PARAMS:
+        information = objective.hessian(coef) * total
+        residual = derivative[:, objective.free]
+        width, n_outputs = design.n_params, objective.n_outputs
+        score_outer = np.empty_like(information)
+        for k in range(n_outputs):
+            for m in range(k, n_outputs):
+                block = design.weighted_gram(s * residual[:, k] * residual[:, m])
+                score_outer[k * width : (k + 1) * width, m * width : (m + 1) * width] = block
+                score_outer[m * width : (m + 1) * width, k * width : (k + 1) * width] = block.T
+    return FitStatistics(loglik, null_loglik, total, information, score_outer)

@@ -28,6 +28,7 @@ from .objective import Objective
 from .solvers import SolverOptions
 from .solvers.newton import solve_newton
 from .statistics import MAX_MATRIX_PARAMS, MAX_MATRIX_WORK, information_matrices
+from .summarize_multinomial import summarize_multinomial
 from .summary import CI_METHODS, Summary
 
 if TYPE_CHECKING:
@@ -71,6 +72,16 @@ def summarize(
         )
     if cov_type == "cluster" and groups is None:
         raise ValueError("cov_type='cluster' needs groups: one cluster label per sample")
+    if len(model.classes_) > 2:
+        return summarize_multinomial(
+            model,
+            objective,  # type: ignore[arg-type]
+            cov_type=cov_type,
+            groups=groups,
+            ci=ci,
+            level=level,
+            target=target,
+        )
     theta = model._params()
     names = model._term_names()
     information, score_outer = model.information_, model.score_outer_

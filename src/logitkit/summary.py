@@ -56,6 +56,9 @@ class Summary:
     target, modelled: the response's name and the label modelled as P(y = 1).
     firth, penalty: Firth's bias reduction; a description of any other penalty
         (e.g. "alpha=0.1, l1_ratio=0"), None when there is none.
+    reference: the reference class of a multinomial fit (three or more classes), whose
+        table is indexed by (class, term): each class's log-odds against the reference.
+        None for a binary fit.
     """
 
     table: pd.DataFrame
@@ -80,6 +83,7 @@ class Summary:
     modelled: Any = None
     firth: bool = False
     penalty: str | None = None
+    reference: Any = None
 
     def __post_init__(self) -> None:
         if list(self.table.columns) != list(TABLE_COLUMNS):
@@ -108,14 +112,32 @@ class Summary:
             ).rstrip()
             for row in rows
         ]
-        middle = ["", "Coefficients:", *body]
+        middle = ["", "Coefficients:", *self._grouped(body)]
         if self._show_stars():
             middle += ["---", SIGNIF_LEGEND]
         return "\n".join([*header, *middle, "", *footer])
 
+    def _grouped(self, body: list[str]) -> list[str]:
+        """A multinomial table's rows under one heading per class (the header row first)."""
+        if not isinstance(self.table.index, pd.MultiIndex):
+            return body
+        lines, previous = [body[0]], None
+        name = self.target if self.target is not None else "y"
+        for label, line in zip(self.table.index.get_level_values(0), body[1:], strict=True):
+            if label != previous:
+                lines.append(f"{name} = {label} (vs. {name} = {self.reference}):")
+                previous = label
+            lines.append(line)
+        return lines
+
     def _repr_html_(self) -> str:
         """The same content as :meth:`__str__`, as an HTML fragment with one table."""
         rows = self._coefficient_rows()
+        if isinstance(self.table.index, pd.MultiIndex):
+            rows = [rows[0]] + [
+                [_term_key(term), *row[1:]]
+                for term, row in zip(self.table.index, rows[1:], strict=True)
+            ]
         head = "".join(f"<th>{html.escape(cell)}</th>" for cell in rows[0])
         body = "".join(
             "<tr><th>{}</th>{}</tr>".format(
@@ -147,7 +169,7 @@ class Summary:
         """
         result: dict[str, Any] = {
             "coefficients": {
-                str(term): {column: _json_value(value) for column, value in row.items()}
+                _term_key(term): {column: _json_value(value) for column, value in row.items()}
                 for term, row in self.table.iterrows()
             }
         }
@@ -166,6 +188,13 @@ class Summary:
             method = f"with penalty {self.penalty}"
         else:
             method = "by maximum likelihood"
+        if self.reference is not None:
+            classes = len(self.table.index.get_level_values(0).unique()) + 1
+            lines.append(f"Multinomial logistic regression ({classes} classes), fitted {method}")
+            name = self.target if self.target is not None else "y"
+            against = f"{name} = {self.reference}"
+            lines.append(f"Response: {name}, log-odds of each class against {against}")
+            return lines
         lines.append(f"Logistic regression (binomial, logit link), fitted {method}")
         if self.target is not None:
             lines.append(f"Response: {self.target}, modelled as P({self.target} = {self.modelled})")
@@ -238,10 +267,19 @@ class Summary:
         header += [f"{low} %", f"{high} %", "Odds ratio", f"OR {low} %", f"OR {high} %"]
         for name in ("ci_low", "ci_high", "odds_ratio", "or_low", "or_high"):
             columns.append(_format_fixed(table[name], _COEF_DIGITS))
-        names = [str(term) for term in table.index]
+        names = (
+            [f"  {term}" for term in table.index.get_level_values(1)]
+            if isinstance(table.index, pd.MultiIndex)
+            else [str(term) for term in table.index]
+        )
         return [header] + [
             [name, *(column[i] for column in columns)] for i, name in enumerate(names)
         ]
+
+
+def _term_key(term: Any) -> str:
+    """A table row's key: the term, or "class:term" for a multinomial table."""
+    return ":".join(map(str, term)) if isinstance(term, tuple) else str(term)
 
 
 def _separation_dict(separation: Any) -> dict[str, Any] | None:

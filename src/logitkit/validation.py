@@ -62,16 +62,11 @@ def check_sample_weight(sample_weight: ArrayLike | None, n_samples: int) -> NDAr
     return weights
 
 
-def check_binary_labels(classes: NDArray) -> None:
-    """Two classes are needed: name what was found instead."""
+def check_labels(classes: NDArray) -> None:
+    """At least two classes are needed: name what was found instead."""
     if len(classes) < 2:
         found = f" ({classes[0]!r})" if len(classes) else ""
         raise ValueError(
-            f"y has only one class{found}: logistic regression needs samples of two classes"
-        )
-    if len(classes) > 2:
-        listed = ", ".join(repr(c.item() if hasattr(c, "item") else c) for c in classes)
-        raise ValueError(
-            f"Only binary classification is supported. y has {len(classes)} classes ({listed}); "
-            "merge or drop classes, or fit one model per class (one-vs-rest)."
+            f"y has only one class{found}: logistic regression needs samples of at least two "
+            "classes"
         )

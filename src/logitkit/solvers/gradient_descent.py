@@ -18,6 +18,7 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
+from ..datafits import Bernoulli
 from ..objective import Objective
 from .base import Recorder, SolveResult, SolverOptions, tol_reached
 
@@ -25,14 +26,15 @@ _MAX_BACKTRACKS = 60
 
 
 def _smoothness(objective: Objective) -> float:
-    """L̄ = ¼ (1/Σs) Σ sᵢ‖x̃ᵢ‖² + α(1 − ρ), since σ′ ≤ ¼.
+    """L̄ = c (1/Σs) Σ sᵢ‖x̃ᵢ‖² + α(1 − ρ), c the datafit's curvature bound (σ′ ≤ ¼ binary,
+    ½ for the softmax).
 
     It bounds the Lipschitz constant of ∇J (the trace bound) and is the average smoothness of
     one sample's loss.
     """
     s = objective.sample_weight
     mean_sq_norm = float(np.dot(s, objective.design.row_sq_norms()) / s.sum())
-    return 0.25 * mean_sq_norm + objective.penalty.l2_strength
+    return objective.datafit.curvature_bound * mean_sq_norm + objective.penalty.l2_strength
 
 
 def solve_gd(objective: Objective, coef0: NDArray, options: SolverOptions) -> SolveResult:
@@ -100,8 +102,11 @@ def _solve_stochastic(
     is the cost with the data term estimated from B (unbiased for any sample weights), and η_t
     follows ``schedule``: η₀, η₀/(1 + e)^½ ("invscaling") or η₀/(1 + e)^¾ ("auto") after e
     epochs. η₀ defaults to √|B| / L̄, L̄ the average per-sample smoothness
-    ¼ mean‖x̃ᵢ‖² + α(1 − ρ). Each epoch runs as one compiled loop over a NumPy permutation of
-    the samples (:mod:`logitkit.solvers._sgd_kernels`, which imports Numba on first use).
+    c mean‖x̃ᵢ‖² + α(1 − ρ) (c = ¼ binary, ½ softmax). Each epoch runs as one compiled loop
+    over a NumPy permutation of the samples (:mod:`logitkit.solvers._sgd_kernels`, which
+    imports Numba on first use); the multinomial objective, which the compiled kernels do not
+    cover, runs its epochs as NumPy steps on ``objective.smooth_gradient(θ, rows)``
+    (:mod:`logitkit.solvers._numpy_epoch`).
 
     The iterate reported after epoch k is the average of all iterates of epochs ⌊k/2⌋ + 1 … k
     (Polyak–Ruppert averaging over the second half of the run), which removes most of the
@@ -109,6 +114,7 @@ def _solve_stochastic(
     (relative), over the last ``n_iter_no_change`` epochs; a cost still above the starting
     one after those epochs means the steps are too large, and stops the run.
     """
+    from ._numpy_epoch import numpy_epoch_runner
     from ._sgd_kernels import epoch_runner
 
     recorder = Recorder(options)
@@ -119,7 +125,9 @@ def _solve_stochastic(
         if options.learning_rate is not None
         else math.sqrt(batch_size) / _smoothness(objective)
     )
-    run_epoch = epoch_runner(objective, options.schedule, eta0, batch_size)
+    compiled = isinstance(objective.datafit, Bernoulli)
+    runner = epoch_runner if compiled else numpy_epoch_runner
+    run_epoch = runner(objective, options.schedule, eta0, batch_size)
     theta = np.array(coef0, dtype=np.float64)
     epoch_means: list[NDArray] = []
     reported = theta
