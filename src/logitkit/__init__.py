@@ -20,6 +20,7 @@ from .functions import (
     softplus,
 )
 from .objective import Objective, check_gradient
+from .path import RegularizationPath, logistic_path
 from .persistence import ModelFileError, load
 
 __version__ = "0.1.0"
@@ -32,6 +33,7 @@ __all__ = [
     "MissingRowsWarning",
     "ModelFileError",
     "Objective",
+    "RegularizationPath",
     "SeparationWarning",
     "check_gradient",
     "cross_entropy",
@@ -40,6 +42,7 @@ __all__ = [
     "log_likelihood",
     "log_sigmoid",
     "log_softmax",
+    "logistic_path",
     "logit",
     "lr_test",
     "sigmoid",
