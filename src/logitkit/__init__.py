@@ -2,6 +2,7 @@
 
 from . import datasets
 from .comparison import LRTestResult, lr_test
+from .cv import LogisticRegressionCV
 from .estimator import LogisticRegression
 from .exceptions import (
     CollinearityWarning,
@@ -30,6 +31,7 @@ __all__ = [
     "ConvergenceWarning",
     "LRTestResult",
     "LogisticRegression",
+    "LogisticRegressionCV",
     "MissingRowsWarning",
     "ModelFileError",
     "Objective",
