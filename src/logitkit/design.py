@@ -157,15 +157,18 @@ class DenseDesign(_DesignBase):
         return np.einsum("ij,ij->i", self.X, self.X, dtype=np.float64)
 
     def _weighted_gram_columns(self, d: NDArray, features: NDArray) -> tuple[NDArray, NDArray]:
-        """X_Fᵀ diag(d) X_F and X_Fᵀ d over the columns F, gathered one block of rows at a time."""
+        """X_Fᵀ diag(d) X_F and X_Fᵀ d over the columns F, gathered one block of rows at a time
+        (all columns in their order are read without a gather)."""
+        every_column = np.array_equal(features, np.arange(self.n_features))
         gram = np.zeros((features.size, features.size))
         xtd = np.zeros(features.size)
         rows = max(256, _BLOCK_ELEMENTS // max(features.size, 1))
         for start in range(0, self.n_samples, rows):
-            block = np.take(self.X[start : start + rows], features, axis=1)
+            block = self.X[start : start + rows]
+            if not every_column:
+                block = np.take(block, features, axis=1)
             weights = d[start : start + rows].astype(self.dtype)
-            weighted = block * weights[:, None]
-            gram += weighted.T @ block
+            gram += (block * weights[:, None]).T @ block
             xtd += weights @ block
         return gram, xtd
 
