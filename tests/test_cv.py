@@ -179,6 +179,20 @@ def test_a_named_or_callable_scorer_gets_the_test_weights(data) -> None:
     np.testing.assert_array_equal(as_callable.scores_, model.scores_)
 
 
+def test_class_weights_weight_the_training_fits_only(data) -> None:
+    X, y = data
+    folds = list(StratifiedKFold(3).split(X, y))
+    model = lk.LogisticRegressionCV(alphas=[0.1, 0.01], cv=folds, class_weight={0: 1.0, 1: 3.0})
+    model.fit(X, y)
+    balanced = np.where(y == 1, 3.0, 1.0)
+    for j, (train, test) in enumerate(folds):
+        for i, alpha in enumerate(model.alphas_):
+            coef, intercept = fold_fit(X[train], y[train], balanced[train], alpha, 0.0)
+            p = 1.0 / (1.0 + np.exp(-(X[test] @ coef + intercept)))
+            expected = -log_loss(y[test], np.column_stack((1 - p, p)))
+            assert model.scores_[i, j] == pytest.approx(expected, abs=1e-8)
+
+
 @pytest.mark.slow
 def test_parallel_folds_give_identical_results(data) -> None:
     """Slow only by the start of joblib's worker processes."""

@@ -301,8 +301,9 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
         if len(folds) < 2:
             raise ValueError(f"cv must give at least 2 folds; it gave {len(folds)}")
         for number, (train, _) in enumerate(folds):
-            present = np.unique(y[train][train_weights[train] > 0])
-            for label in np.setdiff1d(self.classes_, present):
+            missing = np.setdiff1d(self.classes_, y[train][train_weights[train] > 0])
+            if missing.size:
+                label = missing[0]
                 count = int(np.sum(y == label))
                 name = label.item() if hasattr(label, "item") else label
                 raise ValueError(
