@@ -39,8 +39,11 @@ SCALES = {
     "inference": 0.002,
     "sgd-epoch": 0.002,
     "multinomial": 0.01,
+    "l1-path": 0.02,
+    "elasticnet": 0.02,
 }
-"""A few thousand rows each; sparse-wide's p shrinks with n (2,000 × 500, 50 entries a row)."""
+"""A few thousand rows each; sparse-wide's p shrinks with n (2,000 × 500, 50 entries a row), as
+does that of the L1 problems (2,000 × 20)."""
 
 EXACT = [name for name, problem in bench.PROBLEMS.items() if problem.exact]
 

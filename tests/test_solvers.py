@@ -190,7 +190,7 @@ def test_solvers_without_l1_refuse_it(problem, solver) -> None:
 def test_auto_rule() -> None:
     X, y = make_problem(300, 3, seed=8)
     assert fit(X, y).solver_ == "newton"
-    assert fit(X, y, alpha=0.1, l1_ratio=0.5).solver_ == "gd"
+    assert fit(X, y, alpha=0.1, l1_ratio=0.5).solver_ == "cd"
     rng = np.random.default_rng(0)
     wide = rng.standard_normal((300, 600))
     assert fit(wide, y, alpha=0.1).solver_ == "lbfgs"

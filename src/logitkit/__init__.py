@@ -2,6 +2,7 @@
 
 from . import datasets
 from .comparison import LRTestResult, lr_test
+from .cv import LogisticRegressionCV
 from .estimator import LogisticRegression
 from .exceptions import (
     CollinearityWarning,
@@ -21,6 +22,7 @@ from .functions import (
     softplus,
 )
 from .objective import Objective, check_gradient
+from .path import RegularizationPath, logistic_path
 from .persistence import ModelFileError, load
 
 __version__ = "0.1.0"
@@ -30,9 +32,11 @@ __all__ = [
     "ConvergenceWarning",
     "LRTestResult",
     "LogisticRegression",
+    "LogisticRegressionCV",
     "MissingRowsWarning",
     "ModelFileError",
     "Objective",
+    "RegularizationPath",
     "SeparationWarning",
     "SmallClassWarning",
     "check_gradient",
@@ -42,6 +46,7 @@ __all__ = [
     "log_likelihood",
     "log_sigmoid",
     "log_softmax",
+    "logistic_path",
     "logit",
     "lr_test",
     "sigmoid",

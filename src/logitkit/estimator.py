@@ -66,21 +66,22 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         α = 1/(C·n) matches scikit-learn's ``C`` on n unweighted samples.
     l1_ratio : float, default 0.0
         Elastic-net mix ρ ∈ [0, 1]: 0 is ridge (L2), 1 is lasso (L1). An L1 part needs one of
-        the solvers "gd", "sgd", "minibatch".
+        the solvers "cd" (what "auto" picks), "gd", "sgd", "minibatch".
     firth : bool, default False
         Maximise Firth's penalised likelihood ℓ(θ) + ½ log det I(θ) (Jeffreys prior) instead:
         bias-reduced estimates that stay finite under separation. Takes no ``alpha``; solved
         by modified Fisher scoring ("auto" or "newton"), or by "lbfgs" or "gd". Two classes
         only.
-    solver : {"auto", "newton", "lbfgs", "newton-cg", "gd", "sgd", "minibatch"}, default "auto"
-        How J is minimised; see docs/solvers.md for "auto"'s rule.
+    solver : {"auto", "newton", "lbfgs", "newton-cg", "cd", "gd", "sgd", "minibatch"}
+        How J is minimised, default "auto"; see docs/solvers.md for "auto"'s rule ("cd",
+        proximal Newton with coordinate descent, whenever there is an L1 part).
     fit_intercept : bool, default True
         Fit the intercept b (never penalised).
     tol : float or None, default None
         Stopping tolerance: the largest component of the gradient (KKT violation) for the
         deterministic solvers, the relative decrease of the cost over the last 5 epochs
         for "sgd" and "minibatch". None picks the solver's default: 1e-10 for the Newton
-        solvers, 1e-8 for "lbfgs" and "gd", 1e-6 for those on float32 data, 1e-4 for the
+        solvers, 1e-8 for "lbfgs", "cd" and "gd", 1e-6 for those on float32 data, 1e-4 for the
         stochastic ones.
     max_iter : int or None, default None
         Iteration cap (epochs for "sgd" and "minibatch"); None picks the solver's default.

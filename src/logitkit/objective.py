@@ -220,6 +220,19 @@ class Objective:
         """Proximal step of the non-smooth part (identity without L1)."""
         return self.penalty.prox(coef, step)
 
+    def hessian_submatrix(self, coef: NDArray, index: ArrayLike) -> NDArray:
+        """[∇²J]_II = (1/Σs) X̃_Iᵀ diag(s ⊙ ŷ(1 − ŷ)) X̃_I + α(1 − ρ) I_w, rows and columns I.
+
+        I = ``index`` holds flat positions in θ; only those columns of X are read, so the cost is
+        O(n|I|²) and the full Hessian is never formed.
+        """
+        index = np.asarray(index, dtype=np.intp)
+        design, _, s = self._data(None)
+        d = s * self.datafit.curvature(self._logits(coef, None, design))
+        hess = design.weighted_gram_subset(d, index)
+        hess[np.diag_indices_from(hess)] += self.penalty.smooth_hessian_diagonal()[index]
+        return hess
+
 
 def check_gradient(
     objective: Objective, coef: ArrayLike | None = None, step: float | None = None

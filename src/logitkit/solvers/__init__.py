@@ -2,7 +2,7 @@
 
 ``auto`` picks by penalty and shape (documented in docs/solvers.md):
 
-- an L1 part (α > 0 and ρ > 0): ``gd``, proximal gradient descent;
+- an L1 part (α > 0 and ρ > 0): ``cd``, proximal Newton with coordinate descent;
 - at most 500 coefficients: ``newton`` (few iterations, each a p×p Cholesky solve);
 - more coefficients, dense X: ``lbfgs``; sparse X: ``newton-cg``.
 
@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 
 from ..objective import Objective
 from .base import SolveResult, SolverOptions
+from .coordinate_descent import solve_cd
 from .gradient_descent import solve_gd, solve_minibatch, solve_sgd
 from .lbfgs import solve_lbfgs
 from .newton import solve_newton
@@ -63,13 +64,14 @@ SOLVERS: dict[str, Solver] = {
     "lbfgs": Solver(solve_lbfgs, 1e-8, 1e-6, 1000, handles_l1=False),
     "newton": Solver(solve_newton, 1e-10, 1e-6, 100, handles_l1=False),
     "newton-cg": Solver(solve_newton_cg, 1e-10, 1e-6, 200, handles_l1=False),
+    "cd": Solver(solve_cd, 1e-8, 1e-6, 100, handles_l1=True),
 }
 
 
 def choose_solver(objective: Objective) -> str:
     """The solver ``auto`` stands for on this objective (see the module docstring)."""
     if not objective.penalty.is_smooth:
-        return "gd"
+        return "cd"
     if objective.n_params <= NEWTON_MAX_PARAMS:
         return "newton"
     return "newton-cg" if hasattr(objective.design.X, "tocsr") else "lbfgs"
