@@ -138,7 +138,10 @@ def overlap_certified(objective: Objective, coef: NDArray) -> bool:
     smallest = float(np.min(weights[kept] * residual))
     if not smallest > 0.0:
         return False
-    score = design.rmatvec(weights * (y - sigmoid(z)))
+    data_gradient = Objective.smooth_gradient(objective, coef) - objective.penalty.smooth_gradient(
+        coef
+    )
+    score = -weights.sum() * data_gradient  # X̃ᵀ(s ⊙ (y − ŷ)), one (fused) pass over X
     step = max(1, kept.size // _CERTIFICATE_ROWS)
     sample = slice(0, None, step) if kept.size == weights.size else kept[::step]
     rows = design.take(sample)
