@@ -255,6 +255,68 @@ def test_reference_class_changes_coefficients_by_differences(data) -> None:
     assert third.summary().table.index[0] == (0, "Intercept")
 
 
+# ---- penalised fits: the summary of the symmetric parameterisation ------------------------------
+
+
+def _penalised_information(X, y, model) -> np.ndarray:
+    """Σᵢ (diag(pᵢ) − pᵢpᵢᵀ) ⊗ x̃ᵢx̃ᵢᵀ + n α (1 − ρ) on the weights, class by class."""
+    design = np.column_stack([np.ones(len(X)), X])
+    probabilities = model.predict_proba(X)
+    information = sum(
+        np.kron(np.diag(p) - np.outer(p, p), np.outer(x, x))
+        for p, x in zip(probabilities, design, strict=True)
+    )
+    ridge = np.tile(np.r_[0.0, np.ones(X.shape[1])], len(model.classes_))
+    return information + len(y) * model.alpha * (1 - model.l1_ratio) * np.diag(ridge)
+
+
+@pytest.mark.parametrize("l1_ratio", [0.0, 0.5])
+def test_penalised_summary_uses_the_penalised_information(data, l1_ratio) -> None:
+    X, y = data
+    model = lk.LogisticRegression(alpha=ALPHA, l1_ratio=l1_ratio).fit(X, y)
+    summary = model.summary()
+    information = _penalised_information(X, y, model)
+    # The intercepts are identified up to a common shift, the one null direction of I; the
+    # centred intercepts reported have the pseudo-inverse as covariance.
+    assert np.linalg.matrix_rank(information, tol=1e-8 * np.abs(information).max()) == 19
+    cov = np.linalg.pinv(information, rtol=1e-10, hermitian=True)
+    table = summary.table
+    assert list(table.index[:2]) == [(0, "Intercept"), (0, "x0")] and len(table) == 20
+    theta = np.column_stack([model.intercept_, model.coef_]).ravel()
+    np.testing.assert_allclose(table["coef"], theta, rtol=1e-10)
+    np.testing.assert_allclose(table["std_err"], np.sqrt(np.diag(cov)), rtol=1e-7)
+    np.testing.assert_allclose(table["z"], theta / np.sqrt(np.diag(cov)), rtol=1e-7)
+    assert model.intercept_.sum() == pytest.approx(0.0, abs=1e-12)
+    text = str(summary)
+    assert f"fitted with penalty alpha={ALPHA:g}, l1_ratio={l1_ratio:g}" in text
+    assert "one logit per class (symmetric parameterisation)" in text
+    assert "y = 3:" in text and "Note: symmetric parameterisation" in text
+    robust = model.summary(cov_type="HC0", X=X, y=y).table["std_err"]
+    scores = np.column_stack([np.ones(len(X)), X])
+    residual = np.eye(4)[y] - model.predict_proba(X)
+    per_row = (residual[:, :, None] * scores[:, None, :]).reshape(len(y), -1)
+    sandwich = cov @ (per_row.T @ per_row) @ cov
+    np.testing.assert_allclose(robust, np.sqrt(np.diag(sandwich)), rtol=1e-6)
+
+
+def test_command_line_summarises_a_penalised_three_class_fit(anes96, tmp_path, capsys) -> None:
+    from logitkit.cli import main
+
+    frame = anes96[ANES_TERMS[:3]].assign(
+        party=np.select([anes96["PID"] <= 1, anes96["PID"] >= 5], ["D", "R"], "I")
+    )
+    data = tmp_path / "anes.csv"
+    frame.to_csv(data, index=False)
+    assert main(["fit", str(data), "--target", "party", "--alpha", "0.1"]) == 0
+    out = capsys.readouterr().out
+    assert "Multinomial logistic regression (3 classes), fitted with penalty alpha=0.1" in out
+    assert "party = D:" in out and "party = I:" in out and "party = R:" in out
+    model = lk.LogisticRegression(alpha=0.1).fit(frame[ANES_TERMS[:3]], frame["party"])
+    expected = model.summary().table
+    line = next(row for row in out.splitlines() if row.strip().startswith("logpopul"))
+    assert f"{expected.loc[('D', 'logpopul'), 'z']:.3f}" in line
+
+
 # ---- bad input ---------------------------------------------------------------------------------
 
 
@@ -269,9 +331,9 @@ def test_bad_multiclass_input_is_refused_clearly(data) -> None:
     lonely = np.where(np.arange(len(y)) == 0, 9, y)
     with pytest.warns(lk.SmallClassWarning, match="class\\(es\\) 9 have a single sample"):
         lk.LogisticRegression(alpha=ALPHA).fit(X, lonely)
-    penalised = lk.LogisticRegression(alpha=ALPHA).fit(X, y)
-    with pytest.raises(ValueError, match="needs an unpenalised fit"):
-        penalised.summary()
+    lasso = lk.LogisticRegression(alpha=ALPHA, l1_ratio=1.0).fit(X, y)
+    with pytest.raises(ValueError, match="pure L1 penalty \\(l1_ratio=1\\) do not exist"):
+        lasso.summary()
     with pytest.raises(ValueError, match="profile intervals are not available for multinomial"):
         lk.LogisticRegression().fit(X, y).summary(ci="profile", X=X, y=y)
 

@@ -35,9 +35,9 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
 from .datafits import Multinomial
-from .design import _BLOCK_ELEMENTS, Design, make_design
+from .design import _BLOCK_ELEMENTS, DenseDesign, Design, make_design
 from .functions import softmax
-from .objective import Rows
+from .objective import FUSED_MIN_ENTRIES, Rows
 from .penalties import ElasticNet
 
 FULL_HESSIAN_MAX_PARAMS = 2000
@@ -115,6 +115,40 @@ class MultinomialObjective:
         scale = rows.size * self.sample_weight.mean()
         return self.design.take(rows), self.y[rows], self.sample_weight[rows] / scale
 
+    @property
+    def fused_pass(self) -> bool:
+        """Whether the cost and gradient over all rows come from one fused pass over X: for a
+        C-ordered dense X of at least ``FUSED_MIN_ENTRIES`` entries."""
+        X = self.design.X
+        return (
+            isinstance(self.design, DenseDesign)
+            and X.flags.c_contiguous
+            and X.size >= FUSED_MIN_ENTRIES
+        )
+
+    def _fused_value_gradient(self, coef: NDArray, rows: Rows) -> tuple[float, NDArray] | None:
+        """The data term and its gradient by one fused pass over a large dense X, else None.
+
+        It applies to all rows (``rows`` None) of a C-ordered dense X of at least
+        ``FUSED_MIN_ENTRIES`` entries (:mod:`logitkit._fused_multinomial`), and keeps Z for the
+        Hessian at the same θ. A reference class enters the pass as a class with zero
+        coefficients, and its gradient is dropped.
+        """
+        if rows is not None or not self.fused_pass:
+            return None
+        from ._fused_multinomial import value_gradient
+
+        design = self.design
+        full = np.zeros((design.n_params, self.n_classes))
+        full[:, self.free] = self.coef_matrix(coef)
+        intercepts = full[0] if design.fit_intercept else np.zeros(self.n_classes)
+        weights = full[int(design.fit_intercept) :].T
+        s = self.sample_weight / self.sample_weight.sum()
+        data, grad, z = value_gradient(design.X, weights, intercepts, self.y, s)
+        self._cache = (coef.copy(), z)
+        grad = grad[self.free] if design.fit_intercept else grad[self.free, 1:]
+        return data, grad.ravel()
+
     def _logits(self, coef: NDArray, rows: Rows, design: Design) -> NDArray:
         """All K logits Z = X̃B (float64, n × K; z_r = 0 for a reference class r).
 
@@ -138,12 +172,22 @@ class MultinomialObjective:
 
     def smooth_value(self, coef: NDArray, rows: Rows = None) -> float:
         """The differentiable part of J: mean cross-entropy plus the ridge term."""
+        fused = self._fused_value_gradient(coef, rows)
+        if fused is not None:
+            return fused[0] + self.penalty.smooth_value(coef)
         design, y, s = self._data(rows)
         z = self._logits(coef, rows, design)
         return float(np.dot(s, self.datafit.loss(y, z))) + self.penalty.smooth_value(coef)
 
     def smooth_value_and_gradient(self, coef: NDArray, rows: Rows = None) -> tuple[float, NDArray]:
         """The differentiable part of J and its gradient, in one pass over the data."""
+        fused = self._fused_value_gradient(coef, rows)
+        if fused is not None:
+            data, grad = fused
+            return (
+                data + self.penalty.smooth_value(coef),
+                grad + self.penalty.smooth_gradient(coef),
+            )
         design, y, s = self._data(rows)
         loss, derivative = self.datafit.loss_and_derivative(y, self._logits(coef, rows, design))
         grad = self._flat_gradient(design, s[:, None] * derivative[:, self.free])

@@ -73,14 +73,18 @@ def _bernoulli_loglik(mean: float, total: float) -> float:
     return total * (mean * np.log(mean) + (1.0 - mean) * np.log1p(-mean))
 
 
-def multinomial_fit_statistics(objective: MultinomialObjective, coef: NDArray) -> FitStatistics:
+def multinomial_fit_statistics(
+    objective: MultinomialObjective, coef: NDArray, keep_matrices: bool = False
+) -> FitStatistics:
     """:class:`FitStatistics` of a softmax fit, for the free coefficients θ of the objective.
 
     ℓ = −Σ sᵢ [logsumexp(zᵢ) − zᵢ,yᵢ]; ℓ₀ = Σₖ nₖ log(nₖ/n) (the intercept-only fit,
     nₖ the weighted class counts), or −n log K without an intercept; I = Σs ∇²J and
     M = Σᵢ sᵢ gᵢgᵢᵀ, gᵢ the score of sample i over θ (block (k, m): X̃ᵀ diag(s ⊙ rₖrₘ) X̃
-    with r = P − Y). I and M are kept for the reference parameterisation (unpenalised fits)
-    only: they serve its summary, and a penalised softmax fit has none.
+    with r = P − Y). I (with the ridge part of the penalty, as for two classes) and M are
+    computed for at most 2000 coefficients; for the symmetric parameterisation (penalised
+    fits) also only when n·k² ≤ 10⁹, as for two classes, unless ``keep_matrices`` asks for
+    them (a summary given the data).
     """
     design, y, s = objective.design, objective.y, objective.sample_weight
     total = float(s.sum())
@@ -95,7 +99,12 @@ def multinomial_fit_statistics(objective: MultinomialObjective, coef: NDArray) -
     else:
         null_loglik = -total * np.log(objective.n_classes)
     information = score_outer = None
-    if objective.reference is not None and objective.n_params <= MAX_MATRIX_PARAMS:
+    k = objective.n_params
+    if k <= MAX_MATRIX_PARAMS and (
+        keep_matrices
+        or objective.reference is not None
+        or design.n_samples * k**2 <= MAX_MATRIX_WORK
+    ):
         information = objective.hessian(coef) * total
         residual = derivative[:, objective.free]
         width, n_outputs = design.n_params, objective.n_outputs

@@ -1,11 +1,19 @@
-"""The :class:`~logitkit.summary.Summary` of an unpenalised fit with K ≥ 3 classes.
+"""The :class:`~logitkit.summary.Summary` of a fit with K ≥ 3 classes.
 
-The coefficients are θ = (b_k, w_k) of every class k but the reference r, log-odds against it:
-log P(y = k | x)/P(y = r | x) = b_k + w_kᵀx. With the information I and meat M of
-:func:`logitkit.statistics.multinomial_fit_statistics` over θ, the covariances are those of
-:func:`logitkit.inference.covariance` (nonrobust, HC0, HC1, cluster), the cluster scores
-u_g = Σ_{i∈g} sᵢ (Y − P)ᵢ,ₖ x̃ᵢ class by class. The table is indexed by (class, term), as
-statsmodels' ``MNLogit`` orders its parameters.
+Unpenalised, the coefficients are θ = (b_k, w_k) of every class k but the reference r,
+log-odds against it: log P(y = k | x)/P(y = r | x) = b_k + w_kᵀx. With the information I and
+meat M of :func:`logitkit.statistics.multinomial_fit_statistics` over θ, the covariances are
+those of :func:`logitkit.inference.covariance` (nonrobust, HC0, HC1, cluster), the cluster
+scores u_g = Σ_{i∈g} sᵢ (Y − P)ᵢ,ₖ x̃ᵢ class by class. The table is indexed by (class, term),
+as statsmodels' ``MNLogit`` orders its parameters.
+
+Penalised (α > 0), θ holds all K classes (the symmetric parameterisation) and I is the
+information of the penalised likelihood, I = Σs ∇²J = X̃ᵀ-blocks + nα(1 − ρ)I_w, as for two
+classes (the L1 part adds nothing). The ridge part makes I non-singular along the weights;
+the intercepts b_k are unpenalised and identified only up to a common shift u (I u = 0 = M u),
+and they are reported centred, Σₖ b_k = 0. Their covariance is that of the estimate under this
+constraint, the pseudo-inverse: with û = u/‖u‖ and c > 0, I⁺ = (I + c ûûᵀ)⁻¹ − ûûᵀ/c, and the
+sandwich I⁺MI⁺ = (I + c ûûᵀ)⁻¹ M (I + c ûûᵀ)⁻¹.
 """
 
 from __future__ import annotations
@@ -36,11 +44,13 @@ def summarize_multinomial(
     target: str | None,
 ) -> Summary:
     """The Summary of ``model`` (checked arguments: see :func:`logitkit.summarize.summarize`)."""
-    if model.alpha != 0:
+    symmetric = model.alpha != 0
+    if symmetric and model.l1_ratio == 1:
         raise ValueError(
-            "summary() of a model with three or more classes needs an unpenalised fit "
-            f"(alpha=0); this one has alpha={model.alpha:g}, whose symmetric parameterisation "
-            "has no reference class to test against. Refit with alpha=0"
+            "standard errors of a model with three or more classes and a pure L1 penalty "
+            "(l1_ratio=1) do not exist: without a ridge part the information is singular "
+            "along a common shift of every class's weights. Refit with l1_ratio < 1, or "
+            "alpha=0 for reference-class log-odds"
         )
     if ci == "profile":
         raise ValueError(
@@ -55,8 +65,14 @@ def summarize_multinomial(
                 "this model has too many coefficients to keep its information matrix: "
                 "pass X and y to summary()"
             )
-        stats = multinomial_fit_statistics(objective, theta)
+        stats = multinomial_fit_statistics(objective, theta, keep_matrices=True)
         information, score_outer = stats.information, stats.score_outer
+    shift = None
+    if symmetric and model.fit_intercept:
+        shift = np.zeros(len(theta))
+        shift[:: len(theta) // len(model.classes_)] = 1.0 / np.sqrt(len(model.classes_))
+        curvature = float(np.mean(np.diag(information)[shift > 0]))
+        information = information + curvature * np.outer(shift, shift)
     cluster_scores = None
     if cov_type == "cluster":
         cluster_scores = _cluster_scores(objective, theta, groups)
@@ -73,6 +89,8 @@ def summarize_multinomial(
             f"standard errors do not exist: {error}. Drop a redundant column, merge a class "
             "that is separated from the others, or add a penalty (alpha > 0)"
         ) from None
+    if shift is not None and cov_type == "nonrobust":
+        cov = cov - np.outer(shift, shift) / curvature
     reference = model._reference_index()
     terms = model._term_names()
     pairs = [
@@ -102,7 +120,9 @@ def summarize_multinomial(
         level=level,
         n_groups=None if cluster_scores is None else int(cluster_scores.shape[0]),
         target=target,
-        reference=_plain(model.classes_[reference]),
+        penalty=f"alpha={model.alpha:g}, l1_ratio={model.l1_ratio:g}" if symmetric else None,
+        reference=None if symmetric else _plain(model.classes_[reference]),
+        symmetric=symmetric,
     )
 
 

@@ -59,6 +59,8 @@ class Summary:
     reference: the reference class of a multinomial fit (three or more classes), whose
         table is indexed by (class, term): each class's log-odds against the reference.
         None for a binary fit.
+    symmetric: a penalised multinomial fit in the symmetric parameterisation: its table is
+        indexed by (class, term) with every class, the intercepts centred to sum to 0.
     """
 
     table: pd.DataFrame
@@ -84,6 +86,7 @@ class Summary:
     firth: bool = False
     penalty: str | None = None
     reference: Any = None
+    symmetric: bool = False
 
     def __post_init__(self) -> None:
         if list(self.table.columns) != list(TABLE_COLUMNS):
@@ -125,7 +128,8 @@ class Summary:
         name = self.target if self.target is not None else "y"
         for label, line in zip(self.table.index.get_level_values(0), body[1:], strict=True):
             if label != previous:
-                lines.append(f"{name} = {label} (vs. {name} = {self.reference}):")
+                against = "" if self.symmetric else f" (vs. {name} = {self.reference})"
+                lines.append(f"{name} = {label}{against}:")
                 previous = label
             lines.append(line)
         return lines
@@ -188,12 +192,15 @@ class Summary:
             method = f"with penalty {self.penalty}"
         else:
             method = "by maximum likelihood"
-        if self.reference is not None:
-            classes = len(self.table.index.get_level_values(0).unique()) + 1
+        if self.reference is not None or self.symmetric:
+            classes = len(self.table.index.get_level_values(0).unique()) + (not self.symmetric)
             lines.append(f"Multinomial logistic regression ({classes} classes), fitted {method}")
             name = self.target if self.target is not None else "y"
-            against = f"{name} = {self.reference}"
-            lines.append(f"Response: {name}, log-odds of each class against {against}")
+            if self.symmetric:
+                lines.append(f"Response: {name}, one logit per class (symmetric parameterisation)")
+            else:
+                against = f"{name} = {self.reference}"
+                lines.append(f"Response: {name}, log-odds of each class against {against}")
             return lines
         lines.append(f"Logistic regression (binomial, logit link), fitted {method}")
         if self.target is not None:
@@ -218,7 +225,18 @@ class Summary:
         state = "converged" if self.converged else "not converged"
         lines.append(f"Number of iterations: {self.n_iter} ({self.solver}), {state}")
         lines.append(f"Standard errors: {self._cov_description()}; {self._ci_description()}")
-        return lines + self._separation_note()
+        return lines + self._symmetric_note() + self._separation_note()
+
+    def _symmetric_note(self) -> list[str]:
+        """How to read the coefficients of the symmetric parameterisation."""
+        if not self.symmetric:
+            return []
+        return [
+            "Note: symmetric parameterisation: every class has its own coefficients, "
+            "identified by the penalty, and the intercepts are centred to sum to 0; "
+            "exp(coef) multiplies a class's probability relative to the geometric mean of all "
+            "classes' probabilities. Standard errors come from the penalised information."
+        ]
 
     def _cov_description(self) -> str:
         if self.cov_type == "cluster":

@@ -3,6 +3,8 @@
 ``auto`` picks by penalty and shape (documented in docs/solvers.md):
 
 - an L1 part (α > 0 and ρ > 0): ``cd``, proximal Newton with coordinate descent;
+- three or more classes on a dense X read by the fused pass (C-ordered, at least 2²⁰
+  entries): ``lbfgs``, since a softmax Hessian costs about K′p̃/8 passes over X;
 - at most 500 coefficients: ``newton`` (few iterations, each a p×p Cholesky solve);
 - more coefficients, dense X: ``lbfgs``; sparse X: ``newton-cg``.
 
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from ..multinomial import MultinomialObjective
 from ..objective import Objective
 from .base import SolveResult, SolverOptions
 from .coordinate_descent import solve_cd
@@ -72,6 +75,8 @@ def choose_solver(objective: Objective) -> str:
     """The solver ``auto`` stands for on this objective (see the module docstring)."""
     if not objective.penalty.is_smooth:
         return "cd"
+    if isinstance(objective, MultinomialObjective) and objective.fused_pass:
+        return "lbfgs"
     if objective.n_params <= NEWTON_MAX_PARAMS:
         return "newton"
     return "newton-cg" if hasattr(objective.design.X, "tocsr") else "lbfgs"
