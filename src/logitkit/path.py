@@ -42,7 +42,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .estimator import LogisticRegression
+from .estimator import LogisticRegression, _plain
 from .exceptions import ConvergenceWarning
 from .multinomial import MultinomialObjective, class_coefficients, initial_coef
 from .objective import Objective
@@ -402,7 +402,3 @@ class _PathFitter:
         theta = np.zeros_like(self.theta)
         theta[positions] = result.coef
         return theta, result.n_iter, options.tol
-
-
-def _plain(label: object) -> object:
-    return label.item() if hasattr(label, "item") else label
