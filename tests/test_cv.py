@@ -1,4 +1,5 @@
-"""LogisticRegressionCV against fold-by-fold fits scored by scikit-learn's metrics."""
+"""LogisticRegressionCV against fold-by-fold fits scored by scikit-learn's metrics, for two
+classes and for three (the multinomial model)."""
 
 from __future__ import annotations
 
@@ -226,7 +227,72 @@ def test_refit_equals_a_direct_fit_at_the_chosen_alpha(data, l1_ratio) -> None:
 
 @parametrize_with_checks([lk.LogisticRegressionCV(n_alphas=4, cv=3)])
 def test_scikit_learn_estimator_checks(estimator, check) -> None:
+    """The full set, the multiclass checks included."""
     check(estimator)
+
+
+@pytest.fixture(scope="module")
+def three_classes() -> tuple[np.ndarray, np.ndarray]:
+    """n = 180, p = 4, three string labels from a noisy softmax model."""
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((180, 4))
+    logits = X @ np.array([[0.8, 0.0, -0.5], [0.0, 0.6, 0.0], [0.0, 0.0, 0.4], [0.2, 0.0, 0.0]])
+    probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    labels = (rng.random(180)[:, None] > np.cumsum(probs, axis=1)).sum(axis=1)
+    return X, np.array(["ant", "bee", "cat"])[labels]
+
+
+def multinomial_oracle(X, labels, folds, grid, l1_ratio) -> np.ndarray:
+    """Fold scores −log_loss (n_alphas, n_folds) of a multinomial fit at every α from scratch,
+    scored by scikit-learn over all three classes."""
+    classes = np.unique(labels)
+    scores = np.empty((len(grid), len(folds)))
+    for j, (train, test) in enumerate(folds):
+        for i, alpha in enumerate(grid):
+            model = lk.LogisticRegression(alpha=alpha, l1_ratio=l1_ratio, solver="cd")
+            model.fit(X[train], labels[train])
+            logits = X[test] @ model.coef_.T + model.intercept_
+            probs = np.exp(logits - logits.max(axis=1, keepdims=True))
+            probs /= probs.sum(axis=1, keepdims=True)
+            scores[i, j] = -log_loss(labels[test], probs, labels=classes)
+    return scores
+
+
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+def test_multinomial_scores_and_choice_equal_fold_by_fold_fits(three_classes, l1_ratio) -> None:
+    X, labels = three_classes
+    folds = list(StratifiedKFold(3).split(X, labels))
+    model = lk.LogisticRegressionCV(l1_ratio=l1_ratio, n_alphas=8, eps=1e-2, cv=folds)
+    model.fit(X, labels)
+    expected = multinomial_oracle(X, labels, folds, model.alphas_, l1_ratio)
+    np.testing.assert_allclose(model.scores_, expected, rtol=0, atol=1e-6)
+    best = expected_choice(expected, "min")
+    assert model.alpha_ == model.alphas_[best] and best > 0
+    assert model.coef_.shape == (3, 4) and model.intercept_.shape == (3,)
+    direct = lk.LogisticRegression(alpha=model.alpha_, l1_ratio=l1_ratio).fit(X, labels)
+    np.testing.assert_allclose(model.coef_, direct.coef_, atol=1e-6)
+    np.testing.assert_allclose(model.predict_proba(X), direct.predict_proba(X), atol=1e-6)
+    np.testing.assert_array_equal(model.predict(X), direct.predict(X))
+    unrefitted = model.set_params(refit=False).fit(X, labels)
+    np.testing.assert_allclose(unrefitted.coef_, direct.coef_, atol=1e-5)
+
+
+def test_a_test_part_missing_a_class_is_still_scored(three_classes) -> None:
+    """The log-loss knows every class, so a held-out part without one scores all the same."""
+    X, labels = three_classes
+    cats = np.flatnonzero(labels == "cat")
+    others = np.flatnonzero(labels != "cat")
+    folds = [
+        (np.concatenate((others[60:], cats)), others[:60]),
+        (
+            np.concatenate((others[:60], cats[: len(cats) // 2])),
+            np.concatenate((others[60:], cats[len(cats) // 2 :])),
+        ),
+    ]
+    grid = [0.05, 0.01]
+    model = lk.LogisticRegressionCV(alphas=grid, l1_ratio=1.0, cv=folds).fit(X, labels)
+    expected = multinomial_oracle(X, labels, folds, model.alphas_, 1.0)
+    np.testing.assert_allclose(model.scores_, expected, atol=1e-6)
 
 
 @pytest.mark.parametrize(

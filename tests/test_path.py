@@ -1,16 +1,22 @@
 """logistic_path: the α grid, each point against an independent fit and the KKT conditions, the
-strong rule's failures caught, glum's path as an oracle, and the plot."""
+strong rule's failures caught, glum's path as an oracle, the multinomial path against single
+fits and scikit-learn's saga, the memory the path allocates, and the plot."""
 
 from __future__ import annotations
 
 import sys
+import tracemalloc
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
 from glum import GeneralizedLinearRegressor
-from scipy.special import expit
+from scipy.special import expit, softmax
+from sklearn.datasets import load_iris
+from sklearn.linear_model import LogisticRegression as SklearnLogisticRegression
+from sklearn.preprocessing import StandardScaler
 
 import logitkit as lk
 from test_cd import kkt_violation
@@ -193,3 +199,120 @@ def test_plot_without_matplotlib_says_how_to_get_it(problem, monkeypatch) -> Non
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
     with pytest.raises(ImportError, match="needs matplotlib.*pip install matplotlib"):
         path.plot()
+
+
+def multinomial_problem(n: int = 300, p: int = 6, seed: int = 8) -> tuple[np.ndarray, np.ndarray]:
+    """Gaussian features, three classes from a softmax model with a few nonzero weights."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p))
+    W = np.zeros((p, 3))
+    W[0, 0], W[1, 1], W[2, 2], W[0, 2] = 1.0, -0.8, 0.7, -0.5
+    probs = softmax(X @ W, axis=1)
+    labels = (rng.random(n)[:, None] > np.cumsum(probs, axis=1)).sum(axis=1)
+    return X, np.array(["ant", "bee", "cat"])[labels]
+
+
+def multinomial_kkt_violation(X, labels, coef, intercept, alpha, l1_ratio) -> float:
+    """Largest violation of the optimality conditions of the softmax cost, from X, y and B.
+
+    G = Xᵀ(P − Y)/n + α(1 − ρ)W (K × p as coef); a weight w_kj ≠ 0 needs G_kj = −αρ sign(w_kj),
+    a zero one |G_kj| ≤ αρ, and each intercept's derivative, the mean of P_k − Y_k, is 0.
+    """
+    Y = (labels[:, None] == np.unique(labels)[None, :]).astype(float)
+    residual = (softmax(X @ coef.T + intercept, axis=1) - Y) / len(labels)
+    grad = residual.T @ X + alpha * (1 - l1_ratio) * coef
+    lam = alpha * l1_ratio
+    violation = np.where(
+        coef == 0.0, np.maximum(np.abs(grad) - lam, 0.0), np.abs(grad + lam * np.sign(coef))
+    )
+    return max(float(violation.max()), float(np.abs(residual.sum(axis=0)).max()))
+
+
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+def test_multinomial_path_matches_single_fits_and_the_kkt_conditions(l1_ratio) -> None:
+    X, labels = multinomial_problem()
+    path = lk.logistic_path(X, labels, l1_ratio=l1_ratio, n_alphas=8, eps=2e-2)
+    assert path.coefs.shape == (8, 3, X.shape[1]) and path.intercepts.shape == (8, 3)
+    np.testing.assert_array_equal(path.classes, ["ant", "bee", "cat"])
+    # α_max: the largest |∂J/∂w_kj| at the intercept-only fit (P = class frequencies), over ρ
+    freq = (labels[:, None] == path.classes[None, :]).mean(axis=0)
+    onehot = (labels[:, None] == path.classes[None, :]).astype(float)
+    expected_max = np.abs(X.T @ (freq - onehot)).max() / len(labels) / l1_ratio
+    np.testing.assert_allclose(path.alphas[0], expected_max, rtol=1e-10)
+    assert np.all(path.coefs[0] == 0) and np.count_nonzero(path.coefs[1]) > 0
+    np.testing.assert_allclose(path.intercepts[0], np.log(freq) - np.log(freq).mean(), atol=1e-8)
+    for alpha, coef, intercept in zip(path.alphas, path.coefs, path.intercepts, strict=True):
+        assert multinomial_kkt_violation(X, labels, coef, intercept, alpha, l1_ratio) <= 1e-8
+        single = lk.LogisticRegression(alpha=alpha, l1_ratio=l1_ratio, solver="cd").fit(X, labels)
+        np.testing.assert_allclose(coef, single.coef_, atol=1e-6)
+        np.testing.assert_allclose(intercept, single.intercept_, atol=1e-6)
+        np.testing.assert_array_equal(coef == 0, single.coef_ == 0)
+    assert np.count_nonzero(path.coefs[-1] == 0) > 0, "some weights stay at 0 along the path"
+
+
+def test_multinomial_path_agrees_with_scikit_learns_saga() -> None:
+    """saga minimises C Σ Lᵢ + ‖W‖₁ over all K classes: C = 1/(αn) gives J's minimiser."""
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    path = lk.logistic_path(X, y, n_alphas=10, eps=1e-2)
+    for k in (3, 7):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            saga = SklearnLogisticRegression(
+                l1_ratio=1.0,
+                solver="saga",
+                C=1.0 / (path.alphas[k] * len(y)),
+                tol=1e-10,
+                max_iter=20_000,
+            ).fit(X, y)
+        np.testing.assert_allclose(path.coefs[k], saga.coef_, atol=1e-6)
+        centred = saga.intercept_ - saga.intercept_.mean()
+        np.testing.assert_allclose(path.intercepts[k], centred, atol=1e-6)
+
+
+def test_multinomial_ridge_path_and_sparse_input() -> None:
+    X, labels = multinomial_problem()
+    ridge = lk.logistic_path(X, labels, l1_ratio=0.0, n_alphas=4, eps=1e-3)
+    lasso = lk.logistic_path(X, labels, l1_ratio=1.0, n_alphas=4, eps=1e-3)
+    np.testing.assert_allclose(ridge.alphas, lasso.alphas / 1e-3)
+    reference = lk.LogisticRegression(alpha=ridge.alphas[2], solver="newton").fit(X, labels)
+    np.testing.assert_allclose(ridge.coefs[2], reference.coef_, atol=1e-8)
+    sparse = lk.logistic_path(sp.csc_matrix(X), labels, l1_ratio=1.0, n_alphas=4, eps=1e-3)
+    np.testing.assert_allclose(sparse.coefs, lasso.coefs, atol=1e-8)
+
+
+def test_the_path_does_not_copy_x() -> None:
+    """Screening must not copy the kept columns of X: the path allocates under ¼ of X's size.
+
+    X is 20,000 × 200 (31 MiB); the products over the working set use row blocks of fixed size
+    (about 4 MiB in all), so X must be this large for the bound to mean something; copying
+    the kept columns at each α took about a third of X here.
+    """
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((20_000, 200))
+    w = np.zeros(200)
+    w[:20] = rng.standard_normal(20)
+    y = (rng.random(20_000) < expit(X @ w)).astype(float)
+    lk.logistic_path(X[:500], y[:500], n_alphas=3)  # compiled kernels load outside the trace
+    tracemalloc.start()
+    try:
+        path = lk.logistic_path(X, y, n_alphas=10, eps=0.05)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert 10 <= np.count_nonzero(path.coefs[-1]) < 200
+    assert peak <= 0.25 * X.nbytes, f"peak {peak / X.nbytes:.2f} x X"
+
+
+def test_multinomial_plot_draws_one_panel_per_class() -> None:
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    X, labels = multinomial_problem()
+    path = lk.logistic_path(X[:, :3], labels, n_alphas=4)
+    axes = path.plot()
+    assert len(axes) == 3
+    assert [ax.get_title() for ax in axes] == ["class ant", "class bee", "class cat"]
+    assert all(len(ax.get_lines()) == 3 + 1 and ax.get_xscale() == "log" for ax in axes)
+    with pytest.raises(ValueError, match="3 classes.*pass 3 Axes"):
+        path.plot(ax=axes[0])
+    matplotlib.pyplot.close(axes[0].figure)

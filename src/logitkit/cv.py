@@ -29,7 +29,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .estimator import LogisticRegression
 from .path import RegularizationPath, logistic_path
-from .validation import check_binary_labels, check_numeric_columns, check_sample_weight
+from .validation import check_labels, check_numeric_columns, check_sample_weight
 
 RULES = ("min", "1se")
 
@@ -37,11 +37,14 @@ Scorer = Callable[..., float]
 
 
 class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
-    """Binary logistic regression with α (and ρ) chosen by K-fold cross-validation.
+    """Logistic regression, binary or multinomial, with α (and ρ) chosen by K-fold
+    cross-validation.
 
     The cost at each candidate is LogisticRegression's,
-    J(w, b) = (1/Σsᵢ) Σ sᵢ Lᵢ + α(ρ‖w‖₁ + (1 − ρ)/2 ‖w‖²); see the module docstring for
-    how the candidates are scored and chosen.
+    J(w, b) = (1/Σsᵢ) Σ sᵢ Lᵢ + α(ρ‖w‖₁ + (1 − ρ)/2 ‖w‖²); with three or more classes the
+    softmax model with every class's coefficients, each weight penalised on its own (see
+    :func:`~logitkit.logistic_path`). See the module docstring for how the candidates are
+    scored and chosen.
 
     Parameters
     ----------
@@ -57,7 +60,9 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
     scoring : str or callable, default "log_loss"
         A scikit-learn scorer name or ``scorer(estimator, X, y, sample_weight=None)``.
         Higher is better: "log_loss" is minus the (weighted) mean cross-entropy of the
-        held-out part, scikit-learn's "neg_log_loss".
+        held-out part (the multiclass one, −mean log P(yᵢ | xᵢ), with three or more
+        classes), scikit-learn's "neg_log_loss"; it knows every class, so a held-out part
+        that lacks one is still scored.
     rule : {"min", "1se"}, default "min"
         "min": the best mean score. "1se": the largest α within one standard error of it.
     n_alphas, eps : int, float
@@ -84,10 +89,11 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
         ``split{k}_test_score``; ``pandas.DataFrame(cv_results_)`` tabulates it.
     best_index_ : int, the entry of ``cv_results_`` chosen.
     estimator_ : LogisticRegression, the model at the chosen (ρ, α).
-    coef_, intercept_ : those of ``estimator_``.
+    coef_, intercept_ : those of ``estimator_``: shapes (1, p) and (1,), or (K, p) and (K,)
+        with K ≥ 3 classes.
     n_iter_ : int, the solver iterations that led to ``estimator_`` from the intercept-only
         start: along the whole-data path down to ``alpha_``, then the refit's.
-    classes_ : ndarray of shape (2,).
+    classes_ : ndarray of shape (K,).
     """
 
     def __init__(
@@ -126,7 +132,6 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = False
         tags.input_tags.sparse = True
         return tags
 
@@ -146,16 +151,16 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
         )
         check_classification_targets(y)
         self.classes_ = np.unique(y)
-        check_binary_labels(self.classes_, "LogisticRegressionCV")
+        check_labels(self.classes_)
         weights = check_sample_weight(sample_weight, X.shape[0])
         train_weights = weights
         if self.class_weight is not None:
             train_weights = weights * compute_sample_weight(self.class_weight, y)
-        positive = (y == self.classes_[1]).astype(np.int64)
+        encoded = np.searchsorted(self.classes_, y)
         folds = self._folds(X, y, train_weights)
         test_weights = None if sample_weight is None else weights
         paths, scores = self._cross_validate(
-            X, y, positive, train_weights, test_weights, folds, l1_ratios, alphas
+            X, y, encoded, train_weights, test_weights, folds, l1_ratios, alphas
         )
         grids = np.array([path.alphas for path in paths])
         mean = scores.mean(axis=2)
@@ -181,7 +186,7 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
         self,
         X,
         y: NDArray,
-        positive: NDArray,
+        encoded: NDArray,
         train_weights: NDArray,
         test_weights: NDArray | None,
         folds: list[tuple[NDArray, NDArray]],
@@ -203,7 +208,7 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
         parallel = Parallel(n_jobs=self.n_jobs)
         paths: list[RegularizationPath] = parallel(
             delayed(logistic_path)(
-                X, positive, l1_ratio=ratio, alphas=alphas, sample_weight=train_weights, **options
+                X, encoded, l1_ratio=ratio, alphas=alphas, sample_weight=train_weights, **options
             )
             for ratio in l1_ratios
         )
@@ -211,7 +216,7 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
             delayed(_fold_scores)(
                 X,
                 y,
-                positive,
+                encoded,
                 train_weights,
                 test_weights,
                 fold,
@@ -289,7 +294,7 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
         self._model(alpha=0.0, l1_ratio=0.0)._check_params()
 
     def _folds(self, X, y: NDArray, train_weights: NDArray) -> list[tuple[NDArray, NDArray]]:
-        """The (train, test) index pairs; every training part must hold both classes."""
+        """The (train, test) index pairs; every training part must hold every class."""
         if isinstance(self.cv, numbers.Integral):
             shuffle = self.random_state is not None
             splitter = StratifiedKFold(
@@ -314,7 +319,8 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
         return folds
 
     def _scorer(self) -> Scorer:
-        """The scorer; "log_loss" knows both classes, so a one-class test part is scored too."""
+        """The scorer; "log_loss" knows every class, so a test part that lacks one is scored
+        too."""
         if self.scoring == "log_loss":
             return make_scorer(
                 log_loss,
@@ -348,27 +354,29 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
         if not self.refit:
             return _model_at(self.classes_, path.coefs[k], path.intercepts[k], X.shape[1])
         model = self._model(self.alpha_, self.l1_ratio_).set_params(warm_start=True)
-        model.coef_ = np.asarray(path.coefs[k], dtype=np.float64)[np.newaxis, :]
-        model.intercept_ = np.array([path.intercepts[k]], dtype=np.float64)
+        model.coef_ = np.atleast_2d(np.asarray(path.coefs[k], dtype=np.float64))
+        model.intercept_ = np.atleast_1d(np.asarray(path.intercepts[k], dtype=np.float64))
         return model.fit(X, y, sample_weight=sample_weight)
 
     def decision_function(self, X: ArrayLike) -> NDArray:
-        """The logit z = wᵀx + b of each sample at the chosen (ρ, α)."""
+        """The logit z = wᵀx + b of each sample at the chosen (ρ, α); with K ≥ 3 classes the
+        n × K logits z_k = b_k + w_kᵀx."""
         X = self._validate_for_prediction(X)
         return self.estimator_.decision_function(X)
 
     def predict_proba(self, X: ArrayLike) -> NDArray:
-        """Columns P(y = classes_[0] | x) = σ(−z) and P(y = classes_[1] | x) = σ(z)."""
+        """Columns P(y = classes_[0] | x) = σ(−z) and P(y = classes_[1] | x) = σ(z); with
+        K ≥ 3 classes, softmax(z)_k."""
         X = self._validate_for_prediction(X)
         return self.estimator_.predict_proba(X)
 
     def predict_log_proba(self, X: ArrayLike) -> NDArray:
-        """Columns log σ(−z) and log σ(z)."""
+        """Columns log σ(−z) and log σ(z); with K ≥ 3 classes, z_k − logsumexp(z)."""
         X = self._validate_for_prediction(X)
         return self.estimator_.predict_log_proba(X)
 
     def predict(self, X: ArrayLike) -> NDArray:
-        """classes_[1] where z > 0, else classes_[0]."""
+        """classes_[1] where z > 0, else classes_[0]; with K ≥ 3 classes, argmaxₖ z_k."""
         X = self._validate_for_prediction(X)
         return self.estimator_.predict(X)
 
@@ -382,7 +390,7 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
 def _fold_scores(
     X,
     y: NDArray,
-    positive: NDArray,
+    encoded: NDArray,
     train_weights: NDArray,
     test_weights: NDArray | None,
     fold: tuple[NDArray, NDArray],
@@ -396,7 +404,7 @@ def _fold_scores(
     train, test = fold
     path = logistic_path(
         X[train],
-        positive[train],
+        encoded[train],
         **{**options, "l1_ratio": l1_ratio, "alphas": alphas},
         sample_weight=train_weights[train],
     )
@@ -411,12 +419,15 @@ def _fold_scores(
     )
 
 
-def _model_at(classes: NDArray, coef: NDArray, intercept: float, n_features: int):
-    """A fitted LogisticRegression with the given coefficients, for scoring and prediction."""
+def _model_at(
+    classes: NDArray, coef: NDArray, intercept: float | NDArray, n_features: int
+) -> LogisticRegression:
+    """A fitted LogisticRegression with the given coefficients, for scoring and prediction:
+    weights of shape (p,) and one intercept for two classes, (K, p) and (K,) for K ≥ 3."""
     model = LogisticRegression()
     model.classes_ = classes
-    model.coef_ = np.asarray(coef)[np.newaxis, :]
-    model.intercept_ = np.array([intercept], dtype=model.coef_.dtype)
+    model.coef_ = np.atleast_2d(np.asarray(coef))
+    model.intercept_ = np.atleast_1d(np.asarray(intercept, dtype=model.coef_.dtype))
     model.n_features_in_ = n_features
     return model
 

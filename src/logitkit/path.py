@@ -18,14 +18,23 @@ lasso-type problems") screens the weights at each α_k: j is kept if wⱼ ≠ 0 
 
     |gⱼ(θ̂(α_{k−1}))| ≥ ρ (2α_k − α_{k−1}),
 
-g the gradient of the data term. The fit is computed on the kept columns only (the intercept
-always included); the KKT conditions are then checked on all columns, and any discarded
-weight that violates them, |gⱼ| − αρ > tol, joins the kept set for another fit, until none does.
-The strong rule can fail; this check makes the path exact regardless.
+g the gradient of the data term. The fit moves the kept weights only (and the intercepts), the
+others held at 0 (:class:`ScreenedObjective`: X is used as it is, never copied); the KKT
+conditions are then checked on all weights, and any discarded weight that violates them,
+|gⱼ| − αρ > tol, joins the kept set for another fit, until none does. The strong rule can fail;
+this check makes the path exact regardless.
+
+With K ≥ 3 classes the path is glmnet's multinomial family with the ungrouped lasso: the
+softmax cost of :mod:`logitkit.multinomial` in its symmetric parameterisation (all K columns
+of B = (b_k, w_k)), the penalty on each of the K·p weights w_jk separately. The same rules
+then hold per weight: α_max = max_jk |∂J₀/∂w_jk| / ρ at the intercept-only fit
+b_k = log π_k − mean_m log π_m (π the weighted class frequencies), ∂J₀/∂w_jk =
+(1/Σs) Σ sᵢ (π_k − [yᵢ = k]) xᵢⱼ, and the strong rule and the KKT check screen each w_jk.
 """
 
 from __future__ import annotations
 
+import copy
 import numbers
 import warnings
 from dataclasses import dataclass
@@ -33,16 +42,18 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .design import make_design
-from .estimator import LogisticRegression
+from .estimator import LogisticRegression, _plain
 from .exceptions import ConvergenceWarning
+from .multinomial import MultinomialObjective, class_coefficients, initial_coef
 from .objective import Objective
 from .penalties import ElasticNet
 from .solvers import SOLVERS, SolverOptions, choose_solver
-from .validation import check_binary_labels
+from .validation import check_labels
 
 RIDGE_L1_RATIO = 1e-3
 """The ρ that sets α_max when ρ = 0 (glmnet's convention)."""
+
+PathObjective = Objective | MultinomialObjective
 
 
 @dataclass
@@ -50,11 +61,14 @@ class RegularizationPath:
     """The fits along a path of α values for one ``l1_ratio``.
 
     alphas: shape (n_alphas,), decreasing.
-    coefs: shape (n_alphas, n_features), the weights at each α.
-    intercepts: shape (n_alphas,), the intercepts (0 without one).
+    coefs: shape (n_alphas, n_features), the weights at each α; with K ≥ 3 classes
+        (n_alphas, K, n_features), one row per class as ``LogisticRegression.coef_``.
+    intercepts: shape (n_alphas,), the intercepts (0 without one); with K ≥ 3 classes
+        (n_alphas, K), centred to sum to 0 at each α.
     n_iter: shape (n_alphas,), solver iterations spent at each α (over all its fits).
     l1_ratio: ρ.
     feature_names: the column names when X was a DataFrame, else None.
+    classes: the labels, sorted (``classes[1]`` is modelled as y = 1 when there are two).
     """
 
     alphas: NDArray
@@ -63,11 +77,15 @@ class RegularizationPath:
     n_iter: NDArray
     l1_ratio: float
     feature_names: NDArray | None = None
+    classes: NDArray | None = None
 
     def plot(self, ax=None):
         """Draw each coefficient against α on a log axis, α decreasing to the right.
 
-        Returns the matplotlib Axes (a new figure's when ``ax`` is None). Needs matplotlib.
+        Two classes: one Axes, one line per feature. K ≥ 3 classes: one panel per class, one
+        line per feature in each; ``ax`` is then None or K Axes, and an array of K Axes is
+        returned. Returns the matplotlib Axes (a new figure's when ``ax`` is None). Needs
+        matplotlib.
         """
         try:
             import matplotlib.pyplot as plt
@@ -75,24 +93,46 @@ class RegularizationPath:
             raise ImportError(
                 "RegularizationPath.plot needs matplotlib; install it with `pip install matplotlib`"
             ) from None
-        if ax is None:
-            _, ax = plt.subplots()
         names = (
             self.feature_names
             if self.feature_names is not None
-            else [f"x{j}" for j in range(self.coefs.shape[1])]
+            else [f"x{j}" for j in range(self.coefs.shape[-1])]
         )
-        for j, name in enumerate(names):
-            ax.plot(self.alphas, self.coefs[:, j], label=str(name))
-        ax.set_xscale("log")
-        ax.set_xlim(self.alphas.max(), self.alphas.min())
-        ax.axhline(0.0, color="grey", linewidth=0.5)
-        ax.set_xlabel("alpha")
-        ax.set_ylabel("coefficient")
-        ax.set_title(f"Regularisation path, l1_ratio = {self.l1_ratio:g}")
-        if len(names) <= 10:
-            ax.legend(fontsize="small")
-        return ax
+        title = f"Regularisation path, l1_ratio = {self.l1_ratio:g}"
+        if self.coefs.ndim == 2:
+            if ax is None:
+                _, ax = plt.subplots()
+            _draw(ax, self.alphas, self.coefs, names, title)
+            return ax
+        n_classes = self.coefs.shape[1]
+        if ax is None:
+            _, ax = plt.subplots(1, n_classes, sharey=True, figsize=(4.0 * n_classes, 3.5))
+        axes = np.asarray(ax, dtype=object).ravel()
+        if axes.size != n_classes:
+            raise ValueError(
+                f"the path has {n_classes} classes and is drawn one panel per class: pass "
+                f"{n_classes} Axes (e.g. plt.subplots(1, {n_classes})[1]) or ax=None; got "
+                f"{axes.size}"
+            )
+        labels = self.classes if self.classes is not None else range(n_classes)
+        for k, (panel, label) in enumerate(zip(axes, labels, strict=True)):
+            _draw(panel, self.alphas, self.coefs[:, k], names, f"class {_plain(label)}")
+        axes[0].figure.suptitle(title)
+        return axes
+
+
+def _draw(ax, alphas: NDArray, coefs: NDArray, names, title: str) -> None:
+    """One line per column of ``coefs`` (n_alphas × features) against α on a log axis."""
+    for j, name in enumerate(names):
+        ax.plot(alphas, coefs[:, j], label=str(name))
+    ax.set_xscale("log")
+    ax.set_xlim(alphas.max(), alphas.min())
+    ax.axhline(0.0, color="grey", linewidth=0.5)
+    ax.set_xlabel("alpha")
+    ax.set_ylabel("coefficient")
+    ax.set_title(title)
+    if len(names) <= 10:
+        ax.legend(fontsize="small")
 
 
 def logistic_path(
@@ -111,15 +151,22 @@ def logistic_path(
 ) -> RegularizationPath:
     """The penalised logistic fits for a decreasing sequence of α (see the module docstring).
 
-    X is an array, DataFrame or sparse matrix of numbers and y holds any two labels, as for
-    :class:`~logitkit.LogisticRegression`; ``classes[1]`` (sorted) is modelled as y = 1.
+    X is an array, DataFrame or sparse matrix of numbers and y holds two or more labels, as
+    for :class:`~logitkit.LogisticRegression`: with two, ``classes[1]`` (sorted) is modelled as
+    y = 1; with K ≥ 3, the softmax model with every class's coefficients (the symmetric
+    parameterisation), each weight penalised on its own.
     ``alphas`` (sorted into decreasing order) replaces the default grid of ``n_alphas`` values
     from α_max to ``eps``·α_max. ``solver`` is "auto" ("cd" with an L1 part, otherwise what
     ``LogisticRegression`` would pick) or any deterministic solver that handles the penalty;
     ``tol`` and ``max_iter`` are that solver's (None: its defaults).
     """
     estimator = LogisticRegression(
-        l1_ratio=l1_ratio, solver=solver, fit_intercept=fit_intercept, tol=tol, max_iter=max_iter
+        alpha=1.0,  # any α > 0 gives the symmetric multinomial cost; each α sets its own penalty
+        l1_ratio=l1_ratio,
+        solver=solver,
+        fit_intercept=fit_intercept,
+        tol=tol,
+        max_iter=max_iter,
     )
     estimator._check_params()
     if solver != "auto" and SOLVERS[solver].stochastic:
@@ -136,26 +183,44 @@ def logistic_path(
             f"{accepting} or solver='auto'"
         )
     full = estimator._objective(X, y, sample_weight, reset=True)
-    check_binary_labels(estimator.classes_, "logistic_path")
+    check_labels(estimator.classes_)
     grid = _alpha_grid(full, float(l1_ratio), alphas, n_alphas, eps)
     fitter = _PathFitter(full, float(l1_ratio), solver, tol, max_iter)
-    coefs = np.zeros((grid.size, full.n_params))
+    thetas = np.zeros((grid.size, full.n_params))
     n_iter = np.zeros(grid.size, dtype=np.int64)
     for k, alpha in enumerate(grid):
-        coefs[k], n_iter[k] = fitter.fit(alpha)
-    head = int(fit_intercept)
+        thetas[k], n_iter[k] = fitter.fit(alpha)
+    coefs, intercepts = _split_path(full, thetas)
     return RegularizationPath(
         alphas=grid,
-        coefs=coefs[:, head:],
-        intercepts=coefs[:, 0] if fit_intercept else np.zeros(grid.size),
+        coefs=coefs,
+        intercepts=intercepts,
         n_iter=n_iter,
         l1_ratio=float(l1_ratio),
         feature_names=getattr(estimator, "feature_names_in_", None),
+        classes=estimator.classes_,
     )
 
 
-def null_coef(objective: Objective) -> NDArray:
-    """θ₀ = (b₀, 0): the intercept-only fit, b₀ = log(ȳ/(1 − ȳ)) with ȳ the weighted rate."""
+def _split_path(objective: PathObjective, thetas: NDArray) -> tuple[NDArray, NDArray]:
+    """The weights and intercepts of each θ: (n_alphas, p) and (n_alphas,) for two classes,
+    (n_alphas, K, p) and (n_alphas, K) for K ≥ 3 (intercepts centred)."""
+    if isinstance(objective, MultinomialObjective):
+        pairs = [class_coefficients(objective, theta) for theta in thetas]
+        return np.array([w for w, _ in pairs]), np.array([b for _, b in pairs])
+    if objective.design.fit_intercept:
+        return thetas[:, 1:], thetas[:, 0]
+    return thetas, np.zeros(thetas.shape[0])
+
+
+def null_coef(objective: PathObjective) -> NDArray:
+    """θ₀: the intercept-only fit, all weights 0.
+
+    Two classes: b₀ = log(ȳ/(1 − ȳ)) with ȳ the weighted rate. K ≥ 3 classes:
+    b_k = log π_k − mean_m log π_m (:func:`logitkit.multinomial.initial_coef`).
+    """
+    if isinstance(objective, MultinomialObjective):
+        return initial_coef(objective)
     theta = np.zeros(objective.n_params)
     if objective.design.fit_intercept:
         s = objective.sample_weight
@@ -164,15 +229,16 @@ def null_coef(objective: Objective) -> NDArray:
     return theta
 
 
-def alpha_max(objective: Objective, l1_ratio: float) -> float:
-    """The smallest α at which every weight is 0: max_j |∂J₀/∂wⱼ(b₀, 0)| / max(ρ, 10⁻³)."""
+def alpha_max(objective: PathObjective, l1_ratio: float) -> float:
+    """The smallest α at which every weight is 0: max_j |∂J₀/∂wⱼ(θ₀)| / max(ρ, 10⁻³), the
+    maximum over every penalised coefficient (all K·p weights with K ≥ 3 classes)."""
     _, grad = objective.smooth_value_and_gradient(null_coef(objective))
     penalised = objective.penalty.penalised
     return float(np.max(np.abs(grad[penalised]), initial=0.0)) / max(l1_ratio, RIDGE_L1_RATIO)
 
 
 def _alpha_grid(
-    objective: Objective,
+    objective: PathObjective,
     l1_ratio: float,
     alphas: ArrayLike | None,
     n_alphas: int,
@@ -199,12 +265,84 @@ def _alpha_grid(
     return top * np.logspace(0.0, np.log10(eps), n_alphas)
 
 
+def with_alpha(objective: PathObjective, alpha: float, l1_ratio: float) -> PathObjective:
+    """The same cost with the penalty α(ρ‖w‖₁ + (1 − ρ)/2 ‖w‖²) on the same coefficients.
+
+    A shallow copy: the design, labels and weights are shared, not copied.
+    """
+    at_alpha = copy.copy(objective)
+    at_alpha.penalty = ElasticNet.with_mask(alpha, l1_ratio, objective.penalty.penalised)
+    return at_alpha
+
+
+class ScreenedObjective:
+    """J restricted to the coordinates ``positions`` of θ, every other one held at 0.
+
+    For the full cost J and positions S, this is u ↦ J(E u) with E u the θ that is u on S and
+    0 elsewhere: its gradient and Hessian are those of J at E u, read on S. X is used as it
+    is: no column of it is copied. It offers what the solvers that take an L1 part and
+    certify their optimum ("cd", "gd") call; a path with ρ = 0 keeps every coefficient and
+    never screens.
+    """
+
+    def __init__(self, objective: PathObjective, positions: NDArray) -> None:
+        self.full = objective
+        self.positions = positions
+        self.design = objective.design
+        self.datafit = objective.datafit
+        self.sample_weight = objective.sample_weight
+        penalty = objective.penalty
+        self.penalty = ElasticNet.with_mask(
+            penalty.alpha, penalty.l1_ratio, penalty.penalised[positions]
+        )
+
+    @property
+    def n_params(self) -> int:
+        """|S|, the coordinates that move."""
+        return self.positions.size
+
+    def expand(self, coef: NDArray) -> NDArray:
+        """E u: θ over all coordinates, u on S and 0 elsewhere."""
+        theta = np.zeros(self.full.n_params)
+        theta[self.positions] = coef
+        return theta
+
+    def smooth_value(self, coef: NDArray) -> float:
+        """The differentiable part of J at E u."""
+        return self.full.smooth_value(self.expand(coef))
+
+    def smooth_value_and_gradient(self, coef: NDArray) -> tuple[float, NDArray]:
+        """The differentiable part of J at E u and its gradient on S."""
+        value, grad = self.full.smooth_value_and_gradient(self.expand(coef))
+        return value, grad[self.positions]
+
+    def smooth_gradient(self, coef: NDArray) -> NDArray:
+        """The gradient of the differentiable part on S."""
+        return self.smooth_value_and_gradient(coef)[1]
+
+    def value(self, coef: NDArray) -> float:
+        """J(E u), the L1 part included."""
+        return self.smooth_value(coef) + self.penalty.l1_value(coef)
+
+    def hessian_submatrix(self, coef: NDArray, index: ArrayLike) -> NDArray:
+        """∇²J on the rows and columns ``index`` of S, from the full cost's submatrix."""
+        return self.full.hessian_submatrix(self.expand(coef), self.positions[index])
+
+    def optimality(self, coef: NDArray, smooth_grad: NDArray) -> float:
+        """Largest violation of the optimality (KKT) conditions on S."""
+        return float(np.max(self.penalty.kkt_violation(coef, smooth_grad), initial=0.0))
+
+    def prox(self, coef: NDArray, step: float) -> NDArray:
+        """Proximal step of the L1 part on S."""
+        return self.penalty.prox(coef, step)
+
+
 class _PathFitter:
     """Fits one α after another: strong-rule screening, a warm-started fit, a KKT check."""
 
     def __init__(
         self,
-        objective: Objective,
+        objective: PathObjective,
         l1_ratio: float,
         solver: str,
         tol: float | None,
@@ -218,31 +356,19 @@ class _PathFitter:
         self.theta = null_coef(objective)
         self.previous_alpha = alpha_max(objective, l1_ratio)
         _, self.grad = objective.smooth_value_and_gradient(self.theta)
-        self.head = int(objective.design.fit_intercept)
-
-    def _objective_at(self, alpha: float, columns: NDArray | None) -> Objective:
-        """J at α over all features (columns None) or over the given feature columns."""
-        full = self.objective
-        design = full.design
-        if columns is not None:
-            design = make_design(design.X[:, columns], design.fit_intercept)
-        penalty = ElasticNet(alpha, self.l1_ratio, design.n_params, design.fit_intercept)
-        return Objective(design, full.y, full.sample_weight, penalty)
+        self.penalised = np.asarray(objective.penalty.penalised, dtype=bool)
 
     def fit(self, alpha: float) -> tuple[NDArray, int]:
-        """θ̂(α) over all features, and the solver iterations it took."""
-        weights = self.theta[self.head :]
-        data_grad = np.abs(self.grad[self.head :])
+        """θ̂(α) over all coefficients, and the solver iterations it took."""
         threshold = self.l1_ratio * (2.0 * alpha - self.previous_alpha)
-        kept = (weights != 0.0) | (data_grad >= threshold)
-        full = self._objective_at(alpha, None)
+        kept = ~self.penalised | (self.theta != 0.0) | (np.abs(self.grad) >= threshold)
+        full = with_alpha(self.objective, alpha, self.l1_ratio)
         iterations = 0
         while True:
-            columns = None if kept.all() else np.flatnonzero(kept)
-            theta, n_iter, tol = self._solve(alpha, columns)
+            theta, n_iter, tol = self._solve(full, alpha, kept)
             iterations += n_iter
             _, grad = full.smooth_value_and_gradient(theta)
-            violation = np.abs(grad[self.head :]) - alpha * self.l1_ratio
+            violation = np.abs(grad) - alpha * self.l1_ratio
             violators = ~kept & (violation > tol)
             if not violators.any():
                 break
@@ -250,21 +376,20 @@ class _PathFitter:
         self.theta, self.grad, self.previous_alpha = theta, grad, alpha
         return theta, iterations
 
-    def _solve(self, alpha: float, columns: NDArray | None) -> tuple[NDArray, int, float]:
-        """Fit J at α on the kept columns from the previous solution; θ over all features."""
-        objective = self._objective_at(alpha, columns)
+    def _solve(
+        self, full: PathObjective, alpha: float, kept: NDArray
+    ) -> tuple[NDArray, int, float]:
+        """Fit J at α over the kept coefficients from the previous solution, the others held
+        at 0; θ over all coefficients, the iterations and the tolerance used."""
+        positions = np.flatnonzero(kept)
+        objective = full if kept.all() else ScreenedObjective(full, positions)
         name = self.solver
         if name == "auto":
-            name = choose_solver(objective)
+            name = choose_solver(full)
         solver = SOLVERS[name]
         options = SolverOptions(
-            tol=self.tol if self.tol is not None else solver.default_tol(objective.design.dtype),
+            tol=self.tol if self.tol is not None else solver.default_tol(full.design.dtype),
             max_iter=self.max_iter if self.max_iter is not None else solver.max_iter,
-        )
-        positions = (
-            np.arange(self.theta.size)
-            if columns is None
-            else np.concatenate((np.arange(self.head), columns + self.head))
         )
         result = solver.solve(objective, self.theta[positions], options)
         if not result.converged:

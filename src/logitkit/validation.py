@@ -70,15 +70,3 @@ def check_labels(classes: NDArray) -> None:
             f"y has only one class{found}: logistic regression needs samples of at least two "
             "classes"
         )
-
-
-def check_binary_labels(classes: NDArray, what: str) -> None:
-    """Exactly two classes are needed by ``what``: name what was found instead."""
-    check_labels(classes)
-    if len(classes) > 2:
-        listed = ", ".join(repr(c.item() if hasattr(c, "item") else c) for c in classes)
-        raise ValueError(
-            f"Only binary classification is supported. {what} takes two classes; y has "
-            f"{len(classes)} ({listed}). Fit LogisticRegression(alpha=...) for the multinomial "
-            "model at one alpha."
-        )
