@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-from functools import cache
-
 import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import minimize
-from threadpoolctl import ThreadpoolController
 
 from ..objective import Objective
+from ._threads import threadpools
 from .base import Recorder, SolveResult, SolverOptions, tol_reached
 
 _RESOLUTION_FACTOR = 100.0
-
-
-@cache
-def _threadpools() -> ThreadpoolController:
-    """The BLAS and OpenMP libraries loaded in this process, found once."""
-    return ThreadpoolController()
 
 
 def solve_lbfgs(objective: Objective, coef0: NDArray, options: SolverOptions) -> SolveResult:
@@ -35,7 +27,7 @@ def solve_lbfgs(objective: Objective, coef0: NDArray, options: SolverOptions) ->
     """
     recorder = Recorder(options)
     evaluated: dict[str, tuple[NDArray, float, NDArray]] = {}
-    controller = _threadpools()
+    controller = threadpools()
     caller_threads = {
         library["prefix"]: library["num_threads"]
         for library in controller.select(user_api="blas").info()

@@ -10,6 +10,7 @@ from scipy.linalg import LinAlgError, cho_factor, cho_solve, eigh
 
 from ..exceptions import SingularDesignError
 from ..objective import Objective
+from ._threads import threadpools
 from .base import Recorder, SolveResult, SolverOptions, tol_reached
 
 _MAX_HALVINGS = 50
@@ -156,7 +157,8 @@ def solve_newton(objective: Objective, coef0: NDArray, options: SolverOptions) -
     Hessian; the steps then converge linearly, at a rate of about the relative error of H_S,
     instead of quadratically. The full Hessian takes over for the remaining steps when H_S is
     singular (a rare column may be all zero in the sample) or when the gradient fails twice in a
-    row to shrink by half.
+    row to shrink by half. Its small BLAS products run on one thread (see
+    :mod:`logitkit.solvers._threads`).
     """
     singular: list[tuple[int, ...]] = [()]
     sample = _HessianSample(options.hessian_sample_step)
@@ -179,7 +181,11 @@ def solve_newton(objective: Objective, coef0: NDArray, options: SolverOptions) -
             return pseudo_inverse_direction(hessian, grad)
         return cholesky_direction(hessian, grad)
 
-    result = newton_iterations(objective, coef0, options, direction)
+    if sample.step is None:
+        result = newton_iterations(objective, coef0, options, direction)
+    else:
+        with threadpools().limit(limits=1, user_api="blas"):
+            result = newton_iterations(objective, coef0, options, direction)
     result.singular_columns = singular[0]
     return result
 
