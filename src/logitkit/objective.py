@@ -52,6 +52,7 @@ class Objective:
         self.penalty = penalty
         self.datafit = datafit if datafit is not None else Bernoulli()
         self._cache: tuple[NDArray, NDArray] | None = None
+        self._fused_last: tuple[NDArray, float, NDArray] | None = None
 
     @classmethod
     def from_data(
@@ -101,7 +102,9 @@ class Objective:
         """The data term and its gradient by one fused pass over a large dense X, else None.
 
         It applies to the whole binary data (``rows`` None) on a C-ordered X of at least
-        ``FUSED_MIN_ENTRIES`` entries, and keeps z for the Hessian at the same θ.
+        ``FUSED_MIN_ENTRIES`` entries. It keeps z for the Hessian at the same θ, and its results
+        for a second call at the same θ (a line search's accepted point, then the fit's
+        statistics).
         """
         X = self.design.X
         if not (
@@ -112,6 +115,8 @@ class Objective:
             and X.size >= FUSED_MIN_ENTRIES
         ):
             return None
+        if self._fused_last is not None and np.array_equal(self._fused_last[0], coef):
+            return self._fused_last[1], self._fused_last[2].copy()
         from ._fused import value_gradient
 
         intercept, w = self.design.split(coef)
@@ -119,7 +124,16 @@ class Objective:
             X, w, intercept, self.y, self._normalised_weights, self.offset
         )
         self._cache = (coef.copy(), z)
-        return data, grad if self.design.fit_intercept else grad[1:]
+        grad = grad if self.design.fit_intercept else grad[1:]
+        self._fused_last = (coef.copy(), data, grad.copy())
+        return data, grad
+
+    def data_term(self, coef: NDArray) -> float:
+        """(1/Σs) Σ sᵢ L(yᵢ, zᵢ), the mean cross-entropy at θ without the penalty."""
+        fused = self._fused_value_gradient(coef, None)
+        if fused is not None:
+            return fused[0]
+        return float(np.dot(self._normalised_weights, self.datafit.loss(self.y, self.logits(coef))))
 
     def _logits(self, coef: NDArray, rows: Rows, design: Design) -> NDArray:
         """z = X̃θ; the full-data z of the last θ is kept, since line searches ask twice."""

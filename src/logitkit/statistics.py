@@ -18,7 +18,6 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from .functions import log_likelihood
 from .multinomial import MultinomialObjective
 from .objective import Objective
 
@@ -44,9 +43,8 @@ class FitStatistics:
 def fit_statistics(objective: Objective, coef: NDArray) -> FitStatistics:
     """Evaluate :class:`FitStatistics` for the fitted coefficients θ̂."""
     design, y, s = objective.design, objective.y, objective.sample_weight
-    z = objective.logits(coef)
-    loglik = log_likelihood(y, z, s)
     total = float(s.sum())
+    loglik = -total * Objective.data_term(objective, coef)
     if design.fit_intercept:
         mean = float(np.dot(s, y) / total)
         null_loglik = _bernoulli_loglik(mean, total) if 0.0 < mean < 1.0 else 0.0
