@@ -152,15 +152,9 @@ class DenseDesign(_DesignBase):
         return max(256, _BLOCK_ELEMENTS // max(self.n_features, 1))
 
     def weighted_gram(self, d: NDArray) -> NDArray:
-        """X̃ᵀ diag(d) X̃, accumulated over blocks of rows so no n×p temporary is made."""
-        X = self.X
-        gram = np.zeros((self.n_features, self.n_features))
-        rows = self._block_rows()
-        for start in range(0, self.n_samples, rows):
-            block = X[start : start + rows]
-            weighted = block * d[start : start + rows, None].astype(self.dtype)
-            gram += weighted.T @ block
-        return self._with_intercept_block(gram, d)
+        """X̃ᵀ diag(d) X̃, accumulated over blocks of rows so no n×p temporary is made: the
+        subset of every position (:meth:`weighted_gram_subset`)."""
+        return self.weighted_gram_subset(d, np.arange(self.n_params))
 
     def take(self, rows: NDArray | slice) -> DenseDesign:
         """The design restricted to ``rows`` (a view of X for a slice, a copy for indices)."""
