@@ -206,3 +206,33 @@ def test_hessian_submatrix_is_the_block_of_the_hessian(sparse_problem) -> None:
         objective = lk.Objective.from_data(fmt(X), y, alpha=0.1, l1_ratio=0.4)
         block = objective.hessian(theta)[np.ix_(index, index)]
         np.testing.assert_allclose(objective.hessian_submatrix(theta, index), block, atol=1e-15)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_hessian_blocks_match_the_hessian_written_out(sparse_problem, fit_intercept) -> None:
+    """Rectangular blocks X̃_Iᵀ diag(d) X̃_K + α(1 − ρ)[Iᵢ = Kⱼ penalised] against NumPy."""
+    X, y = sparse_problem
+    alpha, l1_ratio = 0.1, 0.4
+    full = np.column_stack((np.ones(len(y)), X)) if fit_intercept else X
+    theta = np.random.default_rng(6).normal(scale=0.3, size=full.shape[1])
+    mean = expit(full @ theta)
+    d = mean * (1.0 - mean) / len(y)
+    ridge = np.full(full.shape[1], alpha * (1.0 - l1_ratio))
+    if fit_intercept:
+        ridge[0] = 0.0
+    hessian = (full * d[:, None]).T @ full + np.diag(ridge)
+    index, other = np.array([7, 0, 3, 12]), np.array([2, 12, 0, 19, 7])
+    for fmt in FORMATS.values():
+        objective = lk.Objective.from_data(
+            fmt(X), y, alpha=alpha, l1_ratio=l1_ratio, fit_intercept=fit_intercept
+        )
+        weights = objective.hessian_weights(theta)
+        np.testing.assert_allclose(
+            objective.hessian_block(weights, index, other),
+            hessian[np.ix_(index, other)],
+            rtol=1e-12,
+            atol=1e-15,
+        )
+        np.testing.assert_allclose(
+            objective.hessian_block(weights, other), hessian[np.ix_(other, other)], atol=1e-15
+        )

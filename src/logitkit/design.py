@@ -10,15 +10,22 @@ without a copy. A coefficient vector θ of length ``n_params`` holds the interce
 
 from __future__ import annotations
 
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Protocol
 
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
+from threadpoolctl import ThreadpoolController
 
 _BLOCK_ELEMENTS = 1 << 18
 """Row blocks of the dense products hold about this many entries (2 MiB of float64)."""
+
+
+@cache
+def _threadpools() -> ThreadpoolController:
+    """The BLAS thread pools of the process, found once."""
+    return ThreadpoolController()
 
 
 class Design(Protocol):
@@ -44,7 +51,9 @@ class Design(Protocol):
 
     def row_sq_norms(self) -> NDArray: ...
 
-    def weighted_gram_subset(self, d: NDArray, index: NDArray) -> NDArray: ...
+    def weighted_gram_subset(
+        self, d: NDArray, index: NDArray, other: NDArray | None = None
+    ) -> NDArray: ...
 
 
 class _DesignBase:
@@ -101,25 +110,38 @@ class _DesignBase:
         norms = self._row_sq_norms()
         return norms + 1.0 if self.fit_intercept else norms
 
-    def weighted_gram_subset(self, d: NDArray, index: NDArray) -> NDArray:
-        """X̃_Iᵀ diag(d) X̃_I for the coefficient positions I = ``index``, in their order.
+    def weighted_gram_subset(
+        self, d: NDArray, index: NDArray, other: NDArray | None = None
+    ) -> NDArray:
+        """X̃_Iᵀ diag(d) X̃_K for the coefficient positions I = ``index`` and K = ``other``
+        (default I), in their order.
 
-        Only the columns in I are read: the cost is O(n|I|²), not O(np²). The intercept's
-        entries (position 0 when fitted) are Σ dᵢ xᵢⱼ and Σ dᵢ.
+        Only the columns in I and K are read: the cost is O(n|I||K|), not O(np²). The
+        intercept's entries (position 0 when fitted) are Σ dᵢ xᵢⱼ and Σ dᵢ. With K = I and
+        d ≥ 0 the product is formed as (√d ⊙ X̃_I)ᵀ(√d ⊙ X̃_I), a symmetric rank-k update that
+        takes half the operations.
         """
+        left, left_at = self._features(index)
+        right, right_at = (left, left_at) if other is None else self._features(other)
+        gram, left_d, right_d = self._weighted_gram_columns(
+            d, left, None if other is None else right
+        )
+        extended = np.empty((left.size + 1, right.size + 1))
+        extended[:-1, :-1] = gram
+        extended[-1, :-1] = right_d
+        extended[:-1, -1] = left_d
+        extended[-1, -1] = np.sum(d, dtype=np.float64)
+        return extended[np.ix_(left_at, right_at)]
+
+    def _features(self, index: NDArray) -> tuple[NDArray, NDArray]:
+        """The feature columns among the positions ``index``, and where each position sits in
+        [those columns, the intercept]: the intercept at the end."""
         index = np.asarray(index, dtype=np.intp)
         columns = index - 1 if self.fit_intercept else index
         features = columns[columns >= 0]
-        gram, xtd = self._weighted_gram_columns(d, features)
-        k = features.size
-        extended = np.empty((k + 1, k + 1))
-        extended[:k, :k] = gram
-        extended[k, :k] = xtd
-        extended[:k, k] = xtd
-        extended[k, k] = np.sum(d, dtype=np.float64)
-        position = np.full(index.size, k, dtype=np.intp)
-        position[columns >= 0] = np.arange(k)
-        return extended[np.ix_(position, position)]
+        position = np.full(index.size, features.size, dtype=np.intp)
+        position[columns >= 0] = np.arange(features.size)
+        return features, position
 
 
 class DenseDesign(_DesignBase):
@@ -130,15 +152,9 @@ class DenseDesign(_DesignBase):
         return max(256, _BLOCK_ELEMENTS // max(self.n_features, 1))
 
     def weighted_gram(self, d: NDArray) -> NDArray:
-        """X̃ᵀ diag(d) X̃, accumulated over blocks of rows so no n×p temporary is made."""
-        X = self.X
-        gram = np.zeros((self.n_features, self.n_features))
-        rows = self._block_rows()
-        for start in range(0, self.n_samples, rows):
-            block = X[start : start + rows]
-            weighted = block * d[start : start + rows, None].astype(self.dtype)
-            gram += weighted.T @ block
-        return self._with_intercept_block(gram, d)
+        """X̃ᵀ diag(d) X̃, accumulated over blocks of rows so no n×p temporary is made: the
+        subset of every position (:meth:`weighted_gram_subset`)."""
+        return self.weighted_gram_subset(d, np.arange(self.n_params))
 
     def take(self, rows: NDArray | slice) -> DenseDesign:
         """The design restricted to ``rows`` (a view of X for a slice, a copy for indices)."""
@@ -157,21 +173,44 @@ class DenseDesign(_DesignBase):
     def _row_sq_norms(self) -> NDArray:
         return np.einsum("ij,ij->i", self.X, self.X, dtype=np.float64)
 
-    def _weighted_gram_columns(self, d: NDArray, features: NDArray) -> tuple[NDArray, NDArray]:
-        """X_Fᵀ diag(d) X_F and X_Fᵀ d over the columns F, gathered one block of rows at a time
-        (all columns in their order are read without a gather)."""
-        every_column = np.array_equal(features, np.arange(self.n_features))
-        gram = np.zeros((features.size, features.size))
-        xtd = np.zeros(features.size)
-        rows = max(256, _BLOCK_ELEMENTS // max(features.size, 1))
-        for start in range(0, self.n_samples, rows):
-            block = self.X[start : start + rows]
-            if not every_column:
-                block = np.take(block, features, axis=1)
-            weights = d[start : start + rows].astype(self.dtype)
-            gram += (block * weights[:, None]).T @ block
-            xtd += weights @ block
-        return gram, xtd
+    def _weighted_gram_columns(
+        self, d: NDArray, left: NDArray, right: NDArray | None
+    ) -> tuple[NDArray, NDArray, NDArray]:
+        """X_Lᵀ diag(d) X_R, X_Lᵀ d and X_Rᵀ d over the columns L and R (R = L when None),
+        gathered one block of rows at a time (all columns in their order without a gather).
+
+        BLAS runs on one thread here: a product of one 2 MiB block is too small for threads to
+        gain more than their synchronisation costs, and on a busy machine they lose far more.
+        """
+        symmetric = right is None
+        right = left if symmetric else right
+        square_root = symmetric and bool(np.all(d >= 0.0))
+        gram = np.zeros((left.size, right.size))
+        left_d, right_d = np.zeros(left.size), np.zeros(right.size)
+        rows = max(256, _BLOCK_ELEMENTS // max(left.size + right.size, 1))
+        with _threadpools().limit(limits=1, user_api="blas"):
+            for start in range(0, self.n_samples, rows):
+                block = self.X[start : start + rows]
+                weights = d[start : start + rows].astype(self.dtype)
+                left_block = self._gather(block, left)
+                right_block = left_block if symmetric else self._gather(block, right)
+                if square_root:
+                    scaled = left_block * np.sqrt(weights)[:, None]
+                    gram += scaled.T @ scaled
+                else:
+                    gram += (left_block * weights[:, None]).T @ right_block
+                left_d += weights @ left_block
+                if not symmetric:
+                    right_d += weights @ right_block
+        return gram, left_d, left_d if symmetric else right_d
+
+    def _gather(self, block: NDArray, features: NDArray) -> NDArray:
+        """The columns ``features`` of a block of rows; all of them in order need no copy."""
+        if features.size == self.n_features and np.array_equal(
+            features, np.arange(self.n_features)
+        ):
+            return block
+        return np.take(block, features, axis=1)
 
 
 class SparseDesign(_DesignBase):
@@ -204,13 +243,18 @@ class SparseDesign(_DesignBase):
     def _row_sq_norms(self) -> NDArray:
         return np.asarray(self.X.multiply(self.X).sum(axis=1), dtype=np.float64).ravel()
 
-    def _weighted_gram_columns(self, d: NDArray, features: NDArray) -> tuple[NDArray, NDArray]:
-        """X_Fᵀ diag(d) X_F (dense) and X_Fᵀ d over the columns F, by sparse products."""
-        columns = self.X[:, features]
+    def _weighted_gram_columns(
+        self, d: NDArray, left: NDArray, right: NDArray | None
+    ) -> tuple[NDArray, NDArray, NDArray]:
+        """X_Lᵀ diag(d) X_R (dense), X_Lᵀ d and X_Rᵀ d over the columns L and R (R = L when
+        None), by sparse products."""
         weights = d.astype(self.dtype)
-        gram = (columns.T @ (sp.diags(weights) @ columns)).toarray()
-        xtd = columns.T @ weights
-        return np.asarray(gram, dtype=np.float64), np.asarray(xtd, dtype=np.float64).ravel()
+        left_columns = self.X[:, left]
+        right_columns = left_columns if right is None else self.X[:, right]
+        gram = (left_columns.T @ (sp.diags(weights) @ right_columns)).toarray()
+        left_d = np.asarray(left_columns.T @ weights, dtype=np.float64).ravel()
+        right_d = np.asarray(right_columns.T @ weights, dtype=np.float64).ravel()
+        return np.asarray(gram, dtype=np.float64), left_d, right_d
 
 
 def make_design(X, fit_intercept: bool = True) -> DenseDesign | SparseDesign:

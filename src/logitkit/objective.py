@@ -240,11 +240,26 @@ class Objective:
         I = ``index`` holds flat positions in θ; only those columns of X are read, so the cost is
         O(n|I|²) and the full Hessian is never formed.
         """
-        index = np.asarray(index, dtype=np.intp)
+        return self.hessian_block(self.hessian_weights(coef), index)
+
+    def hessian_weights(self, coef: NDArray) -> NDArray:
+        """d = s ⊙ ŷ(1 − ŷ) / Σs over all rows, so that ∇²J = X̃ᵀ diag(d) X̃ + α(1 − ρ) I_w."""
         design, _, s = self._data(None)
-        d = s * self.datafit.curvature(self._logits(coef, None, design))
-        hess = design.weighted_gram_subset(d, index)
-        hess[np.diag_indices_from(hess)] += self.penalty.smooth_hessian_diagonal()[index]
+        return s * self.datafit.curvature(self._logits(coef, None, design))
+
+    def hessian_block(
+        self, weights: NDArray, index: ArrayLike, other: ArrayLike | None = None
+    ) -> NDArray:
+        """X̃_Iᵀ diag(d) X̃_K + α(1 − ρ)[Iᵢ = Kⱼ penalised]: rows I = ``index`` and columns
+        K = ``other`` (default I) of the Hessian whose :meth:`hessian_weights` are d = ``weights``.
+
+        Only the columns in I and K are read: the cost is O(n|I||K|).
+        """
+        index = np.asarray(index, dtype=np.intp)
+        other = index if other is None else np.asarray(other, dtype=np.intp)
+        hess = self.design.weighted_gram_subset(weights, index, None if other is index else other)
+        ridge = self.penalty.smooth_hessian_diagonal()[index]
+        hess += np.where(index[:, None] == other[None, :], ridge[:, None], 0.0)
         return hess
 
 
