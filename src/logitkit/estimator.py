@@ -44,7 +44,7 @@ from .solvers import SOLVERS, SolveResult, SolverOptions, choose_solver, hessian
 from .statistics import FitStatistics, fit_statistics, multinomial_fit_statistics
 from .summarize import summarize
 from .summary import Summary
-from .validation import check_labels, check_numeric_columns, check_sample_weight
+from .validation import check_labels, check_numeric_columns, check_sample_weight, plain_label
 
 SCHEDULES = ("auto", "constant", "invscaling")
 FIRTH_SOLVERS = ("auto", "newton", "lbfgs", "gd")
@@ -380,7 +380,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         labels, counts = np.unique(y, return_counts=True)
         single = labels[counts == 1]
         if single.size:
-            listed = ", ".join(repr(_plain(label)) for label in single)
+            listed = ", ".join(repr(plain_label(label)) for label in single)
             warnings.warn(
                 f"class(es) {listed} have a single sample: the fit is still defined with a "
                 "penalty (alpha > 0), but without one such a class is likely separated and its "
@@ -631,7 +631,3 @@ def _convergence_message(solver: str, result: SolveResult, options: SolverOption
         "StandardScaler); add a penalty (alpha > 0) if the classes are (nearly) separable or "
         "columns (nearly) collinear; or raise max_iter."
     )
-
-
-def _plain(label: object) -> object:
-    return label.item() if hasattr(label, "item") else label

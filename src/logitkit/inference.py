@@ -31,6 +31,8 @@ from scipy.linalg import LinAlgError, cho_factor, cho_solve, lapack
 from scipy.optimize import brentq
 from scipy.stats import chi2, norm
 
+from .validation import plain_label
+
 __all__ = [
     "COV_TYPES",
     "TABLE_COLUMNS",
@@ -406,11 +408,6 @@ def _group_codes(groups: ArrayLike, n_samples: int) -> tuple[NDArray[np.intp], i
         )
     codes, uniques = pd.factorize(labels)
     if len(uniques) < 2:
-        found = f"one group, {_plain(uniques[0])!r}" if len(uniques) else "no rows"
+        found = f"one group, {plain_label(uniques[0])!r}" if len(uniques) else "no rows"
         raise ValueError(f"cluster-robust standard errors need at least two groups; got {found}")
     return codes.astype(np.intp), len(uniques)
-
-
-def _plain(label: object) -> object:
-    """A NumPy scalar label as the Python value it holds, for readable messages."""
-    return label.item() if isinstance(label, np.generic) else label

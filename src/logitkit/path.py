@@ -42,13 +42,13 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .estimator import LogisticRegression, _plain
+from .estimator import LogisticRegression
 from .exceptions import ConvergenceWarning
 from .multinomial import MultinomialObjective, class_coefficients, initial_coef
 from .objective import Objective
 from .penalties import ElasticNet
 from .solvers import SOLVERS, SolverOptions, choose_solver
-from .validation import check_labels
+from .validation import check_labels, plain_label
 
 RIDGE_L1_RATIO = 1e-3
 """The ρ that sets α_max when ρ = 0 (glmnet's convention)."""
@@ -116,7 +116,7 @@ class RegularizationPath:
             )
         labels = self.classes if self.classes is not None else range(n_classes)
         for k, (panel, label) in enumerate(zip(axes, labels, strict=True)):
-            _draw(panel, self.alphas, self.coefs[:, k], names, f"class {_plain(label)}")
+            _draw(panel, self.alphas, self.coefs[:, k], names, f"class {plain_label(label)}")
         axes[0].figure.suptitle(title)
         return axes
 

@@ -29,7 +29,8 @@ from .solvers import SolverOptions
 from .solvers.newton import solve_newton
 from .statistics import MAX_MATRIX_PARAMS, MAX_MATRIX_WORK, information_matrices
 from .summarize_multinomial import summarize_multinomial
-from .summary import CI_METHODS, Summary
+from .summary import CI_METHODS, Summary, fit_fields
+from .validation import plain_label
 
 if TYPE_CHECKING:
     from .estimator import LogisticRegression
@@ -128,32 +129,17 @@ def summarize(
         table = replace_intervals(table, *_profile_bounds(objective, theta, table, level))
     return Summary(
         table=table,
-        loglik=model.loglik_,
-        null_loglik=model.null_loglik_,
-        deviance=model.deviance_,
-        null_deviance=model.null_deviance_,
-        aic=model.aic_,
-        bic=model.bic_,
-        df_model=model.df_model_,
-        df_resid=model.df_resid_,
-        n_obs=model.n_obs_,
-        converged=model.converged_,
-        n_iter=model.n_iter_,
-        solver=model.solver_,
+        **fit_fields(model),
         cov_type=cov_type,
         ci=ci,
         level=level,
         n_groups=None if cluster_scores is None else int(cluster_scores.shape[0]),
         separation=separation,
         target=target,
-        modelled=_plain(model.classes_[1]),
+        modelled=plain_label(model.classes_[1]),
         firth=bool(model.firth),
         penalty=None if model.alpha == 0 else f"alpha={model.alpha:g}, l1_ratio={model.l1_ratio:g}",
     )
-
-
-def _plain(label: Any) -> Any:
-    return label.item() if hasattr(label, "item") else label
 
 
 class _HeldFixed:

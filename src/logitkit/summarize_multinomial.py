@@ -27,7 +27,8 @@ from numpy.typing import ArrayLike
 from .inference import cluster_score_sums, covariance, wald_table
 from .multinomial import MultinomialObjective
 from .statistics import multinomial_fit_statistics
-from .summary import Summary
+from .summary import Summary, fit_fields
+from .validation import plain_label
 
 if TYPE_CHECKING:
     from .estimator import LogisticRegression
@@ -94,7 +95,7 @@ def summarize_multinomial(
     reference = model._reference_index()
     terms = model._term_names()
     pairs = [
-        (_plain(label), term)
+        (plain_label(label), term)
         for k, label in enumerate(model.classes_)
         if k != reference
         for term in terms
@@ -103,25 +104,14 @@ def summarize_multinomial(
     table.index = pd.MultiIndex.from_tuples(pairs, names=["class", "term"])
     return Summary(
         table=table,
-        loglik=model.loglik_,
-        null_loglik=model.null_loglik_,
-        deviance=model.deviance_,
-        null_deviance=model.null_deviance_,
-        aic=model.aic_,
-        bic=model.bic_,
-        df_model=model.df_model_,
-        df_resid=model.df_resid_,
-        n_obs=model.n_obs_,
-        converged=model.converged_,
-        n_iter=model.n_iter_,
-        solver=model.solver_,
+        **fit_fields(model),
         cov_type=cov_type,
         ci=ci,
         level=level,
         n_groups=None if cluster_scores is None else int(cluster_scores.shape[0]),
         target=target,
         penalty=f"alpha={model.alpha:g}, l1_ratio={model.l1_ratio:g}" if symmetric else None,
-        reference=None if symmetric else _plain(model.classes_[reference]),
+        reference=None if symmetric else plain_label(model.classes_[reference]),
         symmetric=symmetric,
     )
 
@@ -141,7 +131,3 @@ def _cluster_scores(
             for k in range(objective.n_outputs)
         ]
     )
-
-
-def _plain(label: object) -> object:
-    return label.item() if hasattr(label, "item") else label

@@ -436,3 +436,21 @@ def _stars(p: float) -> str:
     if not math.isfinite(p):
         return ""
     return next(symbol for cut, symbol in _STARS if p <= cut).ljust(3)
+
+
+def fit_fields(model: Any) -> dict[str, Any]:
+    """The Summary fields read straight from a fitted model: ℓ, deviances, AIC, BIC, df, n."""
+    return {
+        "loglik": model.loglik_,
+        "null_loglik": model.null_loglik_,
+        "deviance": model.deviance_,
+        "null_deviance": model.null_deviance_,
+        "aic": model.aic_,
+        "bic": model.bic_,
+        "df_model": model.df_model_,
+        "df_resid": model.df_resid_,
+        "n_obs": model.n_obs_,
+        "converged": model.converged_,
+        "n_iter": model.n_iter_,
+        "solver": model.solver_,
+    }

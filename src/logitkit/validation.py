@@ -70,3 +70,8 @@ def check_labels(classes: NDArray) -> None:
             f"y has only one class{found}: logistic regression needs samples of at least two "
             "classes"
         )
+
+
+def plain_label(label: object) -> object:
+    """A NumPy scalar label as the Python value it holds (other labels as they are)."""
+    return label.item() if hasattr(label, "item") else label
