@@ -91,6 +91,18 @@ class Recorder:
         )
 
 
+def flat_cost(
+    recorder: Recorder, coef: NDArray, what: str, violation: float, tol: float
+) -> SolveResult:
+    """The unconverged result of a search (``what``) that found no decrease at ``coef``."""
+    return recorder.result(
+        coef,
+        False,
+        f"{what} found no decrease: the cost is flat to floating-point precision with largest "
+        f"gradient (KKT) component {violation:.3g} > tol {tol:.3g}",
+    )
+
+
 def tol_reached(grad_norm: float, tol: float) -> str:
     """The stopping reason for a met tolerance."""
     return f"largest gradient (KKT) component {grad_norm:.3g} <= tol {tol:.3g}"

@@ -40,7 +40,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..objective import Objective
-from .base import Recorder, SolveResult, SolverOptions, tol_reached
+from .base import Recorder, SolveResult, SolverOptions, flat_cost, tol_reached
 from .newton import cholesky_direction
 
 _MAX_HALVINGS = 50
@@ -165,12 +165,7 @@ def solve_cd(objective: Objective, coef0: NDArray, options: SolverOptions) -> So
             - _l1_value(start, ws_penalised, l1)
         )
         if not decrease < 0.0:
-            return recorder.result(
-                theta,
-                False,
-                "the model found no descent direction: the cost is flat to floating-point "
-                f"precision with largest KKT violation {violation:.3g} > tol {options.tol:.3g}",
-            )
+            return flat_cost(recorder, theta, "the quadratic model", violation, options.tol)
         candidate = theta.copy()
         if -decrease <= _RESOLUTION * abs(cost):
             candidate[ws] = target
@@ -192,11 +187,6 @@ def solve_cd(objective: Objective, coef0: NDArray, options: SolverOptions) -> So
                 break
             step *= 0.5
         else:
-            return recorder.result(
-                theta,
-                False,
-                "step halving found no decrease: the cost is flat to floating-point precision "
-                f"with largest KKT violation {violation:.3g} > tol {options.tol:.3g}",
-            )
+            return flat_cost(recorder, theta, "step halving", violation, options.tol)
         theta, cost = candidate, cost_new
     return recorder.result(theta, False, f"reached max_iter={options.max_iter} iterations")

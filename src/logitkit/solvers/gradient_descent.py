@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 
 from ..datafits import Bernoulli
 from ..objective import Objective
-from .base import Recorder, SolveResult, SolverOptions, tol_reached
+from .base import Recorder, SolveResult, SolverOptions, flat_cost, tol_reached
 
 _MAX_BACKTRACKS = 60
 
@@ -82,12 +82,7 @@ def solve_gd(objective: Objective, coef0: NDArray, options: SolverOptions) -> So
                     break
                 step *= 0.5
             else:
-                return recorder.result(
-                    theta,
-                    False,
-                    "the line search found no decrease: the cost is flat to floating-point "
-                    f"precision with gradient norm {violation:.3g} > tol {options.tol:.3g}",
-                )
+                return flat_cost(recorder, theta, "the line search", violation, options.tol)
         theta = candidate
         f, grad = objective.smooth_value_and_gradient(theta)
     return recorder.result(theta, False, f"reached max_iter={options.max_iter} iterations")

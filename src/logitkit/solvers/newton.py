@@ -11,7 +11,7 @@ from scipy.linalg import LinAlgError, cho_factor, cho_solve, eigh
 from ..exceptions import SingularDesignError
 from ..objective import Objective
 from ._threads import threadpools
-from .base import Recorder, SolveResult, SolverOptions, tol_reached
+from .base import Recorder, SolveResult, SolverOptions, flat_cost, tol_reached
 
 _MAX_HALVINGS = 50
 _RANK_TOL = 1e-12
@@ -125,12 +125,7 @@ def newton_iterations(
             candidate = theta + step * step_direction
             f_new, grad_new = objective.smooth_value(candidate), None
         else:
-            return recorder.result(
-                theta,
-                False,
-                "step halving found no decrease: the cost is flat to floating-point precision "
-                f"with gradient norm {violation:.3g} > tol {options.tol:.3g}",
-            )
+            return flat_cost(recorder, theta, "step halving", violation, options.tol)
         theta = candidate
         f, grad = (
             (f_new, grad_new)
