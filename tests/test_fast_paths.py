@@ -198,6 +198,16 @@ def test_a_large_fit_leaves_its_information_matrix_to_summary(monkeypatch, probl
         np.testing.assert_allclose(actual.to_numpy(), expected.to_numpy(), rtol=1e-10)
 
 
+def peak_memory_of_fit(X, y) -> int:
+    """tracemalloc's peak, in bytes, during a default fit."""
+    tracemalloc.start()
+    try:
+        lk.LogisticRegression().fit(X, y)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 def test_float32_is_fitted_without_a_float64_copy_and_matches_float64() -> None:
     """A float32 fit allocates at most a quarter of X beyond X (tracemalloc) and agrees to 1e-5."""
     X, y = make_problem(100_000, 100, seed=8, scale=0.1)
@@ -206,24 +216,12 @@ def test_float32_is_fitted_without_a_float64_copy_and_matches_float64() -> None:
     double = lk.LogisticRegression().fit(X32.astype(np.float64), y)
     assert single.coef_.dtype == np.float32
     np.testing.assert_allclose(single.coef_, double.coef_, rtol=1e-5, atol=1e-6)
-    tracemalloc.start()
-    try:
-        lk.LogisticRegression().fit(X32, y)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    assert peak <= 0.25 * X32.nbytes
+    assert peak_memory_of_fit(X32, y) <= 0.25 * X32.nbytes
 
 
 def test_a_dense_float64_fit_allocates_at_most_a_quarter_of_x() -> None:
     X, y = make_problem(100_000, 100, seed=9, scale=0.1)
-    tracemalloc.start()
-    try:
-        lk.LogisticRegression().fit(X, y)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    assert peak <= 0.25 * X.nbytes
+    assert peak_memory_of_fit(X, y) <= 0.25 * X.nbytes
 
 
 def fitted(X, y, **params):
