@@ -12,8 +12,8 @@ import pytest
 
 import logitkit
 from logitkit import LogisticRegression, load
-from logitkit.cli import main
 from logitkit.datasets import load_challenger
+from logitkit.io.cli import main
 
 REPORT_LINES = [
     "Response: damage, modelled as P(damage = 1)",
@@ -192,7 +192,7 @@ def test_fit_out_then_predict_reproduces_the_model(capsys, tmp_path, challenger_
 
 def test_predict_out_file(capsys, tmp_path, challenger_csv, challenger_model):
     model_path = tmp_path / "model.json"
-    logitkit.persistence.save(challenger_model, model_path)
+    logitkit.io.model_file.save(challenger_model, model_path)
     out_path = tmp_path / "predictions.csv"
     code, out, _ = _run(capsys, "predict", model_path, challenger_csv, "--proba", "--out", out_path)
     assert code == 0
@@ -206,7 +206,7 @@ def test_predict_out_file(capsys, tmp_path, challenger_csv, challenger_model):
 
 def test_predict_uses_only_the_model_columns_in_any_order(capsys, tmp_path, challenger_model):
     model_path = tmp_path / "model.json"
-    logitkit.persistence.save(challenger_model, model_path)
+    logitkit.io.model_file.save(challenger_model, model_path)
     data = tmp_path / "new.csv"
     pd.DataFrame({"note": ["a", "b"], "temperature_f": [31, 75]}).to_csv(data, index=False)
     code, out, _ = _run(capsys, "predict", model_path, data, "--proba")
@@ -327,7 +327,7 @@ def test_usage_errors_exit_2_with_one_line(capsys, argv, match):
 
 def test_predict_errors_are_one_line(capsys, tmp_path, challenger_csv, challenger_model):
     model_path = tmp_path / "model.json"
-    logitkit.persistence.save(challenger_model, model_path)
+    logitkit.io.model_file.save(challenger_model, model_path)
     other = _write(tmp_path / "other.csv", "pressure,damage\n50,0\n")
     code, _, err = _run(capsys, "predict", model_path, other)
     line = _assert_one_error_line(code, err)

@@ -12,8 +12,8 @@ from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression as SklearnLogisticRegression
 
 from logitkit import ConvergenceWarning, LogisticRegression, log_likelihood
-from logitkit.comparison import LRTestResult, _loglik, lr_test
-from logitkit.formula import logit
+from logitkit.inference.comparison import LRTestResult, _loglik, lr_test
+from logitkit.models.formula import logit
 
 FULL = "GRADE ~ GPA + TUCE + C(PSI)"
 

@@ -10,7 +10,7 @@ import pytest
 import scipy.sparse as sp
 
 import logitkit as lk
-from logitkit.exceptions import CollinearityWarning
+from logitkit.core.exceptions import CollinearityWarning
 
 
 def params_of(model: lk.LogisticRegression) -> np.ndarray:

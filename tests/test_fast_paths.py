@@ -18,13 +18,13 @@ import numpy as np
 import pytest
 
 import logitkit as lk
-import logitkit.estimator
-import logitkit.objective
+import logitkit.core.objective
+import logitkit.inference.statistics
+import logitkit.models.estimator
 import logitkit.solvers
-import logitkit.statistics
-from logitkit._fused import CHUNK, value_gradient
-from logitkit.exceptions import SingularDesignError
-from logitkit.separation import detect_separation, overlap_certified
+from logitkit.backends._fused import CHUNK, value_gradient
+from logitkit.core.exceptions import SingularDesignError
+from logitkit.inference.separation import detect_separation, overlap_certified
 from logitkit.solvers import SOLVERS, SolverOptions
 from problems import make_problem
 
@@ -92,7 +92,7 @@ def test_fused_pass_does_not_depend_on_the_number_of_threads() -> None:
 @pytest.fixture
 def fused_everywhere(monkeypatch):
     """Route every dense objective through the fused pass, whatever its size."""
-    monkeypatch.setattr(logitkit.objective, "FUSED_MIN_ENTRIES", 0)
+    monkeypatch.setattr(logitkit.core.objective, "FUSED_MIN_ENTRIES", 0)
 
 
 @pytest.mark.parametrize("fit_intercept", [True, False])
@@ -104,7 +104,7 @@ def test_objective_on_the_fused_pass_equals_numpy(fused_everywhere, fit_intercep
     objective = lk.Objective.from_data(
         X, y, alpha=0.01, sample_weight=weights, fit_intercept=fit_intercept
     )
-    objective.design = logitkit.design.make_design(X, fit_intercept)
+    objective.design = logitkit.backends.design.make_design(X, fit_intercept)
     coef = np.linspace(-0.5, 0.5, objective.n_params)
     value, grad = objective.smooth_value_and_gradient(coef)
     expected_value, expected_grad, _ = numpy_value_gradient(
@@ -124,7 +124,7 @@ def test_fits_on_the_fused_pass_equal_the_numpy_fits(fused_everywhere, problem) 
     for solver in ("newton", "lbfgs", "gd", "newton-cg"):
         fused = lk.LogisticRegression(solver=solver).fit(X, y)
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(logitkit.objective, "FUSED_MIN_ENTRIES", np.inf)
+            patch.setattr(logitkit.core.objective, "FUSED_MIN_ENTRIES", np.inf)
             plain = lk.LogisticRegression(solver=solver).fit(X, y)
         np.testing.assert_allclose(fused.coef_, plain.coef_, rtol=1e-7)
         assert fused.loglik_ == pytest.approx(plain.loglik_, rel=1e-12)
@@ -169,13 +169,13 @@ def test_auto_samples_the_hessian_of_a_tall_dense_design(monkeypatch, problem) -
     monkeypatch.setattr(logitkit.solvers, "HESSIAN_SAMPLE_ROWS", 100)
     monkeypatch.setattr(logitkit.solvers, "HESSIAN_SAMPLE_MIN_PARAMS", 2)
     sampled_rows: list[object] = []
-    hessian = logitkit.objective.Objective.hessian
+    hessian = logitkit.core.objective.Objective.hessian
 
     def recording_hessian(self, coef, rows=None):
         sampled_rows.append(rows)
         return hessian(self, coef, rows)
 
-    monkeypatch.setattr(logitkit.objective.Objective, "hessian", recording_hessian)
+    monkeypatch.setattr(logitkit.core.objective.Objective, "hessian", recording_hessian)
     auto = lk.LogisticRegression().fit(X, y)
     assert slice(0, None, 20) in sampled_rows
     exact = lk.LogisticRegression(solver="newton").fit(X, y)
@@ -186,7 +186,7 @@ def test_auto_samples_the_hessian_of_a_tall_dense_design(monkeypatch, problem) -
 def test_a_large_fit_leaves_its_information_matrix_to_summary(monkeypatch, problem) -> None:
     X, y = problem
     kept = lk.LogisticRegression().fit(X, y)
-    monkeypatch.setattr(logitkit.statistics, "MAX_MATRIX_WORK", 10.0)
+    monkeypatch.setattr(logitkit.inference.statistics, "MAX_MATRIX_WORK", 10.0)
     left = lk.LogisticRegression().fit(X, y)
     assert left.information_ is None and left.score_outer_ is None
     assert left.loglik_ == kept.loglik_
@@ -258,7 +258,7 @@ def test_certified_fits_skip_the_linear_programs(monkeypatch, problem) -> None:
     X, y = problem
     calls = []
     monkeypatch.setattr(
-        logitkit.estimator, "detect_separation", lambda *args: calls.append(args) or None
+        logitkit.models.estimator, "detect_separation", lambda *args: calls.append(args) or None
     )
     lk.LogisticRegression().fit(X, y)
     assert calls == []

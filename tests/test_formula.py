@@ -9,7 +9,7 @@ import statsmodels.api as sm
 import statsmodels.formula.api as smf
 
 from logitkit import LogisticRegression
-from logitkit.formula import FormulaData, MissingRowsWarning, logit, transform_for_prediction
+from logitkit.models.formula import FormulaData, MissingRowsWarning, logit, transform_for_prediction
 
 SPECTOR = "GRADE ~ GPA + TUCE + C(PSI)"
 

@@ -14,12 +14,12 @@ import pytest
 from sklearn.linear_model import LogisticRegression as SklearnLogisticRegression
 
 import logitkit as lk
-from logitkit import multinomial
-from logitkit._fused_multinomial import CHUNK, TILE, value_gradient
-from logitkit.datafits import Multinomial
-from logitkit.design import make_design
-from logitkit.multinomial import MultinomialObjective
-from logitkit.penalties import ElasticNet
+from logitkit.backends._fused_multinomial import CHUNK, TILE, value_gradient
+from logitkit.backends.design import make_design
+from logitkit.core import multinomial
+from logitkit.core.datafits import Multinomial
+from logitkit.core.multinomial import MultinomialObjective
+from logitkit.core.penalties import ElasticNet
 from logitkit.solvers import choose_solver
 
 

@@ -14,7 +14,7 @@ from scipy.stats import chi2
 from sklearn.datasets import load_breast_cancer
 
 import logitkit as lk
-from logitkit.inference import (
+from logitkit.inference.covariance import (
     TABLE_COLUMNS,
     cluster_score_sums,
     covariance,

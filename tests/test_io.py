@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from logitkit.io import DataError, read_table, select_features, split_features
+from logitkit.io.tables import DataError, read_table, select_features, split_features
 
 FRAME = pd.DataFrame(
     {

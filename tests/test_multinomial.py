@@ -10,9 +10,9 @@ import statsmodels.api as sm
 from sklearn.linear_model import LogisticRegression as SklearnLogisticRegression
 
 import logitkit as lk
-from logitkit import multinomial
-from logitkit.datafits import Bernoulli, Multinomial
-from logitkit.multinomial import MultinomialObjective
+from logitkit.core import multinomial
+from logitkit.core.datafits import Bernoulli, Multinomial
+from logitkit.core.multinomial import MultinomialObjective
 
 ALPHA = 0.02
 
@@ -300,7 +300,7 @@ def test_penalised_summary_uses_the_penalised_information(data, l1_ratio) -> Non
 
 
 def test_command_line_summarises_a_penalised_three_class_fit(anes96, tmp_path, capsys) -> None:
-    from logitkit.cli import main
+    from logitkit.io.cli import main
 
     frame = anes96[ANES_TERMS[:3]].assign(
         party=np.select([anes96["PID"] <= 1, anes96["PID"] >= 5], ["D", "R"], "I")
@@ -356,7 +356,7 @@ def test_model_file_round_trip(data, tmp_path, alpha, reference) -> None:
 
 
 def test_command_line_fits_and_predicts_three_classes(anes96, tmp_path, capsys) -> None:
-    from logitkit.cli import main
+    from logitkit.io.cli import main
 
     frame = anes96[[*ANES_TERMS[:3], "PID"]].assign(
         party=np.select([anes96["PID"] <= 1, anes96["PID"] >= 5], ["D", "R"], "I")

@@ -8,7 +8,7 @@ import scipy.sparse as sp
 from scipy.optimize import approx_fprime
 
 import logitkit as lk
-from logitkit.functions import cross_entropy
+from logitkit.core.functions import cross_entropy
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from sklearn.exceptions import NotFittedError
 
 import logitkit
 from logitkit import LogisticRegression, ModelFileError, load
-from logitkit.persistence import FORMAT_VERSION, save
+from logitkit.io.model_file import FORMAT_VERSION, save
 
 
 def _data(n=60, p=3, seed=0):

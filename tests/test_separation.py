@@ -18,7 +18,7 @@ from scipy.linalg import null_space
 from scipy.optimize import linprog
 
 import logitkit as lk
-from logitkit.separation import Separation, detect_separation
+from logitkit.inference.separation import Separation, detect_separation
 from problems import make_problem
 
 DATA = Path(__file__).resolve().parent / "data"

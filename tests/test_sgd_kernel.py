@@ -14,8 +14,8 @@ import scipy.sparse as sp
 
 import logitkit as lk
 from logitkit import sigmoid
-from logitkit.design import make_design
-from logitkit.penalties import ElasticNet
+from logitkit.backends.design import make_design
+from logitkit.core.penalties import ElasticNet
 from logitkit.solvers import SolverOptions
 from logitkit.solvers._sgd_kernels import epoch_runner
 from logitkit.solvers.gradient_descent import solve_minibatch, solve_sgd

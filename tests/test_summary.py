@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 import logitkit as lk
-from logitkit.inference import covariance, wald_table
-from logitkit.summary import NOT_CONVERGED, SIGNIF_LEGEND, Summary
+from logitkit.inference.covariance import covariance, wald_table
+from logitkit.inference.summary import NOT_CONVERGED, SIGNIF_LEGEND, Summary
 
 VOID_TAGS = {"br"}
 

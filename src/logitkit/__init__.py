@@ -1,18 +1,14 @@
 """logitkit: logistic regression derived by maximum likelihood, fitted every classic way."""
 
 from . import datasets
-from .comparison import LRTestResult, lr_test
-from .cv import LogisticRegressionCV
-from .estimator import LogisticRegression
-from .exceptions import (
+from .core.exceptions import (
     CollinearityWarning,
     ConvergenceWarning,
     MissingRowsWarning,
     SeparationWarning,
     SmallClassWarning,
 )
-from .formula import logit
-from .functions import (
+from .core.functions import (
     cross_entropy,
     log_likelihood,
     log_sigmoid,
@@ -21,9 +17,13 @@ from .functions import (
     softmax,
     softplus,
 )
-from .objective import Objective, check_gradient
-from .path import RegularizationPath, logistic_path
-from .persistence import ModelFileError, load
+from .core.objective import Objective, check_gradient
+from .inference.comparison import LRTestResult, lr_test
+from .io.model_file import ModelFileError, load
+from .models.cv import LogisticRegressionCV
+from .models.estimator import LogisticRegression
+from .models.formula import logit
+from .models.path import RegularizationPath, logistic_path
 
 __version__ = "0.1.0"
 

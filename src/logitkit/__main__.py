@@ -1,6 +1,6 @@
 """``python -m logitkit``: the logitkit command line (see :mod:`logitkit.cli`)."""
 
-from .cli import main
+from .io.cli import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

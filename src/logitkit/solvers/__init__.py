@@ -21,8 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from ..multinomial import MultinomialObjective
-from ..objective import Objective
+from ..core.multinomial import MultinomialObjective
+from ..core.objective import Objective
 from .base import SolveResult, SolverOptions
 from .coordinate_descent import solve_cd
 from .gradient_descent import solve_gd, solve_minibatch, solve_sgd

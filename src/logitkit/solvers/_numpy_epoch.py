@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from ..objective import Objective
+from ..core.objective import Objective
 from ._sgd_kernels import SCHEDULES, Epoch, EpochResult, _step_size
 
 

@@ -42,8 +42,8 @@ from numba.core.typing.templates import Signature
 from numba.extending import intrinsic, overload
 from numpy.typing import NDArray
 
-from .._jit import compile_kernel as _compile
-from ..objective import Objective
+from ..backends._jit import compile_kernel as _compile
+from ..core.objective import Objective
 
 _CONSTANT = 0
 _INVSCALING = 1

@@ -39,7 +39,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from ..objective import Objective
+from ..core.objective import Objective
 from .base import Recorder, SolveResult, SolverOptions, flat_cost, tol_reached
 from .newton import cholesky_direction
 

@@ -18,8 +18,8 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
-from ..datafits import Bernoulli
-from ..objective import Objective
+from ..core.datafits import Bernoulli
+from ..core.objective import Objective
 from .base import Recorder, SolveResult, SolverOptions, flat_cost, tol_reached
 
 _MAX_BACKTRACKS = 60

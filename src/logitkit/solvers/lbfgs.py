@@ -6,7 +6,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import minimize
 
-from ..objective import Objective
+from ..core.objective import Objective
 from ._threads import threadpools
 from .base import Recorder, SolveResult, SolverOptions, tol_reached
 

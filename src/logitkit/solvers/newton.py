@@ -8,8 +8,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.linalg import LinAlgError, cho_factor, cho_solve, eigh
 
-from ..exceptions import SingularDesignError
-from ..objective import Objective
+from ..core.exceptions import SingularDesignError
+from ..core.objective import Objective
 from ._threads import threadpools
 from .base import Recorder, SolveResult, SolverOptions, flat_cost, tol_reached
 

@@ -6,7 +6,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.sparse.linalg import LinearOperator, cg
 
-from ..objective import Objective
+from ..core.objective import Objective
 from .base import SolveResult, SolverOptions
 from .newton import newton_iterations
 

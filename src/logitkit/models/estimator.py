@@ -20,31 +20,31 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .design import make_design
-from .exceptions import (
+from ..backends.design import make_design
+from ..core.exceptions import (
     CollinearityWarning,
     ConvergenceWarning,
     SeparationWarning,
     SingularDesignError,
     SmallClassWarning,
 )
-from .firth import FirthObjective
-from .functions import log_sigmoid, log_softmax, sigmoid, softmax
-from .multinomial import (
+from ..core.firth import FirthObjective
+from ..core.functions import log_sigmoid, log_softmax, sigmoid, softmax
+from ..core.multinomial import (
     MultinomialObjective,
     class_coefficients,
     free_coefficients,
     initial_coef,
     penalised_mask,
 )
-from .objective import Objective
-from .penalties import ElasticNet
-from .separation import detect_separation, overlap_certified
-from .solvers import SOLVERS, SolveResult, SolverOptions, choose_solver, hessian_sample_step
-from .statistics import FitStatistics, fit_statistics, multinomial_fit_statistics
-from .summarize import summarize
-from .summary import Summary
-from .validation import check_labels, check_numeric_columns, check_sample_weight, plain_label
+from ..core.objective import Objective
+from ..core.penalties import ElasticNet
+from ..core.validation import check_labels, check_numeric_columns, check_sample_weight, plain_label
+from ..inference.separation import detect_separation, overlap_certified
+from ..inference.statistics import FitStatistics, fit_statistics, multinomial_fit_statistics
+from ..inference.summarize import summarize
+from ..inference.summary import Summary
+from ..solvers import SOLVERS, SolveResult, SolverOptions, choose_solver, hessian_sample_step
 
 SCHEDULES = ("auto", "constant", "invscaling")
 FIRTH_SOLVERS = ("auto", "newton", "lbfgs", "gd")
@@ -554,7 +554,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the fitted model to ``path`` as versioned JSON (see docs/model-file.md)."""
-        from .persistence import save  # persistence imports this module
+        from ..io.model_file import save  # persistence imports this module
 
         save(self, path)
 

@@ -27,13 +27,13 @@ from typing import Any, NoReturn
 import numpy as np
 import pandas as pd
 
-from . import __version__
-from .datasets import challenger_path, load_challenger
-from .estimator import LogisticRegression
-from .io import DataError, read_table, select_features, split_features
-from .persistence import load, save
-from .solvers import SOLVERS
-from .summary import Summary
+from .. import __version__
+from ..datasets import challenger_path, load_challenger
+from ..inference.summary import Summary
+from ..models.estimator import LogisticRegression
+from ..solvers import SOLVERS
+from .model_file import load, save
+from .tables import DataError, read_table, select_features, split_features
 
 __all__ = ["build_parser", "main"]
 

@@ -13,9 +13,13 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.stats import chi2
 
-from .exceptions import SingularDesignError
-from .firth import FirthObjective
-from .inference import (
+from ..core.exceptions import SingularDesignError
+from ..core.firth import FirthObjective
+from ..core.objective import Objective
+from ..core.validation import plain_label
+from ..solvers import SolverOptions
+from ..solvers.newton import solve_newton
+from .covariance import (
     COV_TYPES,
     check_level,
     cluster_score_sums,
@@ -24,16 +28,12 @@ from .inference import (
     replace_intervals,
     wald_table,
 )
-from .objective import Objective
-from .solvers import SolverOptions
-from .solvers.newton import solve_newton
 from .statistics import MAX_MATRIX_PARAMS, MAX_MATRIX_WORK, information_matrices
 from .summarize_multinomial import summarize_multinomial
 from .summary import CI_METHODS, Summary, fit_fields
-from .validation import plain_label
 
 if TYPE_CHECKING:
-    from .estimator import LogisticRegression
+    from ..models.estimator import LogisticRegression
 
 # A profile fit whose cost is flat to float64 precision with a gradient below this is at its
 # optimum for the purpose of the likelihood-ratio statistic (an error of order gradient²).

@@ -42,13 +42,13 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ..core.exceptions import ConvergenceWarning
+from ..core.multinomial import MultinomialObjective, class_coefficients, initial_coef
+from ..core.objective import Objective
+from ..core.penalties import ElasticNet
+from ..core.validation import check_labels, plain_label
+from ..solvers import SOLVERS, SolverOptions, choose_solver
 from .estimator import LogisticRegression
-from .exceptions import ConvergenceWarning
-from .multinomial import MultinomialObjective, class_coefficients, initial_coef
-from .objective import Objective
-from .penalties import ElasticNet
-from .solvers import SOLVERS, SolverOptions, choose_solver
-from .validation import check_labels, plain_label
 
 RIDGE_L1_RATIO = 1e-3
 """The ρ that sets α_max when ρ = 0 (glmnet's convention)."""

@@ -27,8 +27,8 @@ from formulaic.utils.context import capture_context
 from formulaic.utils.variables import Variable
 from numpy.typing import ArrayLike, NDArray
 
+from ..core.exceptions import MissingRowsWarning
 from .estimator import LogisticRegression
-from .exceptions import MissingRowsWarning
 
 __all__ = ["FormulaData", "logit", "transform_for_prediction"]
 

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .inference import COV_TYPES, TABLE_COLUMNS, check_level
+from .covariance import COV_TYPES, TABLE_COLUMNS, check_level
 
 __all__ = ["CI_METHODS", "Summary"]
 

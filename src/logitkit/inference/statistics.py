@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from .multinomial import MultinomialObjective
-from .objective import Objective
+from ..core.multinomial import MultinomialObjective
+from ..core.objective import Objective
 
 MAX_MATRIX_PARAMS = 2000
 """Fits with more coefficients k keep neither I nor M."""

@@ -18,8 +18,8 @@ from functools import cached_property
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ..backends.design import DenseDesign, Design, make_design
 from .datafits import Bernoulli
-from .design import DenseDesign, Design, make_design
 from .penalties import ElasticNet
 
 Rows = NDArray[np.intp] | slice | None
@@ -117,7 +117,7 @@ class Objective:
             return None
         if self._fused_last is not None and np.array_equal(self._fused_last[0], coef):
             return self._fused_last[1], self._fused_last[2].copy()
-        from ._fused import value_gradient
+        from ..backends._fused import value_gradient
 
         intercept, w = self.design.split(coef)
         data, grad, z = value_gradient(

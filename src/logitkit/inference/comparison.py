@@ -17,7 +17,7 @@ from scipy.stats import chi2
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
-from .estimator import LogisticRegression
+from ..models.estimator import LogisticRegression
 
 __all__ = ["LRTestResult", "lr_test"]
 

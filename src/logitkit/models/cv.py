@@ -27,9 +27,9 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..core.validation import check_labels, check_numeric_columns, check_sample_weight
 from .estimator import LogisticRegression
 from .path import RegularizationPath, logistic_path
-from .validation import check_labels, check_numeric_columns, check_sample_weight
 
 RULES = ("min", "1se")
 

@@ -31,7 +31,7 @@ from scipy.linalg import LinAlgError, cho_factor, cho_solve, lapack
 from scipy.optimize import brentq
 from scipy.stats import chi2, norm
 
-from .validation import plain_label
+from ..core.validation import plain_label
 
 __all__ = [
     "COV_TYPES",

@@ -24,14 +24,14 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from .inference import cluster_score_sums, covariance, wald_table
-from .multinomial import MultinomialObjective
+from ..core.multinomial import MultinomialObjective
+from ..core.validation import plain_label
+from .covariance import cluster_score_sums, covariance, wald_table
 from .statistics import multinomial_fit_statistics
 from .summary import Summary, fit_fields
-from .validation import plain_label
 
 if TYPE_CHECKING:
-    from .estimator import LogisticRegression
+    from ..models.estimator import LogisticRegression
 
 
 def summarize_multinomial(

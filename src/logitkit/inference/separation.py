@@ -38,8 +38,8 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.linalg import eigh
 from scipy.optimize import linprog
 
-from .functions import sigmoid
-from .objective import Objective
+from ..core.functions import sigmoid
+from ..core.objective import Objective
 
 _TOL = 1e-8
 """A margin aᵢᵀδ or a coordinate δⱼ counts as non-zero above _TOL · ‖δ‖∞ (unit max-abs columns)."""

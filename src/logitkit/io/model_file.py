@@ -33,9 +33,9 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
-from .estimator import LogisticRegression
-from .separation import Separation
-from .statistics import FitStatistics
+from ..inference.separation import Separation
+from ..inference.statistics import FitStatistics
+from ..models.estimator import LogisticRegression
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "ModelFileError", "load", "save"]
 
@@ -109,7 +109,7 @@ def load(path: str | os.PathLike[str]) -> LogisticRegression:
 
 def _to_document(model: LogisticRegression) -> dict[str, Any]:
     """The JSON-ready dict that describes the fitted ``model``."""
-    from . import __version__
+    from .. import __version__
 
     names = getattr(model, "feature_names_in_", None)
     return {
@@ -448,7 +448,7 @@ def _check_version(document: dict[str, Any]) -> None:
         raise _FileError("missing key(s) 'format_version'")
     version = _expect("format_version", document["format_version"], int, "an integer")
     if version > FORMAT_VERSION:
-        from . import __version__
+        from .. import __version__
 
         writer = document.get("logitkit_version")
         written_by = f" (written by logitkit {writer})" if isinstance(writer, str) else ""

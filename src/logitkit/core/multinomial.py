@@ -34,8 +34,8 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
+from ..backends.design import _BLOCK_ELEMENTS, DenseDesign, Design, make_design
 from .datafits import Multinomial
-from .design import _BLOCK_ELEMENTS, DenseDesign, Design, make_design
 from .functions import softmax
 from .objective import FUSED_MIN_ENTRIES, Rows
 from .penalties import ElasticNet
@@ -136,7 +136,7 @@ class MultinomialObjective:
         """
         if rows is not None or not self.fused_pass:
             return None
-        from ._fused_multinomial import value_gradient
+        from ..backends._fused_multinomial import value_gradient
 
         design = self.design
         full = np.zeros((design.n_params, self.n_classes))
