@@ -1,6 +1,6 @@
 """The benchmark suite's correctness part, on small sizes: every tool reaches the same cost J.
 
-benchmarks/run.py is loaded from its path (it is a script, not part of the package). Each
+The benchmarks package is imported from the repository root (it is not part of logitkit). Each
 problem runs once per tool, without timing repeats or memory tracing; the anchors run at the
 suite's tight tolerances, so their costs agree, and logitkit's default must reach the best of
 them.
@@ -8,29 +8,17 @@ them.
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import pytest
 from scipy.special import expit
 from sklearn.metrics import log_loss
 
-PATH = Path(__file__).resolve().parent.parent / "benchmarks" / "run.py"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("logitkit_benchmarks", PATH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _load()
+from benchmarks import measure, problems, report, run
 
 SCALES = {
     "dense-tall": 0.002,
@@ -45,7 +33,7 @@ SCALES = {
 """A few thousand rows each; sparse-wide's p shrinks with n (2,000 × 500, 50 entries a row), as
 does that of the L1 problems (2,000 × 20)."""
 
-EXACT = [name for name, problem in bench.PROBLEMS.items() if problem.exact]
+EXACT = [name for name, problem in problems.PROBLEMS.items() if problem.exact]
 
 LEFT_OUT = {"dense-illconditioned": ("scikit-learn lbfgs",)}
 """Anchors that cannot solve a problem to SAME_COST, left out here (the suite still runs them).
@@ -57,7 +45,7 @@ about 2% above the optimum; that also takes about 20 s at this size.
 
 
 def test_every_problem_has_a_small_size() -> None:
-    assert set(SCALES) == set(bench.PROBLEMS)
+    assert set(SCALES) == set(problems.PROBLEMS)
 
 
 @pytest.fixture(scope="module")
@@ -67,8 +55,8 @@ def results() -> dict[str, object]:
 
 def _result(results: dict[str, object], name: str):
     if name not in results:
-        results[name] = bench.run_problem(
-            bench.PROBLEMS[name],
+        results[name] = measure.run_problem(
+            problems.PROBLEMS[name],
             SCALES[name],
             repeats=1,
             memory=False,
@@ -84,7 +72,7 @@ def test_every_tool_reaches_the_best_cost(results: dict[str, object], name: str)
         assert row.error is None, f"{row.name}: {row.error}"
         assert np.isfinite(row.cost), row.name
         if row.tool.same_objective:
-            assert result.gap(row) <= bench.SAME_COST, (row.name, row.cost, result.best_cost)
+            assert result.gap(row) <= measure.SAME_COST, (row.name, row.cost, result.best_cost)
 
 
 @pytest.mark.parametrize("name", EXACT)
@@ -92,7 +80,7 @@ def test_logitkit_reaches_the_best_anchor_cost(results: dict[str, object], name:
     result = _result(results, name)
     best = result.best_anchor_cost
     logitkit = result.logitkit
-    assert (logitkit.cost - best) / abs(best) <= bench.LOGITKIT_COST, (logitkit.cost, best)
+    assert (logitkit.cost - best) / abs(best) <= report.LOGITKIT_COST, (logitkit.cost, best)
 
 
 @pytest.mark.parametrize("name", EXACT)
@@ -106,9 +94,9 @@ def test_one_sgd_epoch_of_logitkit_makes_progress_and_nobody_beats_the_optimum(
     results: dict[str, object],
 ) -> None:
     result = _result(results, "sgd-epoch")
-    data = bench.PROBLEMS["sgd-epoch"].data(SCALES["sgd-epoch"])
+    data = problems.PROBLEMS["sgd-epoch"].data(SCALES["sgd-epoch"])
     rate = data.y.mean()
-    start = bench.cost(data.X, data.y, np.log(rate / (1 - rate)), np.zeros(data.p), 0.0)
+    start = measure.cost(data.X, data.y, np.log(rate / (1 - rate)), np.zeros(data.p), 0.0)
     assert SCALES["sgd-epoch"] == SCALES["dense-tall"]
     optimum = _result(results, "dense-tall").best_cost
     for row in result.rows:
@@ -123,19 +111,19 @@ def test_the_shared_cost_is_the_mean_cross_entropy_plus_the_ridge() -> None:
     y = (rng.random(300) < 0.4).astype(float)
     coef, intercept, alpha = np.array([0.5, -1.0, 2.0, 0.0]), 0.3, 0.01
     expected = log_loss(y, expit(X @ coef + intercept)) + alpha / 2 * coef @ coef
-    assert bench.cost(X, y, intercept, coef, alpha) == pytest.approx(expected, rel=1e-12)
+    assert measure.cost(X, y, intercept, coef, alpha) == pytest.approx(expected, rel=1e-12)
 
 
 def test_the_shared_cost_is_finite_for_huge_logits() -> None:
     X = np.array([[1.0], [-1.0], [1.0]])
     y = np.array([1.0, 0.0, 0.0])
-    value = bench.cost(X, y, 0.0, np.array([1e300]), 0.0)
+    value = measure.cost(X, y, 0.0, np.array([1e300]), 0.0)
     assert value == pytest.approx(1e300 / 3)
 
 
 def test_the_command_writes_the_report(tmp_path: Path) -> None:
     out = tmp_path / "BENCHMARKS.md"
-    assert bench.main(["--problems", "inference=0.001", "--repeats", "1", "--out", str(out)]) == 0
+    assert run.main(["--problems", "inference=0.001", "--repeats", "1", "--out", str(out)]) == 0
     text = out.read_text(encoding="utf-8")
     assert "python benchmarks/run.py --problems inference=0.001 --repeats 1 --out" in text
     assert "| inference (n = 1,000, p = 20, scale 0.001) | logitkit default + summary()" in text
@@ -143,10 +131,10 @@ def test_the_command_writes_the_report(tmp_path: Path) -> None:
 
 
 def test_problem_names_take_their_own_scale() -> None:
-    chosen = bench.parse_problems(["dense-tall,sparse-wide=0.5"], 0.25)
+    chosen = run.parse_problems(["dense-tall,sparse-wide=0.5"], 0.25)
     assert [(problem.name, scale) for problem, scale in chosen] == [
         ("dense-tall", 0.25),
         ("sparse-wide", 0.5),
     ]
     with pytest.raises(SystemExit, match="unknown problem"):
-        bench.parse_problems(["dense"], 1.0)
+        run.parse_problems(["dense"], 1.0)

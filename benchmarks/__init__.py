@@ -1,0 +1,1 @@
+"""The benchmark suite of logitkit against scikit-learn, glum and statsmodels; run.py runs it."""
