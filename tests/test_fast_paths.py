@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 import logitkit as lk
+import logitkit.backends.fused
 import logitkit.core.objective
 import logitkit.inference.statistics
 import logitkit.models.estimator
@@ -92,7 +93,7 @@ def test_fused_pass_does_not_depend_on_the_number_of_threads() -> None:
 @pytest.fixture
 def fused_everywhere(monkeypatch):
     """Route every dense objective through the fused pass, whatever its size."""
-    monkeypatch.setattr(logitkit.core.objective, "FUSED_MIN_ENTRIES", 0)
+    monkeypatch.setattr(logitkit.backends.fused, "FUSED_MIN_ENTRIES", 0)
 
 
 @pytest.mark.parametrize("fit_intercept", [True, False])
@@ -124,7 +125,7 @@ def test_fits_on_the_fused_pass_equal_the_numpy_fits(fused_everywhere, problem) 
     for solver in ("newton", "lbfgs", "gd", "newton-cg"):
         fused = lk.LogisticRegression(solver=solver).fit(X, y)
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(logitkit.core.objective, "FUSED_MIN_ENTRIES", np.inf)
+            patch.setattr(logitkit.backends.fused, "FUSED_MIN_ENTRIES", np.inf)
             plain = lk.LogisticRegression(solver=solver).fit(X, y)
         np.testing.assert_allclose(fused.coef_, plain.coef_, rtol=1e-7)
         assert fused.loglik_ == pytest.approx(plain.loglik_, rel=1e-12)

@@ -1,6 +1,6 @@
 """The fused softmax pass over a dense X gives the answers of the NumPy objective.
 
-The NumPy path of :class:`MultinomialObjective` (BLAS products in float64, the datafit's
+The NumPy path of the softmax :class:`Objective` (BLAS products in float64, the datafit's
 log-sum-exp) is the reference: at tile and chunk boundaries, for float32 X, with weights,
 without an intercept and with a reference class; in the tails; whatever the number of threads;
 and fits on it match scikit-learn's.
@@ -14,30 +14,31 @@ import pytest
 from sklearn.linear_model import LogisticRegression as SklearnLogisticRegression
 
 import logitkit as lk
+from logitkit.backends import fused
 from logitkit.backends._fused_multinomial import CHUNK, TILE, value_gradient
 from logitkit.backends.design import make_design
-from logitkit.core import multinomial
+from logitkit.core import layout
 from logitkit.core.datafits import Multinomial
-from logitkit.core.multinomial import MultinomialObjective
+from logitkit.core.objective import Objective
 from logitkit.core.penalties import ElasticNet
 from logitkit.solvers import choose_solver
 
 
-def _objective(X, y, weights, fit_intercept, reference, n_classes) -> MultinomialObjective:
+def _objective(X, y, weights, fit_intercept, reference, n_classes) -> Objective:
     """The penalised softmax cost on X as given (float32 stays float32)."""
     design = make_design(X, fit_intercept)
     n_outputs = n_classes - (reference is not None)
-    mask = multinomial.penalised_mask(design.n_params, n_outputs, fit_intercept)
+    mask = layout.penalised_mask(design.n_params, n_outputs, fit_intercept)
     penalty = ElasticNet.with_mask(0.01, 0.0, mask)
-    return MultinomialObjective(design, y, weights, penalty, n_classes, reference)
+    return Objective(design, y, weights, penalty, Multinomial(n_classes, reference))
 
 
-def _both_paths(objective: MultinomialObjective, theta, monkeypatch):
+def _both_paths(objective: Objective, theta, monkeypatch):
     """((J, ∇J, Z) by NumPy, (J, ∇J, Z) by the fused pass) at θ."""
-    monkeypatch.setattr(multinomial, "FUSED_MIN_ENTRIES", 1 << 62)
+    monkeypatch.setattr(fused, "FUSED_MIN_ENTRIES", 1 << 62)
     assert not objective.fused_pass
     numpy_result = (*objective.smooth_value_and_gradient(theta), objective._cache[1])
-    monkeypatch.setattr(multinomial, "FUSED_MIN_ENTRIES", 0)
+    monkeypatch.setattr(fused, "FUSED_MIN_ENTRIES", 0)
     assert objective.fused_pass
     objective._cache = None
     fused_result = (*objective.smooth_value_and_gradient(theta), objective._cache[1])
@@ -113,7 +114,7 @@ def _softmax_data(n: int = 600, p: int = 5, k: int = 3) -> tuple[np.ndarray, np.
 
 @pytest.mark.parametrize("solver", ["auto", "newton", "lbfgs", "newton-cg"])
 def test_fits_on_the_fused_pass_match_scikit_learn(solver, monkeypatch) -> None:
-    monkeypatch.setattr(multinomial, "FUSED_MIN_ENTRIES", 0)
+    monkeypatch.setattr(fused, "FUSED_MIN_ENTRIES", 0)
     X, y = _softmax_data()
     alpha = 0.01
     reference = SklearnLogisticRegression(C=1.0 / (alpha * len(y)), tol=1e-12, max_iter=10_000)
@@ -127,9 +128,9 @@ def test_fits_on_the_fused_pass_match_scikit_learn(solver, monkeypatch) -> None:
 
 def test_auto_picks_lbfgs_on_the_fused_pass_only(monkeypatch) -> None:
     X, y = _softmax_data()
-    objective = MultinomialObjective.from_data(X, y, alpha=0.01)
+    objective = Objective.from_data(X, y, alpha=0.01)
     assert choose_solver(objective) == "newton"
-    monkeypatch.setattr(multinomial, "FUSED_MIN_ENTRIES", 0)
+    monkeypatch.setattr(fused, "FUSED_MIN_ENTRIES", 0)
     assert choose_solver(objective) == "lbfgs"
-    fortran = MultinomialObjective.from_data(np.asfortranarray(X), y, alpha=0.01)
+    fortran = Objective.from_data(np.asfortranarray(X), y, alpha=0.01)
     assert choose_solver(fortran) == "newton"

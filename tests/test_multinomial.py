@@ -10,9 +10,9 @@ import statsmodels.api as sm
 from sklearn.linear_model import LogisticRegression as SklearnLogisticRegression
 
 import logitkit as lk
-from logitkit.core import multinomial
+from logitkit.core import layout
+from logitkit.core import objective as objective_module
 from logitkit.core.datafits import Bernoulli, Multinomial
-from logitkit.core.multinomial import MultinomialObjective
 
 ALPHA = 0.02
 
@@ -80,7 +80,7 @@ def test_gradient_hessian_and_products_agree(data, reference, sparse) -> None:
     X, y = data[0][:60], data[1][:60]
     rng = np.random.default_rng(1)
     weights = rng.uniform(0.5, 2.0, size=60)
-    objective = MultinomialObjective.from_data(
+    objective = lk.Objective.from_data(
         sp.csr_matrix(X) if sparse else X,
         y,
         alpha=0.1,
@@ -108,7 +108,7 @@ def test_gradient_hessian_and_products_agree(data, reference, sparse) -> None:
 def test_row_subsets_estimate_the_full_gradient(data) -> None:
     X, y = data[0][:30], data[1][:30]
     weights = np.arange(1.0, 31.0)
-    objective = MultinomialObjective.from_data(X, y, alpha=0.1, sample_weight=weights)
+    objective = lk.Objective.from_data(X, y, alpha=0.1, sample_weight=weights)
     theta = np.linspace(-1, 1, objective.n_params)
     singles = [objective.smooth_gradient(theta, np.array([i])) for i in range(30)]
     np.testing.assert_allclose(np.mean(singles, axis=0), objective.smooth_gradient(theta))
@@ -118,8 +118,8 @@ def test_row_subsets_estimate_the_full_gradient(data) -> None:
 
 
 def _cost(X, y, coef, intercept) -> float:
-    objective = MultinomialObjective.from_data(X, y, alpha=ALPHA)
-    theta = multinomial.free_coefficients(coef, intercept, None, True)
+    objective = lk.Objective.from_data(X, y, alpha=ALPHA)
+    theta = layout.flat_coefficients(coef, intercept, Multinomial(len(coef)), True)
     return objective.value(theta)
 
 
@@ -146,7 +146,7 @@ def test_stochastic_solvers_reach_scikit_learns_cost(data, sklearn_fit, solver) 
 def test_newton_with_the_block_diagonal_hessian_reaches_the_optimum(
     data, sklearn_fit, monkeypatch
 ) -> None:
-    monkeypatch.setattr(multinomial, "FULL_HESSIAN_MAX_PARAMS", 4)
+    monkeypatch.setattr(objective_module, "FULL_HESSIAN_MAX_PARAMS", 4)
     X, y = data
     model = lk.LogisticRegression(alpha=ALPHA, solver="newton").fit(X, y)
     assert model.converged_

@@ -10,6 +10,7 @@ without a copy. A coefficient vector θ of length ``n_params`` holds the interce
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import cache, cached_property
 from typing import Protocol
 
@@ -17,6 +18,9 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 from threadpoolctl import ThreadpoolController
+
+from . import fused
+from .fused import KernelDatafit, fused_value_gradient
 
 _BLOCK_ELEMENTS = 1 << 18
 """Row blocks of the dense products hold about this many entries (2 MiB of float64)."""
@@ -55,6 +59,19 @@ class Design(Protocol):
         self, d: NDArray, index: NDArray, other: NDArray | None = None
     ) -> NDArray: ...
 
+    def row_quadratic_forms(self, matrix: NDArray) -> NDArray: ...
+
+    def fused_value_gradient(
+        self, datafit: KernelDatafit, coef: NDArray, y: NDArray, s: NDArray, offset: NDArray | None
+    ) -> tuple[float, NDArray, NDArray] | None: ...
+
+    def compiled_rows(self) -> tuple[str, tuple[NDArray, ...]]: ...
+
+    def fuses(self, datafit: KernelDatafit) -> bool: ...
+
+    samples_rows_cheaply: bool
+    prefers_hessian_products: bool
+
 
 class _DesignBase:
     def __init__(self, X, fit_intercept: bool) -> None:
@@ -75,7 +92,18 @@ class _DesignBase:
         return 0.0, coef
 
     def linear_predictor(self, coef: NDArray) -> NDArray:
-        """z = b + X w, in the dtype of X."""
+        """z = b + X w, in the dtype of X; for a matrix B = (b_k, w_k) of K′ columns, the n × K′
+        matrix X̃B = 1 bᵀ + XW in float64 (a float32 X widened a block of rows at a time)."""
+        if coef.ndim == 2:
+            product = np.vstack(
+                [
+                    np.asarray(block @ coef[self.fit_intercept :])
+                    for _, block in self._float64_blocks()
+                ]
+            )
+            if self.fit_intercept:
+                product += coef[0]
+            return product
         intercept, w = self.split(coef)
         z = self.X @ w.astype(self.dtype, copy=False)
         z = np.asarray(z)
@@ -84,7 +112,13 @@ class _DesignBase:
         return z
 
     def rmatvec(self, r: NDArray) -> NDArray:
-        """X̃ᵀ r = [Σ r, Xᵀ r], accumulated in float64."""
+        """X̃ᵀ r = [Σ r, Xᵀ r], accumulated in float64; for an n × K′ matrix R, the p̃ × K′
+        matrix X̃ᵀR = [1ᵀR; XᵀR] (a float32 X widened a block of rows at a time)."""
+        if r.ndim == 2:
+            xtr = np.zeros((self.n_features, r.shape[1]))
+            for rows, block in self._float64_blocks():
+                xtr += np.asarray(block.T @ r[rows])
+            return np.vstack((r.sum(axis=0), xtr)) if self.fit_intercept else xtr
         xtr = np.asarray(self.X.T @ r.astype(self.dtype, copy=False), dtype=np.float64)
         if self.fit_intercept:
             return np.concatenate(([np.sum(r, dtype=np.float64)], xtr))
@@ -104,6 +138,19 @@ class _DesignBase:
         if self.fit_intercept:
             return np.concatenate(([np.sum(d, dtype=np.float64)], norms))
         return norms
+
+    def row_quadratic_forms(self, matrix: NDArray) -> NDArray:
+        """qᵢ = x̃ᵢᵀ M x̃ᵢ for every row, M = ``matrix`` (p̃ × p̃, symmetric), in float64: the
+        diagonal of X̃ M X̃ᵀ without the n × n matrix (leverages, when M = (X̃ᵀWX̃)⁻¹)."""
+        matrix = np.asarray(matrix, dtype=np.float64)
+        start = int(self.fit_intercept)
+        forms = []
+        for _, block in self._float64_blocks():
+            form = self._row_dots(block, np.asarray(block @ matrix[start:, start:]))
+            if self.fit_intercept:
+                form += matrix[0, 0] + 2.0 * np.asarray(block @ matrix[1:, 0]).ravel()
+            forms.append(form)
+        return np.concatenate(forms)
 
     def row_sq_norms(self) -> NDArray:
         """‖x̃ᵢ‖² for every row, the intercept's 1 included."""
@@ -145,7 +192,47 @@ class _DesignBase:
 
 
 class DenseDesign(_DesignBase):
-    """A dense NumPy X (float32 or float64), used in place."""
+    """A dense NumPy X (float32 or float64), used in place.
+
+    A strided sample of its rows is a view (``samples_rows_cheaply``), and a C-ordered X of at
+    least ``FUSED_MIN_ENTRIES`` entries is read by one fused pass for the cost and gradient.
+    """
+
+    samples_rows_cheaply = True
+    prefers_hessian_products = False
+
+    def fused_value_gradient(
+        self, datafit: KernelDatafit, coef: NDArray, y: NDArray, s: NDArray, offset: NDArray | None
+    ) -> tuple[float, NDArray, NDArray] | None:
+        """(Σ sᵢLᵢ, its gradient in θ, the logits Z) in one pass over X, or None where the
+        fused pass does not apply: an X that is not C-ordered or has fewer than
+        ``FUSED_MIN_ENTRIES`` entries (:mod:`logitkit.backends.fused`)."""
+        if not self.fuses(datafit):
+            return None
+        return fused_value_gradient(self.X, datafit, coef, self.fit_intercept, y, s, offset)
+
+    def fuses(self, datafit: KernelDatafit) -> bool:
+        """Whether :meth:`fused_value_gradient` runs: X is C-ordered with at least
+        ``FUSED_MIN_ENTRIES`` entries."""
+        return bool(self.X.flags.c_contiguous) and self.X.size >= fused.FUSED_MIN_ENTRIES
+
+    def compiled_rows(self) -> tuple[str, tuple[NDArray, ...]]:
+        """("dense", (X,)): the arrays a compiled row-by-row kernel reads."""
+        return "dense", (self.X,)
+
+    def _float64_blocks(self) -> Iterator[tuple[slice, NDArray]]:
+        """(rows, X[rows] as float64): all of a float64 X at once, else blocks of about 2¹⁸
+        entries, so products are exact to float64 rounding without a float64 copy of X."""
+        if self.dtype == np.float64:
+            yield slice(None), self.X
+            return
+        step = self._block_rows()
+        for start in range(0, self.n_samples, step):
+            yield slice(start, start + step), self.X[start : start + step].astype(np.float64)
+
+    @staticmethod
+    def _row_dots(block: NDArray, other: NDArray) -> NDArray:
+        return np.einsum("ij,ij->i", block, other)
 
     def _block_rows(self) -> int:
         """Rows per block: about 2¹⁸ entries, so temporaries stay small and BLAS stays busy."""
@@ -214,7 +301,36 @@ class DenseDesign(_DesignBase):
 
 
 class SparseDesign(_DesignBase):
-    """A SciPy sparse X in CSR or CSC form, never densified."""
+    """A SciPy sparse X in CSR or CSC form, never densified.
+
+    Its products cost O(nnz), so Hessian-vector products are cheap against a p × p Hessian
+    (``prefers_hessian_products``); a row sample is a copy, not a view.
+    """
+
+    samples_rows_cheaply = False
+    prefers_hessian_products = True
+
+    def fused_value_gradient(
+        self, datafit: KernelDatafit, coef: NDArray, y: NDArray, s: NDArray, offset: NDArray | None
+    ) -> tuple[float, NDArray, NDArray] | None:
+        """None: the fused pass reads dense rows only."""
+        return None
+
+    def fuses(self, datafit: KernelDatafit) -> bool:
+        """False: the fused pass reads dense rows only."""
+        return False
+
+    def compiled_rows(self) -> tuple[str, tuple[NDArray, ...]]:
+        """("csr", (data, indices, indptr)) of X in CSR form."""
+        return "csr", (self._csr.data, self._csr.indices, self._csr.indptr)
+
+    def _float64_blocks(self) -> Iterator[tuple[slice, sp.sparray]]:
+        """(all rows, X in float64)."""
+        yield slice(None), self.X if self.dtype == np.float64 else self.X.astype(np.float64)
+
+    @staticmethod
+    def _row_dots(block: sp.sparray, other: NDArray) -> NDArray:
+        return np.asarray(block.multiply(other).sum(axis=1), dtype=np.float64).ravel()
 
     def __init__(self, X, fit_intercept: bool) -> None:
         if X.format not in ("csr", "csc"):

@@ -2,7 +2,8 @@
 
     ℓ*(θ) = ℓ(θ) + ½ log det I(θ),     I(θ) = X̃ᵀ diag(s ⊙ ŷ(1 − ŷ)) X̃,
 
-and, on the mean scale every solver uses, J*(θ) = −ℓ*(θ)/Σs. Its gradient is the modified
+and, on the mean scale every solver uses, J*(θ) = −ℓ*(θ)/Σs: the term −½ log det I(θ)/Σs joins
+the smooth part of :class:`~logitkit.core.objective.Objective`. Its gradient is the modified
 score (Firth 1993; Heinze & Schemper 2002)
 
     U*(θ) = X̃ᵀ(s ⊙ (y − ŷ) + h ⊙ (½ − ŷ)),   hᵢ = sᵢŷᵢ(1 − ŷᵢ) x̃ᵢᵀ I⁻¹ x̃ᵢ (the hat values),
@@ -13,67 +14,43 @@ and Newton steps with I in place of the Hessian are the modified Fisher scoring 
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import numpy as np
 from numpy.typing import NDArray
 from scipy.linalg import LinAlgError, cho_factor, cho_solve
 
 from .functions import sigmoid
-from .objective import Objective, Rows
 
 
-class FirthObjective(Objective):
-    """J*(θ) = −(ℓ(θ) + ½ log det I(θ)) / Σs; the full-data forms only (log det is not a sum)."""
+class _Design(Protocol):
+    def weighted_gram(self, d: NDArray) -> NDArray: ...
 
-    def _dense_design(self) -> NDArray:
-        X = self.design.X
-        dense = X.toarray() if hasattr(X, "toarray") else np.asarray(X)
-        if self.design.fit_intercept:
-            return np.column_stack((np.ones(len(dense)), dense))
-        return np.asarray(dense, dtype=np.float64)
+    def row_quadratic_forms(self, matrix: NDArray) -> NDArray: ...
 
-    def _information_terms(self, coef: NDArray) -> tuple[float, NDArray, NDArray]:
-        """(½ log det I, the hat values h, ŷ) at θ; ½ log det I = −∞ where I is singular."""
-        z = self._logits(coef, None, self.design)
-        fitted = sigmoid(z)
-        weights = self.sample_weight * self.datafit.curvature(z)
-        X = self._dense_design()
-        information = (X * weights[:, None]).T @ X
+    def rmatvec(self, r: NDArray) -> NDArray: ...
+
+
+class _Curvature(Protocol):
+    def curvature(self, z: NDArray) -> NDArray: ...
+
+
+class FirthTerm:
+    """−½ log det I(θ)/Σs and its gradient, from the logits z of the whole data."""
+
+    def value_and_gradient(
+        self, design: _Design, sample_weight: NDArray, z: NDArray, datafit: _Curvature
+    ) -> tuple[float, NDArray]:
+        """(−½ log det I / Σs, X̃ᵀ(h ⊙ (ŷ − ½)) / Σs); +∞ where I is singular."""
+        total = float(sample_weight.sum())
+        weights = sample_weight * datafit.curvature(z)
+        information = design.weighted_gram(weights)
         try:
             factor = cho_factor(information, lower=True)
         except LinAlgError:
-            return -np.inf, np.zeros(len(z)), fitted
+            return np.inf, np.zeros(information.shape[0])
         half_log_det = float(np.sum(np.log(np.diag(factor[0]))))
-        hat = weights * np.einsum("ij,ji->i", X, cho_solve(factor, X.T))
-        return half_log_det, hat, fitted
-
-    def _check_rows(self, rows: Rows) -> None:
-        if rows is not None:
-            raise ValueError("Firth's penalty has no per-row form: use a full-batch solver")
-
-    def smooth_value(self, coef: NDArray, rows: Rows = None) -> float:
-        """J*(θ) = J(θ) − ½ log det I(θ) / Σs."""
-        self._check_rows(rows)
-        half_log_det, _, _ = self._information_terms(coef)
-        return super().smooth_value(coef) - half_log_det / self.sample_weight.sum()
-
-    def smooth_value_and_gradient(self, coef: NDArray, rows: Rows = None) -> tuple[float, NDArray]:
-        """J*(θ) and ∇J* = −U*(θ)/Σs."""
-        self._check_rows(rows)
-        value, grad = super().smooth_value_and_gradient(coef)
-        half_log_det, hat, fitted = self._information_terms(coef)
-        total = self.sample_weight.sum()
-        correction = self.design.rmatvec(hat * (0.5 - fitted)) / total
-        return value - half_log_det / total, grad - correction
-
-    def smooth_gradient(self, coef: NDArray, rows: Rows = None) -> NDArray:
-        """∇J*(θ)."""
-        return self.smooth_value_and_gradient(coef, rows)[1]
-
-    def hessian(self, coef: NDArray, rows: Rows = None) -> NDArray:
-        """I(θ)/Σs, the Fisher information that Firth's modified scoring uses for the Hessian."""
-        self._check_rows(rows)
-        return super().hessian(coef)
-
-    def penalised_loglik(self, coef: NDArray) -> float:
-        """ℓ*(θ) = ℓ(θ) + ½ log det I(θ) on the sum scale."""
-        return -self.smooth_value(coef) * self.sample_weight.sum()
+        inverse = cho_solve(factor, np.eye(information.shape[0]))
+        hat = weights * design.row_quadratic_forms(inverse)
+        correction = design.rmatvec(hat * (sigmoid(z) - 0.5)) / total
+        return -half_log_det / total, correction

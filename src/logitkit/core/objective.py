@@ -1,39 +1,48 @@
-"""The cost J = datafit + penalty over a design matrix, and a finite-difference gradient check.
+"""The cost J = datafit + penalty over a design matrix, for every number of classes K ≥ 2.
 
-    J(θ) = (1/Σsᵢ) Σᵢ sᵢ L(yᵢ, x̃ᵢᵀθ) + α(ρ‖w‖₁ + (1 − ρ)/2 ‖w‖²)
-    ∇J   = (1/Σs) X̃ᵀ(s ⊙ (ŷ − y)) + α(1 − ρ) w  (+ αρ sign(w))
-    ∇²J  = (1/Σs) X̃ᵀ diag(s ⊙ ŷ(1 − ŷ)) X̃ + α(1 − ρ) I_w
+    J(θ) = (1/Σsᵢ) Σᵢ sᵢ L(yᵢ, zᵢ) + α(ρ‖W‖₁ + (1 − ρ)/2 ‖W‖²)
+    ∇J   = (1/Σs) X̃ᵀ(s ⊙ ∂L/∂η) + α(1 − ρ) W  (+ αρ sign(W))
+    ∇²J  : block (k, m) = (1/Σs) X̃ᵀ diag(s ⊙ ∂²L/∂η_k∂η_m) X̃ + α(1 − ρ) δ_km I_w
 
-θ = (b, w) is one flat vector (see :mod:`logitkit.design`). Every method takes ``rows``, a
-subset B of sample indices, for the stochastic solvers: the data term is then the unbiased
-estimate of the full one from those rows, (1/|B|) Σ_{i∈B} (sᵢ/s̄) Lᵢ with s̄ the mean weight
-over all samples (the plain mean over B for unit weights), and the penalty is unchanged.
+with η = X̃B the K′ modelled linear predictors (:mod:`logitkit.core.layout`) and z the logits the
+datafit builds from them (:mod:`logitkit.core.datafits`). Two classes: one output, z = b + Xw,
+∂L/∂z = ŷ − y and ∂²L/∂z² = ŷ(1 − ŷ). The softmax: ∂L/∂η = P − Y and the blocks
+P_k(δ_km − P_m). θ is one flat vector (see :mod:`logitkit.core.layout`).
+
+Every method takes ``rows``, a subset B of sample indices, for the stochastic solvers: the data
+term is then the unbiased estimate of the full one from those rows, (1/|B|) Σ_{i∈B} (sᵢ/s̄) Lᵢ
+with s̄ the mean weight over all samples (the plain mean over B for unit weights), and the
+penalty is unchanged. With ``firth=True`` (two classes) Firth's term −½ log det I(θ)/Σs joins
+the smooth part (:mod:`logitkit.core.firth`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cached_property
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ..backends.design import DenseDesign, Design, make_design
-from .datafits import Bernoulli
+from ..backends.design import Design, make_design
+from .datafits import Bernoulli, Datafit, Multinomial
+from .firth import FirthTerm
+from .layout import coef_matrix, penalised_mask, start_coef
 from .penalties import ElasticNet
 
 Rows = NDArray[np.intp] | slice | None
 
-FUSED_MIN_ENTRIES = 1 << 20
-"""A dense X with at least this many entries is read by one fused pass (:mod:`logitkit._fused`)
-for the cost and gradient; smaller ones go through NumPy, which needs no compiled kernel."""
+FULL_HESSIAN_MAX_PARAMS = 2000
+"""Above this many coefficients, Newton steps of a model with K′ ≥ 2 outputs use the
+block-diagonal Hessian (a block an output)."""
 
 
 class Objective:
     """J(θ) for fixed data, with value, gradient, Hessian and Hessian-vector products.
 
-    An ``offset`` o (one value per sample, default none) enters every logit as z = X̃θ + o, a
-    known part of the linear predictor: profile likelihoods fix a coefficient this way.
+    ``y`` holds 0/1 labels for :class:`~logitkit.core.datafits.Bernoulli` (the default datafit)
+    and class indices 0 … K − 1 for :class:`~logitkit.core.datafits.Multinomial`. An ``offset``
+    o (one value per sample, two classes) enters every logit as z = X̃θ + o, a known part of the
+    linear predictor: profile likelihoods fix a coefficient this way.
     """
 
     def __init__(
@@ -42,15 +51,19 @@ class Objective:
         y: NDArray,
         sample_weight: NDArray,
         penalty: ElasticNet,
-        datafit: Bernoulli | None = None,
+        datafit: Datafit | None = None,
         offset: NDArray | None = None,
+        firth: bool = False,
     ) -> None:
         self.design = design
-        self.offset = None if offset is None else np.asarray(offset, dtype=design.dtype)
-        self.y = np.asarray(y, dtype=design.dtype)
+        self.datafit: Datafit = datafit if datafit is not None else Bernoulli()
+        label_dtype = design.dtype if self.datafit.n_outputs == 1 else np.intp
+        self.y = np.asarray(y, dtype=label_dtype)
         self.sample_weight = np.asarray(sample_weight, dtype=np.float64)
+        self.offset = None if offset is None else np.asarray(offset, dtype=design.dtype)
         self.penalty = penalty
-        self.datafit = datafit if datafit is not None else Bernoulli()
+        self.firth = FirthTerm() if firth else None
+        self._normalised_weights = self.sample_weight / self.sample_weight.sum()
         self._cache: tuple[NDArray, NDArray] | None = None
         self._fused_last: tuple[NDArray, float, NDArray] | None = None
 
@@ -65,27 +78,58 @@ class Objective:
         sample_weight: ArrayLike | None = None,
         fit_intercept: bool = True,
         offset: ArrayLike | None = None,
+        n_classes: int | None = None,
+        reference: int | None = None,
+        firth: bool = False,
     ) -> Objective:
-        """The binary logistic cost for numeric X and 0/1 labels y (unvalidated)."""
-        design = make_design(
-            X if hasattr(X, "tocsr") else np.asarray(X, dtype=float), fit_intercept
+        """The logistic cost for numeric X and labels y ∈ {0, …, K − 1} (unvalidated).
+
+        K = ``n_classes`` (default: the largest label + 1): two classes give the binary cost of
+        y = 1, more the softmax cost of every class, or of every class against ``reference``.
+        """
+        design = make_design(X, fit_intercept)
+        labels = np.asarray(y)
+        n_classes = int(labels.max()) + 1 if n_classes is None else int(n_classes)
+        datafit: Datafit = Bernoulli() if n_classes <= 2 else Multinomial(n_classes, reference)
+        weights = np.ones(len(labels)) if sample_weight is None else np.asarray(sample_weight)
+        penalty = ElasticNet.with_mask(
+            alpha, l1_ratio, penalised_mask(design.n_params, datafit.n_outputs, fit_intercept)
         )
-        y = np.asarray(y, dtype=float)
-        weights = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, float)
-        penalty = ElasticNet(alpha, l1_ratio, design.n_params, fit_intercept)
-        return cls(
-            design, y, weights, penalty, offset=None if offset is None else np.asarray(offset)
-        )
+        offset = None if offset is None else np.asarray(offset)
+        return cls(design, labels, weights, penalty, datafit, offset, firth)
+
+    @property
+    def n_outputs(self) -> int:
+        """K′, the columns of coefficients: 1 for two classes."""
+        return self.datafit.n_outputs
 
     @property
     def n_params(self) -> int:
-        """Length of θ."""
-        return self.design.n_params
+        """Length of θ: p̃ · K′."""
+        return self.design.n_params * self.n_outputs
 
-    @cached_property
-    def _normalised_weights(self) -> NDArray:
-        """sᵢ / Σs."""
-        return self.sample_weight / self.sample_weight.sum()
+    @property
+    def fused_pass(self) -> bool:
+        """Whether the cost and gradient over all rows come from one fused pass over X."""
+        return self.firth is None and self.design.fuses(self.datafit)
+
+    def coef_matrix(self, coef: NDArray) -> NDArray:
+        """B, shape (p̃, K′), from θ."""
+        return coef_matrix(coef, self.design.n_params)
+
+    def start(self) -> NDArray:
+        """θ₀: zero weights and the intercept-only optimum (:func:`~.layout.start_coef`)."""
+        return start_coef(
+            self.datafit,
+            self.y,
+            self.sample_weight,
+            self.design.n_params,
+            self.design.fit_intercept,
+        )
+
+    def null_loglik(self) -> float:
+        """ℓ₀, the log-likelihood of the intercept-only fit (of ŷ = ½ / 1/K without one)."""
+        return self.datafit.null_loglik(self.y, self.sample_weight, self.design.fit_intercept)
 
     def _data(self, rows: Rows) -> tuple[Design, NDArray, NDArray]:
         """Design, labels and weights sᵢ/Σs over all rows, or sᵢ/(|B| s̄) over the rows B.
@@ -98,95 +142,106 @@ class Objective:
         scale = weights.size * self.sample_weight.mean()
         return self.design.take(rows), self.y[rows], weights / scale
 
-    def _fused_value_gradient(self, coef: NDArray, rows: Rows) -> tuple[float, NDArray] | None:
-        """The data term and its gradient by one fused pass over a large dense X, else None.
+    def _product(self, design: Design, coef: NDArray) -> NDArray:
+        """η = X̃θ for one output (in the dtype of X), X̃B (float64) for several."""
+        if self.n_outputs == 1:
+            return design.linear_predictor(coef)
+        return design.linear_predictor(self.coef_matrix(coef))
 
-        It applies to the whole binary data (``rows`` None) on a C-ordered X of at least
-        ``FUSED_MIN_ENTRIES`` entries. It keeps z for the Hessian at the same θ, and its results
-        for a second call at the same θ (a line search's accepted point, then the fit's
-        statistics).
+    def _transposed_product(self, design: Design, residual: NDArray) -> NDArray:
+        """θ-shaped X̃ᵀR for R of the shape of η."""
+        return design.rmatvec(residual).ravel(order="F")
+
+    def _fused(self, coef: NDArray) -> tuple[float, NDArray] | None:
+        """The data term and its gradient by one fused pass over X, else None.
+
+        The design decides whether its kernel applies (a large C-ordered dense X,
+        :meth:`~logitkit.backends.design.DenseDesign.fused_value_gradient`). The pass keeps Z
+        for the Hessian at the same θ, and its results for a second call at the same θ (a line
+        search's accepted point, then the fit's statistics).
         """
-        X = self.design.X
-        if not (
-            rows is None
-            and type(self.datafit) is Bernoulli
-            and isinstance(self.design, DenseDesign)
-            and X.flags.c_contiguous
-            and X.size >= FUSED_MIN_ENTRIES
-        ):
-            return None
         if self._fused_last is not None and np.array_equal(self._fused_last[0], coef):
             return self._fused_last[1], self._fused_last[2].copy()
-        from ..backends._fused import value_gradient
-
-        intercept, w = self.design.split(coef)
-        data, grad, z = value_gradient(
-            X, w, intercept, self.y, self._normalised_weights, self.offset
+        fused = self.design.fused_value_gradient(
+            self.datafit, coef, self.y, self._normalised_weights, self.offset
         )
+        if fused is None:
+            return None
+        data, grad, z = fused
         self._cache = (coef.copy(), z)
-        grad = grad if self.design.fit_intercept else grad[1:]
         self._fused_last = (coef.copy(), data, grad.copy())
         return data, grad
 
-    def data_term(self, coef: NDArray) -> float:
-        """(1/Σs) Σ sᵢ L(yᵢ, zᵢ), the mean cross-entropy at θ without the penalty."""
-        fused = self._fused_value_gradient(coef, None)
-        if fused is not None:
-            return fused[0]
-        return float(np.dot(self._normalised_weights, self.datafit.loss(self.y, self.logits(coef))))
-
     def _logits(self, coef: NDArray, rows: Rows, design: Design) -> NDArray:
-        """z = X̃θ; the full-data z of the last θ is kept, since line searches ask twice."""
-        if rows is not None:
-            z = design.linear_predictor(coef)
-            return z if self.offset is None else z + self.offset[rows]
-        if self._cache is not None and np.array_equal(self._cache[0], coef):
+        """Z = the datafit's logits of X̃θ (+ o); those over all rows of the last θ are kept,
+        since line searches ask twice."""
+        if rows is None and self._cache is not None and np.array_equal(self._cache[0], coef):
             return self._cache[1]
-        z = design.linear_predictor(coef)
+        eta = self._product(design, coef)
         if self.offset is not None:
-            z = z + self.offset
-        self._cache = (coef.copy(), z)
+            eta = eta + (self.offset if rows is None else self.offset[rows])
+        z = self.datafit.logits(eta)
+        if rows is None:
+            self._cache = (coef.copy(), z)
         return z
 
     def logits(self, coef: NDArray) -> NDArray:
-        """z = X̃θ (+ o) over all rows."""
+        """Z over all rows: z = X̃θ (+ o) for two classes, the n × K logits for the softmax."""
         return self._logits(coef, None, self.design)
 
-    def smooth_value(self, coef: NDArray, rows: Rows = None) -> float:
-        """The differentiable part of J: mean cross-entropy plus the ridge term."""
-        fused = self._fused_value_gradient(coef, rows)
+    def data_term(self, coef: NDArray) -> float:
+        """(1/Σs) Σ sᵢ L(yᵢ, zᵢ), the mean cross-entropy at θ without penalty or Firth's term."""
+        fused = self._fused(coef) if self.firth is None else None
         if fused is not None:
-            return fused[0] + self.penalty.smooth_value(coef)
+            return fused[0]
+        z = self.logits(coef)
+        return float(np.dot(self._normalised_weights, self.datafit.loss_and_gradient(self.y, z)[0]))
+
+    def score_residuals(self, coef: NDArray) -> NDArray:
+        """rᵢ = ∂Lᵢ/∂ηᵢ over all rows (ŷᵢ − yᵢ; Pᵢ − Yᵢ over the modelled classes): the score of
+        sample i is −sᵢ x̃ᵢ ⊗ rᵢ."""
+        return self.datafit.loss_and_gradient(self.y, self.logits(coef))[1]
+
+    def _data_value_gradient(self, coef: NDArray, rows: Rows) -> tuple[float, NDArray]:
+        """The data term and its gradient in θ, by the fused pass where it applies."""
+        if rows is None:
+            fused = self._fused(coef)
+            if fused is not None:
+                return fused
         design, y, s = self._data(rows)
-        z = self._logits(coef, rows, design)
-        data = float(np.dot(s, self.datafit.loss(y, z)))
-        return data + self.penalty.smooth_value(coef)
+        loss, derivative = self.datafit.loss_and_gradient(y, self._logits(coef, rows, design))
+        weighted = s * derivative if derivative.ndim == 1 else s[:, None] * derivative
+        return float(np.dot(s, loss)), self._transposed_product(design, weighted)
+
+    def smooth_value(self, coef: NDArray, rows: Rows = None) -> float:
+        """The differentiable part of J: mean cross-entropy plus the ridge term (and Firth's)."""
+        if self.firth is not None:
+            return self.smooth_value_and_gradient(coef, rows)[0]
+        if rows is None:
+            fused = self._fused(coef)
+            if fused is not None:
+                return fused[0] + self.penalty.smooth_value(coef)
+        design, y, s = self._data(rows)
+        loss, _ = self.datafit.loss_and_gradient(y, self._logits(coef, rows, design))
+        return float(np.dot(s, loss)) + self.penalty.smooth_value(coef)
 
     def smooth_value_and_gradient(self, coef: NDArray, rows: Rows = None) -> tuple[float, NDArray]:
         """The differentiable part of J and its gradient, in one pass over the data."""
-        fused = self._fused_value_gradient(coef, rows)
-        if fused is not None:
-            data, grad = fused
-            return (
-                data + self.penalty.smooth_value(coef),
-                grad + self.penalty.smooth_gradient(coef),
+        data, grad = self._data_value_gradient(coef, rows)
+        value = data + self.penalty.smooth_value(coef)
+        grad = grad + self.penalty.smooth_gradient(coef)
+        if self.firth is not None:
+            if rows is not None:
+                raise ValueError("Firth's penalty has no per-row form: use a full-batch solver")
+            term, term_grad = self.firth.value_and_gradient(
+                self.design, self.sample_weight, self.logits(coef), self.datafit
             )
-        design, y, s = self._data(rows)
-        z = self._logits(coef, rows, design)
-        data = float(np.dot(s, self.datafit.loss(y, z)))
-        grad = design.rmatvec(s * self.datafit.derivative(y, z))
-        return data + self.penalty.smooth_value(coef), grad + self.penalty.smooth_gradient(coef)
+            value, grad = value + term, grad + term_grad
+        return value, grad
 
     def smooth_gradient(self, coef: NDArray, rows: Rows = None) -> NDArray:
-        """∇ of the differentiable part alone (no loss evaluated): the stochastic solvers' step."""
-        fused = self._fused_value_gradient(coef, rows)
-        if fused is not None:
-            return fused[1] + self.penalty.smooth_gradient(coef)
-        design, y, s = self._data(rows)
-        z = self._logits(coef, rows, design)
-        return design.rmatvec(s * self.datafit.derivative(y, z)) + self.penalty.smooth_gradient(
-            coef
-        )
+        """∇ of the differentiable part alone: the stochastic solvers' step."""
+        return self.smooth_value_and_gradient(coef, rows)[1]
 
     def value(self, coef: NDArray, rows: Rows = None) -> float:
         """J(θ), the L1 part included."""
@@ -197,28 +252,89 @@ class Objective:
         _, grad = self.smooth_value_and_gradient(coef, rows)
         return grad + self.penalty.l1_subgradient(coef)
 
-    def hessian(self, coef: NDArray, rows: Rows = None) -> NDArray:
-        """∇²J of the smooth part: (1/Σs) X̃ᵀ diag(s ⊙ ŷ(1 − ŷ)) X̃ + α(1 − ρ) I_w."""
+    def _factors(self, coef: NDArray, rows: Rows) -> tuple[Design, NDArray, NDArray]:
+        """Design, weights s and the datafit's Hessian factors at θ."""
         design, _, s = self._data(rows)
-        z = self._logits(coef, rows, design)
-        hess = design.weighted_gram(s * self.datafit.curvature(z))
+        return design, s, self.datafit.hessian_factors(self._logits(coef, rows, design))
+
+    def _assemble(self, blocks: list[tuple[int, int, NDArray]], width: int) -> NDArray:
+        """The (p̃K′ × p̃K′) matrix of symmetric blocks (k, m), k ≤ m, the ridge on its diagonal."""
+        if self.n_outputs == 1:
+            hess = blocks[0][2]
+        else:
+            hess = np.zeros((self.n_params, self.n_params))
+            for k, m, block in blocks:
+                hess[k * width : (k + 1) * width, m * width : (m + 1) * width] = block
+                hess[m * width : (m + 1) * width, k * width : (k + 1) * width] = block.T
         hess[np.diag_indices_from(hess)] += self.penalty.smooth_hessian_diagonal()
         return hess
 
+    def hessian(self, coef: NDArray, rows: Rows = None) -> NDArray:
+        """∇²J of the smooth part: blocks (1/Σs) X̃ᵀ diag(s ⊙ ∂²L/∂η_k∂η_m) X̃ + α(1 − ρ)I_w.
+
+        With Firth's term it is I(θ)/Σs, the Fisher information that Firth's modified scoring
+        uses in place of the Hessian.
+        """
+        if self.firth is not None and rows is not None:
+            raise ValueError("Firth's penalty has no per-row form: use a full-batch solver")
+        design, s, factors = self._factors(coef, rows)
+        blocks = [
+            (k, m, design.weighted_gram(s * weights))
+            for k, m, weights in self.datafit.hessian_blocks(factors)
+        ]
+        return self._assemble(blocks, design.n_params)
+
+    def block_diagonal_hessian(self, coef: NDArray) -> NDArray:
+        """∇²J with the blocks between different outputs set to 0: one p̃ × p̃ block each."""
+        design, s, factors = self._factors(coef, None)
+        blocks = [
+            (k, k, design.weighted_gram(s * weights))
+            for k, weights in enumerate(self.datafit.hessian_diagonals(factors))
+        ]
+        return self._assemble(blocks, design.n_params)
+
+    def newton_hessian(self, coef: NDArray) -> NDArray:
+        """The matrix ``newton`` solves with: ∇²J itself, or its block diagonal when large.
+
+        - up to :data:`FULL_HESSIAN_MAX_PARAMS` coefficients (or one output), the exact ∇²J;
+          in the symmetric softmax parameterisation with intercepts, ∇²J u = 0 along u = the
+          equal shift of all intercepts, and the gradient is orthogonal to u, so c uuᵀ (c the
+          mean intercept curvature) is added: the step is unchanged elsewhere and never moves
+          along u;
+        - above it, the block-diagonal approximation (:meth:`block_diagonal_hessian`), whose
+          blocks are positive definite: quasi-Newton steps at O(K p̃²) memory, not O(K²p̃²).
+        """
+        if self.n_outputs > 1 and self.n_params > FULL_HESSIAN_MAX_PARAMS:
+            return self.block_diagonal_hessian(coef)
+        hess = self.hessian(coef)
+        if self.n_outputs > 1 and self.datafit.symmetric and self.design.fit_intercept:
+            shift = np.arange(self.n_outputs) * self.design.n_params
+            curvature = float(np.mean(hess[shift, shift]))
+            hess[np.ix_(shift, shift)] += curvature / self.n_outputs
+        return hess
+
     def hessian_diagonal(self, coef: NDArray, rows: Rows = None) -> NDArray:
-        """diag ∇²J = (1/Σs) Σᵢ sᵢ ŷᵢ(1 − ŷᵢ) x̃ᵢⱼ² + α(1 − ρ), the Newton–CG preconditioner."""
-        design, _, s = self._data(rows)
-        d = s * self.datafit.curvature(self._logits(coef, rows, design))
-        return design.weighted_column_sq_norms(d) + self.penalty.smooth_hessian_diagonal()
+        """diag ∇²J = (1/Σs) Σᵢ sᵢ ∂²Lᵢ/∂η_k² x̃ᵢⱼ² + α(1 − ρ), output by output: the Newton–CG
+        preconditioner."""
+        design, s, factors = self._factors(coef, rows)
+        diagonal = np.concatenate(
+            [
+                design.weighted_column_sq_norms(s * weights)
+                for weights in self.datafit.hessian_diagonals(factors)
+            ]
+        )
+        return diagonal + self.penalty.smooth_hessian_diagonal()
 
     def hessian_operator(self, coef: NDArray, rows: Rows = None) -> Callable[[NDArray], NDArray]:
-        """v ↦ ∇²J(θ) v without forming the Hessian: X̃ᵀ(d ⊙ X̃v) + α(1 − ρ) v_w, d computed once."""
-        design, _, s = self._data(rows)
-        d = s * self.datafit.curvature(self._logits(coef, rows, design))
+        """v ↦ ∇²J(θ) v without forming the Hessian: X̃ᵀ(s ⊙ C(X̃V)) + α(1 − ρ) v_w, with C the
+        per-sample curvature (d ⊙ u for two classes), computed once."""
+        design, s, factors = self._factors(coef, rows)
         ridge = self.penalty.smooth_hessian_diagonal()
+        weights = s if self.n_outputs == 1 else s[:, None]
 
         def hessp(v: NDArray) -> NDArray:
-            return design.rmatvec(d * design.linear_predictor(v)) + ridge * v
+            curved = self.datafit.hessian_product(factors, self._product(design, v))
+            return self._transposed_product(design, weights * curved) + ridge * v
 
         return hessp
 
@@ -235,29 +351,43 @@ class Objective:
         return self.penalty.prox(coef, step)
 
     def hessian_submatrix(self, coef: NDArray, index: ArrayLike) -> NDArray:
-        """[∇²J]_II = (1/Σs) X̃_Iᵀ diag(s ⊙ ŷ(1 − ŷ)) X̃_I + α(1 − ρ) I_w, rows and columns I.
+        """[∇²J]_II, the rows and columns I = ``index`` (flat positions in θ) of the Hessian.
 
-        I = ``index`` holds flat positions in θ; only those columns of X are read, so the cost is
-        O(n|I|²) and the full Hessian is never formed.
+        Only the columns of X in I are read, so the cost is O(n|I|²) and the full Hessian is
+        never formed.
         """
         return self.hessian_block(self.hessian_weights(coef), index)
 
-    def hessian_weights(self, coef: NDArray) -> NDArray:
-        """d = s ⊙ ŷ(1 − ŷ) / Σs over all rows, so that ∇²J = X̃ᵀ diag(d) X̃ + α(1 − ρ) I_w."""
-        design, _, s = self._data(None)
-        return s * self.datafit.curvature(self._logits(coef, None, design))
+    def hessian_weights(self, coef: NDArray) -> tuple[NDArray, NDArray]:
+        """(s/Σs, the datafit's Hessian factors) over all rows: with them,
+        :meth:`hessian_block` gives any block of ∇²J at θ."""
+        _, s, factors = self._factors(coef, None)
+        return s, factors
 
     def hessian_block(
-        self, weights: NDArray, index: ArrayLike, other: ArrayLike | None = None
+        self, weights: tuple[NDArray, NDArray], index: ArrayLike, other: ArrayLike | None = None
     ) -> NDArray:
-        """X̃_Iᵀ diag(d) X̃_K + α(1 − ρ)[Iᵢ = Kⱼ penalised]: rows I = ``index`` and columns
-        K = ``other`` (default I) of the Hessian whose :meth:`hessian_weights` are d = ``weights``.
+        """Rows I = ``index`` and columns K = ``other`` (default I) of the Hessian whose
+        :meth:`hessian_weights` are ``weights``: for positions a = (j, k) and b = (l, m) (column,
+        output), Σᵢ (sᵢ/Σs) x̃ᵢⱼ x̃ᵢₗ ∂²Lᵢ/∂η_k∂η_m, + α(1 − ρ) where a = b is penalised.
 
-        Only the columns in I and K are read: the cost is O(n|I||K|).
+        Only the columns in I and K are read: the cost is O(n|I||K|) per pair of outputs.
         """
         index = np.asarray(index, dtype=np.intp)
         other = index if other is None else np.asarray(other, dtype=np.intp)
-        hess = self.design.weighted_gram_subset(weights, index, None if other is index else other)
+        width = self.design.n_params
+        rows_output, rows_column = np.divmod(index, width)
+        cols_output, cols_column = np.divmod(other, width)
+        s, factors = weights
+        hess = np.zeros((index.size, other.size))
+        for k in np.unique(rows_output):
+            for m in np.unique(cols_output):
+                d = s * self.datafit.hessian_block(factors, min(k, m), max(k, m))
+                at_rows, at_cols = rows_output == k, cols_output == m
+                symmetric = other is index and k == m
+                hess[np.ix_(at_rows, at_cols)] = self.design.weighted_gram_subset(
+                    d, rows_column[at_rows], None if symmetric else cols_column[at_cols]
+                )
         ridge = self.penalty.smooth_hessian_diagonal()[index]
         hess += np.where(index[:, None] == other[None, :], ridge[:, None], 0.0)
         return hess

@@ -14,8 +14,8 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.stats import chi2
 
 from ..core.exceptions import SingularDesignError
-from ..core.firth import FirthObjective
 from ..core.objective import Objective
+from ..core.restricted import Restricted
 from ..core.validation import plain_label
 from ..solvers import SolverOptions
 from ..solvers.newton import solve_newton
@@ -142,56 +142,34 @@ def summarize(
     )
 
 
-class _HeldFixed:
+class _HeldFixed(Restricted):
     """The objective as a function of every coefficient but θⱼ, which is held at a value.
 
-    It offers what :func:`~logitkit.solvers.newton.solve_newton` reads: the value, the
-    gradient and Hessian restricted to the free coefficients, and their optimality.
+    For Firth's J*, whose Hessian the objective gives only in Fisher's approximation, Newton
+    steps use central differences of the exact gradient (when positive definite), so the
+    profile fits converge quadratically.
     """
 
     def __init__(self, objective: Objective, index: int, value: float) -> None:
-        self.objective = objective
-        self.penalty = objective.penalty
-        self.free = np.delete(np.arange(objective.n_params), index)
-        self.index = index
-        self.value = value
+        base = np.zeros(objective.n_params)
+        base[index] = value
+        super().__init__(objective, np.delete(np.arange(objective.n_params), index), base)
 
-    def full(self, free: NDArray) -> NDArray:
-        theta = np.empty(self.objective.n_params)
-        theta[self.free] = free
-        theta[self.index] = self.value
-        return theta
-
-    def smooth_value(self, free: NDArray) -> float:
-        return self.objective.smooth_value(self.full(free))
-
-    def smooth_value_and_gradient(self, free: NDArray) -> tuple[float, NDArray]:
-        value, grad = self.objective.smooth_value_and_gradient(self.full(free))
-        return value, grad[self.free]
-
-    def hessian(self, free: NDArray) -> NDArray:
-        """The restricted Hessian; for Firth's J*, whose Hessian the objective gives only in
-        Fisher's approximation, central differences of the exact gradient (when positive
-        definite), so the profile fits converge quadratically."""
-        fisher = self.objective.hessian(self.full(free))[np.ix_(self.free, self.free)]
-        if not isinstance(self.objective, FirthObjective):
+    def newton_hessian(self, coef: NDArray) -> NDArray:
+        """The restricted Hessian, or for Firth's J* its exact form by differences."""
+        fisher = self.hessian(coef)
+        if self.firth is None:
             return fisher
-        steps = 1e-5 * np.maximum(1.0, np.abs(free))
+        steps = 1e-5 * np.maximum(1.0, np.abs(coef))
         columns = []
         for k, step in enumerate(steps):
-            up, down = free.copy(), free.copy()
+            up, down = coef.copy(), coef.copy()
             up[k] += step
             down[k] -= step
-            columns.append(
-                (self.smooth_value_and_gradient(up)[1] - self.smooth_value_and_gradient(down)[1])
-                / (2.0 * step)
-            )
+            columns.append((self.smooth_gradient(up) - self.smooth_gradient(down)) / (2.0 * step))
         exact = np.array(columns)
         exact = 0.5 * (exact + exact.T)
         return exact if np.all(np.linalg.eigvalsh(exact) > 0.0) else fisher
-
-    def optimality(self, free: NDArray, grad: NDArray) -> float:
-        return float(np.max(np.abs(grad), initial=0.0))
 
 
 def _profile_bounds(
@@ -215,7 +193,7 @@ def _profile_bounds(
             fixed = _HeldFixed(objective, j, value)
             nearest = min(solved, key=lambda held: abs(held - value))
             try:
-                result = solve_newton(fixed, solved[nearest], options)  # type: ignore[arg-type]
+                result = solve_newton(fixed, solved[nearest], options)
             except SingularDesignError:
                 return -np.inf
             solved[float(value)] = result.coef

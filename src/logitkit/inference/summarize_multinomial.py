@@ -2,7 +2,7 @@
 
 Unpenalised, the coefficients are θ = (b_k, w_k) of every class k but the reference r,
 log-odds against it: log P(y = k | x)/P(y = r | x) = b_k + w_kᵀx. With the information I and
-meat M of :func:`logitkit.statistics.multinomial_fit_statistics` over θ, the covariances are
+meat M of :func:`logitkit.inference.statistics.fit_statistics` over θ, the covariances are
 those of :func:`logitkit.inference.covariance` (nonrobust, HC0, HC1, cluster), the cluster
 scores u_g = Σ_{i∈g} sᵢ (Y − P)ᵢ,ₖ x̃ᵢ class by class. The table is indexed by (class, term),
 as statsmodels' ``MNLogit`` orders its parameters.
@@ -24,10 +24,10 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from ..core.multinomial import MultinomialObjective
+from ..core.objective import Objective
 from ..core.validation import plain_label
 from .covariance import cluster_score_sums, covariance, wald_table
-from .statistics import multinomial_fit_statistics
+from .statistics import information_matrices
 from .summary import Summary, fit_fields
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 def summarize_multinomial(
     model: LogisticRegression,
-    objective: MultinomialObjective | None,
+    objective: Objective | None,
     *,
     cov_type: str,
     groups: ArrayLike | None,
@@ -66,8 +66,7 @@ def summarize_multinomial(
                 "this model has too many coefficients to keep its information matrix: "
                 "pass X and y to summary()"
             )
-        stats = multinomial_fit_statistics(objective, theta, keep_matrices=True)
-        information, score_outer = stats.information, stats.score_outer
+        information, score_outer = information_matrices(objective, theta)
     shift = None
     if symmetric and model.fit_intercept:
         shift = np.zeros(len(theta))
@@ -116,15 +115,10 @@ def summarize_multinomial(
     )
 
 
-def _cluster_scores(
-    objective: MultinomialObjective, theta: np.ndarray, groups: ArrayLike
-) -> np.ndarray:
+def _cluster_scores(objective: Objective, theta: np.ndarray, groups: ArrayLike) -> np.ndarray:
     """The G × len(θ) cluster score sums, class by class as θ is laid out."""
     design = objective.design
-    _, derivative = objective.datafit.loss_and_derivative(
-        objective.y, objective._logits(theta, None, design)
-    )
-    residual = -objective.sample_weight[:, None] * derivative[:, objective.free]
+    residual = -objective.sample_weight[:, None] * objective.score_residuals(theta)
     return np.hstack(
         [
             cluster_score_sums(design.X, residual[:, k], groups, design.fit_intercept)

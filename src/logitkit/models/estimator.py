@@ -21,6 +21,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..backends.design import make_design
+from ..core.datafits import Bernoulli, Multinomial
 from ..core.exceptions import (
     CollinearityWarning,
     ConvergenceWarning,
@@ -28,20 +29,12 @@ from ..core.exceptions import (
     SingularDesignError,
     SmallClassWarning,
 )
-from ..core.firth import FirthObjective
-from ..core.functions import log_sigmoid, log_softmax, sigmoid, softmax
-from ..core.multinomial import (
-    MultinomialObjective,
-    class_coefficients,
-    free_coefficients,
-    initial_coef,
-    penalised_mask,
-)
+from ..core.layout import class_coefficients, flat_coefficients, penalised_mask
 from ..core.objective import Objective
 from ..core.penalties import ElasticNet
 from ..core.validation import check_labels, check_numeric_columns, check_sample_weight, plain_label
 from ..inference.separation import detect_separation, overlap_certified
-from ..inference.statistics import FitStatistics, fit_statistics, multinomial_fit_statistics
+from ..inference.statistics import FitStatistics, fit_statistics
 from ..inference.summarize import summarize
 from ..inference.summary import Summary
 from ..solvers import SOLVERS, SolveResult, SolverOptions, choose_solver, hessian_sample_step
@@ -57,7 +50,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     Lᵢ = −[yᵢ log ŷᵢ + (1 − yᵢ) log(1 − ŷᵢ)] and ŷᵢ = σ(wᵀxᵢ + b) = P(y = 1 | xᵢ).
     With K ≥ 3 classes it fits the softmax model P(y = k | x) = softmax(z)_k,
     z_k = b_k + w_kᵀx, with Lᵢ = logsumexp(zᵢ) − zᵢ,yᵢ and the penalty on every w_k (see
-    :mod:`logitkit.multinomial`); separation is not checked for K ≥ 3.
+    :mod:`logitkit.core.layout`); separation is not checked for K ≥ 3.
 
     Parameters
     ----------
@@ -221,8 +214,6 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         self._check_params()
         objective = self._objective(X, y, sample_weight, reset=True)
         design, positive, weights = objective.design, objective.y, objective.sample_weight
-        multinomial = isinstance(objective, MultinomialObjective)
-        X = design.X
         penalty = objective.penalty
         solver_name = self.solver
         if solver_name == "auto":
@@ -235,7 +226,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
                 f"alpha={self.alpha}); use one of {accepting} or solver='auto'"
             )
         options = SolverOptions(
-            tol=self.tol if self.tol is not None else solver.default_tol(X.dtype),
+            tol=self.tol if self.tol is not None else solver.default_tol(design.dtype),
             max_iter=self.max_iter if self.max_iter is not None else solver.max_iter,
             learning_rate=self.learning_rate,
             schedule=self.schedule,
@@ -245,30 +236,23 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             allow_singular=self.solver == "auto",
             hessian_sample_step=(
                 hessian_sample_step(objective)
-                if self.solver == "auto"
-                and solver_name == "newton"
-                and not self.firth
-                and not multinomial
+                if self.solver == "auto" and solver_name == "newton"
                 else None
             ),
         )
-        coef0 = (
-            self._initial_multinomial_coef(objective)
-            if multinomial
-            else self._initial_coef(design.n_params, positive, weights)
-        )
+        coef0 = self._initial_coef(objective)
         try:
             result = solver.solve(objective, coef0, options)
         except SingularDesignError as error:
-            raise ValueError(self._collinearity_message(error.columns, X.shape[0])) from None
+            raise ValueError(self._collinearity_message(error.columns, design.n_samples)) from None
         self.separation_ = None
         if (
             self.alpha == 0
-            and not multinomial
+            and objective.n_outputs == 1
             and (self.firth or not overlap_certified(objective, result.coef))
         ):
             self.separation_ = detect_separation(
-                X, positive, weights, self._term_names(), self.fit_intercept
+                design.X, positive, weights, self._term_names(), self.fit_intercept
             )
             if self.separation_ is not None and not self.firth:
                 warnings.warn(
@@ -277,18 +261,13 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
                     SeparationWarning,
                     stacklevel=2,
                 )
-        self._store(result, solver_name, X.dtype)
-        if multinomial:
-            self.coef_, self.intercept_ = (
-                array.astype(X.dtype) for array in class_coefficients(objective, result.coef)
-            )
-            stats = multinomial_fit_statistics(objective, result.coef)
-        else:
-            stats = fit_statistics(objective, result.coef)
-        self._store_statistics(stats, objective.n_params, objective.n_outputs if multinomial else 1)
+        self._store(result, solver_name, objective)
+        self._store_statistics(
+            fit_statistics(objective, result.coef), objective.n_params, objective.n_outputs
+        )
         if result.singular_columns:
             warnings.warn(
-                self._collinearity_message(result.singular_columns, X.shape[0], fitted=True),
+                self._collinearity_message(result.singular_columns, design.n_samples, fitted=True),
                 CollinearityWarning,
                 stacklevel=2,
             )
@@ -334,22 +313,18 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         if self.class_weight is not None:
             weights = weights * compute_sample_weight(self.class_weight, y)
         design = make_design(X, self.fit_intercept)
-        if len(self.classes_) > 2:
-            reference = self._reference_index()
-            n_outputs = len(self.classes_) - (reference is not None)
-            mask = penalised_mask(design.n_params, n_outputs, self.fit_intercept)
-            return MultinomialObjective(
-                design,
-                np.searchsorted(self.classes_, y),
-                weights,
-                ElasticNet.with_mask(self.alpha, self.l1_ratio, mask),
-                len(self.classes_),
-                reference,
-            )
-        positive = (y == self.classes_[1]).astype(np.float64)
-        penalty = ElasticNet(self.alpha, self.l1_ratio, design.n_params, self.fit_intercept)
-        objective_class = FirthObjective if self.firth else Objective
-        return objective_class(design, positive, weights, penalty)
+        datafit = self._datafit()
+        mask = penalised_mask(design.n_params, datafit.n_outputs, self.fit_intercept)
+        penalty = ElasticNet.with_mask(self.alpha, self.l1_ratio, mask)
+        labels = np.searchsorted(self.classes_, y)
+        return Objective(design, labels, weights, penalty, datafit, firth=bool(self.firth))
+
+    def _datafit(self) -> Bernoulli | Multinomial:
+        """Two classes: the Bernoulli datafit of y = classes_[1]; more: the softmax over all
+        classes (penalised) or against the reference class (unpenalised)."""
+        if len(self.classes_) == 2:
+            return Bernoulli()
+        return Multinomial(len(self.classes_), self._reference_index())
 
     def _check_classes(self, y: NDArray) -> None:
         """Refuse what the classes found rule out: Firth or an unknown reference with K ≥ 3;
@@ -398,43 +373,26 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             return 0
         return int(np.flatnonzero(self.classes_.astype(object) == self.reference)[0])
 
-    def _initial_multinomial_coef(self, objective: MultinomialObjective) -> NDArray:
-        """The previous fit (warm start) when it has the same shape, else the intercept-only
-        optimum (:func:`logitkit.multinomial.initial_coef`)."""
+    def _initial_coef(self, objective: Objective) -> NDArray:
+        """The previous fit (warm start) when it has the same shape, else zero weights with the
+        intercept-only optimum (:meth:`~logitkit.core.objective.Objective.start`)."""
+        n_rows = objective.datafit.n_classes if objective.n_outputs > 1 else 1
         if (
             self.warm_start
             and hasattr(self, "coef_")
-            and self.coef_.shape == (objective.n_classes, objective.design.n_features)
+            and self.coef_.shape == (n_rows, objective.design.n_features)
         ):
-            return free_coefficients(
-                self.coef_, self.intercept_, objective.reference, self.fit_intercept
+            return flat_coefficients(
+                self.coef_, self.intercept_, objective.datafit, self.fit_intercept
             )
-        return initial_coef(objective)
+        return objective.start()
 
-    def _initial_coef(self, n_params: int, positive: NDArray, weights: NDArray) -> NDArray:
-        """The previous fit (warm start), else zeros with the intercept at the log-odds of ȳ."""
-        if (
-            self.warm_start
-            and hasattr(self, "coef_")
-            and self.coef_.shape[0] == 1
-            and self.coef_.shape[1] + int(self.fit_intercept) == n_params
-        ):
-            head = [float(self.intercept_[0])] if self.fit_intercept else []
-            return np.concatenate((head, self.coef_[0])).astype(np.float64)
-        coef0 = np.zeros(n_params)
-        if self.fit_intercept:
-            mean = float(np.clip(np.dot(weights, positive) / weights.sum(), 1e-10, 1 - 1e-10))
-            coef0[0] = np.log(mean / (1.0 - mean))
-        return coef0
-
-    def _store(self, result: SolveResult, solver_name: str, dtype: np.dtype) -> None:
-        coef = result.coef
-        if self.fit_intercept:
-            self.intercept_ = np.array([coef[0]], dtype=dtype)
-            coef = coef[1:]
-        else:
-            self.intercept_ = np.zeros(1, dtype=dtype)
-        self.coef_ = coef.astype(dtype)[np.newaxis, :]
+    def _store(self, result: SolveResult, solver_name: str, objective: Objective) -> None:
+        dtype = objective.design.dtype
+        coef, intercept = class_coefficients(
+            result.coef, objective.datafit, objective.design.n_params, self.fit_intercept
+        )
+        self.coef_, self.intercept_ = coef.astype(dtype), intercept.astype(dtype)
         self.n_iter_ = int(result.n_iter)
         self.converged_ = bool(result.converged)
         self.stop_reason_ = result.reason
@@ -464,13 +422,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
 
     def _params(self) -> NDArray:
         """θ̂ as one float64 vector, the intercept first when fitted; with K ≥ 3 classes the
-        flat θ of :mod:`logitkit.multinomial` (class by class, the reference class left out)."""
-        if len(self.classes_) > 2:
-            return free_coefficients(
-                self.coef_, self.intercept_, self._reference_index(), self.fit_intercept
-            )
-        head = self.intercept_[:1] if self.fit_intercept else self.intercept_[:0]
-        return np.concatenate((head, self.coef_[0])).astype(np.float64)
+        flat θ of :mod:`logitkit.core.layout` (class by class, the reference class left out)."""
+        return flat_coefficients(self.coef_, self.intercept_, self._datafit(), self.fit_intercept)
 
     def summary(
         self,
@@ -580,35 +533,28 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         X = validate_data(
             self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=False
         )
-        if len(self.classes_) > 2:
-            z = X @ self.coef_.T.astype(X.dtype) + self.intercept_.astype(X.dtype)
-            return np.asarray(z, dtype=np.float64)
-        z = X @ self.coef_[0].astype(X.dtype) + self.intercept_[0].astype(X.dtype)
-        return np.asarray(z, dtype=np.float64).ravel()
+        z = np.asarray(
+            X @ self.coef_.T.astype(X.dtype) + self.intercept_.astype(X.dtype), dtype=np.float64
+        )
+        return z.ravel() if z.shape[1] == 1 else z
 
     def predict_proba(self, X: ArrayLike) -> NDArray:
         """Columns P(y = classes_[0] | x) = σ(−z) and P(y = classes_[1] | x) = σ(z); with
-        K ≥ 3 classes, softmax(z)_k."""
+        K ≥ 3 classes, softmax(z)_k (:meth:`~logitkit.core.datafits.Bernoulli.probabilities`)."""
         z = self.decision_function(X)
-        if z.ndim == 2:
-            return softmax(z, axis=1)
-        return np.column_stack((sigmoid(-z), sigmoid(z)))
+        return self._datafit().probabilities(z)
 
     def predict_log_proba(self, X: ArrayLike) -> NDArray:
         """Columns log σ(−z) and log σ(z), computed without taking the log of a probability;
         with K ≥ 3 classes, log softmax(z)_k = z_k − logsumexp(z)."""
         z = self.decision_function(X)
-        if z.ndim == 2:
-            return log_softmax(z, axis=1)
-        return np.column_stack((log_sigmoid(-z), log_sigmoid(z)))
+        return self._datafit().log_probabilities(z)
 
     def predict(self, X: ArrayLike) -> NDArray:
         """classes_[1] where ŷ > ½ (z > 0), else classes_[0]; with K ≥ 3 classes the most
         probable class, argmaxₖ z_k."""
         z = self.decision_function(X)
-        if z.ndim == 2:
-            return self.classes_[np.argmax(z, axis=1)]
-        return self.classes_[(z > 0).astype(int)]
+        return self.classes_[self._datafit().most_probable(z)]
 
 
 def _print_progress(iteration: int, loss: float, grad_norm: float) -> None:

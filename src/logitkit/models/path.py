@@ -19,15 +19,15 @@ lasso-type problems") screens the weights at each α_k: j is kept if wⱼ ≠ 0 
     |gⱼ(θ̂(α_{k−1}))| ≥ ρ (2α_k − α_{k−1}),
 
 g the gradient of the data term. The fit moves the kept weights only (and the intercepts), the
-others held at 0 (:class:`ScreenedObjective`: X is used as it is, never copied); the KKT
-conditions are then checked on all weights, and any discarded weight that violates them,
-|gⱼ| − αρ > tol, joins the kept set for another fit, until none does. The strong rule can fail;
-this check makes the path exact regardless.
+others held at 0 (:class:`~logitkit.core.restricted.Restricted`: X is used as it is, never
+copied); the KKT conditions are then checked on all weights, and any discarded weight that
+violates them, |gⱼ| − αρ > tol, joins the kept set for another fit, until none does. The
+strong rule can fail; this check makes the path exact regardless.
 
 With K ≥ 3 classes the path is glmnet's multinomial family with the ungrouped lasso: the
-softmax cost of :mod:`logitkit.multinomial` in its symmetric parameterisation (all K columns
-of B = (b_k, w_k)), the penalty on each of the K·p weights w_jk separately. The same rules
-then hold per weight: α_max = max_jk |∂J₀/∂w_jk| / ρ at the intercept-only fit
+softmax cost of :class:`~logitkit.core.objective.Objective` in its symmetric parameterisation
+(all K columns of B = (b_k, w_k)), the penalty on each of the K·p weights w_jk separately.
+The same rules then hold per weight: α_max = max_jk |∂J₀/∂w_jk| / ρ at the intercept-only fit
 b_k = log π_k − mean_m log π_m (π the weighted class frequencies), ∂J₀/∂w_jk =
 (1/Σs) Σ sᵢ (π_k − [yᵢ = k]) xᵢⱼ, and the strong rule and the KKT check screen each w_jk.
 """
@@ -43,17 +43,16 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ..core.exceptions import ConvergenceWarning
-from ..core.multinomial import MultinomialObjective, class_coefficients, initial_coef
+from ..core.layout import class_coefficients
 from ..core.objective import Objective
 from ..core.penalties import ElasticNet
+from ..core.restricted import Restricted
 from ..core.validation import check_labels, plain_label
 from ..solvers import SOLVERS, SolverOptions, choose_solver
 from .estimator import LogisticRegression
 
 RIDGE_L1_RATIO = 1e-3
 """The ρ that sets α_max when ρ = 0 (glmnet's convention)."""
-
-PathObjective = Objective | MultinomialObjective
 
 
 @dataclass
@@ -202,34 +201,31 @@ def logistic_path(
     )
 
 
-def _split_path(objective: PathObjective, thetas: NDArray) -> tuple[NDArray, NDArray]:
+def _split_path(objective: Objective, thetas: NDArray) -> tuple[NDArray, NDArray]:
     """The weights and intercepts of each θ: (n_alphas, p) and (n_alphas,) for two classes,
     (n_alphas, K, p) and (n_alphas, K) for K ≥ 3 (intercepts centred)."""
-    if isinstance(objective, MultinomialObjective):
-        pairs = [class_coefficients(objective, theta) for theta in thetas]
-        return np.array([w for w, _ in pairs]), np.array([b for _, b in pairs])
-    if objective.design.fit_intercept:
-        return thetas[:, 1:], thetas[:, 0]
-    return thetas, np.zeros(thetas.shape[0])
+    pairs = [
+        class_coefficients(
+            theta, objective.datafit, objective.design.n_params, objective.design.fit_intercept
+        )
+        for theta in thetas
+    ]
+    coefs, intercepts = np.array([w for w, _ in pairs]), np.array([b for _, b in pairs])
+    if objective.n_outputs == 1:
+        return coefs[:, 0], intercepts[:, 0]
+    return coefs, intercepts
 
 
-def null_coef(objective: PathObjective) -> NDArray:
-    """θ₀: the intercept-only fit, all weights 0.
+def null_coef(objective: Objective) -> NDArray:
+    """θ₀: the intercept-only fit, all weights 0 (:meth:`~logitkit.core.objective.Objective.start`).
 
     Two classes: b₀ = log(ȳ/(1 − ȳ)) with ȳ the weighted rate. K ≥ 3 classes:
-    b_k = log π_k − mean_m log π_m (:func:`logitkit.multinomial.initial_coef`).
+    b_k = log π_k − mean_m log π_m.
     """
-    if isinstance(objective, MultinomialObjective):
-        return initial_coef(objective)
-    theta = np.zeros(objective.n_params)
-    if objective.design.fit_intercept:
-        s = objective.sample_weight
-        rate = float(np.clip(np.dot(s, objective.y) / s.sum(), 1e-10, 1 - 1e-10))
-        theta[0] = np.log(rate / (1.0 - rate))
-    return theta
+    return objective.start()
 
 
-def alpha_max(objective: PathObjective, l1_ratio: float) -> float:
+def alpha_max(objective: Objective, l1_ratio: float) -> float:
     """The smallest α at which every weight is 0: max_j |∂J₀/∂wⱼ(θ₀)| / max(ρ, 10⁻³), the
     maximum over every penalised coefficient (all K·p weights with K ≥ 3 classes)."""
     _, grad = objective.smooth_value_and_gradient(null_coef(objective))
@@ -238,7 +234,7 @@ def alpha_max(objective: PathObjective, l1_ratio: float) -> float:
 
 
 def _alpha_grid(
-    objective: PathObjective,
+    objective: Objective,
     l1_ratio: float,
     alphas: ArrayLike | None,
     n_alphas: int,
@@ -265,7 +261,7 @@ def _alpha_grid(
     return top * np.logspace(0.0, np.log10(eps), n_alphas)
 
 
-def with_alpha(objective: PathObjective, alpha: float, l1_ratio: float) -> PathObjective:
+def with_alpha(objective: Objective, alpha: float, l1_ratio: float) -> Objective:
     """The same cost with the penalty α(ρ‖w‖₁ + (1 − ρ)/2 ‖w‖²) on the same coefficients.
 
     A shallow copy: the design, labels and weights are shared, not copied.
@@ -275,74 +271,12 @@ def with_alpha(objective: PathObjective, alpha: float, l1_ratio: float) -> PathO
     return at_alpha
 
 
-class ScreenedObjective:
-    """J restricted to the coordinates ``positions`` of θ, every other one held at 0.
-
-    For the full cost J and positions S, this is u ↦ J(E u) with E u the θ that is u on S and
-    0 elsewhere: its gradient and Hessian are those of J at E u, read on S. X is used as it
-    is: no column of it is copied. It offers what the solvers that take an L1 part and
-    certify their optimum ("cd", "gd") call; a path with ρ = 0 keeps every coefficient and
-    never screens.
-    """
-
-    def __init__(self, objective: PathObjective, positions: NDArray) -> None:
-        self.full = objective
-        self.positions = positions
-        self.design = objective.design
-        self.datafit = objective.datafit
-        self.sample_weight = objective.sample_weight
-        penalty = objective.penalty
-        self.penalty = ElasticNet.with_mask(
-            penalty.alpha, penalty.l1_ratio, penalty.penalised[positions]
-        )
-
-    @property
-    def n_params(self) -> int:
-        """|S|, the coordinates that move."""
-        return self.positions.size
-
-    def expand(self, coef: NDArray) -> NDArray:
-        """E u: θ over all coordinates, u on S and 0 elsewhere."""
-        theta = np.zeros(self.full.n_params)
-        theta[self.positions] = coef
-        return theta
-
-    def smooth_value(self, coef: NDArray) -> float:
-        """The differentiable part of J at E u."""
-        return self.full.smooth_value(self.expand(coef))
-
-    def smooth_value_and_gradient(self, coef: NDArray) -> tuple[float, NDArray]:
-        """The differentiable part of J at E u and its gradient on S."""
-        value, grad = self.full.smooth_value_and_gradient(self.expand(coef))
-        return value, grad[self.positions]
-
-    def smooth_gradient(self, coef: NDArray) -> NDArray:
-        """The gradient of the differentiable part on S."""
-        return self.smooth_value_and_gradient(coef)[1]
-
-    def value(self, coef: NDArray) -> float:
-        """J(E u), the L1 part included."""
-        return self.smooth_value(coef) + self.penalty.l1_value(coef)
-
-    def hessian_submatrix(self, coef: NDArray, index: ArrayLike) -> NDArray:
-        """∇²J on the rows and columns ``index`` of S, from the full cost's submatrix."""
-        return self.full.hessian_submatrix(self.expand(coef), self.positions[index])
-
-    def optimality(self, coef: NDArray, smooth_grad: NDArray) -> float:
-        """Largest violation of the optimality (KKT) conditions on S."""
-        return float(np.max(self.penalty.kkt_violation(coef, smooth_grad), initial=0.0))
-
-    def prox(self, coef: NDArray, step: float) -> NDArray:
-        """Proximal step of the L1 part on S."""
-        return self.penalty.prox(coef, step)
-
-
 class _PathFitter:
     """Fits one α after another: strong-rule screening, a warm-started fit, a KKT check."""
 
     def __init__(
         self,
-        objective: PathObjective,
+        objective: Objective,
         l1_ratio: float,
         solver: str,
         tol: float | None,
@@ -376,13 +310,11 @@ class _PathFitter:
         self.theta, self.grad, self.previous_alpha = theta, grad, alpha
         return theta, iterations
 
-    def _solve(
-        self, full: PathObjective, alpha: float, kept: NDArray
-    ) -> tuple[NDArray, int, float]:
+    def _solve(self, full: Objective, alpha: float, kept: NDArray) -> tuple[NDArray, int, float]:
         """Fit J at α over the kept coefficients from the previous solution, the others held
         at 0; θ over all coefficients, the iterations and the tolerance used."""
         positions = np.flatnonzero(kept)
-        objective = full if kept.all() else ScreenedObjective(full, positions)
+        objective = full if kept.all() else Restricted(full, positions, np.zeros(full.n_params))
         name = self.solver
         if name == "auto":
             name = choose_solver(full)

@@ -6,7 +6,8 @@
 - three or more classes on a dense X read by the fused pass (C-ordered, at least 2²⁰
   entries): ``lbfgs``, since a softmax Hessian costs about K′p̃/8 passes over X;
 - at most 500 coefficients: ``newton`` (few iterations, each a p×p Cholesky solve);
-- more coefficients, dense X: ``lbfgs``; sparse X: ``newton-cg``.
+- more coefficients: ``newton-cg`` on a design whose products are cheap against a p × p
+  Hessian (sparse X), else ``lbfgs``.
 
 On a tall dense X (at least 4 × ``HESSIAN_SAMPLE_ROWS`` rows and ``HESSIAN_SAMPLE_MIN_PARAMS``
 coefficients) ``auto``'s ``newton`` builds its Hessian from a systematic sample of about
@@ -21,7 +22,6 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from ..core.multinomial import MultinomialObjective
 from ..core.objective import Objective
 from .base import SolveResult, SolverOptions
 from .coordinate_descent import solve_cd
@@ -75,11 +75,11 @@ def choose_solver(objective: Objective) -> str:
     """The solver ``auto`` stands for on this objective (see the module docstring)."""
     if not objective.penalty.is_smooth:
         return "cd"
-    if isinstance(objective, MultinomialObjective) and objective.fused_pass:
+    if objective.n_outputs > 1 and objective.fused_pass:
         return "lbfgs"
     if objective.n_params <= NEWTON_MAX_PARAMS:
         return "newton"
-    return "newton-cg" if hasattr(objective.design.X, "tocsr") else "lbfgs"
+    return "newton-cg" if objective.design.prefers_hessian_products else "lbfgs"
 
 
 def hessian_sample_step(objective: Objective) -> int | None:
@@ -88,11 +88,17 @@ def hessian_sample_step(objective: Objective) -> int | None:
     A Hessian costs about k/2 passes over X for k coefficients against one pass for the cost
     and gradient, so on a tall dense X it is sampled: every n // 50,000-th row. On 50,000 rows
     its relative error is small enough (about √(k/50,000)) that each step still cuts the
-    gradient about tenfold. Sparse X, fewer than 32 coefficients or fewer than 200,000 rows
-    use the exact Hessian.
+    gradient about tenfold. A design whose row samples are copies (sparse X), fewer than 32
+    coefficients, fewer than 200,000 rows, several outputs (the softmax) or Firth's term use
+    the exact Hessian.
     """
     design = objective.design
-    if hasattr(design.X, "tocsr") or design.n_params < HESSIAN_SAMPLE_MIN_PARAMS:
+    if (
+        not design.samples_rows_cheaply
+        or objective.n_outputs > 1
+        or objective.firth is not None
+        or design.n_params < HESSIAN_SAMPLE_MIN_PARAMS
+    ):
         return None
     step = design.n_samples // HESSIAN_SAMPLE_ROWS
     return step if step >= 4 else None

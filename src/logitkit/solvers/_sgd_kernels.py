@@ -34,7 +34,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-import scipy.sparse as sp
 from llvmlite import ir
 from numba.core import cgutils, types
 from numba.core.base import BaseContext
@@ -355,11 +354,8 @@ def epoch_runner(objective: Objective, schedule: str, eta0: float, batch_size: i
     samples = (objective.y, weights, weight_mean, offset)
     settings = (design.fit_intercept, penalty.l2_strength, penalty.l1_strength)
     step = (SCHEDULES[schedule], eta0)
-    if sp.issparse(design.X):
-        csr = design.X.tocsr()
-        kernel, matrix = _csr_epoch, (csr.data, csr.indices, csr.indptr)
-    else:
-        kernel, matrix = _dense_epoch, (design.X,)
+    layout, matrix = design.compiled_rows()
+    kernel = _csr_epoch if layout == "csr" else _dense_epoch
 
     def epoch(theta: NDArray, order: NDArray, samples_seen: int) -> EpochResult:
         return kernel(*matrix, *samples, order, theta, *settings, *step, samples_seen, batch_size)

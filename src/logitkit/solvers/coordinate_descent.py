@@ -86,29 +86,25 @@ class WorkingSetHessian:
     """H_WW for the working sets of one solve, keeping what it has computed.
 
     H is taken at a reference point θ_ref, through its curvature weights d_ref (see
-    :meth:`~logitkit.objective.Objective.hessian_weights`). A new working set keeps the rows and
-    columns it shares with the last one and computes only those of its new coefficients, at
-    O(n·|new|·|W|) instead of O(n|W|²); :meth:`refresh` moves θ_ref to the current θ. Objectives
-    without ``hessian_block`` (the softmax one) compute H_WW afresh every time.
+    :meth:`~logitkit.core.objective.Objective.hessian_weights`). A new working set keeps the rows
+    and columns it shares with the last one and computes only those of its new coefficients, at
+    O(n·|new|·|W|) instead of O(n|W|²); :meth:`refresh` moves θ_ref to the current θ.
     """
 
     def __init__(self, objective: Objective) -> None:
         self.objective = objective
-        self.reuses = hasattr(objective, "hessian_block")
-        self.weights: NDArray | None = None
+        self.weights: tuple[NDArray, NDArray] | None = None
         self.index = np.empty(0, dtype=np.intp)
         self.matrix = np.empty((0, 0))
 
     def refresh(self, theta: NDArray) -> None:
         """Take the Hessian at θ from now on."""
-        if self.reuses:
-            self.weights = self.objective.hessian_weights(theta)
-            self.index = np.empty(0, dtype=np.intp)
+        self.weights = self.objective.hessian_weights(theta)
+        self.index = np.empty(0, dtype=np.intp)
 
-    def block(self, theta: NDArray, ws: NDArray) -> NDArray:
-        """H_WW for the sorted positions W = ``ws``: at θ_ref, or at θ without reuse."""
-        if not self.reuses:
-            return self.objective.hessian_submatrix(theta, ws)
+    def block(self, ws: NDArray) -> NDArray:
+        """H_WW at θ_ref for the sorted positions W = ``ws``."""
+        assert self.weights is not None
         known = np.isin(ws, self.index)
         fresh = ~known
         matrix = np.empty((ws.size, ws.size))
@@ -154,9 +150,7 @@ def solve_cd(objective: Objective, coef0: NDArray, options: SolverOptions) -> So
         previous = violation
         inner_tol = max(min(1e-2, violation) * violation, 0.1 * options.tol)
         start = theta[ws]
-        target = _model_minimiser(
-            hessian.block(theta, ws), grad[ws], start, penalised[ws], l1, inner_tol
-        )
+        target = _model_minimiser(hessian.block(ws), grad[ws], start, penalised[ws], l1, inner_tol)
         delta = target - start
         ws_penalised = penalised[ws]
         decrease = (

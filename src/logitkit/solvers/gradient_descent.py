@@ -18,7 +18,6 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
-from ..core.datafits import Bernoulli
 from ..core.objective import Objective
 from .base import Recorder, SolveResult, SolverOptions, flat_cost, tol_reached
 
@@ -120,7 +119,7 @@ def _solve_stochastic(
         if options.learning_rate is not None
         else math.sqrt(batch_size) / _smoothness(objective)
     )
-    compiled = isinstance(objective.datafit, Bernoulli)
+    compiled = objective.n_outputs == 1
     runner = epoch_runner if compiled else numpy_epoch_runner
     run_epoch = runner(objective, options.schedule, eta0, batch_size)
     theta = np.array(coef0, dtype=np.float64)

@@ -141,9 +141,9 @@ def solve_newton(objective: Objective, coef0: NDArray, options: SolverOptions) -
     Each step is the weighted least-squares solve of IRLS, by Cholesky. An unpenalised fit on
     collinear columns has no unique coefficients: it raises :class:`SingularDesignError`, or,
     with ``options.allow_singular``, takes minimum-norm steps (:func:`pseudo_inverse_direction`)
-    and reports the collinear columns in ``SolveResult.singular_columns``. An objective with a
-    ``newton_hessian`` method (the multinomial one) supplies the matrix to solve with instead
-    of ∇²J.
+    and reports the collinear columns in ``SolveResult.singular_columns``. The matrix it solves
+    with is the objective's ``newton_hessian`` (∇²J, or its block diagonal for a large softmax
+    model).
 
     With ``options.hessian_sample_step`` k, H is estimated from every k-th row,
     H_S = (1/|S|) Σ_{i∈S} (sᵢ/s̄) ŷᵢ(1 − ŷᵢ) x̃ᵢx̃ᵢᵀ + α(1 − ρ)I (a subsampled Newton method:
@@ -159,14 +159,12 @@ def solve_newton(objective: Objective, coef0: NDArray, options: SolverOptions) -
     sample = _HessianSample(options.hessian_sample_step)
     checked = [False]
 
-    newton_hessian = getattr(objective, "newton_hessian", objective.hessian)
-
     def direction(theta: NDArray, grad: NDArray, iteration: int) -> NDArray:
         if sample.step is not None:
             step = sample.direction(objective, theta, grad)
             if step is not None:
                 return step
-        hessian = newton_hessian(theta)
+        hessian = objective.newton_hessian(theta)
         if not checked[0] and objective.penalty.l2_strength == 0.0:
             checked[0] = True
             singular[0] = collinear_columns(hessian)
