@@ -10,7 +10,7 @@ with rᵢₜ = −sᵢS/(1 + S) exactly when t = yᵢ, so a well-fitted row keep
 read once per evaluation, :data:`TILE` rows at a time: the tile's K logits, its residuals and
 its K gradient updates are computed while the tile is in the cache, each weight wₖⱼ and each
 partial sum of ∇ₖ loaded once per tile rather than once per row. As in
-:mod:`logitkit._fused`, rows are cut into chunks of :data:`CHUNK`, each chunk sums into its
+:mod:`logitkit.backends._fused`, rows are cut into chunks of :data:`CHUNK`, each chunk sums into its
 own partial sums, and those are added in chunk order: the result does not depend on the
 number of threads. Sums and logits are float64, for float32 X too. The logits are returned,
 so that the Hessian at the same θ needs no further pass.

@@ -1,7 +1,7 @@
-"""Build a fitted model's :class:`~logitkit.summary.Summary`: covariance, table, intervals.
+"""Build a fitted model's :class:`~logitkit.inference.summary.Summary`: covariance, table, intervals.
 
 It reads the fitted model (coefficients, ℓ, the stored information I and meat M) and, where
-a result needs them, the data as an :class:`~logitkit.objective.Objective`: cluster-robust
+a result needs them, the data as an :class:`~logitkit.core.objective.Objective`: cluster-robust
 errors need the per-sample scores, profile intervals refit with one coefficient held fixed.
 """
 

@@ -1,4 +1,4 @@
-"""The :class:`~logitkit.summary.Summary` of a fit with K ≥ 3 classes.
+"""The :class:`~logitkit.inference.summary.Summary` of a fit with K ≥ 3 classes.
 
 Unpenalised, the coefficients are θ = (b_k, w_k) of every class k but the reference r,
 log-odds against it: log P(y = k | x)/P(y = r | x) = b_k + w_kᵀx. With the information I and
@@ -44,7 +44,7 @@ def summarize_multinomial(
     level: float,
     target: str | None,
 ) -> Summary:
-    """The Summary of ``model`` (checked arguments: see :func:`logitkit.summarize.summarize`)."""
+    """The Summary of ``model`` (checked arguments: see :func:`logitkit.inference.summarize.summarize`)."""
     symmetric = model.alpha != 0
     if symmetric and model.l1_ratio == 1:
         raise ValueError(

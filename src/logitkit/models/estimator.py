@@ -1,6 +1,6 @@
 """LogisticRegression, the scikit-learn estimator: validation, labels, solver choice, fitted state.
 
-It holds no mathematics of its own: it builds an :class:`~logitkit.objective.Objective` from
+It holds no mathematics of its own: it builds an :class:`~logitkit.core.objective.Objective` from
 the data, hands it to a solver, and stores the :class:`~logitkit.solvers.SolveResult`.
 """
 

@@ -11,7 +11,7 @@ step minimises q exactly in uⱼ:
 
 S(a, t) = sign(a) max(|a| − t, 0), and the running product H(u − θ_W) is updated by one row of H,
 so a sweep over W costs O(|W|²) whatever the number of samples. After each sweep the largest KKT
-violation of q (as in :meth:`logitkit.penalties.ElasticNet.kkt_violation`, with r in place of
+violation of q (as in :meth:`logitkit.core.penalties.ElasticNet.kkt_violation`, with r in place of
 the gradient) is compared with the tolerance.
 
 Compiled by Numba on first use and cached on disk like :mod:`logitkit.solvers._sgd_kernels`.

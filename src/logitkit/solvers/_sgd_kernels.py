@@ -15,8 +15,8 @@ with the step size η_t of the schedule, as a function of e = t/m epochs seen:
     invscaling: η_t = η₀ / (1 + e)^½
     auto:       η_t = η₀ / (1 + e)^¾
 
-These are the steps of :meth:`logitkit.objective.Objective.smooth_gradient` on ``rows = B``
-followed by :meth:`~logitkit.objective.Objective.prox`, without the per-step temporaries. The
+These are the steps of :meth:`logitkit.core.objective.Objective.smooth_gradient` on ``rows = B``
+followed by :meth:`~logitkit.core.objective.Objective.prox`, without the per-step temporaries. The
 logits and the updates are accumulated in float64 for float32 X too. The ridge and L1 parts
 and the running mean θ̄ touch every coefficient at every step, as the NumPy steps do, so a
 step costs O(p) on sparse X as well.
@@ -122,7 +122,7 @@ def _residual(
     """rᵢ = (sᵢ / scale)(σ(zᵢ + oᵢ) − yᵢ), with scale = |B| s̄.
 
     σ(z) = 1/(1 + e) for z ≥ 0 and e/(1 + e) for z < 0, e = exp(−|z|), as
-    :func:`logitkit.functions.sigmoid` computes it.
+    :func:`logitkit.core.functions.sigmoid` computes it.
     """
     if offset.size:
         z += offset[i]

@@ -4,11 +4,52 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
+
+from ..core.penalties import ElasticNet
 
 Progress = Callable[[int, float, float], None]
+
+
+class Problem(Protocol):
+    """What a deterministic solver sees of the cost J(θ) = f(θ) + αρ‖w‖₁ it minimises.
+
+    :class:`~logitkit.core.objective.Objective` (any number of classes, Firth's term included)
+    and :class:`~logitkit.core.restricted.Restricted` (some coordinates held fixed) both offer
+    it: the smooth part f with its gradient, its Hessian (or the matrix Newton solves with),
+    Hessian-vector products and the diagonal (Newton–CG), Hessian blocks from reusable weights
+    (the working sets of ``cd``), the L1 part's prox and the optimality (KKT) measure.
+    """
+
+    penalty: ElasticNet
+
+    @property
+    def n_params(self) -> int: ...
+
+    def smooth_value(self, coef: NDArray) -> float: ...
+
+    def smooth_value_and_gradient(self, coef: NDArray) -> tuple[float, NDArray]: ...
+
+    def hessian(self, coef: NDArray) -> NDArray: ...
+
+    def newton_hessian(self, coef: NDArray) -> NDArray: ...
+
+    def hessian_diagonal(self, coef: NDArray) -> NDArray: ...
+
+    def hessian_operator(self, coef: NDArray) -> Callable[[NDArray], NDArray]: ...
+
+    def hessian_weights(self, coef: NDArray) -> tuple[NDArray, NDArray]: ...
+
+    def hessian_block(
+        self, weights: tuple[NDArray, NDArray], index: ArrayLike, other: ArrayLike | None = None
+    ) -> NDArray: ...
+
+    def optimality(self, coef: NDArray, smooth_grad: NDArray) -> float: ...
+
+    def prox(self, coef: NDArray, step: float) -> NDArray: ...
 
 
 @dataclass(frozen=True)

@@ -39,8 +39,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from ..core.objective import Objective
-from .base import Recorder, SolveResult, SolverOptions, flat_cost, tol_reached
+from .base import Problem, Recorder, SolveResult, SolverOptions, flat_cost, tol_reached
 from .newton import cholesky_direction
 
 _MAX_HALVINGS = 50
@@ -91,7 +90,7 @@ class WorkingSetHessian:
     O(n·|new|·|W|) instead of O(n|W|²); :meth:`refresh` moves θ_ref to the current θ.
     """
 
-    def __init__(self, objective: Objective) -> None:
+    def __init__(self, objective: Problem) -> None:
         self.objective = objective
         self.weights: tuple[NDArray, NDArray] | None = None
         self.index = np.empty(0, dtype=np.intp)
@@ -120,7 +119,7 @@ class WorkingSetHessian:
         return matrix
 
 
-def solve_cd(objective: Objective, coef0: NDArray, options: SolverOptions) -> SolveResult:
+def solve_cd(objective: Problem, coef0: NDArray, options: SolverOptions) -> SolveResult:
     """Proximal Newton on working sets with a coordinate-descent inner loop (module docstring)."""
     penalty = objective.penalty
     l1 = penalty.l1_strength

@@ -6,14 +6,13 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import minimize
 
-from ..core.objective import Objective
 from ._threads import threadpools
-from .base import Recorder, SolveResult, SolverOptions, tol_reached
+from .base import Problem, Recorder, SolveResult, SolverOptions, tol_reached
 
 _RESOLUTION_FACTOR = 100.0
 
 
-def solve_lbfgs(objective: Objective, coef0: NDArray, options: SolverOptions) -> SolveResult:
+def solve_lbfgs(objective: Problem, coef0: NDArray, options: SolverOptions) -> SolveResult:
     """Limited-memory BFGS: quasi-Newton steps from the last 20 gradient differences.
 
     Stops when ‖∇J‖∞ ≤ tol (SciPy's ``gtol``), or when J stops decreasing in floating point.

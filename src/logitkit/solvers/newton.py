@@ -9,9 +9,8 @@ from numpy.typing import NDArray
 from scipy.linalg import LinAlgError, cho_factor, cho_solve, eigh
 
 from ..core.exceptions import SingularDesignError
-from ..core.objective import Objective
 from ._threads import threadpools
-from .base import Recorder, SolveResult, SolverOptions, flat_cost, tol_reached
+from .base import Problem, Recorder, SolveResult, SolverOptions, flat_cost, tol_reached
 
 _MAX_HALVINGS = 50
 _RANK_TOL = 1e-12
@@ -74,7 +73,7 @@ def pseudo_inverse_direction(hessian: NDArray, grad: NDArray) -> NDArray:
 
 
 def newton_iterations(
-    objective: Objective, coef0: NDArray, options: SolverOptions, direction: Direction
+    objective: Problem, coef0: NDArray, options: SolverOptions, direction: Direction
 ) -> SolveResult:
     """The damped Newton loop shared by ``newton`` and ``newton-cg``.
 
@@ -135,7 +134,7 @@ def newton_iterations(
     return recorder.result(theta, False, f"reached max_iter={options.max_iter} iterations")
 
 
-def solve_newton(objective: Objective, coef0: NDArray, options: SolverOptions) -> SolveResult:
+def solve_newton(objective: Problem, coef0: NDArray, options: SolverOptions) -> SolveResult:
     """Newton–Raphson with H = ∇²J = X̃ᵀWX̃/Σs + α(1 − ρ)I, W = diag(s ⊙ ŷ(1 − ŷ)).
 
     Each step is the weighted least-squares solve of IRLS, by Cholesky. An unpenalised fit on
@@ -199,7 +198,7 @@ class _HessianSample:
         self._checked = False
         self._factor: tuple[NDArray, bool] | None = None
 
-    def direction(self, objective: Objective, theta: NDArray, grad: NDArray) -> NDArray | None:
+    def direction(self, objective: Problem, theta: NDArray, grad: NDArray) -> NDArray | None:
         """−H_S⁻¹∇J, or None once the full Hessian has taken over.
 
         H_S is kept while it works well: after a step that cut the gradient at least

@@ -6,12 +6,11 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.sparse.linalg import LinearOperator, cg
 
-from ..core.objective import Objective
-from .base import SolveResult, SolverOptions
+from .base import Problem, SolveResult, SolverOptions
 from .newton import newton_iterations
 
 
-def solve_newton_cg(objective: Objective, coef0: NDArray, options: SolverOptions) -> SolveResult:
+def solve_newton_cg(objective: Problem, coef0: NDArray, options: SolverOptions) -> SolveResult:
     """Newton–CG: H d = −∇J solved approximately by (SciPy's) conjugate gradients from
     Hessian-vector products Hv = X̃ᵀ(w ⊙ X̃v)/Σs + α(1 − ρ)v alone, so no p×p matrix is formed.
 
