@@ -17,7 +17,8 @@ from .core.functions import (
     softmax,
     softplus,
 )
-from .core.objective import Objective, check_gradient
+from .core.gradient_check import check_gradient
+from .core.objective import Objective
 from .inference.comparison import LRTestResult, lr_test
 from .io.model_file import ModelFileError, load
 from .models.cv import LogisticRegressionCV

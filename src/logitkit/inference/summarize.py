@@ -1,4 +1,4 @@
-"""Build a fitted model's :class:`~logitkit.inference.summary.Summary`: covariance, table, intervals.
+"""Build a fitted model's :class:`~logitkit.inference.summary.Summary`: covariance, table, CIs.
 
 It reads the fitted model (coefficients, ℓ, the stored information I and meat M) and, where
 a result needs them, the data as an :class:`~logitkit.core.objective.Objective`: cluster-robust

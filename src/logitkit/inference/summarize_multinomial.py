@@ -44,7 +44,8 @@ def summarize_multinomial(
     level: float,
     target: str | None,
 ) -> Summary:
-    """The Summary of ``model`` (checked arguments: see :func:`logitkit.inference.summarize.summarize`)."""
+    """The Summary of ``model`` (checked arguments: see
+    :func:`logitkit.inference.summarize.summarize`)."""
     symmetric = model.alpha != 0
     if symmetric and model.l1_ratio == 1:
         raise ValueError(
