@@ -19,7 +19,7 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
-from ._jit import compile_kernel
+from .jit import compile_kernel
 
 CHUNK = 2048
 """Rows per chunk: 1.6 MB of a float64 X with 100 columns, which stays in the cache."""

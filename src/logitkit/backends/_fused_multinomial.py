@@ -22,7 +22,7 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
-from ._jit import compile_kernel
+from .jit import compile_kernel
 
 CHUNK = 1024
 """Rows per chunk (a multiple of :data:`TILE`)."""

@@ -22,8 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from ..core.objective import Objective
-from .base import SolveResult, SolverOptions
+from .base import DataProblem, Problem, SolveResult, SolverOptions
 from .coordinate_descent import solve_cd
 from .gradient_descent import solve_gd, solve_minibatch, solve_sgd
 from .lbfgs import solve_lbfgs
@@ -32,6 +31,8 @@ from .newton_cg import solve_newton_cg
 
 __all__ = [
     "SOLVERS",
+    "DataProblem",
+    "Problem",
     "SolveResult",
     "Solver",
     "SolverOptions",
@@ -48,7 +49,7 @@ HESSIAN_SAMPLE_MIN_PARAMS = 32
 class Solver:
     """A solver and its defaults: ``tol`` for float64 and float32 data, ``max_iter``."""
 
-    solve: Callable[[Objective, NDArray, SolverOptions], SolveResult]
+    solve: Callable[[DataProblem, NDArray, SolverOptions], SolveResult]
     tol: float
     tol_float32: float
     max_iter: int
@@ -71,7 +72,7 @@ SOLVERS: dict[str, Solver] = {
 }
 
 
-def choose_solver(objective: Objective) -> str:
+def choose_solver(objective: DataProblem) -> str:
     """The solver ``auto`` stands for on this objective (see the module docstring)."""
     if not objective.penalty.is_smooth:
         return "cd"
@@ -82,7 +83,7 @@ def choose_solver(objective: Objective) -> str:
     return "newton-cg" if objective.design.prefers_hessian_products else "lbfgs"
 
 
-def hessian_sample_step(objective: Objective) -> int | None:
+def hessian_sample_step(objective: DataProblem) -> int | None:
     """Every how many rows ``auto``'s Newton samples for its Hessian; None for all of them.
 
     A Hessian costs about k/2 passes over X for k coefficients against one pass for the cost

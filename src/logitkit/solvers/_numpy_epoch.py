@@ -14,11 +14,13 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from ..core.objective import Objective
 from ._sgd_kernels import SCHEDULES, Epoch, EpochResult, _step_size
+from .base import DataProblem
 
 
-def numpy_epoch_runner(objective: Objective, schedule: str, eta0: float, batch_size: int) -> Epoch:
+def numpy_epoch_runner(
+    objective: DataProblem, schedule: str, eta0: float, batch_size: int
+) -> Epoch:
     """The function ``epoch(θ, order, t) -> (θ', θ̄, t')``, as ``epoch_runner`` returns it."""
     n_samples = objective.design.n_samples
     code = SCHEDULES[schedule]

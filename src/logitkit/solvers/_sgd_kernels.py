@@ -25,7 +25,7 @@ For b = 1 on dense X the step is applied straight from the row, g = r x̃ᵢ + �
 gradient buffer. The rows of the coming steps are prefetched into the cache, since a random
 permutation defeats the hardware's own prefetching.
 
-The kernels are compiled by Numba on first use and cached (see :mod:`logitkit._jit`). This
+The kernels are compiled by Numba on first use and cached (see :mod:`logitkit.backends.jit`). This
 module imports Numba: the solvers import it only when a stochastic solver runs.
 """
 
@@ -41,8 +41,8 @@ from numba.core.typing.templates import Signature
 from numba.extending import intrinsic, overload
 from numpy.typing import NDArray
 
-from ..backends._jit import compile_kernel as _compile
-from ..core.objective import Objective
+from ..backends.jit import compile_kernel as _compile
+from .base import DataProblem
 
 _CONSTANT = 0
 _INVSCALING = 1
@@ -340,7 +340,7 @@ def _csr_epoch(
     return theta, mean, samples_seen
 
 
-def epoch_runner(objective: Objective, schedule: str, eta0: float, batch_size: int) -> Epoch:
+def epoch_runner(objective: DataProblem, schedule: str, eta0: float, batch_size: int) -> Epoch:
     """The function ``epoch(θ, order, t) -> (θ', θ̄, t')`` that runs one compiled epoch.
 
     ``order`` is the permutation of the samples for the epoch and t the samples seen before

@@ -9,9 +9,11 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ..backends.design import Design
 from ..core.penalties import ElasticNet
 
 Progress = Callable[[int, float, float], None]
+Rows = NDArray[np.intp] | slice | None
 
 
 class Problem(Protocol):
@@ -50,6 +52,37 @@ class Problem(Protocol):
     def optimality(self, coef: NDArray, smooth_grad: NDArray) -> float: ...
 
     def prox(self, coef: NDArray, step: float) -> NDArray: ...
+
+
+class _CurvatureBound(Protocol):
+    curvature_bound: float
+
+
+class DataProblem(Problem, Protocol):
+    """A :class:`Problem` over all the data, as :class:`~logitkit.core.objective.Objective`
+    gives it: the design and samples for the stochastic solvers' row subsets and compiled
+    epochs, and what ``auto`` reads to choose a solver.
+
+    Its ``smooth_value``, ``smooth_value_and_gradient``, ``smooth_gradient`` and ``hessian`` also
+    take ``rows``, a subset B of the samples (the unbiased estimate from those rows).
+    """
+
+    design: Design
+    y: NDArray
+    sample_weight: NDArray
+    offset: NDArray | None
+    datafit: _CurvatureBound
+    firth: object | None
+
+    @property
+    def n_outputs(self) -> int: ...
+
+    @property
+    def fused_pass(self) -> bool: ...
+
+    def smooth_gradient(self, coef: NDArray, rows: Rows = None) -> NDArray: ...
+
+    def hessian(self, coef: NDArray, rows: Rows = None) -> NDArray: ...
 
 
 @dataclass(frozen=True)

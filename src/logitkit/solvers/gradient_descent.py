@@ -18,13 +18,12 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
-from ..core.objective import Objective
-from .base import Recorder, SolveResult, SolverOptions, flat_cost, tol_reached
+from .base import DataProblem, Recorder, SolveResult, SolverOptions, flat_cost, tol_reached
 
 _MAX_BACKTRACKS = 60
 
 
-def _smoothness(objective: Objective) -> float:
+def _smoothness(objective: DataProblem) -> float:
     """L̄ = c (1/Σs) Σ sᵢ‖x̃ᵢ‖² + α(1 − ρ), c the datafit's curvature bound (σ′ ≤ ¼ binary,
     ½ for the softmax).
 
@@ -36,7 +35,7 @@ def _smoothness(objective: Objective) -> float:
     return objective.datafit.curvature_bound * mean_sq_norm + objective.penalty.l2_strength
 
 
-def solve_gd(objective: Objective, coef0: NDArray, options: SolverOptions) -> SolveResult:
+def solve_gd(objective: DataProblem, coef0: NDArray, options: SolverOptions) -> SolveResult:
     """Batch (proximal) gradient descent.
 
     With ``learning_rate`` η: θ ← prox(θ − η∇f(θ), η). Without it the step t is found by
@@ -88,7 +87,7 @@ def solve_gd(objective: Objective, coef0: NDArray, options: SolverOptions) -> So
 
 
 def _solve_stochastic(
-    objective: Objective, coef0: NDArray, options: SolverOptions, batch_size: int
+    objective: DataProblem, coef0: NDArray, options: SolverOptions, batch_size: int
 ) -> SolveResult:
     """Stochastic or mini-batch (proximal) gradient descent with iterate averaging.
 
@@ -163,11 +162,11 @@ def _solve_stochastic(
     )
 
 
-def solve_sgd(objective: Objective, coef0: NDArray, options: SolverOptions) -> SolveResult:
+def solve_sgd(objective: DataProblem, coef0: NDArray, options: SolverOptions) -> SolveResult:
     """Stochastic gradient descent: one sample per step (see :func:`_solve_stochastic`)."""
     return _solve_stochastic(objective, coef0, options, batch_size=1)
 
 
-def solve_minibatch(objective: Objective, coef0: NDArray, options: SolverOptions) -> SolveResult:
+def solve_minibatch(objective: DataProblem, coef0: NDArray, options: SolverOptions) -> SolveResult:
     """Mini-batch gradient descent: ``batch_size`` samples a step (:func:`_solve_stochastic`)."""
     return _solve_stochastic(objective, coef0, options, batch_size=options.batch_size)
