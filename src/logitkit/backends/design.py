@@ -10,6 +10,7 @@ without a copy. A coefficient vector θ of length ``n_params`` holds the interce
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import cache, cached_property
 from typing import Protocol
 
@@ -54,6 +55,20 @@ class Design(Protocol):
     def weighted_gram_subset(
         self, d: NDArray, index: NDArray, other: NDArray | None = None
     ) -> NDArray: ...
+
+    def split(self, coef: NDArray) -> tuple[float, NDArray]: ...
+
+    def matvec_rows(self, coef: NDArray, rows: NDArray | None = None) -> NDArray: ...
+
+    def rmatvec_rows(self, r: NDArray, rows: NDArray | None = None) -> NDArray: ...
+
+    def gram_rows(self, rows: NDArray | None = None) -> NDArray: ...
+
+    def column_abs_max(self, rows: NDArray | None = None) -> NDArray: ...
+
+    def submatrix(
+        self, rows: NDArray | None = None, columns: NDArray | None = None
+    ) -> sp.csr_array: ...
 
 
 class _DesignBase:
@@ -143,6 +158,80 @@ class _DesignBase:
         position[columns >= 0] = np.arange(features.size)
         return features, position
 
+    def _row_count(self, rows: NDArray | None) -> int:
+        """|R|: the number of rows ``rows`` selects, every row when None."""
+        return self.n_samples if rows is None else len(rows)
+
+    def matvec_rows(self, coef: NDArray, rows: NDArray | None = None) -> NDArray:
+        """z_R = X̃_R θ = b + X_R w for the rows R = ``rows`` (indices, in their order; every
+        row when None), in float64 whatever the dtype of X: a float32 X is converted one block
+        of rows at a time, never whole."""
+        intercept, w = self.split(np.asarray(coef, dtype=np.float64))
+        z = np.empty(self._row_count(rows))
+        for part, block in self._float64_row_blocks(rows):
+            z[part] = block @ w
+        return z + intercept
+
+    def rmatvec_rows(self, r: NDArray, rows: NDArray | None = None) -> NDArray:
+        """X̃_Rᵀ r = [Σ_{i∈R} rᵢ, X_Rᵀ r] for the rows R = ``rows`` (every row when None), r
+        holding one value per row of R in R's order; accumulated in float64 by blocks of rows."""
+        r = np.asarray(r, dtype=np.float64)
+        total = np.zeros(self.n_features)
+        for part, block in self._float64_row_blocks(rows):
+            total += block.T @ r[part]
+        return self._with_intercept_entry(total, r)
+
+    def gram_rows(self, rows: NDArray | None = None) -> NDArray:
+        """G = X̃_Rᵀ X̃_R = Σ_{i∈R} x̃ᵢ x̃ᵢᵀ over the rows R = ``rows`` (every row when None), in
+        float64 whatever the dtype of X (for decisions of rank), accumulated by blocks of rows.
+
+        The intercept's row and column hold |R| and the column sums Σ_{i∈R} xᵢ.
+        """
+        gram = np.zeros((self.n_features, self.n_features))
+        sums = np.zeros(self.n_features)
+        for _, block in self._float64_row_blocks(rows):
+            gram += self._dense(block.T @ block)
+            sums += np.asarray(block.sum(axis=0)).ravel()
+        if not self.fit_intercept:
+            return gram
+        out = np.empty((self.n_params, self.n_params))
+        out[0, 0] = self._row_count(rows)
+        out[0, 1:] = sums
+        out[1:, 0] = sums
+        out[1:, 1:] = gram
+        return out
+
+    def column_abs_max(self, rows: NDArray | None = None) -> NDArray:
+        """cⱼ = max_{i∈R} |x̃ᵢⱼ| for every column j of X̃ over the rows R = ``rows`` (every row
+        when None), in float64: the intercept's is 1, and every entry is 0 when R is empty."""
+        top = np.zeros(self.n_features)
+        for _, block in self._float64_row_blocks(rows, convert=False):
+            np.maximum(top, self._abs_max(block), out=top)
+        if self.fit_intercept:
+            return np.concatenate(([float(self._row_count(rows) > 0)], top))
+        return top
+
+    def submatrix(
+        self, rows: NDArray | None = None, columns: NDArray | None = None
+    ) -> sp.csr_array:
+        """X̃[R, K] as a float64 SciPy CSR array, the form sparse solvers (such as linear
+        programs) take: the rows R = ``rows`` and the coefficient positions K = ``columns``,
+        each in the order given and every one when None; position 0 is the intercept's column
+        of ones when it is fitted. Built one block of rows at a time, so the cost is that of
+        the result.
+        """
+        index = np.arange(self.n_params) if columns is None else np.asarray(columns, np.intp)
+        features, position = self._features(index)
+        parts = [sp.csr_array(block[:, features]) for _, block in self._float64_row_blocks(rows)]
+        matrix = (
+            sp.vstack(parts, format="csr")
+            if parts
+            else sp.csr_array((self._row_count(rows), features.size))
+        )
+        if features.size < index.size:
+            matrix = sp.hstack([matrix, np.ones((matrix.shape[0], 1))], format="csr")
+        return sp.csr_array(matrix[:, position])
+
 
 class DenseDesign(_DesignBase):
     """A dense NumPy X (float32 or float64), used in place."""
@@ -212,6 +301,31 @@ class DenseDesign(_DesignBase):
             return block
         return np.take(block, features, axis=1)
 
+    def _float64_row_blocks(
+        self, rows: NDArray | None, convert: bool = True
+    ) -> Iterator[tuple[slice, NDArray]]:
+        """The rows R = ``rows`` of X (every row when None) in float64 (in the dtype of X when
+        not ``convert``), a block of about 2¹⁸ entries at a time, with the block's positions in
+        R: views of X when no conversion is needed and R is every row, else one gathered or
+        converted block at a time."""
+        size = self._row_count(rows)
+        index = None if rows is None else np.asarray(rows, dtype=np.intp)
+        step = self._block_rows()
+        for start in range(0, size, step):
+            part = slice(start, min(start + step, size))
+            block = self.X[part] if index is None else self.X[index[part]]
+            yield part, block.astype(np.float64, copy=False) if convert else block
+
+    @staticmethod
+    def _dense(product: NDArray) -> NDArray:
+        """A product of a dense block, already a dense array."""
+        return np.asarray(product)
+
+    @staticmethod
+    def _abs_max(block: NDArray) -> NDArray:
+        """maxᵢ |xᵢⱼ| over the rows of a block, without an |X| temporary."""
+        return np.maximum(np.max(block, axis=0, initial=0.0), -np.min(block, axis=0, initial=0.0))
+
 
 class SparseDesign(_DesignBase):
     """A SciPy sparse X in CSR or CSC form, never densified."""
@@ -255,6 +369,35 @@ class SparseDesign(_DesignBase):
         left_d = np.asarray(left_columns.T @ weights, dtype=np.float64).ravel()
         right_d = np.asarray(right_columns.T @ weights, dtype=np.float64).ravel()
         return np.asarray(gram, dtype=np.float64), left_d, right_d
+
+    def _float64_row_blocks(
+        self, rows: NDArray | None, convert: bool = True
+    ) -> Iterator[tuple[slice, sp.csr_array]]:
+        """The rows R = ``rows`` of X (every row when None) in float64 (in the dtype of X when
+        not ``convert``), with each block's positions in R: X itself when no conversion is
+        needed and R is every row, else blocks of rows of about 2¹⁸ stored entries, gathered
+        and converted one at a time."""
+        size = self._row_count(rows)
+        if rows is None and (self.dtype == np.float64 or not convert):
+            if size:
+                yield slice(0, size), self.X
+            return
+        index = None if rows is None else np.asarray(rows, dtype=np.intp)
+        step = max(1, _BLOCK_ELEMENTS * self.n_samples // max(self.X.nnz, 1))
+        for start in range(0, size, step):
+            part = slice(start, min(start + step, size))
+            block = self._csr[part] if index is None else self._csr[index[part]]
+            yield part, block.astype(np.float64, copy=False) if convert else block
+
+    @staticmethod
+    def _dense(product: sp.sparray | sp.spmatrix) -> NDArray:
+        """A sparse product as a dense array."""
+        return product.toarray()
+
+    @staticmethod
+    def _abs_max(block: sp.sparray | sp.spmatrix) -> NDArray:
+        """maxᵢ |xᵢⱼ| over the rows of a block (the zeros not stored included)."""
+        return abs(block).max(axis=0).toarray().ravel()
 
 
 def make_design(X, fit_intercept: bool = True) -> DenseDesign | SparseDesign:
