@@ -70,6 +70,8 @@ class Design(Protocol):
         self, rows: NDArray | None = None, columns: NDArray | None = None
     ) -> sp.csr_array: ...
 
+    def group_sums(self, r: NDArray, groups: NDArray) -> NDArray: ...
+
 
 class _DesignBase:
     def __init__(self, X, fit_intercept: bool) -> None:
@@ -231,6 +233,28 @@ class _DesignBase:
         if features.size < index.size:
             matrix = sp.hstack([matrix, np.ones((matrix.shape[0], 1))], format="csr")
         return sp.csr_array(matrix[:, position])
+
+    def group_sums(self, r: NDArray, groups: NDArray) -> NDArray:
+        """U = A X̃, the G × p̃ sums u_g = Σ_{i: gᵢ = g} rᵢ x̃ᵢ for the groups g = 0, …, G − 1
+        (``groups`` holds each row's integer code gᵢ, G = max gᵢ + 1), in float64; the first
+        column is Σ_{i: gᵢ = g} rᵢ when the intercept is fitted.
+
+        A is the sparse G × n indicator matrix weighted by r, Aₘᵢ = rᵢ [gᵢ = m]: one pass over
+        X, a block of rows at a time, with no n × p temporary.
+        """
+        r = np.asarray(r, dtype=np.float64)
+        codes = np.asarray(groups, dtype=np.intp)
+        n_groups = int(codes.max()) + 1 if codes.size else 0
+        sums = np.zeros((n_groups, self.n_features))
+        for part, block in self._float64_row_blocks(None):
+            indicator = sp.csr_array(
+                (r[part], (codes[part], np.arange(block.shape[0]))),
+                shape=(n_groups, block.shape[0]),
+            )
+            sums += self._dense(indicator @ block)
+        if self.fit_intercept:
+            return np.column_stack((np.bincount(codes, weights=r, minlength=n_groups), sums))
+        return sums
 
 
 class DenseDesign(_DesignBase):

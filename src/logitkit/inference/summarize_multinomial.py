@@ -126,8 +126,5 @@ def _cluster_scores(
     )
     residual = -objective.sample_weight[:, None] * derivative[:, objective.free]
     return np.hstack(
-        [
-            cluster_score_sums(design.X, residual[:, k], groups, design.fit_intercept)
-            for k in range(objective.n_outputs)
-        ]
+        [cluster_score_sums(design, residual[:, k], groups) for k in range(objective.n_outputs)]
     )
