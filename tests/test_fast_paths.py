@@ -24,6 +24,7 @@ import logitkit.inference.statistics
 import logitkit.models.estimator
 import logitkit.solvers
 from logitkit.backends._fused import CHUNK, value_gradient
+from logitkit.backends.design import make_design
 from logitkit.core.exceptions import SingularDesignError
 from logitkit.inference.separation import detect_separation, overlap_certified
 from logitkit.solvers import SOLVERS, SolverOptions
@@ -237,7 +238,7 @@ def test_an_overlap_certificate_agrees_with_the_linear_programs(seed) -> None:
     X, y = make_problem(3000, 6, seed=seed)
     objective, coef = fitted(X, y)
     assert overlap_certified(objective, coef)
-    assert detect_separation(X, y, None, [f"x{j}" for j in range(7)], True) is None
+    assert detect_separation(make_design(X, True), y, None, [f"x{j}" for j in range(7)]) is None
 
 
 @pytest.mark.parametrize("seed", range(8))

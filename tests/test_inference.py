@@ -14,6 +14,7 @@ from scipy.stats import chi2
 from sklearn.datasets import load_breast_cancer
 
 import logitkit as lk
+from logitkit.backends.design import make_design
 from logitkit.inference.covariance import (
     TABLE_COLUMNS,
     cluster_score_sums,
@@ -91,7 +92,7 @@ def our_table(X, y, cov_type: str, groups=None, level: float = 0.95) -> pd.DataF
     X = np.asarray(X, float)
     coef = fitted_coef(X, y)
     information, score_outer, residual = fit_matrices(X, y, coef)
-    scores = None if groups is None else cluster_score_sums(X, residual, groups)
+    scores = None if groups is None else cluster_score_sums(make_design(X), residual, groups)
     cov = covariance(
         information,
         cov_type=cov_type,
@@ -183,7 +184,7 @@ def test_integer_weights_give_the_covariance_of_repeated_rows(cov_type) -> None:
             information,
             cov_type=cov_type,
             score_outer=score_outer,
-            cluster_scores=cluster_score_sums(X, residual, groups),
+            cluster_scores=cluster_score_sums(make_design(X), residual, groups),
             n_obs=float(np.sum(weights if weights is not None else np.ones(len(y)))),
         )
 
@@ -206,7 +207,7 @@ def test_cluster_factor_is_the_documented_small_sample_correction() -> None:
     X, y, groups = anes96()
     X = X.to_numpy(float)
     information, _, residual = fit_matrices(X, y, fitted_coef(X, y))
-    scores = cluster_score_sums(X, residual, groups)
+    scores = cluster_score_sums(make_design(X), residual, groups)
     bread = np.linalg.inv(information)
     G, n, k = scores.shape[0], len(y), information.shape[0]
     expected = G / (G - 1) * (n - 1) / (n - k) * bread @ scores.T @ scores @ bread
@@ -235,12 +236,18 @@ def test_cluster_score_sums_equal_explicit_sums_dense_and_sparse() -> None:
             for g in labels
         ]
     )
-    np.testing.assert_allclose(cluster_score_sums(X, residual, groups), expected, rtol=1e-13)
     np.testing.assert_allclose(
-        cluster_score_sums(sp.csr_matrix(X), residual, groups.to_numpy()), expected, rtol=1e-13
+        cluster_score_sums(make_design(X), residual, groups), expected, rtol=1e-13
     )
     np.testing.assert_allclose(
-        cluster_score_sums(X, residual, groups, fit_intercept=False), expected[:, 1:], rtol=1e-13
+        cluster_score_sums(make_design(sp.csr_matrix(X)), residual, groups.to_numpy()),
+        expected,
+        rtol=1e-13,
+    )
+    np.testing.assert_allclose(
+        cluster_score_sums(make_design(X, fit_intercept=False), residual, groups),
+        expected[:, 1:],
+        rtol=1e-13,
     )
 
 
@@ -328,12 +335,12 @@ def test_level_outside_zero_one_is_rejected(level) -> None:
 
 def test_groups_of_the_wrong_length_are_rejected() -> None:
     with pytest.raises(ValueError, match="groups has 3 labels but there are 4 samples"):
-        cluster_score_sums(np.ones((4, 1)), np.ones(4), [1, 2, 1])
+        cluster_score_sums(make_design(np.ones((4, 1))), np.ones(4), [1, 2, 1])
 
 
 def test_a_single_group_is_rejected() -> None:
     with pytest.raises(ValueError, match="at least two groups; got one group, 'a'"):
-        cluster_score_sums(np.ones((4, 1)), np.ones(4), ["a"] * 4)
+        cluster_score_sums(make_design(np.ones((4, 1))), np.ones(4), ["a"] * 4)
     with pytest.raises(ValueError, match="at least two groups"):
         covariance(np.eye(2), cov_type="cluster", cluster_scores=np.ones((1, 2)), n_obs=10)
 
@@ -341,12 +348,12 @@ def test_a_single_group_is_rejected() -> None:
 @pytest.mark.parametrize("groups", [[1.0, np.nan, 2.0, 1.0], ["a", None, "b", "a"]])
 def test_missing_group_labels_are_rejected(groups) -> None:
     with pytest.raises(ValueError, match="1 missing"):
-        cluster_score_sums(np.ones((4, 1)), np.ones(4), groups)
+        cluster_score_sums(make_design(np.ones((4, 1))), np.ones(4), groups)
 
 
 def test_two_dimensional_groups_are_rejected() -> None:
     with pytest.raises(ValueError, match="one label per sample"):
-        cluster_score_sums(np.ones((4, 1)), np.ones(4), np.ones((4, 2)))
+        cluster_score_sums(make_design(np.ones((4, 1))), np.ones(4), np.ones((4, 2)))
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ from scipy.linalg import null_space
 from scipy.optimize import linprog
 
 import logitkit as lk
+from logitkit.backends.design import make_design
 from logitkit.inference.separation import Separation, detect_separation
 from problems import make_problem
 
@@ -72,21 +73,21 @@ def exposure_fixture(sign: int) -> tuple[np.ndarray, np.ndarray]:
 def test_no_separation_on_a_typical_problem() -> None:
     X, y = make_problem(2000, 5, seed=0)
     names = ["Intercept", *(f"x{j}" for j in range(5))]
-    assert detect_separation(X, y.astype(float), None, names, True) is None
-    assert detect_separation(X, y.astype(float), None, names[1:], False) is None
+    assert detect_separation(make_design(X, True), y.astype(float), None, names) is None
+    assert detect_separation(make_design(X, False), y.astype(float), None, names[1:]) is None
 
 
 def test_collinear_columns_alone_are_not_separation() -> None:
     X, y = make_problem(500, 3, seed=1)
     X = np.column_stack((X, X[:, 0], 2.0 * X[:, 1] - X[:, 2], np.zeros(500)))
     names = ["Intercept", "a", "b", "c", "a_again", "b_minus_c", "zero"]
-    assert detect_separation(X, y.astype(float), None, names, True) is None
+    assert detect_separation(make_design(X, True), y.astype(float), None, names) is None
 
 
 def test_endometrial_neovasculation_runs_to_plus_infinity() -> None:
     X, y = endometrial()
     assert X.shape == (79, 3)
-    found = detect_separation(X, y, None, ENDOMETRIAL_NAMES, True)
+    found = detect_separation(make_design(X, True), y, None, ENDOMETRIAL_NAMES)
     assert found == Separation("quasi-complete", {"NV": 1})
     assert (
         str(found) == "quasi-complete separation: the estimate of 'NV' (+inf) runs off to infinity"
@@ -96,20 +97,21 @@ def test_endometrial_neovasculation_runs_to_plus_infinity() -> None:
 def test_complete_separation_of_a_symmetric_covariate() -> None:
     """y = 1 ⇔ x > 0: every cut point in (−1, 1) separates, so the intercept may go either way."""
     X, y = symmetric_problem()
-    found = detect_separation(X, y, None, ["Intercept", "x"], True)
+    found = detect_separation(make_design(X, True), y, None, ["Intercept", "x"])
     assert found == Separation("complete", {"x": 1}, ("Intercept",))
     assert str(found) == (
         "complete separation: the estimate of 'x' (+inf) runs off to infinity, and that of "
         "'Intercept' is not determined by the data (separating directions move it both ways)"
     )
-    assert detect_separation(X, y, None, ["x"], False) == Separation("complete", {"x": 1})
+    found = detect_separation(make_design(X, False), y, None, ["x"])
+    assert found == Separation("complete", {"x": 1})
 
 
 def test_complete_separation_by_several_covariates() -> None:
     rng = np.random.default_rng(7)
     X = rng.standard_normal((400, 3))
     y = (X @ np.array([2.0, -1.0, 0.0]) > 0).astype(float)
-    found = detect_separation(X, y, None, ["Intercept", "a", "b", "c"], True)
+    found = detect_separation(make_design(X, True), y, None, ["Intercept", "a", "b", "c"])
     assert found.kind == "complete"
     assert found.terms == {"a": 1, "b": -1}
     assert set(found.undetermined) == {"Intercept", "c"}
@@ -117,19 +119,19 @@ def test_complete_separation_by_several_covariates() -> None:
 
 def test_quasi_complete_separation_by_a_binary_feature() -> None:
     X, y = exposure_fixture(+1)
-    found = detect_separation(X, y, None, ["Intercept", "dose", "exposed"], True)
+    found = detect_separation(make_design(X, True), y, None, ["Intercept", "dose", "exposed"])
     assert found == Separation("quasi-complete", {"exposed": 1})
 
 
 def test_a_negative_direction() -> None:
     X, y = exposure_fixture(-1)
-    found = detect_separation(X, y, None, ["Intercept", "dose", "exposed"], True)
+    found = detect_separation(make_design(X, True), y, None, ["Intercept", "dose", "exposed"])
     assert found == Separation("quasi-complete", {"exposed": -1})
 
 
 def test_tied_cut_point_sends_the_intercept_to_minus_infinity() -> None:
     X, y = ties_problem()
-    found = detect_separation(X, y, None, ["Intercept", "x"], True)
+    found = detect_separation(make_design(X, True), y, None, ["Intercept", "x"])
     assert found == Separation("quasi-complete", {"Intercept": -1, "x": 1})
     assert str(found) == (
         "quasi-complete separation: the estimates of 'Intercept' (-inf) and 'x' (+inf) run off "
@@ -139,18 +141,19 @@ def test_tied_cut_point_sends_the_intercept_to_minus_infinity() -> None:
 
 def test_a_coefficient_that_separating_directions_move_both_ways() -> None:
     X, y = nested_problem()
-    found = detect_separation(X, y, None, ["Intercept", "dose", "z1", "z2"], True)
+    found = detect_separation(make_design(X, True), y, None, ["Intercept", "dose", "z1", "z2"])
     assert found == Separation("quasi-complete", {"z1": 1}, ("z2",))
 
 
 def test_collinear_copies_of_a_separating_column_run_off_together() -> None:
     X, y = exposure_fixture(+1)
     X = np.column_stack((X, 3.0 * X[:, 1]))
-    found = detect_separation(X, y, None, ["Intercept", "dose", "exposed", "thrice"], True)
+    names = ["Intercept", "dose", "exposed", "thrice"]
+    found = detect_separation(make_design(X, True), y, None, names)
     assert found == Separation("quasi-complete", {"exposed": 1, "thrice": 1})
     E, z = endometrial()
     E = np.column_stack((E, E[:, 1] - E[:, 2]))
-    found = detect_separation(E, z, None, [*ENDOMETRIAL_NAMES, "PI_minus_EH"], True)
+    found = detect_separation(make_design(E, True), z, None, [*ENDOMETRIAL_NAMES, "PI_minus_EH"])
     assert found == Separation("quasi-complete", {"NV": 1})
 
 
@@ -159,10 +162,10 @@ def test_rows_of_weight_zero_play_no_part() -> None:
     X = np.vstack((X, [1.0, 20.0, 1.5]))
     y = np.append(y, 0.0)
     weights = np.append(np.full(79, 2.0), 0.0)
-    found = detect_separation(X, y, weights, ENDOMETRIAL_NAMES, True)
+    found = detect_separation(make_design(X, True), y, weights, ENDOMETRIAL_NAMES)
     assert found == Separation("quasi-complete", {"NV": 1})
     weights[-1] = 1.0
-    assert detect_separation(X, y, weights, ENDOMETRIAL_NAMES, True) is None
+    assert detect_separation(make_design(X, True), y, weights, ENDOMETRIAL_NAMES) is None
 
 
 @pytest.mark.parametrize("to_sparse", [sp.csr_array, sp.csc_matrix])
@@ -174,16 +177,17 @@ def test_sparse_and_float32_inputs_give_the_dense_answer(to_sparse) -> None:
         (*make_problem(500, 4, seed=2), ["Intercept", "a", "b", "c", "d"]),
     ]
     for X, y, names in cases:
-        expected = detect_separation(X, y, None, names, True)
-        assert detect_separation(to_sparse(X), y, None, names, True) == expected
-        assert detect_separation(X.astype(np.float32), y, None, names, True) == expected
-        assert detect_separation(to_sparse(X.astype(np.float32)), y, None, names, True) == expected
+        expected = detect_separation(make_design(X, True), y, None, names)
+        X32 = X.astype(np.float32)
+        assert detect_separation(make_design(to_sparse(X), True), y, None, names) == expected
+        assert detect_separation(make_design(X32, True), y, None, names) == expected
+        assert detect_separation(make_design(to_sparse(X32), True), y, None, names) == expected
 
 
 def test_term_names_must_match_the_coefficients() -> None:
     X, y = endometrial()
     with pytest.raises(ValueError, match="term_names has 3 names for 4 coefficients"):
-        detect_separation(X, y, None, ENDOMETRIAL_NAMES[1:], True)
+        detect_separation(make_design(X, True), y, None, ENDOMETRIAL_NAMES[1:])
 
 
 def oracle(X: np.ndarray, y: np.ndarray, fit_intercept: bool) -> Separation | None:
@@ -252,7 +256,8 @@ def oracle_problems() -> list[tuple[np.ndarray, np.ndarray, bool]]:
 def test_agrees_with_the_one_program_per_question_oracle(case: int) -> None:
     X, y, fit_intercept = oracle_problems()[case]
     names = ["Intercept", *(f"x{j}" for j in range(X.shape[1]))][1 - int(fit_intercept) :]
-    assert detect_separation(X, y, None, names, fit_intercept) == oracle(X, y, fit_intercept)
+    found = detect_separation(make_design(X, fit_intercept), y, None, names)
+    assert found == oracle(X, y, fit_intercept)
 
 
 def separated_fits() -> dict[str, tuple[np.ndarray, np.ndarray, bool, list[str]]]:
@@ -284,7 +289,7 @@ def test_reported_estimates_run_off_in_the_reported_direction(name: str) -> None
     """Tightening tol from 1e-6 to 1e-12 moves each reported coefficient far in its direction,
     while the coefficients reported finite stay where they are."""
     X, y, fit_intercept, names = separated_fits()[name]
-    found = detect_separation(X, y, None, names, fit_intercept)
+    found = detect_separation(make_design(X, fit_intercept), y, None, names)
     loose_model, loose = newton_fit(X, y, fit_intercept, 1e-6, names)
     _, tight = newton_fit(X, y, fit_intercept, 1e-12, names)
     assert loose_model.separation_ == found

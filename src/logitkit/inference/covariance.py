@@ -25,12 +25,12 @@ from typing import NoReturn
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 from scipy.linalg import LinAlgError, cho_factor, cho_solve, lapack
 from scipy.optimize import brentq
 from scipy.stats import chi2, norm
 
+from ..backends.design import Design
 from ..core.validation import plain_label
 
 __all__ = [
@@ -126,33 +126,23 @@ def covariance(
 
 
 def cluster_score_sums(
-    X: ArrayLike,
+    design: Design,
     residual: ArrayLike,
     groups: ArrayLike,
-    fit_intercept: bool = True,
 ) -> NDArray[np.float64]:
     """The G×P matrix of within-cluster score sums u_g = Σ_{i ∈ g} rᵢ x̃ᵢ.
 
-    ``X`` is the n×p design without the intercept column (dense or SciPy sparse),
-    ``residual`` r = s ⊙ (y − ŷ) and ``groups`` n cluster labels of any hashable kind; rows
-    come out in the order the labels first appear. With ``fit_intercept`` the first column is
-    Σ_{i ∈ g} rᵢ. Computed as A X̃ with A the sparse G×n cluster-indicator matrix weighted by r.
+    ``design`` is the design matrix X̃ (the intercept's column Σ_{i ∈ g} rᵢ comes first when
+    it has one), ``residual`` r = s ⊙ (y − ŷ) and ``groups`` n cluster labels of any hashable
+    kind; rows come out in the order the labels first appear. Computed by the design as A X̃,
+    A the sparse G×n cluster-indicator matrix weighted by r (:meth:`Design.group_sums`).
     """
     r = np.asarray(residual, dtype=np.float64)
     if r.ndim != 1:
         raise ValueError(f"residual must be one value per sample; got shape {r.shape}")
-    n_samples = X.shape[0] if hasattr(X, "shape") else len(X)
-    if r.size != n_samples:
-        raise ValueError(f"residual has {r.size} values but X has {n_samples} rows")
-    codes, n_groups = _group_codes(groups, n_samples)
-    indicator = sp.csr_matrix((r, (codes, np.arange(n_samples))), shape=(n_groups, n_samples))
-    design = X if sp.issparse(X) else np.asarray(X, dtype=np.float64)
-    sums = indicator @ design
-    sums = np.asarray(sums.toarray() if sp.issparse(sums) else sums, dtype=np.float64)
-    if fit_intercept:
-        totals = np.bincount(codes, weights=r, minlength=n_groups)
-        return np.column_stack([totals, sums])
-    return sums
+    if r.size != design.n_samples:
+        raise ValueError(f"residual has {r.size} values but X has {design.n_samples} rows")
+    return design.group_sums(r, _group_codes(groups, design.n_samples))
 
 
 def wald_table(
@@ -390,7 +380,7 @@ def _correction(
     return n_groups / (n_groups - 1.0) * (n - 1.0) / (n - n_params)
 
 
-def _group_codes(groups: ArrayLike, n_samples: int) -> tuple[NDArray[np.intp], int]:
+def _group_codes(groups: ArrayLike, n_samples: int) -> NDArray[np.intp]:
     """Integer codes 0..G−1 of the cluster labels, checked: one per sample, no NaN, G ≥ 2."""
     labels = groups.to_numpy() if isinstance(groups, pd.Series | pd.Index) else np.asarray(groups)
     if labels.ndim != 1:
@@ -410,4 +400,4 @@ def _group_codes(groups: ArrayLike, n_samples: int) -> tuple[NDArray[np.intp], i
     if len(uniques) < 2:
         found = f"one group, {plain_label(uniques[0])!r}" if len(uniques) else "no rows"
         raise ValueError(f"cluster-robust standard errors need at least two groups; got {found}")
-    return codes.astype(np.intp), len(uniques)
+    return codes.astype(np.intp)

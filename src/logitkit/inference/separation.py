@@ -29,7 +29,7 @@ on columns scaled to unit maximum absolute value, so that the tolerances are rel
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,6 +38,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.linalg import eigh
 from scipy.optimize import linprog
 
+from ..backends.design import Design
 from ..core.functions import sigmoid
 from ..core.objective import Objective
 
@@ -155,26 +156,24 @@ def overlap_certified(objective: Objective, coef: NDArray) -> bool:
 
 
 def detect_separation(
-    X: NDArray | sp.sparray | sp.spmatrix,
+    design: Design,
     y: ArrayLike,
     sample_weight: ArrayLike | None,
     term_names: list[str],
-    fit_intercept: bool,
 ) -> Separation | None:
     """Detect complete or quasi-complete separation before an unpenalised fit.
 
     Parameters
     ----------
-    X : ndarray or sparse matrix of shape (n_samples, n_features)
-        The validated numeric design without the intercept column.
+    design : Design
+        The design matrix X̃ (see :mod:`logitkit.backends.design`); whether it has an
+        intercept, the coefficient of a column of ones, is the design's ``fit_intercept``.
     y : array of shape (n_samples,)
         Labels 0 and 1.
     sample_weight : array of shape (n_samples,) or None
         Weights sᵢ ≥ 0; rows with sᵢ = 0 play no part. None weighs every row 1.
     term_names : list of str
-        The names of the coefficients in order, "Intercept" first when ``fit_intercept``.
-    fit_intercept : bool
-        Whether the model has an intercept, the coefficient of a column of ones.
+        The names of the coefficients in order, "Intercept" first when the design has one.
 
     Returns
     -------
@@ -195,25 +194,20 @@ def detect_separation(
     estimates follow from the cone C (see :func:`_coefficient_directions`): where it spans a
     single direction, its signs are read off; otherwise linear programs over C find, for
     each coefficient, a separating direction that moves it up, one that moves it down, or a
-    proof that there is none, at worst about one program per coefficient.
+    proof that there is none, at worst about one program per coefficient. A is never formed:
+    every pass over the rows is an operation of the design.
     """
-    signed = (
-        _signed_design(X, y, sample_weight, fit_intercept)
-        if sp.issparse(X)
-        else _SignedRows(np.asarray(X), y, sample_weight, fit_intercept)
-    )
+    signed = _SignedRows(design, y, sample_weight)
     if signed.shape[1] != len(term_names):
         raise ValueError(
             f"term_names has {len(term_names)} names for {signed.shape[1]} coefficients "
-            f"(fit_intercept={fit_intercept})"
+            f"(fit_intercept={design.fit_intercept})"
         )
     if signed.shape[0] == 0 or signed.shape[1] == 0:
         return None
     separated, directions = _separated_rows(signed)
     if not separated.any():
         return None
-    if isinstance(signed, _SignedRows):
-        signed = signed.materialise()
     increases, decreases = _coefficient_directions(signed, separated, directions)
     terms = {
         name: 1 if up else -1
@@ -227,129 +221,60 @@ def detect_separation(
     return Separation(kind=kind, terms=terms, undetermined=undetermined)
 
 
-def _signed_design(
-    X: NDArray | sp.sparray | sp.spmatrix,
-    y: ArrayLike,
-    sample_weight: ArrayLike | None,
-    fit_intercept: bool,
-) -> NDArray | sp.csr_array:
-    """Rows aᵢ = tᵢ x̃ᵢ / c of the positive-weight samples, cⱼ = maxᵢ |x̃ᵢⱼ| (1 where 0).
-
-    Dividing column j by cⱼ > 0 maps a direction δ to (cⱼδⱼ)ⱼ: signs, margins' signs and
-    the cone's structure are unchanged, while the tolerances become relative.
-    """
-    labels = np.asarray(y, dtype=np.float64).ravel()
-    keep = (
-        np.ones(labels.shape[0], dtype=bool)
-        if sample_weight is None
-        else np.asarray(sample_weight, dtype=np.float64).ravel() > 0
-    )
-    rows = np.flatnonzero(keep)
-    signs = 2.0 * labels[rows] - 1.0
-    if sp.issparse(X):
-        design = sp.csr_array(X, dtype=np.float64)[rows]
-        if fit_intercept:
-            design = sp.hstack([np.ones((rows.size, 1)), design], format="csr")
-        signed = sp.csr_array(sp.diags_array(signs) @ design)
-        scale = np.asarray(abs(signed).max(axis=0).toarray()).ravel()
-        scale[scale == 0.0] = 1.0
-        return sp.csr_array(signed @ sp.diags_array(1.0 / scale))
-    design = np.asarray(X, dtype=np.float64)[rows]
-    if fit_intercept:
-        design = np.column_stack((np.ones(rows.size), design))
-    signed = design * signs[:, None]
-    scale = np.abs(signed).max(axis=0, initial=0.0)
-    scale[scale == 0.0] = 1.0
-    return signed / scale
-
-
 class _SignedRows:
-    """The rows aᵢ = tᵢ x̃ᵢ / c of :func:`_signed_design` for a dense X, without copying X.
+    """The rows aᵢ = tᵢ x̃ᵢ / c of the positive-weight samples, read from the design on demand.
 
-    Konis's first programs need only a few rows at a time, products Aδ and sums of rows, all
-    computed from X by blocks; a finding of separation then materialises A for the rest.
+    tᵢ = 2yᵢ − 1 and cⱼ = maxᵢ |x̃ᵢⱼ| over those rows (1 where 0). Dividing column j by
+    cⱼ > 0 maps a direction δ to (cⱼδⱼ)ⱼ: signs, margins' signs and the cone's structure are
+    unchanged, while the tolerances become relative. The programs need a few rows at a time,
+    products Aδ, sums of rows and Gram matrices AᵀA, each one operation of the design, so A
+    (and a float64 copy of X) is never formed.
     """
 
-    _BLOCK = 1 << 16
-
-    def __init__(
-        self, X: NDArray, y: ArrayLike, sample_weight: ArrayLike | None, fit_intercept: bool
-    ) -> None:
+    def __init__(self, design: Design, y: ArrayLike, sample_weight: ArrayLike | None) -> None:
         labels = np.asarray(y, dtype=np.float64).ravel()
         keep = (
             np.ones(labels.shape[0], dtype=bool)
             if sample_weight is None
             else np.asarray(sample_weight, dtype=np.float64).ravel() > 0
         )
-        self.X, self.y, self.sample_weight = X, y, sample_weight
-        self.fit_intercept = fit_intercept
-        self.rows = np.flatnonzero(keep)
-        self.signs = 2.0 * labels[self.rows] - 1.0
-        self.dense = self.rows.size == labels.shape[0]
-        self.scale = self._column_scale()
-        self.shape = (self.rows.size, X.shape[1] + int(fit_intercept))
-
-    def _column_scale(self) -> NDArray:
-        """cⱼ = maxᵢ |x̃ᵢⱼ| over the kept rows (1 where 0), by blocks."""
-        scale = np.zeros(self.X.shape[1])
-        for start in range(0, self.rows.size, self._BLOCK):
-            stop = start + self._BLOCK
-            block = self.X[start:stop] if self.dense else self.X[self.rows[start:stop]]
-            if block.shape[0]:
-                np.maximum(scale, block.max(axis=0), out=scale)
-                np.maximum(scale, -block.min(axis=0), out=scale)
-        if self.fit_intercept:
-            scale = np.concatenate(([1.0], scale))
+        self.design = design
+        self.kept = np.flatnonzero(keep)
+        self.rows = None if self.kept.size == labels.shape[0] else self.kept
+        self.signs = 2.0 * labels[self.kept] - 1.0
+        scale = design.column_abs_max(self.rows)
         scale[scale == 0.0] = 1.0
-        return scale
+        self.scale = scale
+        self.shape = (self.kept.size, design.n_params)
 
-    def __getitem__(self, rows: NDArray) -> NDArray:
-        """The rows aᵢ, i ∈ rows, as a dense array."""
-        block = np.asarray(self.X[self.rows[rows]], dtype=np.float64)
-        if self.fit_intercept:
-            block = np.column_stack((np.ones(block.shape[0]), block))
-        return block * (self.signs[rows, None] / self.scale[None, :])
+    def __getitem__(self, rows: NDArray) -> sp.csr_array:
+        """The rows aᵢ, i ∈ rows, as a CSR array (a form HiGHS takes)."""
+        return self._signed(self.design.submatrix(self.kept[rows]), self.signs[rows], self.scale)
+
+    def columns(self, columns: NDArray) -> sp.csr_array:
+        """The columns A[:, columns] of every row, as a CSR array."""
+        block = self.design.submatrix(self.rows, columns)
+        return self._signed(block, self.signs, self.scale[columns])
+
+    @staticmethod
+    def _signed(block: sp.csr_array, signs: NDArray, scale: NDArray) -> sp.csr_array:
+        """diag(t) B diag(1/c): rows of X̃ signed and columns scaled."""
+        return sp.csr_array(sp.diags_array(signs) @ block @ sp.diags_array(1.0 / scale))
 
     def __matmul__(self, direction: NDArray) -> NDArray:
-        """Aδ = t ⊙ (X̃ (δ / c))."""
-        scaled = direction / self.scale
-        weights = scaled[1:] if self.fit_intercept else scaled
-        X = self.X if self.dense else self.X[self.rows]
-        margins = np.concatenate([block @ weights for block in _float64_blocks(X)] or [np.empty(0)])
-        if self.fit_intercept:
-            margins += scaled[0]
-        return self.signs * margins
+        """Aδ = t ⊙ (X̃ (δ / c)), in float64."""
+        return self.signs * self.design.matvec_rows(direction / self.scale, self.rows)
 
     def row_sum(self, rows: NDArray) -> NDArray:
-        """Σ_{i ∈ rows} aᵢ = (X̃ᵀ t)_rows / c."""
-        X, signs = (
-            (self.X, self.signs)
-            if self.dense and rows.size == self.rows.size
-            else (self.X[self.rows[rows]], self.signs[rows])
-        )
-        total = np.zeros(X.shape[1])
-        start = 0
-        for block in _float64_blocks(X):
-            total += block.T @ signs[start : start + block.shape[0]]
-            start += block.shape[0]
-        if self.fit_intercept:
-            total = np.concatenate(([self.signs[rows].sum()], total))
-        return total / self.scale
+        """Σ_{i ∈ rows} aᵢ = X̃_rowsᵀ t_rows / c, for distinct row indices ``rows``."""
+        subset = self.rows if rows.size == self.kept.size else self.kept[rows]
+        return self.design.rmatvec_rows(self.signs[rows], subset) / self.scale
 
-    def materialise(self) -> NDArray:
-        """A as a dense array, for the programs that follow a finding of separation."""
-        return _signed_design(self.X, self.y, self.sample_weight, self.fit_intercept)
-
-
-def _float64_blocks(X: NDArray) -> Iterator[NDArray]:
-    """The rows of a dense X in float64: X itself when it is float64, else blocks of about
-    2¹⁸ entries converted one at a time, so that float32 data is never copied whole."""
-    if X.dtype == np.float64:
-        yield X
-        return
-    rows = max(256, (1 << 18) // max(X.shape[1], 1))
-    for start in range(0, X.shape[0], rows):
-        yield X[start : start + rows].astype(np.float64)
+    def gram(self, rows: NDArray | None = None) -> NDArray:
+        """AᵀA over the rows ``rows`` (every row when None): D⁻¹ X̃ᵀX̃ D⁻¹ with D = diag(c),
+        since tᵢ² = 1; in float64."""
+        subset = self.rows if rows is None else self.kept[rows]
+        return self.design.gram_rows(subset) / np.outer(self.scale, self.scale)
 
 
 class _Cone:
@@ -364,7 +289,7 @@ class _Cone:
     over from one program to the next, as they share their binding rows.
     """
 
-    def __init__(self, signed: NDArray | sp.csr_array, collinear: NDArray) -> None:
+    def __init__(self, signed: _SignedRows | sp.csr_array, collinear: NDArray) -> None:
         self.signed = signed
         self.collinear = collinear
         n_rows, n_params = signed.shape
@@ -408,7 +333,7 @@ class _Cone:
         return worst.size > 0
 
 
-def _separated_rows(signed: NDArray | sp.csr_array) -> tuple[NDArray, list[NDArray]]:
+def _separated_rows(signed: _SignedRows) -> tuple[NDArray, list[NDArray]]:
     """The rows S that some δ ∈ C separates, and the solutions δ (scaled to ‖δ‖∞ = 1) found.
 
     Repeats Konis's program max Σ_{i∈U} aᵢᵀδ over C ∩ [−1, 1]^p, U = the rows not yet in S,
@@ -419,11 +344,7 @@ def _separated_rows(signed: NDArray | sp.csr_array) -> tuple[NDArray, list[NDArr
     cone = _Cone(signed, np.zeros((signed.shape[1], 0)))
     while True:
         rows = np.flatnonzero(~separated)
-        cost = (
-            signed.row_sum(rows)
-            if isinstance(signed, _SignedRows)
-            else np.asarray(signed[rows].sum(axis=0)).ravel()
-        )
+        cost = signed.row_sum(rows)
         if not np.any(cost):
             break
         direction, margins = cone.maximise(cost)
@@ -437,7 +358,7 @@ def _separated_rows(signed: NDArray | sp.csr_array) -> tuple[NDArray, list[NDArr
 
 
 def _coefficient_directions(
-    signed: NDArray | sp.csr_array, separated: NDArray, directions: list[NDArray]
+    signed: _SignedRows, separated: NDArray, directions: list[NDArray]
 ) -> tuple[NDArray, NDArray]:
     """For each coefficient j: whether some δ ∈ C ⊖ L has δⱼ > 0, and whether some has δⱼ < 0.
 
@@ -456,10 +377,10 @@ def _coefficient_directions(
     optimum proves that δⱼ never takes that sign.
     """
     n_params = signed.shape[1]
-    collinear = _null_space(_gram(signed))
+    collinear = _null_space(signed.gram())
     overlap = np.flatnonzero(~separated)
     if overlap.size:
-        spanning = _null_space(_gram(signed[overlap]))
+        spanning = _null_space(signed.gram(overlap))
         reach, dim = np.sum(spanning**2, axis=1), spanning.shape[1]
     else:
         reach, dim = np.ones(n_params), n_params
@@ -481,7 +402,7 @@ def _coefficient_directions(
     for direction in directions:
         observe(_project_out(direction, collinear), support)
     columns = np.flatnonzero(support)
-    block = signed[:, columns]
+    block = signed.columns(columns)
     touching = np.flatnonzero(np.asarray(abs(block).sum(axis=1)).ravel() > 0)
     cone = _Cone(block[touching], collinear[columns])
 
@@ -501,12 +422,6 @@ def _coefficient_directions(
             if not seen[j]:
                 explore(sign * (np.arange(n_params) == j))
     return increases, decreases
-
-
-def _gram(matrix: NDArray | sp.csr_array) -> NDArray:
-    """MᵀM as a dense array."""
-    product = matrix.T @ matrix
-    return product.toarray() if sp.issparse(product) else np.asarray(product)
 
 
 def _null_space(gram: NDArray) -> NDArray:

@@ -107,9 +107,7 @@ def summarize(
         residual = -objective.sample_weight * objective.datafit.derivative(
             objective.y, objective.logits(theta)
         )
-        cluster_scores = cluster_score_sums(
-            objective.design.X, residual, groups, objective.design.fit_intercept
-        )
+        cluster_scores = cluster_score_sums(objective.design, residual, groups)
     try:
         cov = covariance(
             information,

@@ -121,8 +121,5 @@ def _cluster_scores(objective: Objective, theta: np.ndarray, groups: ArrayLike) 
     design = objective.design
     residual = -objective.sample_weight[:, None] * objective.score_residuals(theta)
     return np.hstack(
-        [
-            cluster_score_sums(design.X, residual[:, k], groups, design.fit_intercept)
-            for k in range(objective.n_outputs)
-        ]
+        [cluster_score_sums(design, residual[:, k], groups) for k in range(objective.n_outputs)]
     )

@@ -251,9 +251,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             and objective.n_outputs == 1
             and (self.firth or not overlap_certified(objective, result.coef))
         ):
-            self.separation_ = detect_separation(
-                design.X, positive, weights, self._term_names(), self.fit_intercept
-            )
+            self.separation_ = detect_separation(design, positive, weights, self._term_names())
             if self.separation_ is not None and not self.firth:
                 warnings.warn(
                     f"{self.separation_}. The maximum likelihood estimate does not exist; "

@@ -1,0 +1,239 @@
+"""The algebra every in-memory design shares: the intercept as a virtual column of ones.
+
+The intercept is never materialised, so X is used as given, without a copy. A coefficient
+vector θ of length ``n_params`` holds the intercept b first (when fitted) and then the weights
+w, so that
+
+    z = X̃ θ = b + X w,      X̃ᵀ r = [Σ r, Xᵀ r],
+    X̃ᵀ diag(d) X̃ = [[Σ d, (Xᵀd)ᵀ], [Xᵀd, Xᵀ diag(d) X]].
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+from threadpoolctl import ThreadpoolController
+
+BLOCK_ELEMENTS = 1 << 18
+"""Row blocks of the dense products hold about this many entries (2 MiB of float64)."""
+
+
+@cache
+def threadpools() -> ThreadpoolController:
+    """The BLAS thread pools of the process, found once."""
+    return ThreadpoolController()
+
+
+class DesignBase:
+    """What every in-memory design shares: the intercept's algebra around the products of X.
+
+    Each implementation supplies the products with X itself and ``_float64_row_blocks``, the
+    rows of X in float64 a block at a time.
+    """
+
+    def __init__(self, X, fit_intercept: bool) -> None:
+        self.X = X
+        self.fit_intercept = bool(fit_intercept)
+        self.n_samples, self.n_features = X.shape
+        self.dtype = X.dtype
+
+    @property
+    def n_params(self) -> int:
+        """Number of coefficients: the features, plus one for the intercept."""
+        return self.n_features + int(self.fit_intercept)
+
+    def split(self, coef: NDArray) -> tuple[float, NDArray]:
+        """θ as (b, w); b = 0 without an intercept."""
+        if self.fit_intercept:
+            return float(coef[0]), coef[1:]
+        return 0.0, coef
+
+    def linear_predictor(self, coef: NDArray) -> NDArray:
+        """z = b + X w, in the dtype of X; for a matrix B = (b_k, w_k) of K′ columns, the n × K′
+        matrix X̃B = 1 bᵀ + XW in float64 (:meth:`matvec_rows`)."""
+        if coef.ndim == 2:
+            return self.matvec_rows(coef)
+        intercept, w = self.split(coef)
+        z = self.X @ w.astype(self.dtype, copy=False)
+        z = np.asarray(z)
+        if intercept:
+            z += self.dtype.type(intercept)
+        return z
+
+    def rmatvec(self, r: NDArray) -> NDArray:
+        """X̃ᵀ r = [Σ r, Xᵀ r], accumulated in float64; for an n × K′ matrix R, the p̃ × K′
+        matrix X̃ᵀR = [1ᵀR; XᵀR] (:meth:`rmatvec_rows`)."""
+        if r.ndim == 2:
+            return self.rmatvec_rows(r)
+        xtr = np.asarray(self.X.T @ r.astype(self.dtype, copy=False), dtype=np.float64)
+        return self._with_intercept_entry(xtr, r)
+
+    def _with_intercept_block(self, gram: NDArray, d: NDArray) -> NDArray:
+        if not self.fit_intercept:
+            return gram
+        xtd = self.rmatvec(d)
+        out = np.empty((self.n_params, self.n_params))
+        out[0, :] = xtd
+        out[:, 0] = xtd
+        out[1:, 1:] = gram
+        return out
+
+    def _with_intercept_entry(self, products: NDArray, d: NDArray) -> NDArray:
+        """[Σ d; products]: the intercept's row of X̃ᵀd on top of that of X (d a vector or an
+        n × K′ matrix), when it is fitted."""
+        if self.fit_intercept:
+            return np.concatenate((np.sum(d, axis=0, dtype=np.float64, keepdims=True), products))
+        return products
+
+    def row_quadratic_forms(self, matrix: NDArray) -> NDArray:
+        """qᵢ = x̃ᵢᵀ M x̃ᵢ for every row, M = ``matrix`` (p̃ × p̃, symmetric), in float64: the
+        diagonal of X̃ M X̃ᵀ without the n × n matrix (leverages, when M = (X̃ᵀWX̃)⁻¹)."""
+        matrix = np.asarray(matrix, dtype=np.float64)
+        start = int(self.fit_intercept)
+        forms = []
+        for _, block in self._float64_row_blocks(None):
+            form = self._row_dots(block, np.asarray(block @ matrix[start:, start:]))
+            if self.fit_intercept:
+                form += matrix[0, 0] + 2.0 * np.asarray(block @ matrix[1:, 0]).ravel()
+            forms.append(form)
+        return np.concatenate(forms)
+
+    def row_sq_norms(self) -> NDArray:
+        """‖x̃ᵢ‖² for every row, the intercept's 1 included."""
+        norms = self._row_sq_norms()
+        return norms + 1.0 if self.fit_intercept else norms
+
+    def weighted_gram_subset(
+        self, d: NDArray, index: NDArray, other: NDArray | None = None
+    ) -> NDArray:
+        """X̃_Iᵀ diag(d) X̃_K for the coefficient positions I = ``index`` and K = ``other``
+        (default I), in their order.
+
+        Only the columns in I and K are read: the cost is O(n|I||K|), not O(np²). The
+        intercept's entries (position 0 when fitted) are Σ dᵢ xᵢⱼ and Σ dᵢ. With K = I and
+        d ≥ 0 the product is formed as (√d ⊙ X̃_I)ᵀ(√d ⊙ X̃_I), a symmetric rank-k update that
+        takes half the operations.
+        """
+        left, left_at = self._features(index)
+        right, right_at = (left, left_at) if other is None else self._features(other)
+        gram, left_d, right_d = self._weighted_gram_columns(
+            d, left, None if other is None else right
+        )
+        extended = np.empty((left.size + 1, right.size + 1))
+        extended[:-1, :-1] = gram
+        extended[-1, :-1] = right_d
+        extended[:-1, -1] = left_d
+        extended[-1, -1] = np.sum(d, dtype=np.float64)
+        return extended[np.ix_(left_at, right_at)]
+
+    def _features(self, index: NDArray) -> tuple[NDArray, NDArray]:
+        """The feature columns among the positions ``index``, and where each position sits in
+        [those columns, the intercept]: the intercept at the end."""
+        index = np.asarray(index, dtype=np.intp)
+        columns = index - 1 if self.fit_intercept else index
+        features = columns[columns >= 0]
+        position = np.full(index.size, features.size, dtype=np.intp)
+        position[columns >= 0] = np.arange(features.size)
+        return features, position
+
+    def _row_count(self, rows: NDArray | None) -> int:
+        """|R|: the number of rows ``rows`` selects, every row when None."""
+        return self.n_samples if rows is None else len(rows)
+
+    def matvec_rows(self, coef: NDArray, rows: NDArray | None = None) -> NDArray:
+        """z_R = X̃_R θ = b + X_R w for the rows R = ``rows`` (indices, in their order; every
+        row when None), in float64 whatever the dtype of X: a float32 X is converted one block
+        of rows at a time, never whole. For a matrix B = (b_k, w_k) of K′ columns, the
+        |R| × K′ matrix X̃_R B."""
+        coef = np.asarray(coef, dtype=np.float64)
+        start = int(self.fit_intercept)
+        z = np.empty((self._row_count(rows), *coef.shape[1:]))
+        for part, block in self._float64_row_blocks(rows):
+            z[part] = block @ coef[start:]
+        return z + coef[0] if self.fit_intercept else z
+
+    def rmatvec_rows(self, r: NDArray, rows: NDArray | None = None) -> NDArray:
+        """X̃_Rᵀ r = [Σ_{i∈R} rᵢ, X_Rᵀ r] for the rows R = ``rows`` (every row when None), r
+        holding one value per row of R in R's order (or one row of K′ values: X̃_Rᵀ R is then
+        p̃ × K′); accumulated in float64 by blocks of rows."""
+        r = np.asarray(r, dtype=np.float64)
+        total = np.zeros((self.n_features, *r.shape[1:]))
+        for part, block in self._float64_row_blocks(rows):
+            total += block.T @ r[part]
+        return self._with_intercept_entry(total, r)
+
+    def gram_rows(self, rows: NDArray | None = None) -> NDArray:
+        """G = X̃_Rᵀ X̃_R = Σ_{i∈R} x̃ᵢ x̃ᵢᵀ over the rows R = ``rows`` (every row when None), in
+        float64 whatever the dtype of X (for decisions of rank), accumulated by blocks of rows.
+
+        The intercept's row and column hold |R| and the column sums Σ_{i∈R} xᵢ.
+        """
+        gram = np.zeros((self.n_features, self.n_features))
+        sums = np.zeros(self.n_features)
+        for _, block in self._float64_row_blocks(rows):
+            gram += self._dense(block.T @ block)
+            sums += np.asarray(block.sum(axis=0)).ravel()
+        if not self.fit_intercept:
+            return gram
+        out = np.empty((self.n_params, self.n_params))
+        out[0, 0] = self._row_count(rows)
+        out[0, 1:] = sums
+        out[1:, 0] = sums
+        out[1:, 1:] = gram
+        return out
+
+    def column_abs_max(self, rows: NDArray | None = None) -> NDArray:
+        """cⱼ = max_{i∈R} |x̃ᵢⱼ| for every column j of X̃ over the rows R = ``rows`` (every row
+        when None), in float64: the intercept's is 1, and every entry is 0 when R is empty."""
+        top = np.zeros(self.n_features)
+        for _, block in self._float64_row_blocks(rows, convert=False):
+            np.maximum(top, self._abs_max(block), out=top)
+        if self.fit_intercept:
+            return np.concatenate(([float(self._row_count(rows) > 0)], top))
+        return top
+
+    def submatrix(
+        self, rows: NDArray | None = None, columns: NDArray | None = None
+    ) -> sp.csr_array:
+        """X̃[R, K] as a float64 SciPy CSR array, the form sparse solvers (such as linear
+        programs) take: the rows R = ``rows`` and the coefficient positions K = ``columns``,
+        each in the order given and every one when None; position 0 is the intercept's column
+        of ones when it is fitted. Built one block of rows at a time, so the cost is that of
+        the result.
+        """
+        index = np.arange(self.n_params) if columns is None else np.asarray(columns, np.intp)
+        features, position = self._features(index)
+        parts = [sp.csr_array(block[:, features]) for _, block in self._float64_row_blocks(rows)]
+        matrix = (
+            sp.vstack(parts, format="csr")
+            if parts
+            else sp.csr_array((self._row_count(rows), features.size))
+        )
+        if features.size < index.size:
+            matrix = sp.hstack([matrix, np.ones((matrix.shape[0], 1))], format="csr")
+        return sp.csr_array(matrix[:, position])
+
+    def group_sums(self, r: NDArray, groups: NDArray) -> NDArray:
+        """U = A X̃, the G × p̃ sums u_g = Σ_{i: gᵢ = g} rᵢ x̃ᵢ for the groups g = 0, …, G − 1
+        (``groups`` holds each row's integer code gᵢ, G = max gᵢ + 1), in float64; the first
+        column is Σ_{i: gᵢ = g} rᵢ when the intercept is fitted.
+
+        A is the sparse G × n indicator matrix weighted by r, Aₘᵢ = rᵢ [gᵢ = m]: one pass over
+        X, a block of rows at a time, with no n × p temporary.
+        """
+        r = np.asarray(r, dtype=np.float64)
+        codes = np.asarray(groups, dtype=np.intp)
+        n_groups = int(codes.max()) + 1 if codes.size else 0
+        sums = np.zeros((n_groups, self.n_features))
+        for part, block in self._float64_row_blocks(None):
+            indicator = sp.csr_array(
+                (r[part], (codes[part], np.arange(block.shape[0]))),
+                shape=(n_groups, block.shape[0]),
+            )
+            sums += self._dense(indicator @ block)
+        if self.fit_intercept:
+            return np.column_stack((np.bincount(codes, weights=r, minlength=n_groups), sums))
+        return sums

@@ -1,0 +1,136 @@
+"""The dense backend: a NumPy X, float32 or float64, used in place."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+from numpy.typing import NDArray
+
+from . import base, fused
+from .base import DesignBase, threadpools
+from .fused import KernelDatafit, fused_value_gradient
+
+
+class DenseDesign(DesignBase):
+    """A dense NumPy X (float32 or float64), used in place.
+
+    A strided sample of its rows is a view (``samples_rows_cheaply``), and a C-ordered X of at
+    least ``FUSED_MIN_ENTRIES`` entries is read by one fused pass for the cost and gradient.
+    """
+
+    samples_rows_cheaply = True
+    prefers_hessian_products = False
+
+    def fused_value_gradient(
+        self, datafit: KernelDatafit, coef: NDArray, y: NDArray, s: NDArray, offset: NDArray | None
+    ) -> tuple[float, NDArray, NDArray] | None:
+        """(Σ sᵢLᵢ, its gradient in θ, the logits Z) in one pass over X, or None where the
+        fused pass does not apply: an X that is not C-ordered or has fewer than
+        ``FUSED_MIN_ENTRIES`` entries (:mod:`logitkit.backends.fused`)."""
+        if not self.fuses(datafit):
+            return None
+        return fused_value_gradient(self.X, datafit, coef, self.fit_intercept, y, s, offset)
+
+    def fuses(self, datafit: KernelDatafit) -> bool:
+        """Whether :meth:`fused_value_gradient` runs: X is C-ordered with at least
+        ``FUSED_MIN_ENTRIES`` entries."""
+        return bool(self.X.flags.c_contiguous) and self.X.size >= fused.FUSED_MIN_ENTRIES
+
+    def compiled_rows(self) -> tuple[str, tuple[NDArray, ...]]:
+        """("dense", (X,)): the arrays a compiled row-by-row kernel reads."""
+        return "dense", (self.X,)
+
+    @staticmethod
+    def _row_dots(block: NDArray, other: NDArray) -> NDArray:
+        return np.einsum("ij,ij->i", block, other)
+
+    def _block_rows(self) -> int:
+        """Rows per block: about 2¹⁸ entries, so temporaries stay small and BLAS stays busy."""
+        return max(256, base.BLOCK_ELEMENTS // max(self.n_features, 1))
+
+    def weighted_gram(self, d: NDArray) -> NDArray:
+        """X̃ᵀ diag(d) X̃, accumulated over blocks of rows so no n×p temporary is made: the
+        subset of every position (:meth:`weighted_gram_subset`)."""
+        return self.weighted_gram_subset(d, np.arange(self.n_params))
+
+    def take(self, rows: NDArray | slice) -> DenseDesign:
+        """The design restricted to ``rows`` (a view of X for a slice, a copy for indices)."""
+        return DenseDesign(self.X[rows], self.fit_intercept)
+
+    def weighted_column_sq_norms(self, d: NDArray) -> NDArray:
+        """Σᵢ dᵢ x̃ᵢⱼ² for every column j: the diagonal of X̃ᵀ diag(d) X̃, by blocks of rows."""
+        X = self.X
+        norms = np.zeros(self.n_features)
+        rows = self._block_rows()
+        for start in range(0, self.n_samples, rows):
+            block = X[start : start + rows]
+            norms += np.square(block).T @ d[start : start + rows].astype(self.dtype)
+        return self._with_intercept_entry(norms, d)
+
+    def _row_sq_norms(self) -> NDArray:
+        return np.einsum("ij,ij->i", self.X, self.X, dtype=np.float64)
+
+    def _weighted_gram_columns(
+        self, d: NDArray, left: NDArray, right: NDArray | None
+    ) -> tuple[NDArray, NDArray, NDArray]:
+        """X_Lᵀ diag(d) X_R, X_Lᵀ d and X_Rᵀ d over the columns L and R (R = L when None),
+        gathered one block of rows at a time (all columns in their order without a gather).
+
+        BLAS runs on one thread here: a product of one 2 MiB block is too small for threads to
+        gain more than their synchronisation costs, and on a busy machine they lose far more.
+        """
+        symmetric = right is None
+        right = left if symmetric else right
+        square_root = symmetric and bool(np.all(d >= 0.0))
+        gram = np.zeros((left.size, right.size))
+        left_d, right_d = np.zeros(left.size), np.zeros(right.size)
+        rows = max(256, base.BLOCK_ELEMENTS // max(left.size + right.size, 1))
+        with threadpools().limit(limits=1, user_api="blas"):
+            for start in range(0, self.n_samples, rows):
+                block = self.X[start : start + rows]
+                weights = d[start : start + rows].astype(self.dtype)
+                left_block = self._gather(block, left)
+                right_block = left_block if symmetric else self._gather(block, right)
+                if square_root:
+                    scaled = left_block * np.sqrt(weights)[:, None]
+                    gram += scaled.T @ scaled
+                else:
+                    gram += (left_block * weights[:, None]).T @ right_block
+                left_d += weights @ left_block
+                if not symmetric:
+                    right_d += weights @ right_block
+        return gram, left_d, left_d if symmetric else right_d
+
+    def _gather(self, block: NDArray, features: NDArray) -> NDArray:
+        """The columns ``features`` of a block of rows; all of them in order need no copy."""
+        if features.size == self.n_features and np.array_equal(
+            features, np.arange(self.n_features)
+        ):
+            return block
+        return np.take(block, features, axis=1)
+
+    def _float64_row_blocks(
+        self, rows: NDArray | None, convert: bool = True
+    ) -> Iterator[tuple[slice, NDArray]]:
+        """The rows R = ``rows`` of X (every row when None) in float64 (in the dtype of X when
+        not ``convert``), a block of about 2¹⁸ entries at a time, with the block's positions in
+        R: views of X when no conversion is needed and R is every row, else one gathered or
+        converted block at a time."""
+        size = self._row_count(rows)
+        index = None if rows is None else np.asarray(rows, dtype=np.intp)
+        step = self._block_rows()
+        for start in range(0, size, step):
+            part = slice(start, min(start + step, size))
+            block = self.X[part] if index is None else self.X[index[part]]
+            yield part, block.astype(np.float64, copy=False) if convert else block
+
+    @staticmethod
+    def _dense(product: NDArray) -> NDArray:
+        """A product of a dense block, already a dense array."""
+        return np.asarray(product)
+
+    @staticmethod
+    def _abs_max(block: NDArray) -> NDArray:
+        """maxᵢ |xᵢⱼ| over the rows of a block, without an |X| temporary."""
+        return np.maximum(np.max(block, axis=0, initial=0.0), -np.min(block, axis=0, initial=0.0))

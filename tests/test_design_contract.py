@@ -1,0 +1,340 @@
+"""The design protocol's contract: every implementation, every operation, against plain NumPy.
+
+Each factory in FACTORIES turns a float64 X into one kind of design (a new array backend is one
+more entry); every design runs with and without an intercept through every operation of
+:class:`~logitkit.backends.design.Design`, compared with the same computation on the dense
+float64 X̃ = [1, X] (X alone without an intercept) of the values the design holds. Operations
+computed in the dtype of X are held to 1e-12 relative for float64 data and 1e-5 for float32;
+those documented as accumulated in float64 to 1e-12 whatever the dtype. Row blocks are made
+small, so every blocked operation crosses block boundaries. A test named ``test_<operation>``
+must exist for each operation of the protocol.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+import logitkit.backends.base
+import logitkit.backends.fused
+from logitkit.backends.design import Design, make_design
+from logitkit.core.datafits import Bernoulli, Multinomial
+
+FACTORIES: dict[str, Callable[[NDArray, bool], Design]] = {
+    "dense C float64": lambda X, fit: make_design(np.ascontiguousarray(X), fit),
+    "dense F float64": lambda X, fit: make_design(np.asfortranarray(X), fit),
+    "dense float32": lambda X, fit: make_design(X.astype(np.float32), fit),
+    "CSR float64": lambda X, fit: make_design(sp.csr_array(X), fit),
+    "CSC float64": lambda X, fit: make_design(sp.csc_matrix(X), fit),
+    "CSR float32": lambda X, fit: make_design(sp.csr_matrix(X.astype(np.float32)), fit),
+}
+"""How each implementation is built from a float64 X and fit_intercept."""
+
+EXACT = 1e-12
+"""Relative tolerance of float64 results (of float64 data, or accumulated in float64)."""
+
+SINGLE = 1e-5
+"""Relative tolerance of results computed in float32."""
+
+
+def _data() -> NDArray:
+    """600 × 7, columns on different scales, about half the entries zero, one zero column."""
+    rng = np.random.default_rng(20)
+    X = rng.standard_normal((600, 7)) * np.array([1.0, 10.0, 0.1, 1.0, 3.0, 1.0, 0.5])
+    X[rng.random(X.shape) < 0.5] = 0.0
+    X[:, 3] = 0.0
+    return X
+
+
+X_DATA = _data()
+
+
+@dataclass(frozen=True)
+class Case:
+    """A design and the float64 values it holds (X, without the intercept's column)."""
+
+    design: Design
+    X: NDArray
+    fit_intercept: bool
+    rtol: float
+
+    @property
+    def x_tilde(self) -> NDArray:
+        """X̃ = [1, X] with an intercept, X without."""
+        if self.fit_intercept:
+            return np.column_stack((np.ones(self.X.shape[0]), self.X))
+        return self.X
+
+
+@pytest.fixture(autouse=True)
+def small_blocks(monkeypatch) -> None:
+    """Blocks of at most 2¹⁰ entries (256 rows for a dense X, the least it takes)."""
+    monkeypatch.setattr(logitkit.backends.base, "BLOCK_ELEMENTS", 1 << 10)
+
+
+@pytest.fixture(
+    params=[(name, fit) for name in FACTORIES for fit in (True, False)],
+    ids=lambda param: f"{param[0]}, {'intercept' if param[1] else 'no intercept'}",
+)
+def case(request) -> Case:
+    name, fit_intercept = request.param
+    design = FACTORIES[name](X_DATA, fit_intercept)
+    held = np.asarray(X_DATA.astype(design.dtype), dtype=np.float64)
+    rtol = EXACT if design.dtype == np.float64 else SINGLE
+    return Case(design, held, fit_intercept, rtol)
+
+
+def assert_close(actual: NDArray, expected: NDArray, rtol: float) -> None:
+    """Equal to rtol relative to each entry, or to rtol × the largest entry (for cancellation)."""
+    expected = np.asarray(expected, dtype=np.float64)
+    atol = rtol * float(np.max(np.abs(expected), initial=0.0))
+    np.testing.assert_allclose(np.asarray(actual, dtype=np.float64), expected, rtol, atol)
+
+
+def assert_float64(actual: NDArray, expected: NDArray) -> None:
+    """A float64 result, exact to EXACT whatever the dtype of the data."""
+    assert actual.dtype == np.float64
+    assert_close(actual, expected, EXACT)
+
+
+def coef_for(case: Case, seed: int = 0) -> NDArray:
+    return np.random.default_rng(seed).standard_normal(case.design.n_params)
+
+
+ROWS = np.random.default_rng(1).permutation(X_DATA.shape[0])[:400]
+"""An unordered subset of the rows, crossing every block."""
+
+SUBSETS = {
+    "every row": None,
+    "a subset": np.concatenate((ROWS, ROWS[:5])),
+    "no row": np.array([], dtype=np.intp),
+}
+"""Row arguments: None, an unordered index array with repeated rows, an empty one."""
+
+
+def selected(matrix: NDArray, rows: NDArray | None) -> NDArray:
+    return matrix if rows is None else matrix[rows]
+
+
+def test_attributes(case: Case) -> None:
+    design = case.design
+    expected = {
+        "n_samples": case.X.shape[0],
+        "n_features": case.X.shape[1],
+        "fit_intercept": case.fit_intercept,
+        "dtype": np.dtype(np.float32 if case.rtol == SINGLE else np.float64),
+        "samples_rows_cheaply": isinstance(case.design.X, np.ndarray),
+        "prefers_hessian_products": not isinstance(case.design.X, np.ndarray),
+    }
+    assert set(expected) == set(Design.__annotations__)
+    for name, value in expected.items():
+        assert getattr(design, name) == value
+
+
+def test_n_params(case: Case) -> None:
+    assert case.design.n_params == case.x_tilde.shape[1]
+
+
+def test_split(case: Case) -> None:
+    coef = coef_for(case)
+    intercept, w = case.design.split(coef)
+    assert intercept == (coef[0] if case.fit_intercept else 0.0)
+    np.testing.assert_array_equal(w, coef[int(case.fit_intercept) :])
+
+
+def test_linear_predictor(case: Case) -> None:
+    coef = coef_for(case)
+    assert_close(case.design.linear_predictor(coef), case.x_tilde @ coef, case.rtol)
+
+
+def test_rmatvec(case: Case) -> None:
+    r = np.random.default_rng(2).standard_normal(case.X.shape[0])
+    assert_close(case.design.rmatvec(r), case.x_tilde.T @ r, case.rtol)
+
+
+def test_matrix_products_are_float64(case: Case) -> None:
+    """A coefficient matrix B (K′ = 3 columns) and an n × 3 residual: X̃B and X̃ᵀR in float64."""
+    rng = np.random.default_rng(12)
+    B = rng.standard_normal((case.design.n_params, 3))
+    R = rng.standard_normal((case.X.shape[0], 3))
+    assert_float64(case.design.linear_predictor(B), case.x_tilde @ B)
+    assert_float64(case.design.rmatvec(R), case.x_tilde.T @ R)
+
+
+def test_row_quadratic_forms(case: Case) -> None:
+    M = np.random.default_rng(13).standard_normal((case.design.n_params,) * 2)
+    M = M + M.T
+    expected = np.einsum("ij,jk,ik->i", case.x_tilde, M, case.x_tilde)
+    assert_float64(case.design.row_quadratic_forms(M), expected)
+
+
+def test_compiled_rows(case: Case) -> None:
+    """The arrays a compiled kernel reads hold X: dense as it is, else CSR."""
+    layout, arrays = case.design.compiled_rows()
+    if layout == "dense":
+        (matrix,) = arrays
+    else:
+        assert layout == "csr"
+        data, indices, indptr = arrays
+        matrix = sp.csr_array((data, indices, indptr), shape=case.X.shape).toarray()
+    np.testing.assert_array_equal(np.asarray(matrix, dtype=np.float64), case.X)
+
+
+def test_fuses(case: Case, monkeypatch) -> None:
+    """The fused pass runs on a C-ordered dense X of at least FUSED_MIN_ENTRIES entries only."""
+    datafit = Bernoulli()
+    assert not case.design.fuses(datafit)
+    monkeypatch.setattr(logitkit.backends.fused, "FUSED_MIN_ENTRIES", 0)
+    X = case.design.X
+    assert case.design.fuses(datafit) == (isinstance(X, np.ndarray) and X.flags.c_contiguous)
+
+
+@pytest.mark.parametrize(
+    "datafit",
+    [Bernoulli(), Multinomial(3), Multinomial(3, reference=1)],
+    ids=["bernoulli", "softmax", "softmax with a reference"],
+)
+def test_fused_value_gradient(case: Case, datafit, monkeypatch) -> None:
+    """Σ sᵢLᵢ, its gradient X̃ᵀ(s ⊙ ∂L/∂η) and the logits, against the datafit on X̃B."""
+    monkeypatch.setattr(logitkit.backends.fused, "FUSED_MIN_ENTRIES", 0)
+    rng = np.random.default_rng(14)
+    n = case.X.shape[0]
+    y = rng.integers(0, datafit.n_classes, size=n)
+    labels = y.astype(np.float64) if datafit.n_outputs == 1 else y
+    s = rng.random(n)
+    s /= s.sum()
+    B = 0.3 * rng.standard_normal((case.design.n_params, datafit.n_outputs))
+    fused = case.design.fused_value_gradient(datafit, B.ravel(order="F"), labels, s, None)
+    if not case.design.fuses(datafit):
+        assert fused is None
+        return
+    eta = case.x_tilde @ B
+    z = datafit.logits(eta[:, 0] if datafit.n_outputs == 1 else eta)
+    loss, derivative = datafit.loss_and_gradient(labels, z)
+    residual = s * derivative if derivative.ndim == 1 else s[:, None] * derivative
+    value, grad, logits = fused
+    assert value == pytest.approx(float(s @ loss), rel=EXACT)
+    assert_float64(grad, (case.x_tilde.T @ residual).ravel(order="F"))
+    assert_float64(logits, z)
+
+
+@pytest.mark.parametrize("signed", [False, True], ids=["d >= 0", "signed d"])
+def test_weighted_gram(case: Case, signed: bool) -> None:
+    d = np.random.default_rng(3).random(case.X.shape[0])
+    d = d - 0.3 if signed else d
+    expected = case.x_tilde.T @ (d[:, None] * case.x_tilde)
+    assert_close(case.design.weighted_gram(d), expected, case.rtol)
+
+
+@pytest.mark.parametrize(
+    ("index", "other"),
+    [
+        ([3, 0, 5], None),
+        ([6, 1, 0, 4], [0, 2]),
+        ([2, 5], [5, 0, 1]),
+        (list(range(8)), None),
+    ],
+    ids=["I", "I and K", "K with position 0", "every position"],
+)
+def test_weighted_gram_subset(case: Case, index: list[int], other: list[int] | None) -> None:
+    """Positions 0..7 (position 0 the intercept's when fitted, else the first feature's)."""
+    index = [j for j in index if j < case.design.n_params]
+    d = np.random.default_rng(4).random(case.X.shape[0])
+    right = index if other is None else other
+    expected = case.x_tilde[:, index].T @ (d[:, None] * case.x_tilde[:, right])
+    actual = case.design.weighted_gram_subset(
+        d, np.array(index), None if other is None else np.array(other)
+    )
+    assert_close(actual, expected, case.rtol)
+
+
+def test_weighted_column_sq_norms(case: Case) -> None:
+    d = np.random.default_rng(5).random(case.X.shape[0])
+    expected = d @ np.square(case.x_tilde)
+    assert_close(case.design.weighted_column_sq_norms(d), expected, case.rtol)
+
+
+def test_row_sq_norms(case: Case) -> None:
+    assert_close(case.design.row_sq_norms(), np.sum(np.square(case.x_tilde), axis=1), case.rtol)
+
+
+@pytest.mark.parametrize(
+    "rows", [SUBSETS["a subset"], slice(5, 400, 3)], ids=["index array", "slice"]
+)
+def test_take(case: Case, rows: NDArray | slice) -> None:
+    """The rows taken behave as a design of X̃[rows] with the same intercept."""
+    taken = case.design.take(rows)
+    Xt = case.x_tilde[rows]
+    assert (taken.n_samples, taken.n_features) == case.X[rows].shape
+    assert taken.fit_intercept == case.fit_intercept
+    assert taken.dtype == case.design.dtype
+    coef = coef_for(case)
+    d = np.random.default_rng(6).random(Xt.shape[0])
+    assert_close(taken.linear_predictor(coef), Xt @ coef, case.rtol)
+    assert_close(taken.rmatvec(d), Xt.T @ d, case.rtol)
+    assert_close(taken.weighted_gram(d), Xt.T @ (d[:, None] * Xt), case.rtol)
+    assert_close(taken.row_sq_norms(), np.sum(np.square(Xt), axis=1), case.rtol)
+
+
+@pytest.mark.parametrize("subset", list(SUBSETS))
+def test_matvec_rows(case: Case, subset: str) -> None:
+    rows, coef = SUBSETS[subset], coef_for(case)
+    assert_float64(case.design.matvec_rows(coef, rows), selected(case.x_tilde, rows) @ coef)
+
+
+@pytest.mark.parametrize("subset", list(SUBSETS))
+def test_rmatvec_rows(case: Case, subset: str) -> None:
+    rows = SUBSETS[subset]
+    Xt = selected(case.x_tilde, rows)
+    r = np.random.default_rng(7).standard_normal(Xt.shape[0])
+    assert_float64(case.design.rmatvec_rows(r, rows), Xt.T @ r)
+
+
+@pytest.mark.parametrize("subset", list(SUBSETS))
+def test_gram_rows(case: Case, subset: str) -> None:
+    rows = SUBSETS[subset]
+    Xt = selected(case.x_tilde, rows)
+    assert_float64(case.design.gram_rows(rows), Xt.T @ Xt)
+
+
+@pytest.mark.parametrize("subset", list(SUBSETS))
+def test_column_abs_max(case: Case, subset: str) -> None:
+    rows = SUBSETS[subset]
+    expected = np.max(np.abs(selected(case.x_tilde, rows)), axis=0, initial=0.0)
+    assert_float64(case.design.column_abs_max(rows), expected)
+
+
+@pytest.mark.parametrize("subset", list(SUBSETS))
+@pytest.mark.parametrize(
+    "columns", [None, [4, 0, 2], [6, 1]], ids=["every position", "with 0", "without 0"]
+)
+def test_submatrix(case: Case, subset: str, columns: list[int] | None) -> None:
+    rows = SUBSETS[subset]
+    matrix = case.design.submatrix(rows, None if columns is None else np.array(columns))
+    expected = selected(case.x_tilde, rows)
+    expected = expected if columns is None else expected[:, columns]
+    assert isinstance(matrix, sp.csr_array)
+    assert matrix.shape == expected.shape
+    assert_float64(matrix.toarray(), expected)
+
+
+def test_group_sums(case: Case) -> None:
+    """Codes 0..5 with code 3 unused: its row of sums is zero."""
+    rng = np.random.default_rng(8)
+    groups = rng.choice([0, 1, 2, 4, 5], size=case.X.shape[0])
+    r = rng.standard_normal(case.X.shape[0])
+    expected = np.array([case.x_tilde[groups == g].T @ r[groups == g] for g in range(6)])
+    assert_float64(case.design.group_sums(r, groups), expected)
+
+
+def test_every_operation_of_the_protocol_is_tested() -> None:
+    """Each method and property of Design has its test_<name> here (attributes: test_attributes)."""
+    operations = {name for name in vars(Design) if not name.startswith("_")}
+    untested = {name for name in operations if f"test_{name}" not in vars(sys.modules[__name__])}
+    assert operations and not untested, f"operations of Design without a test: {sorted(untested)}"
