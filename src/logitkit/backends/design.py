@@ -10,6 +10,7 @@ without a copy. A coefficient vector θ of length ``n_params`` holds the interce
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import cache, cached_property
 from typing import Protocol
 
@@ -75,17 +76,21 @@ class _DesignBase:
         return 0.0, coef
 
     def linear_predictor(self, coef: NDArray) -> NDArray:
-        """z = b + X w, in the dtype of X."""
+        """z = b + X w in float64, for float32 X too (see :meth:`_float64_blocks`)."""
         intercept, w = self.split(coef)
-        z = self.X @ w.astype(self.dtype, copy=False)
-        z = np.asarray(z)
+        w = np.asarray(w, dtype=np.float64)
+        parts = [np.asarray(block @ w) for _, block in self._float64_blocks()]
+        z = parts[0] if len(parts) == 1 else np.concatenate(parts)
         if intercept:
-            z += self.dtype.type(intercept)
+            z += intercept
         return z
 
     def rmatvec(self, r: NDArray) -> NDArray:
-        """X̃ᵀ r = [Σ r, Xᵀ r], accumulated in float64."""
-        xtr = np.asarray(self.X.T @ r.astype(self.dtype, copy=False), dtype=np.float64)
+        """X̃ᵀ r = [Σ r, Xᵀ r], accumulated in float64 (see :meth:`_float64_blocks`)."""
+        r = np.asarray(r, dtype=np.float64)
+        xtr = np.zeros(self.n_features)
+        for rows, block in self._float64_blocks():
+            xtr += np.asarray(block.T @ r[rows]).ravel()
         if self.fit_intercept:
             return np.concatenate(([np.sum(r, dtype=np.float64)], xtr))
         return xtr
@@ -150,6 +155,25 @@ class DenseDesign(_DesignBase):
     def _block_rows(self) -> int:
         """Rows per block: about 2¹⁸ entries, so temporaries stay small and BLAS stays busy."""
         return max(256, _BLOCK_ELEMENTS // max(self.n_features, 1))
+
+    def _float64_blocks(self) -> Iterator[tuple[slice, NDArray]]:
+        """(rows, X[rows] as float64) covering X: a float64 X whole, as given; a float32 X in
+        blocks of :meth:`_block_rows` rows, each widened to float64.
+
+        The products z = Xw and Xᵀr are then exact to float64 rounding for float32 data too, as
+        in the fused pass, without a float64 copy of X. Computed in float32 instead (w rounded
+        to float32, sums accumulated in float32), J would carry a rounding noise (about 1e-9
+        on a few hundred rows) above the decreases a line search must tell apart near the
+        optimum: the Newton solvers, ``cd`` and ``gd`` then stalled short of their float32
+        tolerance.
+        """
+        if self.dtype == np.float64:
+            yield slice(None), self.X
+            return
+        rows = self._block_rows()
+        for start in range(0, max(self.n_samples, 1), rows):
+            block = slice(start, start + rows)
+            yield block, self.X[block].astype(np.float64)
 
     def weighted_gram(self, d: NDArray) -> NDArray:
         """X̃ᵀ diag(d) X̃, accumulated over blocks of rows so no n×p temporary is made: the
@@ -220,6 +244,11 @@ class SparseDesign(_DesignBase):
         if X.format not in ("csr", "csc"):
             X = X.tocsr()
         super().__init__(X, fit_intercept)
+
+    def _float64_blocks(self) -> Iterator[tuple[slice, sp.spmatrix | sp.sparray]]:
+        """X whole: SciPy computes its product with a float64 vector in float64, reading a
+        float32 X's values as float64 (a temporary of its stored values, not of its indices)."""
+        yield slice(None), self.X
 
     def weighted_gram(self, d: NDArray) -> NDArray:
         """X̃ᵀ diag(d) X̃ through a sparse product; the p×p result is dense."""
