@@ -52,24 +52,28 @@ class DesignBase:
         return 0.0, coef
 
     def linear_predictor(self, coef: NDArray) -> NDArray:
-        """z = b + X w, in the dtype of X; for a matrix B = (b_k, w_k) of K′ columns, the n × K′
-        matrix X̃B = 1 bᵀ + XW in float64 (:meth:`matvec_rows`)."""
-        if coef.ndim == 2:
+        """z = b + X w in float64; for a matrix B = (b_k, w_k) of K′ columns, the n × K′ matrix
+        X̃B = 1 bᵀ + XW.
+
+        A float64 X is multiplied as it is; a float32 X is widened a block of rows at a time
+        (:meth:`matvec_rows`), so products are exact to float64 rounding without a float64
+        copy of X. Computed in float32 instead, J would carry a rounding noise (about 1e-9 on a
+        few hundred rows) above the decreases a line search must tell apart near the optimum.
+        """
+        if coef.ndim == 2 or self.dtype != np.float64:
             return self.matvec_rows(coef)
         intercept, w = self.split(coef)
-        z = self.X @ w.astype(self.dtype, copy=False)
-        z = np.asarray(z)
-        if intercept:
-            z += self.dtype.type(intercept)
-        return z
+        z = np.asarray(self.X @ w)
+        return z + intercept if intercept else z
 
     def rmatvec(self, r: NDArray) -> NDArray:
-        """X̃ᵀ r = [Σ r, Xᵀ r], accumulated in float64; for an n × K′ matrix R, the p̃ × K′
-        matrix X̃ᵀR = [1ᵀR; XᵀR] (:meth:`rmatvec_rows`)."""
-        if r.ndim == 2:
+        """X̃ᵀ r = [Σ r, Xᵀ r] in float64; for an n × K′ matrix R, the p̃ × K′ matrix
+        X̃ᵀR = [1ᵀR; XᵀR]. A float32 X is widened a block of rows at a time
+        (:meth:`rmatvec_rows`), as in :meth:`linear_predictor`."""
+        if r.ndim == 2 or self.dtype != np.float64:
             return self.rmatvec_rows(r)
-        xtr = np.asarray(self.X.T @ r.astype(self.dtype, copy=False), dtype=np.float64)
-        return self._with_intercept_entry(xtr, r)
+        r = np.asarray(r, dtype=np.float64)
+        return self._with_intercept_entry(np.asarray(self.X.T @ r, dtype=np.float64), r)
 
     def _with_intercept_block(self, gram: NDArray, d: NDArray) -> NDArray:
         if not self.fit_intercept:

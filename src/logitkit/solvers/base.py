@@ -96,7 +96,8 @@ class SolverOptions:
     schedule: the stochastic step-size schedule, "auto", "constant" or "invscaling".
     batch_size: samples per step of ``minibatch``.
     random_state: seed of the per-epoch shuffles.
-    progress: called as progress(iteration, loss, gradient_norm) after each iteration.
+    progress: called as progress(iteration, loss, gradient_norm) after each iteration (again
+        for the last one when a final full step refines it; see :class:`Recorder`).
     allow_singular: let ``newton`` fit a rank-deficient unpenalised design by minimum-norm
         steps instead of raising SingularDesignError.
     hessian_sample_step: let ``newton`` build its Hessian from every k-th row only, k this
@@ -145,6 +146,23 @@ class Recorder:
         """Store one iteration's cost and KKT violation."""
         self.loss.append(float(loss))
         self.grad_norm.append(float(grad_norm))
+        if self._progress is not None:
+            self._progress(len(self.loss) - 1, float(loss), float(grad_norm))
+
+    def record_final_step(self, loss: float, grad_norm: float) -> None:
+        """Store the cost and KKT violation after a final full step, one taken because the
+        decrease it predicts is below the cost's floating-point resolution.
+
+        Such a step cannot change J in floating point, so it is not an iteration of its own: it
+        refines the last one, whose entry it replaces, and the last entry describes the returned
+        coefficients. From the start (no iteration recorded yet) it is iteration 1, so that
+        entry 0 stays the start. ``progress`` is called again with the entry's iteration.
+        """
+        if self.n_iterations == 0:
+            self.record(loss, grad_norm)
+            return
+        self.loss[-1] = float(loss)
+        self.grad_norm[-1] = float(grad_norm)
         if self._progress is not None:
             self._progress(len(self.loss) - 1, float(loss), float(grad_norm))
 

@@ -31,7 +31,8 @@ iteration, at θ with gradient g = ∇f(θ):
    for the next iteration comes with it.
 
 When −Δ ≤ ε|J| (ε the float64 machine epsilon) a line search can no longer tell costs apart:
-the full step is taken and the solver stops, as ``newton`` does.
+the full step is taken and the solver stops, as ``newton`` does; the step refines the last
+iteration's entry of the history instead of adding one.
 """
 
 from __future__ import annotations
@@ -164,7 +165,7 @@ def solve_cd(objective: Problem, coef0: NDArray, options: SolverOptions) -> Solv
             candidate[ws] = target
             f, grad = objective.smooth_value_and_gradient(candidate)
             violation = objective.optimality(candidate, grad)
-            recorder.record(f + _l1_value(candidate, penalised, l1), violation)
+            recorder.record_final_step(f + _l1_value(candidate, penalised, l1), violation)
             return recorder.result(
                 candidate,
                 True,

@@ -85,7 +85,9 @@ def newton_iterations(
     Besides ‖∇J‖∞ ≤ tol, it stops as converged when the Newton decrement λ²/2 = −∇Jᵀd/2, the
     decrease the step predicts, is below the floating-point resolution of J (ε |J|): a line
     search can then no longer tell costs apart, so the full step, exact to second order this
-    close to the optimum, is taken without one, and the iteration ends.
+    close to the optimum, is taken without one, and the iteration ends. That step cannot change
+    J in floating point, so it refines the last iteration instead of counting as one: its cost
+    and gradient replace the last entry of the history (:meth:`Recorder.record_final_step`).
     """
     if not objective.penalty.is_smooth:
         raise ValueError("Newton solvers handle no L1 penalty")
@@ -107,7 +109,7 @@ def newton_iterations(
             theta = theta + step_direction
             f, grad = objective.smooth_value_and_gradient(theta)
             violation = objective.optimality(theta, grad)
-            recorder.record(f, violation)
+            recorder.record_final_step(f, violation)
             return recorder.result(
                 theta,
                 True,
