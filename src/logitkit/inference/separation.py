@@ -33,34 +33,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 from scipy.linalg import eigh
-from scipy.optimize import linprog
 
 from ..backends.design import Design
 from ..core.functions import sigmoid
 from ..core.objective import Objective
-
-_TOL = 1e-8
-"""A margin aᵢᵀδ or a coordinate δⱼ counts as non-zero above _TOL · ‖δ‖∞ (unit max-abs columns)."""
-
-_RANK_TOL = 1e-12
-"""Eigenvalues of a unit-diagonal Gram matrix below _RANK_TOL × the largest span its null space."""
-
-_SUBSPACE_TOL = 1e-6
-"""Coefficient j is outside V when the projection of eⱼ onto V is shorter than this."""
-
-_FIRST_ROWS = 100
-"""The first active subset of a :class:`_Cone` has min(n, _FIRST_ROWS + 2p) rows."""
+from .separation_cone import SignedRows, coefficient_directions, separated_rows
 
 _CERTIFICATE_ROWS = 20_000
 """Rows sampled by :func:`overlap_certified` for its bound on the smallest singular value."""
 
 _CERTIFICATE_MAX_PARAMS = 1000
 """Above this many coefficients :func:`overlap_certified` does not try."""
-
-_HIGHS_OPTIONS = {"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10}
 
 
 @dataclass(frozen=True)
@@ -189,15 +174,17 @@ def detect_separation(
 
     Its optimum is 0 exactly when no row of U can be separated; otherwise the rows of U with a
     positive margin at the solution join S, and the program is solved again. Usually one or
-    two programs decide, each solved by row generation (see :class:`_Cone`), so that a
-    large n costs little more than a few products Aδ. The directions of the infinite
-    estimates follow from the cone C (see :func:`_coefficient_directions`): where it spans a
+    two programs decide, each solved by row generation (see
+    :class:`~logitkit.inference.separation_cone.Cone`), so that a large n costs little more
+    than a few products Aδ. The directions of the infinite
+    estimates follow from the cone C (see
+    :func:`~logitkit.inference.separation_cone.coefficient_directions`): where it spans a
     single direction, its signs are read off; otherwise linear programs over C find, for
     each coefficient, a separating direction that moves it up, one that moves it down, or a
     proof that there is none, at worst about one program per coefficient. A is never formed:
     every pass over the rows is an operation of the design.
     """
-    signed = _SignedRows(design, y, sample_weight)
+    signed = SignedRows(design, y, sample_weight)
     if signed.shape[1] != len(term_names):
         raise ValueError(
             f"term_names has {len(term_names)} names for {signed.shape[1]} coefficients "
@@ -205,10 +192,10 @@ def detect_separation(
         )
     if signed.shape[0] == 0 or signed.shape[1] == 0:
         return None
-    separated, directions = _separated_rows(signed)
+    separated, directions = separated_rows(signed)
     if not separated.any():
         return None
-    increases, decreases = _coefficient_directions(signed, separated, directions)
+    increases, decreases = coefficient_directions(signed, separated, directions)
     terms = {
         name: 1 if up else -1
         for name, up, down in zip(term_names, increases, decreases, strict=True)
@@ -219,240 +206,6 @@ def detect_separation(
     )
     kind = "complete" if separated.all() else "quasi-complete"
     return Separation(kind=kind, terms=terms, undetermined=undetermined)
-
-
-class _SignedRows:
-    """The rows aᵢ = tᵢ x̃ᵢ / c of the positive-weight samples, read from the design on demand.
-
-    tᵢ = 2yᵢ − 1 and cⱼ = maxᵢ |x̃ᵢⱼ| over those rows (1 where 0). Dividing column j by
-    cⱼ > 0 maps a direction δ to (cⱼδⱼ)ⱼ: signs, margins' signs and the cone's structure are
-    unchanged, while the tolerances become relative. The programs need a few rows at a time,
-    products Aδ, sums of rows and Gram matrices AᵀA, each one operation of the design, so A
-    (and a float64 copy of X) is never formed.
-    """
-
-    def __init__(self, design: Design, y: ArrayLike, sample_weight: ArrayLike | None) -> None:
-        labels = np.asarray(y, dtype=np.float64).ravel()
-        keep = (
-            np.ones(labels.shape[0], dtype=bool)
-            if sample_weight is None
-            else np.asarray(sample_weight, dtype=np.float64).ravel() > 0
-        )
-        self.design = design
-        self.kept = np.flatnonzero(keep)
-        self.rows = None if self.kept.size == labels.shape[0] else self.kept
-        self.signs = 2.0 * labels[self.kept] - 1.0
-        scale = design.column_abs_max(self.rows)
-        scale[scale == 0.0] = 1.0
-        self.scale = scale
-        self.shape = (self.kept.size, design.n_params)
-
-    def __getitem__(self, rows: NDArray) -> sp.csr_array:
-        """The rows aᵢ, i ∈ rows, as a CSR array (a form HiGHS takes)."""
-        return self._signed(self.design.submatrix(self.kept[rows]), self.signs[rows], self.scale)
-
-    def columns(self, columns: NDArray) -> sp.csr_array:
-        """The columns A[:, columns] of every row, as a CSR array."""
-        block = self.design.submatrix(self.rows, columns)
-        return self._signed(block, self.signs, self.scale[columns])
-
-    @staticmethod
-    def _signed(block: sp.csr_array, signs: NDArray, scale: NDArray) -> sp.csr_array:
-        """diag(t) B diag(1/c): rows of X̃ signed and columns scaled."""
-        return sp.csr_array(sp.diags_array(signs) @ block @ sp.diags_array(1.0 / scale))
-
-    def __matmul__(self, direction: NDArray) -> NDArray:
-        """Aδ = t ⊙ (X̃ (δ / c)), in float64."""
-        return self.signs * self.design.matvec_rows(direction / self.scale, self.rows)
-
-    def row_sum(self, rows: NDArray) -> NDArray:
-        """Σ_{i ∈ rows} aᵢ = X̃_rowsᵀ t_rows / c, for distinct row indices ``rows``."""
-        subset = self.rows if rows.size == self.kept.size else self.kept[rows]
-        return self.design.rmatvec_rows(self.signs[rows], subset) / self.scale
-
-    def gram(self, rows: NDArray | None = None) -> NDArray:
-        """AᵀA over the rows ``rows`` (every row when None): D⁻¹ X̃ᵀX̃ D⁻¹ with D = diag(c),
-        since tᵢ² = 1; in float64."""
-        subset = self.rows if rows is None else self.kept[rows]
-        return self.design.gram_rows(subset) / np.outer(self.scale, self.scale)
-
-
-class _Cone:
-    """Linear programs over the cone C = {δ : Aδ ≥ 0, Nᵀδ = 0} ∩ [−1, 1]^p, by row generation.
-
-    N (orthonormal columns, possibly none) spans the collinear directions L, which move no
-    margin. A vertex needs only a few rows of A, so HiGHS solves each program on an active
-    subset of rows (at first an evenly spaced sample of min(n, 100 + 2p)); the solution δ is
-    checked against every row, and the most violated rows (at most as many again) join the
-    subset, until Aδ ≥ −_TOL · ‖δ‖∞. A relaxed program has a larger feasible set, so a
-    solution that satisfies every row solves the full program. The active subset carries
-    over from one program to the next, as they share their binding rows.
-    """
-
-    def __init__(self, signed: _SignedRows | sp.csr_array, collinear: NDArray) -> None:
-        self.signed = signed
-        self.collinear = collinear
-        n_rows, n_params = signed.shape
-        self.batch = min(n_rows, _FIRST_ROWS + 2 * n_params)
-        self.active = np.zeros(n_rows, dtype=bool)
-        self.active[np.linspace(0, n_rows - 1, self.batch).astype(np.intp)] = True
-
-    def maximise(self, cost: NDArray) -> tuple[NDArray, NDArray]:
-        """A solution of max costᵀδ subject to Aδ ≥ 0, Nᵀδ = 0, −1 ≤ δ ≤ 1, and its margins Aδ.
-
-        Solved by HiGHS (:func:`scipy.optimize.linprog`), the cost scaled to ‖cost‖∞ = 1.
-        """
-        cost = cost / np.max(np.abs(cost))
-        equality = self.collinear.T if self.collinear.shape[1] else None
-        while True:
-            active = np.flatnonzero(self.active)
-            result = linprog(
-                -cost,
-                A_ub=-self.signed[active],
-                b_ub=np.zeros(active.size),
-                A_eq=equality,
-                b_eq=None if equality is None else np.zeros(equality.shape[0]),
-                bounds=(-1.0, 1.0),
-                method="highs",
-                options=_HIGHS_OPTIONS,
-            )
-            if result.status != 0:
-                raise RuntimeError(
-                    f"separation check: HiGHS failed on its linear program: {result.message}"
-                )
-            solution = np.asarray(result.x)
-            margins = np.asarray(self.signed @ solution).ravel()
-            if not self._add_violated(solution, margins):
-                return solution, margins
-
-    def _add_violated(self, point: NDArray, margins: NDArray) -> bool:
-        """Add the most violated rows to the active subset; whether any row was violated."""
-        violated = np.flatnonzero(~self.active & (margins < -_TOL * np.max(np.abs(point))))
-        worst = violated[np.argsort(margins[violated])[: self.batch]]
-        self.active[worst] = True
-        return worst.size > 0
-
-
-def _separated_rows(signed: _SignedRows) -> tuple[NDArray, list[NDArray]]:
-    """The rows S that some δ ∈ C separates, and the solutions δ (scaled to ‖δ‖∞ = 1) found.
-
-    Repeats Konis's program max Σ_{i∈U} aᵢᵀδ over C ∩ [−1, 1]^p, U = the rows not yet in S,
-    until it adds no row. Each solution lies in C, so their sum has aᵢᵀδ > 0 on all of S.
-    """
-    separated = np.zeros(signed.shape[0], dtype=bool)
-    directions: list[NDArray] = []
-    cone = _Cone(signed, np.zeros((signed.shape[1], 0)))
-    while True:
-        rows = np.flatnonzero(~separated)
-        cost = signed.row_sum(rows)
-        if not np.any(cost):
-            break
-        direction, margins = cone.maximise(cost)
-        size = np.max(np.abs(direction))
-        new = ~separated & (margins > _TOL * size)
-        if not new.any():
-            break
-        separated |= new
-        directions.append(direction / size)
-    return separated, directions
-
-
-def _coefficient_directions(
-    signed: _SignedRows, separated: NDArray, directions: list[NDArray]
-) -> tuple[NDArray, NDArray]:
-    """For each coefficient j: whether some δ ∈ C ⊖ L has δⱼ > 0, and whether some has δⱼ < 0.
-
-    L = null(A) holds the collinear directions, which move no margin: δ is taken orthogonal
-    to it (Nᵀδ = 0 for an orthonormal basis N of L). C spans V = null(A_O) ⊖ L, whose
-    dimension is dim null(A_O) − dim L and whose support is the set of j with
-    ‖Z_j‖² − ‖N_j‖² > 0 (Z an orthonormal basis of null(A_O), identity when O is empty).
-    When V has dimension one (or numerically none), C is the ray through the sum of the
-    separating directions found. Otherwise the linear program
-
-        max ±Σ_{j∈T} δⱼ  subject to  Aδ ≥ 0,  Nᵀδ = 0,  −1 ≤ δ ≤ 1,
-
-    over the support (δⱼ = 0 off it, and rows that are zero there drop out), with T = the
-    coefficients whose sign of that kind no solution has shown yet, is repeated while it
-    shows new ones (one vertex often shows many); then T = {j} settles each one left: a zero
-    optimum proves that δⱼ never takes that sign.
-    """
-    n_params = signed.shape[1]
-    collinear = _null_space(signed.gram())
-    overlap = np.flatnonzero(~separated)
-    if overlap.size:
-        spanning = _null_space(signed.gram(overlap))
-        reach, dim = np.sum(spanning**2, axis=1), spanning.shape[1]
-    else:
-        reach, dim = np.ones(n_params), n_params
-    support = reach - np.sum(collinear**2, axis=1) > _SUBSPACE_TOL**2
-    dim -= collinear.shape[1]
-    increases = np.zeros(n_params, dtype=bool)
-    decreases = np.zeros(n_params, dtype=bool)
-
-    def observe(direction: NDArray, mask: NDArray) -> None:
-        """Record the signs of δⱼ beyond _TOL · ‖δ‖∞ for the coefficients in mask."""
-        threshold = _TOL * np.max(np.abs(direction))
-        increases[:] |= mask & (direction > threshold)
-        decreases[:] |= mask & (direction < -threshold)
-
-    central = _project_out(np.sum(directions, axis=0), collinear)
-    if dim <= 1:
-        observe(central, np.ones(n_params, dtype=bool))
-        return increases, decreases
-    for direction in directions:
-        observe(_project_out(direction, collinear), support)
-    columns = np.flatnonzero(support)
-    block = signed.columns(columns)
-    touching = np.flatnonzero(np.asarray(abs(block).sum(axis=1)).ravel() > 0)
-    cone = _Cone(block[touching], collinear[columns])
-
-    def explore(cost: NDArray) -> None:
-        """Maximise costᵀδ over the cone on the support and record the solution's signs."""
-        direction = np.zeros(n_params)
-        direction[columns] = cone.maximise(cost[columns])[0]
-        observe(direction, support)
-
-    for sign, seen in ((1.0, increases), (-1.0, decreases)):
-        found = -1
-        while found < np.count_nonzero(seen) and (support & ~seen).any():
-            found = np.count_nonzero(seen)
-            explore(sign * (support & ~seen))
-    for j in columns:
-        for sign, seen in ((1.0, increases), (-1.0, decreases)):
-            if not seen[j]:
-                explore(sign * (np.arange(n_params) == j))
-    return increases, decreases
-
-
-def _null_space(gram: NDArray) -> NDArray:
-    """An orthonormal basis of the null space of M from G = MᵀM (p × k, k = 0 when none).
-
-    G is scaled to unit diagonal, D^(−½) G D^(−½), so column scales do not matter;
-    eigenvectors u with eigenvalue below _RANK_TOL × the largest give null vectors D^(−½)u,
-    and a column of zeros gives its unit vector.
-    """
-    diagonal = np.diag(gram)
-    live = np.flatnonzero(diagonal > 0.0)
-    dead = np.flatnonzero(diagonal <= 0.0)
-    vectors = np.zeros((gram.shape[0], 0))
-    if live.size:
-        scale = 1.0 / np.sqrt(diagonal[live])
-        values, eigenvectors = eigh(gram[np.ix_(live, live)] * scale[:, None] * scale[None, :])
-        null = eigenvectors[:, values <= _RANK_TOL * values[-1]] * scale[:, None]
-        vectors = np.zeros((gram.shape[0], null.shape[1]))
-        vectors[live] = null
-    units = np.zeros((gram.shape[0], dead.size))
-    units[dead, np.arange(dead.size)] = 1.0
-    spanning = np.column_stack((vectors, units))
-    if spanning.shape[1] == 0:
-        return spanning
-    orthonormal, _ = np.linalg.qr(spanning)
-    return orthonormal
-
-
-def _project_out(vectors: NDArray, basis: NDArray) -> NDArray:
-    """(I − QQᵀ)v: the part of v orthogonal to the orthonormal columns Q."""
-    return vectors - basis @ (basis.T @ vectors)
 
 
 def _join(names: Iterable[str]) -> str:
