@@ -18,6 +18,7 @@ from .core.functions import (
     softplus,
 )
 from .core.objective import Objective, check_gradient
+from .core.record import FitRecord
 from .inference.comparison import LRTestResult, lr_test
 from .io.model_file import ModelFileError, load
 from .models.cv import LogisticRegressionCV
@@ -30,6 +31,7 @@ __version__ = "0.1.0"
 __all__ = [
     "CollinearityWarning",
     "ConvergenceWarning",
+    "FitRecord",
     "LRTestResult",
     "LogisticRegression",
     "LogisticRegressionCV",
