@@ -20,7 +20,7 @@ import pytest
 import logitkit as lk
 import logitkit.core.objective
 import logitkit.inference.statistics
-import logitkit.models.estimator
+import logitkit.models.fitting
 import logitkit.solvers
 from logitkit.backends._fused import CHUNK, value_gradient
 from logitkit.core.exceptions import SingularDesignError
@@ -228,7 +228,7 @@ def fitted(X, y, **params):
     """The estimator's objective and fitted θ, as the separation check sees them."""
     model = lk.LogisticRegression(**params).fit(X, y)
     objective = lk.Objective.from_data(X, y, fit_intercept=model.fit_intercept)
-    return objective, model._params()
+    return objective, model.record_.theta
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -258,7 +258,7 @@ def test_certified_fits_skip_the_linear_programs(monkeypatch, problem) -> None:
     X, y = problem
     calls = []
     monkeypatch.setattr(
-        logitkit.models.estimator, "detect_separation", lambda *args: calls.append(args) or None
+        logitkit.models.fitting, "detect_separation", lambda *args: calls.append(args) or None
     )
     lk.LogisticRegression().fit(X, y)
     assert calls == []

@@ -20,7 +20,7 @@ from .core.functions import (
 from .core.objective import Objective, check_gradient
 from .core.record import FitRecord
 from .inference.comparison import LRTestResult, lr_test
-from .io.model_file import ModelFileError, load
+from .io.model_file import ModelFileError, load, save
 from .models.cv import LogisticRegressionCV
 from .models.estimator import LogisticRegression
 from .models.formula import logit
@@ -51,6 +51,7 @@ __all__ = [
     "logistic_path",
     "logit",
     "lr_test",
+    "save",
     "sigmoid",
     "softmax",
     "softplus",

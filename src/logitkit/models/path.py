@@ -43,12 +43,15 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ..core.exceptions import ConvergenceWarning
-from ..core.multinomial import MultinomialObjective, class_coefficients, initial_coef
+from ..core.multinomial import MultinomialObjective, class_coefficients
 from ..core.objective import Objective
 from ..core.penalties import ElasticNet
+from ..core.start import start_coef
 from ..core.validation import check_labels, plain_label
 from ..solvers import SOLVERS, SolverOptions, choose_solver
+from .build import build_objective
 from .estimator import LogisticRegression
+from .params import check_params
 
 RIDGE_L1_RATIO = 1e-3
 """The ρ that sets α_max when ρ = 0 (glmnet's convention)."""
@@ -168,7 +171,7 @@ def logistic_path(
         tol=tol,
         max_iter=max_iter,
     )
-    estimator._check_params()
+    check_params(estimator.get_params())
     if solver != "auto" and SOLVERS[solver].stochastic:
         raise ValueError(
             f"solver={solver!r} is stochastic and cannot certify the optimality conditions the "
@@ -182,7 +185,7 @@ def logistic_path(
             f"solver={solver!r} cannot handle an L1 penalty (l1_ratio={l1_ratio}); use one of "
             f"{accepting} or solver='auto'"
         )
-    full = estimator._objective(X, y, sample_weight, reset=True)
+    full = build_objective(estimator, X, y, sample_weight, reset=True)
     check_labels(estimator.classes_)
     grid = _alpha_grid(full, float(l1_ratio), alphas, n_alphas, eps)
     fitter = _PathFitter(full, float(l1_ratio), solver, tol, max_iter)
@@ -213,26 +216,10 @@ def _split_path(objective: PathObjective, thetas: NDArray) -> tuple[NDArray, NDA
     return thetas, np.zeros(thetas.shape[0])
 
 
-def null_coef(objective: PathObjective) -> NDArray:
-    """θ₀: the intercept-only fit, all weights 0.
-
-    Two classes: b₀ = log(ȳ/(1 − ȳ)) with ȳ the weighted rate. K ≥ 3 classes:
-    b_k = log π_k − mean_m log π_m (:func:`logitkit.multinomial.initial_coef`).
-    """
-    if isinstance(objective, MultinomialObjective):
-        return initial_coef(objective)
-    theta = np.zeros(objective.n_params)
-    if objective.design.fit_intercept:
-        s = objective.sample_weight
-        rate = float(np.clip(np.dot(s, objective.y) / s.sum(), 1e-10, 1 - 1e-10))
-        theta[0] = np.log(rate / (1.0 - rate))
-    return theta
-
-
 def alpha_max(objective: PathObjective, l1_ratio: float) -> float:
     """The smallest α at which every weight is 0: max_j |∂J₀/∂wⱼ(θ₀)| / max(ρ, 10⁻³), the
     maximum over every penalised coefficient (all K·p weights with K ≥ 3 classes)."""
-    _, grad = objective.smooth_value_and_gradient(null_coef(objective))
+    _, grad = objective.smooth_value_and_gradient(start_coef(objective))
     penalised = objective.penalty.penalised
     return float(np.max(np.abs(grad[penalised]), initial=0.0)) / max(l1_ratio, RIDGE_L1_RATIO)
 
@@ -353,7 +340,7 @@ class _PathFitter:
         self.solver = solver
         self.tol = tol
         self.max_iter = max_iter
-        self.theta = null_coef(objective)
+        self.theta = start_coef(objective)
         self.previous_alpha = alpha_max(objective, l1_ratio)
         _, self.grad = objective.smooth_value_and_gradient(self.theta)
         self.penalised = np.asarray(objective.penalty.penalised, dtype=bool)
