@@ -10,12 +10,16 @@ import statsmodels.formula.api as smf
 from scipy.stats import chi2
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression as SklearnLogisticRegression
+from statsmodels.discrete.discrete_model import MNLogit
 
 from logitkit import ConvergenceWarning, LogisticRegression, log_likelihood
 from logitkit.inference.comparison import LRTestResult, _loglik, lr_test
 from logitkit.models.formula import logit
 
 FULL = "GRADE ~ GPA + TUCE + C(PSI)"
+FOUR_CLASS_WEIGHTS = np.array(
+    [[0.0, 0.0, 0.0], [1.0, -0.5, 0.15], [-0.7, 0.8, 0.0], [0.5, 0.5, -0.15]]
+)
 
 
 @pytest.fixture(scope="module")
@@ -23,8 +27,24 @@ def spector() -> pd.DataFrame:
     return sm.datasets.spector.load_pandas().data
 
 
+@pytest.fixture(scope="module")
+def four_classes() -> tuple[pd.DataFrame, np.ndarray]:
+    """300 samples of a softmax model with 4 classes; feature c has a weak effect."""
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(300, 3)), columns=["a", "b", "c"])
+    z = X.to_numpy() @ FOUR_CLASS_WEIGHTS.T + np.array([0.0, 0.2, -0.3, 0.1])
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    y = (rng.random(300)[:, None] > p.cumsum(axis=1)).sum(axis=1)
+    return X, y
+
+
 def statsmodels_logit(formula: str, data: pd.DataFrame):
     return smf.logit(formula, data).fit(disp=0, method="newton", tol=1e-12)
+
+
+def statsmodels_mnlogit(X: pd.DataFrame, y: np.ndarray):
+    return MNLogit(y, X).fit(method="newton", disp=0, tol=1e-12, maxiter=100)
 
 
 def test_lr_test_equals_statsmodels_llr_against_the_constant_only_model(spector) -> None:
@@ -61,6 +81,30 @@ def test_lr_test_equals_statsmodels_on_fair() -> None:
     assert result.df == 4
     assert result.p_value == pytest.approx(chi2.sf(result.statistic, 4), rel=1e-7)
     assert result.p_value < 1e-20
+
+
+def test_lr_test_of_four_classes_equals_statsmodels_mnlogit(four_classes) -> None:
+    X, y = four_classes
+    result = lr_test(LogisticRegression().fit(X[["a", "b"]], y), LogisticRegression().fit(X, y))
+    small = statsmodels_mnlogit(sm.add_constant(X[["a", "b"]]), y)
+    large = statsmodels_mnlogit(sm.add_constant(X), y)
+    statistic = 2.0 * (large.llf - small.llf)
+    assert result.df == large.df_model - small.df_model == 3  # (K − 1)·Δp, not K·Δp = 4
+    assert result.statistic == pytest.approx(statistic, rel=1e-6)
+    assert result.p_value == pytest.approx(chi2.sf(statistic, 3), rel=1e-6)
+    assert 0.01 < result.p_value < 0.1
+
+
+def test_lr_test_of_four_classes_equals_mnlogit_llr_against_the_constant(four_classes) -> None:
+    X, y = four_classes
+    ones = X.assign(one=1.0)
+    constant = LogisticRegression(fit_intercept=False).fit(ones[["one"]], y)
+    full = LogisticRegression(fit_intercept=False).fit(ones[["one", "a", "b", "c"]], y)
+    result = lr_test(constant, full.record_)
+    reference = statsmodels_mnlogit(sm.add_constant(X), y)
+    assert result.df == reference.df_model == 9
+    assert result.statistic == pytest.approx(reference.llr, rel=1e-6)
+    assert result.p_value == pytest.approx(reference.llr_pvalue, rel=1e-6)
 
 
 def test_lr_test_reads_the_maximised_log_likelihood(spector) -> None:

@@ -21,7 +21,7 @@ import logitkit as lk
 import logitkit.backends.fused
 import logitkit.core.objective
 import logitkit.inference.statistics
-import logitkit.models.estimator
+import logitkit.models.fitting
 import logitkit.solvers
 from logitkit.backends._fused import CHUNK, value_gradient
 from logitkit.backends.design import make_design
@@ -230,7 +230,7 @@ def fitted(X, y, **params):
     """The estimator's objective and fitted θ, as the separation check sees them."""
     model = lk.LogisticRegression(**params).fit(X, y)
     objective = lk.Objective.from_data(X, y, fit_intercept=model.fit_intercept)
-    return objective, model._params()
+    return objective, model.record_.theta
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -263,7 +263,7 @@ def test_certified_fits_skip_the_linear_programs(monkeypatch, problem) -> None:
     X, y = problem
     calls = []
     monkeypatch.setattr(
-        logitkit.models.estimator, "detect_separation", lambda *args: calls.append(args) or None
+        logitkit.models.fitting, "detect_separation", lambda *args: calls.append(args) or None
     )
     lk.LogisticRegression().fit(X, y)
     assert calls == []

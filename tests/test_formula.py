@@ -68,7 +68,7 @@ def test_response_expression_equals_statsmodels_on_fair(fair) -> None:
     model = logit(f"I(affairs > 0) ~ {terms}", fair)
     reference = smf.logit(f"had_affair ~ {terms}", fair).fit(disp=0, method="newton", tol=1e-12)
     assert_same_fit(model, reference.params)
-    np.testing.assert_array_equal(model._formula_data.y, fair["had_affair"].to_numpy())
+    np.testing.assert_array_equal(model.formula_data_.y, fair["had_affair"].to_numpy())
 
 
 def test_string_columns_get_treatment_coding(spector) -> None:
@@ -87,10 +87,10 @@ def test_string_and_boolean_responses_keep_their_labels(spector) -> None:
         model = logit(SPECTOR, data)
         assert list(model.classes_) == classes
         np.testing.assert_allclose(model.coef_, numeric.coef_, rtol=1e-10)
-        np.testing.assert_array_equal(model._formula_data.y, data["GRADE"].to_numpy())
-        predicted = model.predict(model._formula_data.X)
+        np.testing.assert_array_equal(model.formula_data_.y, data["GRADE"].to_numpy())
+        predicted = model.predict(model.formula_data_.X)
         np.testing.assert_array_equal(
-            predicted == classes[1], numeric.predict(numeric._formula_data.X) == 1
+            predicted == classes[1], numeric.predict(numeric.formula_data_.X) == 1
         )
 
 
@@ -110,12 +110,12 @@ def test_weight_and_group_columns_by_name(spector) -> None:
     model = logit(SPECTOR, data, sample_weight="w", groups="school")
     reference = smf.glm(SPECTOR, data, family=sm.families.Binomial(), freq_weights=data["w"])
     assert_same_fit(model, reference.fit(tol=1e-12).params)
-    stored = model._formula_data
+    stored = model.formula_data_
     np.testing.assert_array_equal(stored.sample_weight, data["w"].to_numpy())
     np.testing.assert_array_equal(stored.groups, data["school"].to_numpy())
     by_array = logit(SPECTOR, data, sample_weight=data["w"].to_numpy(), groups=list(data["school"]))
     np.testing.assert_array_equal(by_array.coef_, model.coef_)
-    np.testing.assert_array_equal(by_array._formula_data.groups, stored.groups)
+    np.testing.assert_array_equal(by_array.formula_data_.groups, stored.groups)
 
 
 def test_missing_rows_are_dropped_from_design_weights_and_groups(spector) -> None:
@@ -130,7 +130,7 @@ def test_missing_rows_are_dropped_from_design_weights_and_groups(spector) -> Non
         model = logit(SPECTOR, data, sample_weight="w", groups="school")
     assert "fitted on 28 rows" in str(record[0].message)
     complete = data.dropna()
-    stored = model._formula_data
+    stored = model.formula_data_
     assert list(stored.X.index) == list(complete.index)
     np.testing.assert_array_equal(stored.X["GPA"].to_numpy(), complete["GPA"].to_numpy())
     np.testing.assert_array_equal(stored.y, complete["GRADE"].to_numpy())
@@ -145,7 +145,7 @@ def test_missing_rows_are_dropped_from_design_weights_and_groups(spector) -> Non
 
 def test_formula_data_holds_what_summaries_need(spector) -> None:
     model = logit("GRADE ~ GPA + C(PSI)", spector)
-    stored = model._formula_data
+    stored = model.formula_data_
     assert isinstance(stored, FormulaData)
     assert stored.formula == model.formula_ == "GRADE ~ GPA + C(PSI)"
     assert list(stored.X.columns) == ["GPA", "C(PSI)[T.1.0]"]
@@ -160,7 +160,7 @@ def test_formula_data_holds_what_summaries_need(spector) -> None:
 def test_params_reach_the_estimator_but_the_formula_sets_the_intercept(spector) -> None:
     model = logit(SPECTOR, spector, alpha=0.01, solver="lbfgs")
     reference = LogisticRegression(alpha=0.01, solver="lbfgs").fit(
-        model._formula_data.X, spector["GRADE"]
+        model.formula_data_.X, spector["GRADE"]
     )
     np.testing.assert_allclose(model.coef_, reference.coef_, rtol=1e-6)
     assert (model.alpha, model.solver_) == (0.01, "lbfgs")
@@ -237,9 +237,9 @@ def test_transform_for_prediction_reproduces_the_training_design(spector) -> Non
     model = logit("GRADE ~ center(GPA) + np.log(TUCE) + C(PSI)", spector)
     new = spector.drop(columns="GRADE")
     design = transform_for_prediction(model, new)
-    pd.testing.assert_frame_equal(design, model._formula_data.X)
+    pd.testing.assert_frame_equal(design, model.formula_data_.X)
     np.testing.assert_array_equal(
-        model.predict_proba(design), model.predict_proba(model._formula_data.X)
+        model.predict_proba(design), model.predict_proba(model.formula_data_.X)
     )
     two = pd.DataFrame({"GPA": [2.0, 4.0], "TUCE": [20.0, 25.0], "PSI": [1.0, 0.0]}, index=[7, 3])
     rows = transform_for_prediction(model, two)
@@ -258,7 +258,7 @@ def test_transform_for_prediction_refuses_what_has_no_design_row(spector) -> Non
         transform_for_prediction(model, new.assign(TUCE=20.0, PSI=[0.0, 2.0]))
     with pytest.raises(ValueError, match="`TUCE` is not present"):
         transform_for_prediction(model, new.drop(columns="TUCE"))
-    plain = LogisticRegression().fit(model._formula_data.X, spector["GRADE"])
+    plain = LogisticRegression().fit(model.formula_data_.X, spector["GRADE"])
     with pytest.raises(ValueError, match="not fitted from a formula"):
         transform_for_prediction(plain, new)
 

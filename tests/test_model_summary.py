@@ -154,7 +154,7 @@ def test_firth_summary_uses_the_penalised_likelihood() -> None:
 def test_summary_without_data_and_after_loading(spector, tmp_path) -> None:
     X, y = spector
     model = lk.LogisticRegression().fit(X, y)
-    model.save(tmp_path / "model.json")
+    lk.save(model, tmp_path / "model.json")
     restored = lk.load(tmp_path / "model.json")
     for cov_type in ("nonrobust", "HC0", "HC1"):
         pd.testing.assert_frame_equal(

@@ -346,7 +346,7 @@ def test_model_file_round_trip(data, tmp_path, alpha, reference) -> None:
     X, y = data
     labels = np.array(["a", "b", "c", "d"])[y]
     model = lk.LogisticRegression(alpha=alpha, reference=reference).fit(X, labels)
-    model.save(tmp_path / "m.json")
+    lk.save(model, tmp_path / "m.json")
     restored = lk.load(tmp_path / "m.json")
     np.testing.assert_array_equal(restored.predict_proba(X), model.predict_proba(X))
     np.testing.assert_array_equal(restored.classes_, model.classes_)

@@ -416,10 +416,10 @@ def test_refuses_binary_garbage(tmp_path):
     _refused(path, "not UTF-8 text")
 
 
-def test_model_save_method_writes_the_same_file(tmp_path):
+def test_top_level_save_writes_the_same_file(tmp_path):
     X, y = _data()
     model = LogisticRegression(alpha=0.1).fit(X, y)
-    model.save(tmp_path / "method.json")
+    logitkit.save(model, tmp_path / "method.json")
     save(model, tmp_path / "function.json")
     assert (tmp_path / "method.json").read_text() == (tmp_path / "function.json").read_text()
     _assert_same_model(model, logitkit.load(tmp_path / "method.json"), X)

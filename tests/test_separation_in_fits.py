@@ -56,7 +56,7 @@ def test_separation_survives_saving(quasi_separated, tmp_path) -> None:
     X, y = quasi_separated
     with pytest.warns(lk.SeparationWarning):
         model = lk.LogisticRegression().fit(X, y)
-    model.save(tmp_path / "model.json")
+    lk.save(model, tmp_path / "model.json")
     restored = lk.load(tmp_path / "model.json")
     assert restored.separation_ == model.separation_
     pd.testing.assert_frame_equal(restored.summary().table, model.summary().table)

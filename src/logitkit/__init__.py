@@ -19,8 +19,9 @@ from .core.functions import (
 )
 from .core.gradient_check import check_gradient
 from .core.objective import Objective
+from .core.record import FitRecord
 from .inference.comparison import LRTestResult, lr_test
-from .io.model_file import ModelFileError, load
+from .io.model_file import ModelFileError, load, save
 from .models.cv import LogisticRegressionCV
 from .models.estimator import LogisticRegression
 from .models.formula import logit
@@ -31,6 +32,7 @@ __version__ = "0.1.0"
 __all__ = [
     "CollinearityWarning",
     "ConvergenceWarning",
+    "FitRecord",
     "LRTestResult",
     "LogisticRegression",
     "LogisticRegressionCV",
@@ -50,6 +52,7 @@ __all__ = [
     "logistic_path",
     "logit",
     "lr_test",
+    "save",
     "sigmoid",
     "softmax",
     "softplus",

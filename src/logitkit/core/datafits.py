@@ -271,3 +271,12 @@ class Multinomial:
 
 
 Datafit = Bernoulli | Multinomial
+
+
+def datafit_for(n_classes: int, reference: int | None) -> Datafit:
+    """The datafit of a model of ``n_classes`` classes: :class:`Bernoulli` for two (class 1
+    modelled against class 0), else the softmax over every class (``reference`` None) or
+    against the class at index ``reference``."""
+    if n_classes <= 2:
+        return Bernoulli()
+    return Multinomial(n_classes, reference)

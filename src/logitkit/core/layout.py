@@ -41,13 +41,14 @@ def start_coef(
 
 
 def class_coefficients(
-    coef: NDArray, datafit: Datafit, width: int, fit_intercept: bool
+    coef: NDArray, datafit: Datafit, width: int, fit_intercept: bool, centre: bool = True
 ) -> tuple[NDArray, NDArray]:
     """The weights and intercepts of θ as the estimator reports them.
 
     Two classes: shapes (1, p) and (1,). K ≥ 3: (K, p) and (K,), the reference class's row 0;
     the symmetric parameterisation's intercepts are centred (summing to 0), since they are
-    identified only up to a common shift, which changes no probability.
+    identified only up to a common shift, which changes no probability (``centre=False``
+    leaves them as θ holds them, for a θ already centred).
     """
     matrix = coef_matrix(np.asarray(coef, dtype=np.float64), width)
     if datafit.n_outputs == 1:
@@ -58,7 +59,7 @@ def class_coefficients(
     if not fit_intercept:
         return full.T.copy(), np.zeros(full.shape[1])
     intercept = full[0]
-    if datafit.symmetric:
+    if centre and datafit.symmetric:
         intercept = intercept - intercept.mean()
     return full[1:].T.copy(), intercept.copy()
 

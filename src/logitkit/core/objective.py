@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ..backends.design import Design, make_design
-from .datafits import Bernoulli, Datafit, Multinomial
+from .datafits import Bernoulli, Datafit, datafit_for
 from .firth import FirthTerm
 from .layout import coef_matrix, penalised_mask, start_coef
 from .penalties import ElasticNet
@@ -90,7 +90,7 @@ class Objective:
         design = make_design(X, fit_intercept)
         labels = np.asarray(y)
         n_classes = int(labels.max()) + 1 if n_classes is None else int(n_classes)
-        datafit: Datafit = Bernoulli() if n_classes <= 2 else Multinomial(n_classes, reference)
+        datafit = datafit_for(n_classes, reference)
         weights = np.ones(len(labels)) if sample_weight is None else np.asarray(sample_weight)
         penalty = ElasticNet.with_mask(
             alpha, l1_ratio, penalised_mask(design.n_params, datafit.n_outputs, fit_intercept)

@@ -5,23 +5,32 @@ model's, fitted to the same observations), Wilks' theorem gives, under the restr
 
     LR = 2 (ℓ_full − ℓ_restricted) ~ χ²(k_full − k_restricted)
 
-asymptotically, where ℓ is the maximised log-likelihood Σ sᵢ log P(yᵢ | xᵢ) and k the number
-of coefficients, intercept included.
+asymptotically, where ℓ is the maximised log-likelihood Σ sᵢ log P(yᵢ | xᵢ) and k = len(θ) the
+number of free coefficients, intercepts included: p + 1 for two classes and (K − 1)(p + 1) for
+an unpenalised fit with K ≥ 3 classes (one class is the reference), so that adding Δp features
+to a K-class model adds (K − 1)Δp degrees of freedom.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from scipy.stats import chi2
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
-from ..models.estimator import LogisticRegression
+from ..core.record import FitRecord
 
 __all__ = ["LRTestResult", "lr_test"]
 
 _RELATIVE_TOLERANCE = 1e-8
+
+
+class Fitted(Protocol):
+    """A fitted model that keeps its :class:`~logitkit.core.record.FitRecord` as ``record_``."""
+
+    record_: FitRecord
 
 
 @dataclass(frozen=True)
@@ -39,33 +48,30 @@ class LRTestResult:
         )
 
 
-def lr_test(restricted: LogisticRegression, full: LogisticRegression) -> LRTestResult:
+def lr_test(restricted: Fitted | FitRecord, full: Fitted | FitRecord) -> LRTestResult:
     """Test the restricted model against the full model it is nested in.
 
-    Both must be fitted by maximum likelihood (alpha = 0) to the same observations, the
-    restricted model first. The checks refuse what cannot be nested: a restricted model with as many
-    coefficients as the full one or more, different numbers of observations or classes, an
-    intercept only in the restricted model, restricted terms that the full model lacks (when
-    both were fitted on named columns), and a restricted log-likelihood above the full one.
+    Each is a fitted model (a :class:`~logitkit.LogisticRegression`, say from
+    :func:`~logitkit.logit`) or its ``record_``. Both must be fitted by maximum likelihood
+    (alpha = 0) to the same observations, the restricted model first. The checks refuse what
+    cannot be nested: a restricted model with as many coefficients as the full one or more,
+    different numbers of observations or classes, an intercept only in the restricted model,
+    restricted terms that the full model lacks (when both were fitted on named columns), and
+    a restricted log-likelihood above the full one.
     """
-    for role, model in (("restricted", restricted), ("full", full)):
-        try:
-            check_is_fitted(model)
-        except NotFittedError:
-            raise NotFittedError(
-                f"lr_test: the {role} model is not fitted; fit both models first"
-            ) from None
-        if getattr(model, "firth", False):
+    small, large = _record(restricted, "restricted"), _record(full, "full")
+    for role, record in (("restricted", small), ("full", large)):
+        if record.firth:
             raise ValueError(
                 f"lr_test: the {role} model was fitted with firth=True; the likelihood-ratio "
                 "test compares maximum likelihood fits (a penalised-likelihood test needs ℓ*)"
             )
-        if getattr(model, "alpha", 0) != 0:
+        if record.alpha != 0:
             raise ValueError(
-                f"lr_test: the {role} model is penalised (alpha={model.alpha}); the "
+                f"lr_test: the {role} model is penalised (alpha={record.alpha:g}); the "
                 "likelihood-ratio test compares maximum likelihood fits, fit both with alpha=0"
             )
-    k_restricted, k_full = _n_coefficients(restricted), _n_coefficients(full)
+    k_restricted, k_full = small.n_params, large.n_params
     df = k_full - k_restricted
     if df < 1:
         raise ValueError(
@@ -73,69 +79,66 @@ def lr_test(restricted: LogisticRegression, full: LogisticRegression) -> LRTestR
             f"has {k_restricted} coefficients and the full model {k_full}; the restricted one "
             "must have fewer"
         )
-    n_restricted = _fitted_value(restricted, "n_obs_", "restricted")
-    n_full = _fitted_value(full, "n_obs_", "full")
-    if n_restricted != n_full:
+    if small.n_obs != large.n_obs:
         raise ValueError(
-            f"the models were fitted to different observations ({n_restricted:g} and "
-            f"{n_full:g}): a likelihood-ratio test needs the same rows (and weights) in both. "
-            "Drop rows with missing values in any variable of either model before fitting"
+            f"the models were fitted to different observations ({small.n_obs:g} and "
+            f"{large.n_obs:g}): a likelihood-ratio test needs the same rows (and weights) in "
+            "both. Drop rows with missing values in any variable of either model before fitting"
         )
-    if list(restricted.classes_) != list(full.classes_):
+    if small.classes.tolist() != large.classes.tolist():
         raise ValueError(
-            f"the models were fitted to different responses (classes {list(restricted.classes_)} "
-            f"and {list(full.classes_)})"
+            f"the models were fitted to different responses (classes {small.classes.tolist()} "
+            f"and {large.classes.tolist()})"
         )
-    _check_terms(restricted, full)
-    loglik_restricted = _loglik(restricted, "restricted")
-    loglik_full = _loglik(full, "full")
-    statistic = 2.0 * (loglik_full - loglik_restricted)
+    _check_terms(small, large)
+    statistic = 2.0 * (large.loglik - small.loglik)
     if statistic < 0:
-        if loglik_restricted - loglik_full > _RELATIVE_TOLERANCE * abs(loglik_full):
+        if small.loglik - large.loglik > _RELATIVE_TOLERANCE * abs(large.loglik):
             raise ValueError(
-                f"the restricted model's log-likelihood ({loglik_restricted:.10g}) exceeds the "
-                f"full model's ({loglik_full:.10g}): the models are not nested, or the full "
+                f"the restricted model's log-likelihood ({small.loglik:.10g}) exceeds the "
+                f"full model's ({large.loglik:.10g}): the models are not nested, or the full "
                 "model's fit did not converge"
             )
         statistic = 0.0
     return LRTestResult(statistic, df, float(chi2.sf(statistic, df)))
 
 
-def _n_coefficients(model: LogisticRegression) -> int:
-    """k: the coefficients of the features plus the intercept when one is fitted."""
-    return int(model.coef_.size) + int(bool(model.fit_intercept))
+def _record(model: Fitted | FitRecord, role: str = "model") -> FitRecord:
+    """The FitRecord of ``model`` (itself when it is one), or an error naming the model."""
+    if isinstance(model, FitRecord):
+        return model
+    try:
+        check_is_fitted(model)
+    except NotFittedError:
+        raise NotFittedError(
+            f"lr_test: the {role} model is not fitted; fit both models first"
+        ) from None
+    record = getattr(model, "record_", None)
+    if not isinstance(record, FitRecord):
+        raise TypeError(
+            f"lr_test: the {role} model ({type(model).__name__}) has no loglik_ and no record_; "
+            "fit it with logitkit.LogisticRegression or logitkit.logit"
+        )
+    return record
 
 
-def _check_terms(restricted: LogisticRegression, full: LogisticRegression) -> None:
+def _check_terms(restricted: FitRecord, full: FitRecord) -> None:
     """Nesting by name: the restricted model's intercept and terms must all be in the full one."""
     if restricted.fit_intercept and not full.fit_intercept:
         raise ValueError(
             "the restricted model has an intercept and the full model does not: the models "
             "are not nested"
         )
-    if not (hasattr(restricted, "feature_names_in_") and hasattr(full, "feature_names_in_")):
+    if restricted.feature_names is None or full.feature_names is None:
         return
-    extra = [
-        name for name in restricted.feature_names_in_ if name not in set(full.feature_names_in_)
-    ]
+    extra = [name for name in restricted.feature_names if name not in set(full.feature_names)]
     if extra:
         raise ValueError(
             f"the models are not nested: the restricted model has term(s) "
-            f"{', '.join(repr(str(name)) for name in extra)} that the full model lacks"
+            f"{', '.join(repr(name) for name in extra)} that the full model lacks"
         )
 
 
-def _loglik(model: LogisticRegression, role: str = "model") -> float:
-    """ℓ = Σ sᵢ log P(yᵢ | xᵢ), the maximised log-likelihood the fit stored as ``loglik_``."""
-    return float(_fitted_value(model, "loglik_", role))
-
-
-def _fitted_value(model: LogisticRegression, name: str, role: str) -> float:
-    """A statistic the fit stores, or an error naming the model that lacks it."""
-    value = getattr(model, name, None)
-    if value is None:
-        raise TypeError(
-            f"lr_test: the {role} model ({type(model).__name__}) has no {name}; fit it with "
-            "logitkit.LogisticRegression or logitkit.logit"
-        )
-    return float(value)
+def _loglik(model: Fitted | FitRecord, role: str = "model") -> float:
+    """ℓ = Σ sᵢ log P(yᵢ | xᵢ), the maximised log-likelihood of the fit's record."""
+    return _record(model, role).loglik

@@ -29,9 +29,6 @@ on columns scaled to unit maximum absolute value, so that the tolerances are rel
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.linalg import eigh
@@ -39,6 +36,7 @@ from scipy.linalg import eigh
 from ..backends.design import Design
 from ..core.functions import sigmoid
 from ..core.objective import Objective
+from ..core.record import Separation
 from .separation_cone import SignedRows, coefficient_directions, separated_rows
 
 _CERTIFICATE_ROWS = 20_000
@@ -46,54 +44,6 @@ _CERTIFICATE_ROWS = 20_000
 
 _CERTIFICATE_MAX_PARAMS = 1000
 """Above this many coefficients :func:`overlap_certified` does not try."""
-
-
-@dataclass(frozen=True)
-class Separation:
-    """A finding of separation: the maximum likelihood estimate does not exist.
-
-    Attributes
-    ----------
-    kind : str
-        "complete" (some linear predictor classifies every sample correctly with a positive
-        margin) or "quasi-complete" (correctly or on the boundary, and strictly for some).
-    terms : dict[str, int]
-        Term name → +1 or −1: the direction in which that coefficient's estimate runs off to
-        infinity along every path that maximises the likelihood.
-    undetermined : tuple[str, ...]
-        Terms whose estimates the data do not determine: some separating directions increase
-        them and others decrease them, so a fit may leave them finite or drive them to either
-        infinity, depending on the solver's path. Empty in most quasi-complete separations.
-    """
-
-    kind: str
-    terms: dict[str, int]
-    undetermined: tuple[str, ...] = ()
-
-    def __str__(self) -> str:
-        """One sentence naming the kind, the infinite estimates and the undetermined ones."""
-        parts = []
-        if self.terms:
-            one = len(self.terms) == 1
-            listed = _join(
-                f"{name!r} ({'+' if sign > 0 else '-'}inf)" for name, sign in self.terms.items()
-            )
-            parts.append(
-                f"the {'estimate' if one else 'estimates'} of {listed} "
-                f"{'runs' if one else 'run'} off to infinity"
-            )
-        if self.undetermined:
-            one = len(self.undetermined) == 1
-            listed = _join(repr(name) for name in self.undetermined)
-            if self.terms:
-                subject = "that" if one else "those"
-            else:
-                subject = "the estimate" if one else "the estimates"
-            parts.append(
-                f"{subject} of {listed} {'is' if one else 'are'} not determined by the data "
-                f"(separating directions move {'it' if one else 'them'} both ways)"
-            )
-        return f"{self.kind} separation: {', and '.join(parts)}"
 
 
 def overlap_certified(objective: Objective, coef: NDArray) -> bool:
@@ -206,11 +156,3 @@ def detect_separation(
     )
     kind = "complete" if separated.all() else "quasi-complete"
     return Separation(kind=kind, terms=terms, undetermined=undetermined)
-
-
-def _join(names: Iterable[str]) -> str:
-    """'a', 'a and b', 'a, b and c'."""
-    items = list(names)
-    if len(items) == 1:
-        return items[0]
-    return f"{', '.join(items[:-1])} and {items[-1]}"

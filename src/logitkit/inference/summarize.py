@@ -1,13 +1,14 @@
-"""Build a fitted model's :class:`~logitkit.inference.summary.Summary`: covariance, table, CIs.
+"""Build a fit's :class:`~logitkit.inference.summary.Summary`: covariance, table, intervals.
 
-It reads the fitted model (coefficients, ℓ, the stored information I and meat M) and, where
-a result needs them, the data as an :class:`~logitkit.core.objective.Objective`: cluster-robust
+It reads the fit's :class:`~logitkit.core.record.FitRecord` (θ̂, ℓ, the stored information I
+and meat M) and, where a result needs them, the data as an
+:class:`~logitkit.core.objective.Objective`: cluster-robust
 errors need the per-sample scores, profile intervals refit with one coefficient held fixed.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -15,6 +16,7 @@ from scipy.stats import chi2
 
 from ..core.exceptions import SingularDesignError
 from ..core.objective import Objective
+from ..core.record import FitRecord
 from ..core.restricted import Restricted
 from ..core.validation import plain_label
 from ..solvers import SolverOptions
@@ -32,16 +34,13 @@ from .statistics import MAX_MATRIX_PARAMS, MAX_MATRIX_WORK, information_matrices
 from .summarize_multinomial import summarize_multinomial
 from .summary import CI_METHODS, Summary, fit_fields
 
-if TYPE_CHECKING:
-    from ..models.estimator import LogisticRegression
-
 # A profile fit whose cost is flat to float64 precision with a gradient below this is at its
 # optimum for the purpose of the likelihood-ratio statistic (an error of order gradient²).
 _FLAT_GRADIENT = 1e-7
 
 
 def summarize(
-    model: LogisticRegression,
+    record: FitRecord,
     objective: Objective | None,
     *,
     cov_type: str,
@@ -50,7 +49,8 @@ def summarize(
     level: float,
     target: str | None,
 ) -> Summary:
-    """The Summary of ``model``; ``objective`` is its cost on the data, or None without data."""
+    """The Summary of the fit ``record``; ``objective`` is its cost on the fitted data, or None
+    without data (then cluster-robust errors and profile intervals are refused)."""
     level = check_level(level)
     if cov_type not in COV_TYPES:
         raise ValueError(
@@ -66,16 +66,16 @@ def summarize(
                 "the data: pass X and y (and sample_weight) to summary(), or fit with "
                 "logitkit.logit(formula, data), which keeps them"
             )
-    if ci == "profile" and not model.l1_ratio * model.alpha == 0:
+    if ci == "profile" and not record.l1_ratio * record.alpha == 0:
         raise ValueError(
             "profile intervals need a smooth likelihood, and an L1 penalty (alpha > 0, "
             "l1_ratio > 0) has none: use ci='wald', or l1_ratio=0"
         )
     if cov_type == "cluster" and groups is None:
         raise ValueError("cov_type='cluster' needs groups: one cluster label per sample")
-    if len(model.classes_) > 2:
+    if len(record.classes) > 2:
         return summarize_multinomial(
-            model,
+            record,
             objective,  # type: ignore[arg-type]
             cov_type=cov_type,
             groups=groups,
@@ -83,20 +83,20 @@ def summarize(
             level=level,
             target=target,
         )
-    theta = model._params()
-    names = model._term_names()
-    information, score_outer = model.information_, model.score_outer_
+    theta = record.theta
+    names = record.term_names
+    information, score_outer = record.information, record.score_outer
     if information is None:
         if objective is None:
             raise ValueError(
                 f"this fit did not keep its information matrix ({len(theta)} coefficients on "
-                f"{model.n_obs_:g} observations: more than {MAX_MATRIX_PARAMS} coefficients, or "
+                f"{record.n_obs:g} observations: more than {MAX_MATRIX_PARAMS} coefficients, or "
                 f"n·k² > {MAX_MATRIX_WORK:g}): pass X and y (and sample_weight) to summary()"
             )
         information, score_outer = information_matrices(objective, theta)
-    separation = model.separation_
+    separation = record.separation
     infinite = None
-    if separation is not None and not model.firth:
+    if separation is not None and not record.firth:
         # Under complete separation every fitted probability tends to 0 or 1, so the
         # information vanishes in every direction: no standard error is finite.
         unbounded = set(separation.terms) | set(separation.undetermined)
@@ -114,7 +114,7 @@ def summarize(
             cov_type=cov_type,
             score_outer=score_outer,
             cluster_scores=cluster_scores,
-            n_obs=model.n_obs_,
+            n_obs=record.n_obs,
             infinite=infinite,
         )
     except ValueError as error:
@@ -127,16 +127,18 @@ def summarize(
         table = replace_intervals(table, *_profile_bounds(objective, theta, table, level))
     return Summary(
         table=table,
-        **fit_fields(model),
+        **fit_fields(record),
         cov_type=cov_type,
         ci=ci,
         level=level,
         n_groups=None if cluster_scores is None else int(cluster_scores.shape[0]),
         separation=separation,
         target=target,
-        modelled=plain_label(model.classes_[1]),
-        firth=bool(model.firth),
-        penalty=None if model.alpha == 0 else f"alpha={model.alpha:g}, l1_ratio={model.l1_ratio:g}",
+        modelled=plain_label(record.classes[1]),
+        firth=record.firth,
+        penalty=(
+            None if record.alpha == 0 else f"alpha={record.alpha:g}, l1_ratio={record.l1_ratio:g}"
+        ),
     )
 
 

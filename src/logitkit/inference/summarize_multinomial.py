@@ -18,24 +18,20 @@ sandwich I⁺MI⁺ = (I + c ûûᵀ)⁻¹ M (I + c ûûᵀ)⁻¹.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
 from ..core.objective import Objective
+from ..core.record import FitRecord
 from ..core.validation import plain_label
 from .covariance import cluster_score_sums, covariance, wald_table
 from .statistics import information_matrices
 from .summary import Summary, fit_fields
 
-if TYPE_CHECKING:
-    from ..models.estimator import LogisticRegression
-
 
 def summarize_multinomial(
-    model: LogisticRegression,
+    record: FitRecord,
     objective: Objective | None,
     *,
     cov_type: str,
@@ -44,10 +40,10 @@ def summarize_multinomial(
     level: float,
     target: str | None,
 ) -> Summary:
-    """The Summary of ``model`` (checked arguments: see
+    """The Summary of the fit ``record`` (checked arguments: see
     :func:`logitkit.inference.summarize.summarize`)."""
-    symmetric = model.alpha != 0
-    if symmetric and model.l1_ratio == 1:
+    symmetric = record.alpha != 0
+    if symmetric and record.l1_ratio == 1:
         raise ValueError(
             "standard errors of a model with three or more classes and a pure L1 penalty "
             "(l1_ratio=1) do not exist: without a ridge part the information is singular "
@@ -59,8 +55,8 @@ def summarize_multinomial(
             "profile intervals are not available for multinomial models (three or more "
             "classes): use ci='wald'"
         )
-    theta = model._params()
-    information, score_outer = model.information_, model.score_outer_
+    theta = record.theta
+    information, score_outer = record.information, record.score_outer
     if information is None:
         if objective is None:
             raise ValueError(
@@ -69,9 +65,10 @@ def summarize_multinomial(
             )
         information, score_outer = information_matrices(objective, theta)
     shift = None
-    if symmetric and model.fit_intercept:
+    if symmetric and record.fit_intercept:
+        n_classes = len(record.classes)
         shift = np.zeros(len(theta))
-        shift[:: len(theta) // len(model.classes_)] = 1.0 / np.sqrt(len(model.classes_))
+        shift[:: len(theta) // n_classes] = 1.0 / np.sqrt(n_classes)
         curvature = float(np.mean(np.diag(information)[shift > 0]))
         information = information + curvature * np.outer(shift, shift)
     cluster_scores = None
@@ -83,7 +80,7 @@ def summarize_multinomial(
             cov_type=cov_type,
             score_outer=score_outer,
             cluster_scores=cluster_scores,
-            n_obs=model.n_obs_,
+            n_obs=record.n_obs,
         )
     except ValueError as error:
         raise ValueError(
@@ -92,11 +89,11 @@ def summarize_multinomial(
         ) from None
     if shift is not None and cov_type == "nonrobust":
         cov = cov - np.outer(shift, shift) / curvature
-    reference = model._reference_index()
-    terms = model._term_names()
+    reference = record.reference
+    terms = record.term_names
     pairs = [
         (plain_label(label), term)
-        for k, label in enumerate(model.classes_)
+        for k, label in enumerate(record.classes)
         if k != reference
         for term in terms
     ]
@@ -104,14 +101,14 @@ def summarize_multinomial(
     table.index = pd.MultiIndex.from_tuples(pairs, names=["class", "term"])
     return Summary(
         table=table,
-        **fit_fields(model),
+        **fit_fields(record),
         cov_type=cov_type,
         ci=ci,
         level=level,
         n_groups=None if cluster_scores is None else int(cluster_scores.shape[0]),
         target=target,
-        penalty=f"alpha={model.alpha:g}, l1_ratio={model.l1_ratio:g}" if symmetric else None,
-        reference=None if symmetric else plain_label(model.classes_[reference]),
+        penalty=f"alpha={record.alpha:g}, l1_ratio={record.l1_ratio:g}" if symmetric else None,
+        reference=None if symmetric else plain_label(record.classes[reference]),
         symmetric=symmetric,
     )
 

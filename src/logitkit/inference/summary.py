@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..core.record import FitRecord
 from .covariance import COV_TYPES, TABLE_COLUMNS, check_level
 
 __all__ = ["CI_METHODS", "Summary"]
@@ -438,19 +439,8 @@ def _stars(p: float) -> str:
     return next(symbol for cut, symbol in _STARS if p <= cut).ljust(3)
 
 
-def fit_fields(model: Any) -> dict[str, Any]:
-    """The Summary fields read straight from a fitted model: ℓ, deviances, AIC, BIC, df, n."""
-    return {
-        "loglik": model.loglik_,
-        "null_loglik": model.null_loglik_,
-        "deviance": model.deviance_,
-        "null_deviance": model.null_deviance_,
-        "aic": model.aic_,
-        "bic": model.bic_,
-        "df_model": model.df_model_,
-        "df_resid": model.df_resid_,
-        "n_obs": model.n_obs_,
-        "converged": model.converged_,
-        "n_iter": model.n_iter_,
-        "solver": model.solver_,
-    }
+def fit_fields(record: FitRecord) -> dict[str, Any]:
+    """The Summary fields read straight from a fit's record: ℓ, deviances, AIC, BIC, df, n."""
+    names = ("loglik", "null_loglik", "deviance", "null_deviance", "aic", "bic", "df_model")
+    names += ("df_resid", "n_obs", "converged", "n_iter", "solver")
+    return {name: getattr(record, name) for name in names}

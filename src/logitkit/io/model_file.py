@@ -30,12 +30,14 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import numpy as np
-import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
-from ..inference.separation import Separation
-from ..inference.statistics import FitStatistics
+from ..core.datafits import datafit_for
+from ..core.layout import flat_coefficients
+from ..core.record import FitRecord, Separation, term_names
+from ..core.validation import plain_label
 from ..models.estimator import LogisticRegression
+from ..models.params import check_params, reference_index
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "ModelFileError", "load", "save"]
 
@@ -334,11 +336,13 @@ def _from_document(document: Any) -> LogisticRegression:
         raise _FileError(f"missing key(s) {', '.join(repr(key) for key in missing)}")
     _expect("logitkit_version", document["logitkit_version"], str, "a string")
 
-    model = LogisticRegression(**_decode_params(document["params"]))
+    params = _decode_params(document["params"])
+    every = {**LogisticRegression().get_params(), **params}
     try:
-        model._check_params()
+        check_params(every)
     except ValueError as error:
         raise _FileError(f"invalid 'params': {error}") from None
+    fit_intercept = every["fit_intercept"]
 
     n_features = _expect("n_features_in", document["n_features_in"], int, "an integer")
     if n_features < 1:
@@ -354,40 +358,56 @@ def _from_document(document: Any) -> LogisticRegression:
             f"'coef' must hold {n_rows} row(s) for a model of {len(classes)} classes (one for "
             f"two classes, one per class otherwise); got {len(coef_rows)}"
         )
-    coef = [_float_list("coef", row, n_features) for row in coef_rows]
-    intercept = _float_list("intercept", document["intercept"], n_rows)
-    if not model.fit_intercept and any(intercept):
+    coef = np.array([_float_list("coef", row, n_features) for row in coef_rows], dtype=dtype)
+    intercept = np.array(_float_list("intercept", document["intercept"], n_rows), dtype=dtype)
+    if not fit_intercept and intercept.any():
         raise _FileError(f"'intercept' must be {[0.0] * n_rows} when params.fit_intercept is false")
-    if model.reference is not None and model.reference not in classes.tolist():
-        raise _FileError(f"'params.reference' {model.reference!r} is not one of the 'classes'")
+    if every["reference"] is not None and every["reference"] not in classes.tolist():
+        raise _FileError(f"'params.reference' {every['reference']!r} is not one of the 'classes'")
+    reference = reference_index(classes, every["alpha"], every["reference"])
+    if n_rows > 1 and reference is not None and (coef[reference].any() or intercept[reference]):
+        raise _FileError(
+            f"the reference class {plain_label(classes[reference])!r} must have coefficients "
+            "and intercept 0 in 'coef' and 'intercept'"
+        )
 
     names = document["feature_names_in"]
     if names is not None:
         _expect("feature_names_in", names, list, "an array of strings or null")
         if len(names) != n_features or not all(isinstance(name, str) for name in names):
             raise _FileError(f"'feature_names_in' must hold {n_features} strings (n_features_in)")
-
-    model.classes_ = classes
-    model.coef_ = np.array(coef, dtype=dtype)
-    model.intercept_ = np.array(intercept, dtype=dtype)
-    model.n_features_in_ = n_features
-    if names is not None:
-        model.feature_names_in_ = np.asarray(names, dtype=object)
     n_iter = _expect("n_iter", document["n_iter"], int, "an integer")
     if n_iter < 0:
         raise _FileError(f"'n_iter' must be at least 0; got {n_iter}")
-    model.n_iter_ = n_iter
-    model.converged_ = _expect("converged", document["converged"], bool, "true or false")
-    model.solver_ = _expect("solver", document["solver"], str, "a string")
-    model.stop_reason_ = _expect("stop_reason", document["stop_reason"], str, "a string")
-    model.history_ = _decode_history(document["history"])
-    model.separation_ = _decode_separation(document["separation"], model._term_names())
-    n_outputs = len(classes) - (model._reference_index() is not None) if n_rows > 1 else 1
-    n_params = (n_features + int(model.fit_intercept)) * n_outputs
-    model._store_statistics(
-        _decode_statistics(document["statistics"], n_params), n_params, n_outputs
+    converged = _expect("converged", document["converged"], bool, "true or false")
+    solver = _expect("solver", document["solver"], str, "a string")
+    stop_reason = _expect("stop_reason", document["stop_reason"], str, "a string")
+    loss, grad_norm = _decode_history(document["history"])
+    separation = _decode_separation(
+        document["separation"], term_names(names, n_features, fit_intercept)
     )
-    return model
+    datafit = datafit_for(len(classes), reference)
+    theta = flat_coefficients(coef, intercept, datafit, fit_intercept)
+    record = FitRecord(
+        theta=theta,
+        feature_names=None if names is None else tuple(names),
+        classes=classes,
+        reference=reference,
+        fit_intercept=fit_intercept,
+        alpha=every["alpha"],
+        l1_ratio=every["l1_ratio"],
+        firth=every["firth"],
+        **_decode_statistics(document["statistics"], theta.size),
+        separation=separation,
+        loss=loss,
+        grad_norm=grad_norm,
+        solver=solver,
+        converged=converged,
+        n_iter=n_iter,
+        stop_reason=stop_reason,
+        dtype=dtype,
+    )
+    return LogisticRegression.from_record(record, **params)
 
 
 def _decode_separation(separation: Any, term_names: list[str]) -> Separation | None:
@@ -413,8 +433,8 @@ def _decode_separation(separation: Any, term_names: list[str]) -> Separation | N
     return Separation(kind=kind, terms=dict(terms), undetermined=tuple(undetermined))
 
 
-def _decode_statistics(statistics: Any, n_params: int) -> FitStatistics:
-    """``statistics``: ℓ, ℓ₀, n and the p×p information and meat (or null)."""
+def _decode_statistics(statistics: Any, n_params: int) -> dict[str, Any]:
+    """``statistics``: ℓ, ℓ₀, n and the k×k information and meat (or null), by record field."""
     keys = {"loglik", "null_loglik", "n_obs", "information", "score_outer"}
     _expect("statistics", statistics, dict, "an object")
     if set(statistics) != keys:
@@ -433,13 +453,13 @@ def _decode_statistics(statistics: Any, n_params: int) -> FitStatistics:
         if len(rows) != n_params:
             raise _FileError(f"{key!r} has {len(rows)} rows; expected {n_params}")
         matrices.append(np.array([_float_list(key, row, n_params) for row in rows]))
-    return FitStatistics(
-        loglik=_decode_float("statistics.loglik", statistics["loglik"]),
-        null_loglik=_decode_float("statistics.null_loglik", statistics["null_loglik"]),
-        n_obs=n_obs,
-        information=matrices[0],
-        score_outer=matrices[1],
-    )
+    return {
+        "loglik": _decode_float("statistics.loglik", statistics["loglik"]),
+        "null_loglik": _decode_float("statistics.null_loglik", statistics["null_loglik"]),
+        "n_obs": n_obs,
+        "information": matrices[0],
+        "score_outer": matrices[1],
+    }
 
 
 def _check_version(document: dict[str, Any]) -> None:
@@ -564,14 +584,10 @@ def _decode_classes(classes: Any, dtype_name: Any) -> np.ndarray:
     return array
 
 
-def _decode_history(history: Any) -> pd.DataFrame:
-    """``history_``: columns loss and grad_norm, indexed by iteration from 0."""
+def _decode_history(history: Any) -> tuple[list[float], list[float]]:
+    """``history``: the loss and grad_norm of every iteration, from the start."""
     _expect("history", history, dict, "an object")
     if set(history) != {"loss", "grad_norm"}:
         raise _FileError("'history' must have exactly the keys 'loss' and 'grad_norm'")
     loss = _float_list("history.loss", history["loss"])
-    grad_norm = _float_list("history.grad_norm", history["grad_norm"], len(loss))
-    return pd.DataFrame(
-        {"loss": loss, "grad_norm": grad_norm},
-        index=pd.RangeIndex(len(loss), name="iteration"),
-    )
+    return loss, _float_list("history.grad_norm", history["grad_norm"], len(loss))

@@ -29,6 +29,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..core.validation import check_labels, check_numeric_columns, check_sample_weight
 from .estimator import LogisticRegression
+from .params import check_params
 from .path import RegularizationPath, logistic_path
 
 RULES = ("min", "1se")
@@ -291,7 +292,7 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
             or not (0.0 < self.eps < 1.0)
         ):
             raise ValueError(f"eps must be in (0, 1); got {self.eps!r}")
-        self._model(alpha=0.0, l1_ratio=0.0)._check_params()
+        check_params(self._model(alpha=0.0, l1_ratio=0.0).get_params())
 
     def _folds(self, X, y: NDArray, train_weights: NDArray) -> list[tuple[NDArray, NDArray]]:
         """The (train, test) index pairs; every training part must hold every class."""

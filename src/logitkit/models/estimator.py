@@ -1,46 +1,39 @@
-"""LogisticRegression, the scikit-learn estimator: validation, labels, solver choice, fitted state.
+"""LogisticRegression, the scikit-learn estimator: parameters, fit, fitted state, predictions.
 
-It holds no mathematics of its own: it builds an :class:`~logitkit.core.objective.Objective` from
-the data, hands it to a solver, and stores the :class:`~logitkit.solvers.SolveResult`.
+It holds no mathematics of its own: it builds an objective from the data
+(:func:`~logitkit.models.build.build_objective`), hands it to a solver
+(:mod:`logitkit.models.fitting`), and keeps the :class:`~logitkit.core.record.FitRecord` the fit
+leaves as ``record_``; every other fitted attribute is read from the record, by fit and by
+:meth:`LogisticRegression.from_record` alike.
 """
 
 from __future__ import annotations
 
-import numbers
-import os
-import sys
-import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils import check_random_state
-from sklearn.utils.class_weight import compute_sample_weight
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..backends.design import make_design
-from ..core.datafits import Bernoulli, Multinomial
-from ..core.exceptions import (
-    CollinearityWarning,
-    ConvergenceWarning,
-    SeparationWarning,
-    SingularDesignError,
-    SmallClassWarning,
-)
-from ..core.layout import class_coefficients, flat_coefficients, penalised_mask
-from ..core.objective import Objective
-from ..core.penalties import ElasticNet
-from ..core.validation import check_labels, check_numeric_columns, check_sample_weight, plain_label
-from ..inference.separation import detect_separation, overlap_certified
-from ..inference.statistics import FitStatistics, fit_statistics
+from ..core.datafits import Datafit, datafit_for
+from ..core.exceptions import SingularDesignError
+from ..core.record import FitRecord, term_names
 from ..inference.summarize import summarize
 from ..inference.summary import Summary
-from ..solvers import SOLVERS, SolveResult, SolverOptions, choose_solver, hessian_sample_step
+from ..solvers import SOLVERS
+from .build import build_objective, formula_input, summary_data
+from .fitting import find_separation, make_record, solver_plan, start_from, warn_about_fit
+from .messages import collinearity_message
+from .params import check_against_record, check_params, record_params
 
-SCHEDULES = ("auto", "constant", "invscaling")
-FIRTH_SOLVERS = ("auto", "newton", "lbfgs", "gd")
+_RECORD_FIELDS = (
+    *("n_iter", "converged", "stop_reason", "solver", "separation", "loglik", "null_loglik"),
+    *("deviance", "null_deviance", "n_obs", "df_model", "df_resid", "aic", "bic"),
+    *("information", "score_outer"),
+)
+"""Fitted attributes that are the record's field of the same name: ``name_ = record.name``."""
 
 
 class LogisticRegression(ClassifierMixin, BaseEstimator):
@@ -110,6 +103,10 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         (row 0 is the start).
     solver_ : str, the solver that ran (what "auto" chose).
     stop_reason_ : str, why the solver stopped.
+    loglik_, null_loglik_, deviance_, null_deviance_, aic_, bic_, df_model_, df_resid_,
+    n_obs_, information_, score_outer_, separation_ : the fit's statistics (see
+        :class:`~logitkit.core.record.FitRecord` for their formulas).
+    record_ : FitRecord, everything above, frozen: what summaries and model files read.
     """
 
     def __init__(
@@ -151,277 +148,75 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         tags.input_tags.sparse = True
         return tags
 
-    def _check_params(self) -> None:
-        def positive_number(name: str, value: object, allow_none: bool) -> None:
-            if value is None and allow_none:
-                return
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, numbers.Real)
-                or not np.isfinite(value)
-                or value <= 0
-            ):
-                raise ValueError(f"{name} must be a positive number; got {value!r}")
-
-        if (
-            isinstance(self.alpha, bool)
-            or not isinstance(self.alpha, numbers.Real)
-            or not (np.isfinite(self.alpha) and self.alpha >= 0)
-        ):
-            raise ValueError(f"alpha must be a finite number >= 0; got {self.alpha!r}")
-        if (
-            isinstance(self.l1_ratio, bool)
-            or not isinstance(self.l1_ratio, numbers.Real)
-            or not (0.0 <= self.l1_ratio <= 1.0)
-        ):
-            raise ValueError(f"l1_ratio must be in [0, 1]; got {self.l1_ratio!r}")
-        names = ("auto", *SOLVERS)
-        if self.solver not in names:
-            raise ValueError(
-                f"solver must be one of {', '.join(map(repr, names))}; got {self.solver!r}"
-            )
-        if self.schedule not in SCHEDULES:
-            raise ValueError(
-                f"schedule must be one of {', '.join(map(repr, SCHEDULES))}; got {self.schedule!r}"
-            )
-        positive_number("tol", self.tol, allow_none=True)
-        positive_number("learning_rate", self.learning_rate, allow_none=True)
-        if not isinstance(self.firth, (bool, np.bool_)):
-            raise ValueError(f"firth must be True or False; got {self.firth!r}")
-        if self.firth and self.alpha != 0:
-            raise ValueError(
-                "firth=True penalises by Jeffreys' prior and takes no alpha; "
-                f"got alpha={self.alpha}"
-            )
-        if self.firth and self.solver not in FIRTH_SOLVERS:
-            raise ValueError(
-                f"firth=True needs the whole data at every step: use solver "
-                f"{', '.join(map(repr, FIRTH_SOLVERS))}, not {self.solver!r}"
-            )
-        for name in ("max_iter", "batch_size"):
-            value = getattr(self, name)
-            if value is None and name == "max_iter":
-                continue
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-                raise ValueError(f"{name} must be a positive integer; got {value!r}")
-
     def fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None):
-        """Fit the model: minimise J(w, b) over the data.
+        """Fit the model: minimise J(w, b) over the data, and keep the FitRecord.
 
         X is an array, DataFrame (column names kept as ``feature_names_in_``) or sparse
         matrix of numbers; y holds any two labels; sample_weight are frequency weights.
         """
-        self._check_params()
-        objective = self._objective(X, y, sample_weight, reset=True)
-        design, positive, weights = objective.design, objective.y, objective.sample_weight
-        penalty = objective.penalty
-        solver_name = self.solver
-        if solver_name == "auto":
-            solver_name = "newton" if self.firth else choose_solver(objective)
-        solver = SOLVERS[solver_name]
-        if not penalty.is_smooth and not solver.handles_l1:
-            accepting = ", ".join(repr(name) for name, s in SOLVERS.items() if s.handles_l1)
-            raise ValueError(
-                f"solver={solver_name!r} cannot handle an L1 penalty (l1_ratio={self.l1_ratio}, "
-                f"alpha={self.alpha}); use one of {accepting} or solver='auto'"
-            )
-        options = SolverOptions(
-            tol=self.tol if self.tol is not None else solver.default_tol(design.dtype),
-            max_iter=self.max_iter if self.max_iter is not None else solver.max_iter,
-            learning_rate=self.learning_rate,
-            schedule=self.schedule,
-            batch_size=self.batch_size,
-            random_state=check_random_state(self.random_state).randint(np.iinfo(np.int32).max),
-            progress=_print_progress if self.verbose else None,
-            allow_singular=self.solver == "auto",
-            hessian_sample_step=(
-                hessian_sample_step(objective)
-                if self.solver == "auto" and solver_name == "newton"
-                else None
-            ),
-        )
-        coef0 = self._initial_coef(objective)
+        params = self.get_params()
+        check_params(params)
+        objective = build_objective(self, X, y, sample_weight, reset=True)
+        feature_names = getattr(self, "feature_names_in_", None)
+        names = term_names(feature_names, self.n_features_in_, self.fit_intercept)
+        n_samples = objective.design.X.shape[0]
+        solver, options = solver_plan(objective, params)
         try:
-            result = solver.solve(objective, coef0, options)
+            start = start_from(objective, *self._previous_fit())
+            result = SOLVERS[solver].solve(objective, start, options)
         except SingularDesignError as error:
-            raise ValueError(self._collinearity_message(error.columns, design.n_samples)) from None
-        self.separation_ = None
-        if (
-            self.alpha == 0
-            and objective.n_outputs == 1
-            and (self.firth or not overlap_certified(objective, result.coef))
-        ):
-            self.separation_ = detect_separation(design, positive, weights, self._term_names())
-            if self.separation_ is not None and not self.firth:
-                warnings.warn(
-                    f"{self.separation_}. The maximum likelihood estimate does not exist; "
-                    "use firth=True for finite bias-reduced estimates, or a penalty (alpha > 0)",
-                    SeparationWarning,
-                    stacklevel=2,
-                )
-        self._store(result, solver_name, objective)
-        self._store_statistics(
-            fit_statistics(objective, result.coef), objective.n_params, objective.n_outputs
+            raise ValueError(collinearity_message(names, error.columns, n_samples)) from None
+        separation = find_separation(objective, result.coef, params, names)
+        record = make_record(
+            objective,
+            result,
+            solver=solver,
+            params=params,
+            classes=self.classes_,
+            feature_names=feature_names,
+            separation=separation,
         )
-        if result.singular_columns:
-            warnings.warn(
-                self._collinearity_message(result.singular_columns, design.n_samples, fitted=True),
-                CollinearityWarning,
-                stacklevel=2,
-            )
-        if not result.converged:
-            warnings.warn(
-                _convergence_message(solver_name, result, options), ConvergenceWarning, stacklevel=2
-            )
+        self._set_record(record)
+        warn_about_fit(result, solver, options, names, n_samples)
         return self
 
-    def _objective(
-        self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None, reset: bool
-    ) -> Objective:
-        """Validate the data and build the cost J this model minimises over it.
+    def _previous_fit(self) -> tuple[NDArray | None, NDArray | None]:
+        """``coef_`` and ``intercept_`` to warm-start from, (None, None) without warm_start."""
+        if not self.warm_start or not hasattr(self, "coef_"):
+            return None, None
+        return self.coef_, self.intercept_
 
-        ``reset`` (fit) learns ``classes_`` and the features; otherwise (a summary on the data)
-        they must match the fitted ones.
+    @classmethod
+    def from_record(cls, record: FitRecord, **params: Any) -> LogisticRegression:
+        """A fitted model with the coefficients and statistics of ``record``.
+
+        ``params`` are constructor parameters; ``alpha``, ``l1_ratio``, ``firth`` and
+        ``fit_intercept`` default to the record's and must agree with it, as must
+        ``reference`` (the record's reference class). The model predicts, summarises and
+        saves as the fit that left the record did.
         """
-        if not reset:
-            X = self._formula_input(X)
-        check_numeric_columns(X)
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            reset=reset,
-            accept_sparse=["csr", "csc"],
-            dtype=[np.float64, np.float32],
-            y_numeric=False,
-        )
-        check_classification_targets(y)
-        if reset:
-            self.classes_ = np.unique(y)
-            check_labels(self.classes_)
-            self._check_classes(y)
-        else:
-            unknown = np.setdiff1d(np.unique(y), self.classes_)
-            if unknown.size:
-                raise ValueError(
-                    f"y has labels {unknown.tolist()} the model was not fitted on "
-                    f"(its classes are {self.classes_.tolist()})"
-                )
-        weights = check_sample_weight(sample_weight, X.shape[0])
-        if self.class_weight is not None:
-            weights = weights * compute_sample_weight(self.class_weight, y)
-        design = make_design(X, self.fit_intercept)
-        datafit = self._datafit()
-        mask = penalised_mask(design.n_params, datafit.n_outputs, self.fit_intercept)
-        penalty = ElasticNet.with_mask(self.alpha, self.l1_ratio, mask)
-        labels = np.searchsorted(self.classes_, y)
-        return Objective(design, labels, weights, penalty, datafit, firth=bool(self.firth))
+        model = cls(**{**record_params(record), **params})
+        check_params(model.get_params())
+        check_against_record(model.get_params(), record)
+        model._set_record(record)
+        return model
 
-    def _datafit(self) -> Bernoulli | Multinomial:
-        """Two classes: the Bernoulli datafit of y = classes_[1]; more: the softmax over all
-        classes (penalised) or against the reference class (unpenalised)."""
-        if len(self.classes_) == 2:
-            return Bernoulli()
-        return Multinomial(len(self.classes_), self._reference_index())
-
-    def _check_classes(self, y: NDArray) -> None:
-        """Refuse what the classes found rule out: Firth or an unknown reference with K ≥ 3;
-        warn about a class with a single sample."""
-        if (
-            self.reference is not None
-            and not np.isin(
-                np.asarray([self.reference], dtype=object), self.classes_.astype(object)
-            ).all()
-        ):
-            raise ValueError(
-                f"reference={self.reference!r} is not one of the classes "
-                f"{self.classes_.tolist()}: pass one of them, or None for the first"
-            )
-        if len(self.classes_) == 2:
-            if self.reference is not None and self.reference != self.classes_[0]:
-                raise ValueError(
-                    f"with two classes the reference is classes_[0] = {self.classes_[0]!r} "
-                    f"(the model is P(y = {self.classes_[1]!r})); got reference="
-                    f"{self.reference!r}. Leave reference=None"
-                )
-            return
-        if self.firth:
-            raise ValueError(
-                f"firth=True is for two classes; y has {len(self.classes_)}. Use a penalty "
-                "(alpha > 0) for finite estimates with more classes"
-            )
-        labels, counts = np.unique(y, return_counts=True)
-        single = labels[counts == 1]
-        if single.size:
-            listed = ", ".join(repr(plain_label(label)) for label in single)
-            warnings.warn(
-                f"class(es) {listed} have a single sample: the fit is still defined with a "
-                "penalty (alpha > 0), but without one such a class is likely separated and its "
-                "coefficients run off to infinity",
-                SmallClassWarning,
-                stacklevel=4,
-            )
-
-    def _reference_index(self) -> int | None:
-        """The reference class's position in ``classes_`` for an unpenalised fit with K ≥ 3
-        classes (the first by default), None for the symmetric (penalised) parameterisation."""
-        if self.alpha != 0:
-            return None
-        if self.reference is None:
-            return 0
-        return int(np.flatnonzero(self.classes_.astype(object) == self.reference)[0])
-
-    def _initial_coef(self, objective: Objective) -> NDArray:
-        """The previous fit (warm start) when it has the same shape, else zero weights with the
-        intercept-only optimum (:meth:`~logitkit.core.objective.Objective.start`)."""
-        n_rows = objective.datafit.n_classes if objective.n_outputs > 1 else 1
-        if (
-            self.warm_start
-            and hasattr(self, "coef_")
-            and self.coef_.shape == (n_rows, objective.design.n_features)
-        ):
-            return flat_coefficients(
-                self.coef_, self.intercept_, objective.datafit, self.fit_intercept
-            )
-        return objective.start()
-
-    def _store(self, result: SolveResult, solver_name: str, objective: Objective) -> None:
-        dtype = objective.design.dtype
-        coef, intercept = class_coefficients(
-            result.coef, objective.datafit, objective.design.n_params, self.fit_intercept
-        )
-        self.coef_, self.intercept_ = coef.astype(dtype), intercept.astype(dtype)
-        self.n_iter_ = int(result.n_iter)
-        self.converged_ = bool(result.converged)
-        self.stop_reason_ = result.reason
-        self.solver_ = solver_name
+    def _set_record(self, record: FitRecord) -> None:
+        """Keep ``record`` as ``record_`` and set every fitted attribute from it."""
+        self.record_ = record
+        self.classes_ = np.array(record.classes)
+        self.n_features_in_ = record.n_features
+        if record.feature_names is not None:
+            self.feature_names_in_ = np.asarray(record.feature_names, dtype=object)
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        self.coef_, self.intercept_ = record.coefficients()
         self.history_ = pd.DataFrame(
-            {"loss": result.loss, "grad_norm": result.grad_norm},
-            index=pd.RangeIndex(len(result.loss), name="iteration"),
+            {"loss": record.loss, "grad_norm": record.grad_norm},
+            index=pd.RangeIndex(len(record.loss), name="iteration"),
         )
-
-    def _store_statistics(self, stats: FitStatistics, n_params: int, n_outputs: int = 1) -> None:
-        """ℓ, deviance, AIC = −2ℓ + 2k, BIC = −2ℓ + k log n, degrees of freedom, I and M.
-
-        k = ``n_params``, the length of θ: (K − 1)(p + 1) for an unpenalised fit with K ≥ 3
-        classes; df_model leaves out the intercept of each of the ``n_outputs`` modelled classes.
-        """
-        self.loglik_ = stats.loglik
-        self.null_loglik_ = stats.null_loglik
-        self.deviance_ = -2.0 * stats.loglik
-        self.null_deviance_ = -2.0 * stats.null_loglik
-        self.n_obs_ = stats.n_obs
-        self.df_model_ = n_params - n_outputs * int(self.fit_intercept)
-        self.df_resid_ = stats.n_obs - n_params
-        self.aic_ = self.deviance_ + 2.0 * n_params
-        self.bic_ = self.deviance_ + n_params * np.log(stats.n_obs)
-        self.information_ = stats.information
-        self.score_outer_ = stats.score_outer
-
-    def _params(self) -> NDArray:
-        """θ̂ as one float64 vector, the intercept first when fitted; with K ≥ 3 classes the
-        flat θ of :mod:`logitkit.core.layout` (class by class, the reference class left out)."""
-        return flat_coefficients(self.coef_, self.intercept_, self._datafit(), self.fit_intercept)
+        for name in _RECORD_FIELDS:
+            setattr(self, f"{name}_", getattr(record, name))
 
     def summary(
         self,
@@ -444,80 +239,16 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             from :func:`logitkit.logit` keeps its data and needs none of them.
         """
         check_is_fitted(self)
-        formula_data = getattr(self, "_formula_data", None)
-        if X is None and formula_data is not None:
-            X, y, sample_weight = formula_data.X, formula_data.y, formula_data.sample_weight
-            if groups is None:
-                groups = formula_data.groups
-        if (X is None) != (y is None):
-            raise ValueError("pass both X and y to summary(), or neither")
-        objective = None if X is None else self._objective(X, y, sample_weight, reset=False)
-        if objective is not None and not np.isclose(objective.sample_weight.sum(), self.n_obs_):
-            raise ValueError(
-                f"summary() needs the data the model was fitted on: these have "
-                f"n = {objective.sample_weight.sum():g} (weighted) observations, the fit had "
-                f"{self.n_obs_:g}"
-            )
+        objective, groups, target = summary_data(self, X, y, sample_weight, groups)
         return summarize(
-            self,
+            self.record_,
             objective,
             cov_type=cov_type,
             groups=groups,
             ci=ci,
             level=level,
-            target=(
-                formula_data.formula.split("~")[0].strip()
-                if formula_data is not None
-                else getattr(y, "name", None)
-            ),
+            target=target,
         )
-
-    def _term_names(self) -> list[str]:
-        features = (
-            [str(name) for name in self.feature_names_in_]
-            if hasattr(self, "feature_names_in_")
-            else [f"x{j}" for j in range(self.n_features_in_)]
-        )
-        return (["Intercept"] if self.fit_intercept else []) + features
-
-    def _collinearity_message(
-        self, columns: tuple[int, ...], n_samples: int, fitted: bool = False
-    ) -> str:
-        names = self._term_names()
-        if len(names) > n_samples:
-            problem = (
-                f"the design matrix is singular: {len(names)} coefficients (intercept included) "
-                f"but only {n_samples} samples"
-            )
-        else:
-            listed = ", ".join(repr(names[j]) for j in columns)
-            problem = (
-                f"the design matrix is singular: the columns {listed} are collinear (one is a "
-                "linear combination of the others, or constant alongside the intercept)"
-            )
-        fix = "Drop a redundant column, or add a penalty (alpha > 0)."
-        if fitted:
-            return (
-                f"{problem}. Their coefficients are not identified: the fit took minimum-norm "
-                f"Newton steps, which leave the fitted probabilities unaffected. {fix}"
-            )
-        return f"{problem}, so the unpenalised fit is not unique. {fix}"
-
-    def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the fitted model to ``path`` as versioned JSON (see docs/model-file.md)."""
-        from ..io.model_file import save  # persistence imports this module
-
-        save(self, path)
-
-    def _formula_input(self, X: ArrayLike) -> ArrayLike:
-        """A model from :func:`logitkit.logit` also takes the raw data: apply its formula."""
-        if getattr(self, "_formula_data", None) is None or not isinstance(X, pd.DataFrame):
-            return X
-        if set(self.feature_names_in_) <= set(map(str, X.columns)):
-            return X
-        from .formula import transform_for_prediction  # formula imports this module
-
-        return transform_for_prediction(self, X)
 
     def decision_function(self, X: ArrayLike) -> NDArray:
         """The logit z = wᵀx + b = log(ŷ / (1 − ŷ)) of each sample, as float64; with K ≥ 3
@@ -527,7 +258,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         it are then evaluated in float64, so ``predict_log_proba`` equals ``log(predict_proba)``.
         """
         check_is_fitted(self)
-        X = self._formula_input(X)
+        X = formula_input(self, X)
         X = validate_data(
             self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=False
         )
@@ -536,42 +267,24 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         )
         return z.ravel() if z.shape[1] == 1 else z
 
+    def _link(self) -> Datafit:
+        """The datafit whose link turns logits into the probabilities of ``classes_``."""
+        return datafit_for(len(self.classes_), None)
+
     def predict_proba(self, X: ArrayLike) -> NDArray:
         """Columns P(y = classes_[0] | x) = σ(−z) and P(y = classes_[1] | x) = σ(z); with
         K ≥ 3 classes, softmax(z)_k (:meth:`~logitkit.core.datafits.Bernoulli.probabilities`)."""
         z = self.decision_function(X)
-        return self._datafit().probabilities(z)
+        return self._link().probabilities(z)
 
     def predict_log_proba(self, X: ArrayLike) -> NDArray:
         """Columns log σ(−z) and log σ(z), computed without taking the log of a probability;
         with K ≥ 3 classes, log softmax(z)_k = z_k − logsumexp(z)."""
         z = self.decision_function(X)
-        return self._datafit().log_probabilities(z)
+        return self._link().log_probabilities(z)
 
     def predict(self, X: ArrayLike) -> NDArray:
         """classes_[1] where ŷ > ½ (z > 0), else classes_[0]; with K ≥ 3 classes the most
         probable class, argmaxₖ z_k."""
         z = self.decision_function(X)
-        return self.classes_[self._datafit().most_probable(z)]
-
-
-def _print_progress(iteration: int, loss: float, grad_norm: float) -> None:
-    print(f"iter {iteration:6d}  loss {loss:.10g}  grad_norm {grad_norm:.3e}", file=sys.stderr)
-
-
-def _convergence_message(solver: str, result: SolveResult, options: SolverOptions) -> str:
-    """Why the solver stopped, how far it was from tol, and what helps."""
-    if SOLVERS[solver].stochastic:
-        return (
-            f"solver {solver!r} did not converge: {result.reason}. Standardise the features "
-            "(e.g. sklearn's StandardScaler), raise max_iter (epochs), or use an exact solver "
-            "('newton', 'lbfgs') for a precise optimum."
-        )
-    grad_norm = result.grad_norm[-1]
-    return (
-        f"solver {solver!r} did not converge: {result.reason}. After {result.n_iter} iterations "
-        f"the largest gradient component is {grad_norm:.3g} (tol {options.tol:.3g}, "
-        f"{grad_norm / options.tol:.3g}x too large). Standardise the features (e.g. sklearn's "
-        "StandardScaler); add a penalty (alpha > 0) if the classes are (nearly) separable or "
-        "columns (nearly) collinear; or raise max_iter."
-    )
+        return self.classes_[self._link().most_probable(z)]

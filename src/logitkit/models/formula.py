@@ -38,7 +38,7 @@ _LISTED_COLUMNS = 30
 
 @dataclass(frozen=True, eq=False)
 class FormulaData:
-    """What a formula fit used, kept on the model as ``_formula_data``.
+    """What a formula fit used, kept on the model as ``formula_data_``.
 
     formula : the formula as given.
     X : the design the model was fitted on (rows after dropping missing values), one column
@@ -55,6 +55,23 @@ class FormulaData:
     sample_weight: NDArray | None
     groups: NDArray | None
     model_spec: ModelSpec
+
+    def design_of(self, new_data: pd.DataFrame) -> pd.DataFrame:
+        """The design of ``new_data`` under this formula: one row per row of ``new_data``, the
+        columns of :attr:`X` (see :func:`transform_for_prediction`)."""
+        if not isinstance(new_data, pd.DataFrame):
+            raise TypeError(f"new_data must be a pandas DataFrame; got {type(new_data).__name__}")
+        frame = new_data.reset_index(drop=True)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", DataMismatchWarning)
+                matrix = self.model_spec.get_model_matrix(frame, na_action="raise")
+        except (FormulaicError, DataMismatchWarning, ValueError) as error:
+            raise ValueError(
+                f"cannot build the design of formula {self.formula!r} for the new data: "
+                f"{_first_line(error)}"
+            ) from None
+        return _design(matrix, new_data.index)[list(self.X.columns)]
 
 
 def logit(
@@ -89,7 +106,7 @@ def logit(
     -------
     LogisticRegression
         Fitted, with ``feature_names_in_`` the term names, ``formula_`` the formula and
-        ``_formula_data`` a :class:`FormulaData`.
+        ``formula_data_`` a :class:`FormulaData`.
     """
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame; got {type(data).__name__}")
@@ -135,7 +152,7 @@ def logit(
     model = LogisticRegression(fit_intercept=fit_intercept, **params)
     model.fit(X, y, sample_weight=weights)
     model.formula_ = formula
-    model._formula_data = FormulaData(
+    model.formula_data_ = FormulaData(
         formula=formula,
         X=X,
         y=y,
@@ -155,25 +172,13 @@ def transform_for_prediction(model: LogisticRegression, new_data: pd.DataFrame) 
     The response need not be present. A missing value or a category the fit never saw is an
     error, since it has no row of the design.
     """
-    formula_data = getattr(model, "_formula_data", None)
+    formula_data = getattr(model, "formula_data_", None)
     if not isinstance(formula_data, FormulaData):
         raise ValueError(
             "the model was not fitted from a formula: use logitkit.logit(formula, data) to fit "
             "one, or pass the design matrix to predict directly"
         )
-    if not isinstance(new_data, pd.DataFrame):
-        raise TypeError(f"new_data must be a pandas DataFrame; got {type(new_data).__name__}")
-    frame = new_data.reset_index(drop=True)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", DataMismatchWarning)
-            matrix = formula_data.model_spec.get_model_matrix(frame, na_action="raise")
-    except (FormulaicError, DataMismatchWarning, ValueError) as error:
-        raise ValueError(
-            f"cannot build the design of formula {formula_data.formula!r} for the new data: "
-            f"{_first_line(error)}"
-        ) from None
-    return _design(matrix, new_data.index)[list(formula_data.X.columns)]
+    return formula_data.design_of(new_data)
 
 
 def _parse(formula: str) -> Formula:

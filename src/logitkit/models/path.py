@@ -49,7 +49,9 @@ from ..core.penalties import ElasticNet
 from ..core.restricted import Restricted
 from ..core.validation import check_labels, plain_label
 from ..solvers import SOLVERS, SolverOptions, choose_solver
+from .build import build_objective
 from .estimator import LogisticRegression
+from .params import check_params
 
 RIDGE_L1_RATIO = 1e-3
 """The ρ that sets α_max when ρ = 0 (glmnet's convention)."""
@@ -167,7 +169,7 @@ def logistic_path(
         tol=tol,
         max_iter=max_iter,
     )
-    estimator._check_params()
+    check_params(estimator.get_params())
     if solver != "auto" and SOLVERS[solver].stochastic:
         raise ValueError(
             f"solver={solver!r} is stochastic and cannot certify the optimality conditions the "
@@ -181,7 +183,7 @@ def logistic_path(
             f"solver={solver!r} cannot handle an L1 penalty (l1_ratio={l1_ratio}); use one of "
             f"{accepting} or solver='auto'"
         )
-    full = estimator._objective(X, y, sample_weight, reset=True)
+    full = build_objective(estimator, X, y, sample_weight, reset=True)
     check_labels(estimator.classes_)
     grid = _alpha_grid(full, float(l1_ratio), alphas, n_alphas, eps)
     fitter = _PathFitter(full, float(l1_ratio), solver, tol, max_iter)
@@ -216,19 +218,10 @@ def _split_path(objective: Objective, thetas: NDArray) -> tuple[NDArray, NDArray
     return coefs, intercepts
 
 
-def null_coef(objective: Objective) -> NDArray:
-    """θ₀: the intercept-only fit, all weights 0 (:meth:`~logitkit.core.objective.Objective.start`).
-
-    Two classes: b₀ = log(ȳ/(1 − ȳ)) with ȳ the weighted rate. K ≥ 3 classes:
-    b_k = log π_k − mean_m log π_m.
-    """
-    return objective.start()
-
-
 def alpha_max(objective: Objective, l1_ratio: float) -> float:
     """The smallest α at which every weight is 0: max_j |∂J₀/∂wⱼ(θ₀)| / max(ρ, 10⁻³), the
     maximum over every penalised coefficient (all K·p weights with K ≥ 3 classes)."""
-    _, grad = objective.smooth_value_and_gradient(null_coef(objective))
+    _, grad = objective.smooth_value_and_gradient(objective.start())
     penalised = objective.penalty.penalised
     return float(np.max(np.abs(grad[penalised]), initial=0.0)) / max(l1_ratio, RIDGE_L1_RATIO)
 
@@ -287,7 +280,7 @@ class _PathFitter:
         self.solver = solver
         self.tol = tol
         self.max_iter = max_iter
-        self.theta = null_coef(objective)
+        self.theta = objective.start()
         self.previous_alpha = alpha_max(objective, l1_ratio)
         _, self.grad = objective.smooth_value_and_gradient(self.theta)
         self.penalised = np.asarray(objective.penalty.penalised, dtype=bool)

@@ -1,0 +1,174 @@
+"""From what a user passes to what a fit minimises: validated data and the objective J.
+
+:func:`build_objective` checks X, y and the weights, learns (or checks) the classes, and builds
+J = datafit × penalty over a design: the Bernoulli datafit (with Firth's term for
+``firth=True``) for two classes, the softmax for K ≥ 3 (against the reference class when
+unpenalised), with the penalty α(ρ‖w‖₁ + (1 − ρ)/2 ‖w‖²) on every weight and never on an intercept.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike, NDArray
+from sklearn.base import BaseEstimator
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import validate_data
+
+from ..backends.design import make_design
+from ..core.datafits import datafit_for
+from ..core.exceptions import SmallClassWarning
+from ..core.layout import penalised_mask
+from ..core.objective import Objective
+from ..core.penalties import ElasticNet
+from ..core.validation import check_labels, check_numeric_columns, check_sample_weight, plain_label
+from .params import reference_index
+
+__all__ = ["build_objective", "check_classes", "formula_input", "summary_data"]
+
+
+def build_objective(
+    estimator: BaseEstimator,
+    X: ArrayLike,
+    y: ArrayLike,
+    sample_weight: ArrayLike | None,
+    reset: bool,
+) -> Objective:
+    """Validate the data and build the cost J that ``estimator``'s parameters define over it.
+
+    ``reset`` (a fit) learns ``classes_``, ``n_features_in_`` and ``feature_names_in_`` onto
+    the estimator (through scikit-learn's ``validate_data``); otherwise (a summary given the
+    fitted data) the features and labels must match the fitted ones. ``class_weight``
+    multiplies each sample's weight by its class's.
+    """
+    params = estimator.get_params()
+    if not reset:
+        X = formula_input(estimator, X)
+    check_numeric_columns(X)
+    X, y = validate_data(
+        estimator,
+        X,
+        y,
+        reset=reset,
+        accept_sparse=["csr", "csc"],
+        dtype=[np.float64, np.float32],
+        y_numeric=False,
+    )
+    check_classification_targets(y)
+    if reset:
+        estimator.classes_ = np.unique(y)
+        check_labels(estimator.classes_)
+        check_classes(params, estimator.classes_, y)
+    else:
+        unknown = np.setdiff1d(np.unique(y), estimator.classes_)
+        if unknown.size:
+            raise ValueError(
+                f"y has labels {unknown.tolist()} the model was not fitted on "
+                f"(its classes are {estimator.classes_.tolist()})"
+            )
+    classes = estimator.classes_
+    weights = check_sample_weight(sample_weight, X.shape[0])
+    if params["class_weight"] is not None:
+        weights = weights * compute_sample_weight(params["class_weight"], y)
+    fit_intercept = params["fit_intercept"]
+    design = make_design(X, fit_intercept)
+    datafit = datafit_for(
+        len(classes), reference_index(classes, params["alpha"], params["reference"])
+    )
+    mask = penalised_mask(design.n_params, datafit.n_outputs, fit_intercept)
+    penalty = ElasticNet.with_mask(params["alpha"], params["l1_ratio"], mask)
+    labels = np.searchsorted(classes, y)
+    return Objective(design, labels, weights, penalty, datafit, firth=bool(params["firth"]))
+
+
+def check_classes(params: Mapping[str, Any], classes: NDArray, y: NDArray) -> None:
+    """Refuse what the classes found rule out: Firth or an unknown reference with K ≥ 3, a
+    reference other than ``classes[0]`` with two; warn about a class with a single sample."""
+    reference = params["reference"]
+    if (
+        reference is not None
+        and not np.isin(np.asarray([reference], dtype=object), classes.astype(object)).all()
+    ):
+        raise ValueError(
+            f"reference={reference!r} is not one of the classes "
+            f"{classes.tolist()}: pass one of them, or None for the first"
+        )
+    if len(classes) == 2:
+        if reference is not None and reference != classes[0]:
+            raise ValueError(
+                f"with two classes the reference is classes_[0] = {classes[0]!r} "
+                f"(the model is P(y = {classes[1]!r})); got reference="
+                f"{reference!r}. Leave reference=None"
+            )
+        return
+    if params["firth"]:
+        raise ValueError(
+            f"firth=True is for two classes; y has {len(classes)}. Use a penalty "
+            "(alpha > 0) for finite estimates with more classes"
+        )
+    labels, counts = np.unique(y, return_counts=True)
+    single = labels[counts == 1]
+    if single.size:
+        listed = ", ".join(repr(plain_label(label)) for label in single)
+        warnings.warn(
+            f"class(es) {listed} have a single sample: the fit is still defined with a "
+            "penalty (alpha > 0), but without one such a class is likely separated and its "
+            "coefficients run off to infinity",
+            SmallClassWarning,
+            stacklevel=4,
+        )
+
+
+def formula_input(estimator: BaseEstimator, X: ArrayLike) -> ArrayLike:
+    """X as the fitted design: a model from :func:`logitkit.logit` (one with a
+    ``formula_data_``) also takes the raw data and applies its formula to it."""
+    formula_data = getattr(estimator, "formula_data_", None)
+    if formula_data is None or not isinstance(X, pd.DataFrame):
+        return X
+    if set(estimator.feature_names_in_) <= set(map(str, X.columns)):
+        return X
+    return formula_data.design_of(X)
+
+
+def summary_data(
+    estimator: BaseEstimator,
+    X: ArrayLike | None,
+    y: ArrayLike | None,
+    sample_weight: ArrayLike | None,
+    groups: ArrayLike | None,
+) -> tuple[Objective | None, ArrayLike | None, str | None]:
+    """What a fitted ``estimator``'s summary reads besides its record: J over the fitted data
+    (None without data), the cluster labels, and the response's name.
+
+    A model from :func:`logitkit.logit` supplies its own data, groups and response name when X
+    is not given. The data must be the fitted observations: their weighted count Σsᵢ must be
+    the record's n.
+    """
+    formula_data = getattr(estimator, "formula_data_", None)
+    if X is None and formula_data is not None:
+        X, y, sample_weight = formula_data.X, formula_data.y, formula_data.sample_weight
+        if groups is None:
+            groups = formula_data.groups
+    if (X is None) != (y is None):
+        raise ValueError("pass both X and y to summary(), or neither")
+    target = (
+        formula_data.formula.split("~")[0].strip()
+        if formula_data is not None
+        else getattr(y, "name", None)
+    )
+    if X is None:
+        return None, groups, target
+    objective = build_objective(estimator, X, y, sample_weight, reset=False)
+    n_obs = estimator.record_.n_obs
+    if not np.isclose(objective.sample_weight.sum(), n_obs):
+        raise ValueError(
+            f"summary() needs the data the model was fitted on: these have "
+            f"n = {objective.sample_weight.sum():g} (weighted) observations, the fit had "
+            f"{n_obs:g}"
+        )
+    return objective, groups, target

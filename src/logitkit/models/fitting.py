@@ -1,0 +1,160 @@
+"""One fit of LogisticRegression: where it starts, the solver it runs, the FitRecord it leaves.
+
+:func:`start_from` gives θ₀ (a warm start or the intercept-only fit); :func:`solver_plan`
+picks the solver ("auto": Newton for Firth, else :func:`~logitkit.solvers.choose_solver`) and
+its options; :func:`find_separation` checks an unpenalised binary fit for separation;
+:func:`make_record` evaluates ℓ, ℓ₀, I and M at θ̂ (:mod:`logitkit.inference.statistics`) and
+freezes them with θ̂ in a :class:`~logitkit.core.record.FitRecord`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from sklearn.utils import check_random_state
+
+from ..core.exceptions import CollinearityWarning, ConvergenceWarning, SeparationWarning
+from ..core.layout import class_coefficients, flat_coefficients
+from ..core.objective import Objective
+from ..core.record import FitRecord, Separation
+from ..inference.separation import detect_separation, overlap_certified
+from ..inference.statistics import fit_statistics
+from ..solvers import SOLVERS, SolveResult, SolverOptions, choose_solver, hessian_sample_step
+from .messages import collinearity_message, convergence_message, print_progress
+
+__all__ = ["find_separation", "make_record", "solver_plan", "start_from", "warn_about_fit"]
+
+
+def solver_plan(objective: Objective, params: Mapping[str, Any]) -> tuple[str, SolverOptions]:
+    """The solver to run on ``objective`` and its options, from the estimator's ``params``.
+
+    None for ``tol`` or ``max_iter`` takes the solver's default; a solver that cannot take
+    the penalty's L1 part is refused, naming those that can.
+    """
+    name = params["solver"]
+    if name == "auto":
+        name = "newton" if params["firth"] else choose_solver(objective)
+    solver = SOLVERS[name]
+    if not objective.penalty.is_smooth and not solver.handles_l1:
+        accepting = ", ".join(repr(other) for other, s in SOLVERS.items() if s.handles_l1)
+        raise ValueError(
+            f"solver={name!r} cannot handle an L1 penalty (l1_ratio={params['l1_ratio']}, "
+            f"alpha={params['alpha']}); use one of {accepting} or solver='auto'"
+        )
+    automatic = params["solver"] == "auto"
+    tol, max_iter = params["tol"], params["max_iter"]
+    options = SolverOptions(
+        tol=tol if tol is not None else solver.default_tol(objective.design.dtype),
+        max_iter=max_iter if max_iter is not None else solver.max_iter,
+        learning_rate=params["learning_rate"],
+        schedule=params["schedule"],
+        batch_size=params["batch_size"],
+        random_state=check_random_state(params["random_state"]).randint(np.iinfo(np.int32).max),
+        progress=print_progress if params["verbose"] else None,
+        allow_singular=automatic,
+        hessian_sample_step=(
+            hessian_sample_step(objective) if automatic and name == "newton" else None
+        ),
+    )
+    return name, options
+
+
+def start_from(objective: Objective, coef: NDArray | None, intercept: NDArray | None) -> NDArray:
+    """θ to start from: a previous fit's ``coef_`` and ``intercept_`` (a warm start) when they
+    have the shape of this fit's, else the intercept-only fit
+    (:meth:`~logitkit.core.objective.Objective.start`). None for ``coef`` (no previous fit)
+    always takes the latter."""
+    n_rows = objective.datafit.n_classes if objective.n_outputs > 1 else 1
+    if coef is None or intercept is None or coef.shape != (n_rows, objective.design.n_features):
+        return objective.start()
+    return flat_coefficients(coef, intercept, objective.datafit, objective.design.fit_intercept)
+
+
+def find_separation(
+    objective: Objective, coef: NDArray, params: Mapping[str, Any], names: Sequence[str]
+) -> Separation | None:
+    """The separation of an unpenalised binary fit's data, None when there is none (or the fit
+    is penalised or has K ≥ 3 classes); a SeparationWarning unless ``firth`` (whose estimates
+    stay finite). A fit whose probabilities certify overlap skips the linear programs."""
+    if params["alpha"] != 0 or objective.n_outputs > 1:
+        return None
+    if not params["firth"] and overlap_certified(objective, coef):
+        return None
+    design = objective.design
+    separation = detect_separation(design, objective.y, objective.sample_weight, list(names))
+    if separation is not None and not params["firth"]:
+        warnings.warn(
+            f"{separation}. The maximum likelihood estimate does not exist; "
+            "use firth=True for finite bias-reduced estimates, or a penalty (alpha > 0)",
+            SeparationWarning,
+            stacklevel=3,
+        )
+    return separation
+
+
+def make_record(
+    objective: Objective,
+    result: SolveResult,
+    *,
+    solver: str,
+    params: Mapping[str, Any],
+    classes: NDArray,
+    feature_names: Sequence[str] | None,
+    separation: Separation | None,
+) -> FitRecord:
+    """The FitRecord of the solution ``result`` of ``objective``.
+
+    θ is read back from the coefficients in the dtype of X (float32 stays float32), as
+    ``coef_`` and ``intercept_`` hold them; ℓ, ℓ₀, n, I and M are evaluated at the solution.
+    """
+    design, datafit = objective.design, objective.datafit
+    weights, intercept = (
+        a.astype(design.dtype)
+        for a in class_coefficients(result.coef, datafit, design.n_params, design.fit_intercept)
+    )
+    theta = flat_coefficients(weights, intercept, datafit, design.fit_intercept)
+    stats = fit_statistics(objective, result.coef)
+    return FitRecord(
+        theta=theta,
+        feature_names=None if feature_names is None else tuple(feature_names),
+        classes=classes,
+        reference=datafit.reference,
+        fit_intercept=params["fit_intercept"],
+        alpha=params["alpha"],
+        l1_ratio=params["l1_ratio"],
+        firth=params["firth"],
+        loglik=stats.loglik,
+        null_loglik=stats.null_loglik,
+        n_obs=stats.n_obs,
+        information=stats.information,
+        score_outer=stats.score_outer,
+        separation=separation,
+        loss=result.loss,
+        grad_norm=result.grad_norm,
+        solver=solver,
+        converged=result.converged,
+        n_iter=result.n_iter,
+        stop_reason=result.reason,
+        dtype=design.dtype,
+    )
+
+
+def warn_about_fit(
+    result: SolveResult, solver: str, options: SolverOptions, names: Sequence[str], n_samples: int
+) -> None:
+    """A CollinearityWarning when the fit met singular columns, a ConvergenceWarning when the
+    solver stopped short of its tolerance."""
+    if result.singular_columns:
+        warnings.warn(
+            collinearity_message(names, result.singular_columns, n_samples, fitted=True),
+            CollinearityWarning,
+            stacklevel=3,
+        )
+    if not result.converged:
+        warnings.warn(
+            convergence_message(solver, result, options), ConvergenceWarning, stacklevel=3
+        )

@@ -1,0 +1,62 @@
+"""What a fit tells its user: the solver's progress, and the words of its errors and warnings."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from ..solvers import SOLVERS, SolveResult, SolverOptions
+
+__all__ = ["collinearity_message", "convergence_message", "print_progress"]
+
+
+def print_progress(iteration: int, loss: float, grad_norm: float) -> None:
+    """One line on stderr: the iteration, the cost J and the largest optimality violation."""
+    print(f"iter {iteration:6d}  loss {loss:.10g}  grad_norm {grad_norm:.3e}", file=sys.stderr)
+
+
+def collinearity_message(
+    names: Sequence[str], columns: Sequence[int], n_samples: int, fitted: bool = False
+) -> str:
+    """Why the design X̃ (coefficients ``names``) is singular and what to do about it.
+
+    More coefficients than samples makes X̃ᵀX̃ singular whatever the data; otherwise the
+    ``columns`` found collinear are named. ``fitted``: the fit went on with minimum-norm
+    Newton steps (a warning), rather than stopping (an error).
+    """
+    if len(names) > n_samples:
+        problem = (
+            f"the design matrix is singular: {len(names)} coefficients (intercept included) "
+            f"but only {n_samples} samples"
+        )
+    else:
+        listed = ", ".join(repr(names[j]) for j in columns)
+        problem = (
+            f"the design matrix is singular: the columns {listed} are collinear (one is a "
+            "linear combination of the others, or constant alongside the intercept)"
+        )
+    fix = "Drop a redundant column, or add a penalty (alpha > 0)."
+    if fitted:
+        return (
+            f"{problem}. Their coefficients are not identified: the fit took minimum-norm "
+            f"Newton steps, which leave the fitted probabilities unaffected. {fix}"
+        )
+    return f"{problem}, so the unpenalised fit is not unique. {fix}"
+
+
+def convergence_message(solver: str, result: SolveResult, options: SolverOptions) -> str:
+    """Why the solver stopped, how far it was from tol, and what helps."""
+    if SOLVERS[solver].stochastic:
+        return (
+            f"solver {solver!r} did not converge: {result.reason}. Standardise the features "
+            "(e.g. sklearn's StandardScaler), raise max_iter (epochs), or use an exact solver "
+            "('newton', 'lbfgs') for a precise optimum."
+        )
+    grad_norm = result.grad_norm[-1]
+    return (
+        f"solver {solver!r} did not converge: {result.reason}. After {result.n_iter} iterations "
+        f"the largest gradient component is {grad_norm:.3g} (tol {options.tol:.3g}, "
+        f"{grad_norm / options.tol:.3g}x too large). Standardise the features (e.g. sklearn's "
+        "StandardScaler); add a penalty (alpha > 0) if the classes are (nearly) separable or "
+        "columns (nearly) collinear; or raise max_iter."
+    )

@@ -1,0 +1,222 @@
+"""The FitRecord a fit leaves: frozen, the source of every fitted attribute, saved and loaded."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import pathlib
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+
+import logitkit as lk
+from logitkit import FitRecord, LogisticRegression
+from logitkit.inference.summarize import summarize
+
+INFERENCE = pathlib.Path(lk.__file__).parent / "inference"
+
+
+def _data(n: int = 200, n_classes: int = 2, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(rng.normal(size=(n, 3)), columns=["a", "b", "c"])
+    z = X.to_numpy() @ rng.normal(size=(3, n_classes))
+    y = np.argmax(z + rng.gumbel(size=z.shape), axis=1)
+    return X, y
+
+
+FITS = {
+    "binary": (2, {}),
+    "binary, no intercept": (2, {"fit_intercept": False}),
+    "binary, ridge": (2, {"alpha": 0.05}),
+    "binary, firth": (2, {"firth": True}),
+    "four classes": (4, {}),
+    "four classes, reference 2": (4, {"reference": 2}),
+    "four classes, penalised": (4, {"alpha": 0.01}),
+}
+
+
+@pytest.fixture(scope="module", params=list(FITS))
+def fitted(request) -> tuple[LogisticRegression, pd.DataFrame]:
+    n_classes, params = FITS[request.param]
+    X, y = _data(n_classes=n_classes)
+    return LogisticRegression(**params).fit(X, y), X
+
+
+def _fitted_attributes(model: LogisticRegression) -> dict[str, object]:
+    return {name: value for name, value in vars(model).items() if name.endswith("_")}
+
+
+def _assert_same_attributes(restored: LogisticRegression, original: LogisticRegression) -> None:
+    expected, found = _fitted_attributes(original), _fitted_attributes(restored)
+    assert sorted(found) == sorted(expected)
+    for name, value in expected.items():
+        if isinstance(value, pd.DataFrame):
+            pd.testing.assert_frame_equal(found[name], value, check_exact=True)
+        elif isinstance(value, np.ndarray):
+            assert found[name].dtype == value.dtype, name
+            assert found[name].shape == value.shape, name
+            assert found[name].tobytes() == value.tobytes(), name
+        else:
+            assert found[name] == value, name
+            assert type(found[name]) is type(value), name
+
+
+def test_the_record_is_frozen(fitted) -> None:
+    model, _ = fitted
+    record = model.record_
+    assert isinstance(record, FitRecord)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        record.loglik = 0.0
+    for name in ("theta", "classes", "loss", "grad_norm", "information", "score_outer"):
+        with pytest.raises(ValueError, match="read-only"):
+            getattr(record, name)[0] = 1
+    copy = LogisticRegression.from_record(record, **model.get_params())
+    copy.coef_[0, 0] += 1.0
+    assert copy.record_ == record
+    assert record.coefficients()[0][0, 0] == model.coef_[0, 0] != copy.coef_[0, 0]
+
+
+def test_the_record_holds_theta_in_the_documented_layout(fitted) -> None:
+    model, _ = fitted
+    record = model.record_
+    K, p = len(model.classes_), model.n_features_in_
+    head = int(model.fit_intercept)
+    assert record.theta.dtype == np.float64
+    if K == 2:
+        assert record.reference == 0 and record.n_outputs == 1
+        np.testing.assert_array_equal(
+            record.theta, np.concatenate((model.intercept_[:head], model.coef_[0]))
+        )
+    elif model.alpha == 0:
+        r = record.reference
+        assert r == (2 if model.reference == 2 else 0)
+        assert record.n_outputs == K - 1 and record.n_params == (K - 1) * (p + 1)
+        others = [k for k in range(K) if k != r]
+        blocks = np.column_stack((model.intercept_, model.coef_))[others]
+        np.testing.assert_allclose(record.theta, blocks.ravel(), rtol=0, atol=1e-15)
+    else:
+        assert record.reference is None and record.n_outputs == K
+        blocks = np.column_stack((model.intercept_, model.coef_))
+        np.testing.assert_array_equal(record.theta, blocks.ravel())
+    assert record.term_names == (["Intercept"] if head else []) + ["a", "b", "c"]
+    assert record.classes.tolist() == model.classes_.tolist()
+
+
+def test_the_derived_statistics_follow_their_formulas(fitted) -> None:
+    model, _ = fitted
+    record = model.record_
+    k, n, ell = record.n_params, record.n_obs, record.loglik
+    assert record.deviance == -2.0 * ell == model.deviance_
+    assert record.null_deviance == -2.0 * record.null_loglik == model.null_deviance_
+    assert record.aic == pytest.approx(-2.0 * ell + 2.0 * k, rel=1e-15) == model.aic_
+    assert record.bic == pytest.approx(-2.0 * ell + k * np.log(n), rel=1e-15) == model.bic_
+    assert record.df_model == k - record.n_outputs * int(record.fit_intercept) == model.df_model_
+    assert record.df_resid == n - k == model.df_resid_
+    pd.testing.assert_frame_equal(
+        model.history_,
+        pd.DataFrame(
+            {"loss": record.loss, "grad_norm": record.grad_norm},
+            index=pd.RangeIndex(len(record.loss), name="iteration"),
+        ),
+    )
+
+
+def test_the_record_agrees_with_statsmodels_mnlogit() -> None:
+    X, y = _data(n=300, n_classes=3, seed=4)
+    reference = sm.MNLogit(y, sm.add_constant(X)).fit(method="newton", disp=0, tol=1e-12)
+    record = LogisticRegression().fit(X, y).record_
+    np.testing.assert_allclose(record.theta, reference.params.to_numpy().ravel(order="F"), 1e-6)
+    assert record.loglik == pytest.approx(reference.llf, rel=1e-10)
+    assert record.aic == pytest.approx(reference.aic, rel=1e-10)
+    assert record.bic == pytest.approx(reference.bic, rel=1e-10)
+    assert record.df_model == reference.df_model
+    assert record.df_resid == reference.df_resid
+
+
+def test_from_record_gives_the_fitted_model_back(fitted) -> None:
+    model, X = fitted
+    restored = LogisticRegression.from_record(model.record_, **model.get_params())
+    _assert_same_attributes(restored, model)
+    assert restored.get_params() == model.get_params()
+    assert restored.predict_proba(X).tobytes() == model.predict_proba(X).tobytes()
+    pd.testing.assert_frame_equal(restored.summary().table, model.summary().table)
+    bare = LogisticRegression.from_record(model.record_)
+    for name in ("alpha", "l1_ratio", "firth", "fit_intercept", "reference"):
+        assert getattr(bare, name) == getattr(model, name)
+
+
+def test_float32_fits_round_trip_through_their_record() -> None:
+    X, y = _data()
+    model = LogisticRegression().fit(X.to_numpy(np.float32), y)
+    assert model.record_.dtype == np.float32 and model.coef_.dtype == np.float32
+    np.testing.assert_array_equal(model.record_.theta, model.record_.theta.astype(np.float32))
+    _assert_same_attributes(LogisticRegression.from_record(model.record_), model)
+
+
+def test_from_record_refuses_parameters_the_fit_did_not_have() -> None:
+    X, y = _data(n_classes=3)
+    record = LogisticRegression(reference=1).fit(X, y).record_
+    with pytest.raises(ValueError, match="alpha=0.1 disagrees with the record's 0.0"):
+        LogisticRegression.from_record(record, alpha=0.1, reference=1)
+    with pytest.raises(ValueError, match="reference=0 is not the record's reference class 1"):
+        LogisticRegression.from_record(record, reference=0)
+    with pytest.raises(ValueError, match="reference=7 is not the record's reference class"):
+        LogisticRegression.from_record(record, reference=7)
+    with pytest.raises(ValueError, match="l1_ratio must be in"):
+        LogisticRegression.from_record(record, reference=1, l1_ratio=2.0)
+
+
+def test_a_loaded_model_has_the_saved_record(fitted, tmp_path) -> None:
+    model, X = fitted
+    path = tmp_path / "model.json"
+    lk.save(model, path)
+    restored = lk.load(path)
+    assert restored.record_ == model.record_
+    _assert_same_attributes(restored, model)
+    assert restored.predict_proba(X).tobytes() == model.predict_proba(X).tobytes()
+
+
+def test_records_differ_when_fits_do() -> None:
+    X, y = _data()
+    plain = LogisticRegression().fit(X, y).record_
+    assert plain == LogisticRegression().fit(X, y).record_
+    assert plain != LogisticRegression(alpha=0.1).fit(X, y).record_
+    assert plain != LogisticRegression().fit(X[["a", "b"]], y).record_
+    assert plain != dataclasses.replace(plain, solver="lbfgs")
+    assert plain != "not a record"
+
+
+def test_a_record_refuses_inconsistent_fields() -> None:
+    X, y = _data()
+    record = LogisticRegression().fit(X, y).record_
+    with pytest.raises(ValueError, match="2 feature names for 3 features"):
+        dataclasses.replace(record, feature_names=("a", "b"))
+    with pytest.raises(ValueError, match="information has shape"):
+        dataclasses.replace(record, information=np.eye(2))
+    with pytest.raises(ValueError, match="with two classes the reference is 0"):
+        dataclasses.replace(record, reference=None)
+    with pytest.raises(ValueError, match="loss and grad_norm differ"):
+        dataclasses.replace(record, loss=record.loss[:-1])
+
+
+def test_summaries_and_lr_tests_read_the_record_alone() -> None:
+    X, y = _data()
+    model = LogisticRegression().fit(X, y)
+    from_record = summarize(
+        model.record_, None, cov_type="HC0", groups=None, ci="wald", level=0.9, target=None
+    )
+    pd.testing.assert_frame_equal(from_record.table, model.summary(cov_type="HC0", level=0.9).table)
+    restricted = LogisticRegression().fit(X[["a"]], y)
+    assert lk.lr_test(restricted.record_, model.record_) == lk.lr_test(restricted, model)
+
+
+def test_the_inference_layer_imports_nothing_from_models() -> None:
+    for path in sorted(INFERENCE.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                module = "." * node.level + (node.module or "")
+                assert "models" not in module.split("."), f"{path.name} imports {module}"
+            elif isinstance(node, ast.Import):
+                assert not any("logitkit.models" in alias.name for alias in node.names)
