@@ -159,7 +159,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         objective = build_objective(self, X, y, sample_weight, reset=True)
         feature_names = getattr(self, "feature_names_in_", None)
         names = term_names(feature_names, self.n_features_in_, self.fit_intercept)
-        n_samples = objective.design.X.shape[0]
+        n_samples = objective.design.n_samples
         solver, options = solver_plan(objective, params)
         try:
             start = start_from(objective, *self._previous_fit())
