@@ -10,7 +10,10 @@ w, so that
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from functools import cache
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -27,12 +30,45 @@ def threadpools() -> ThreadpoolController:
     return ThreadpoolController()
 
 
-class DesignBase:
+class DesignBase(ABC):
     """What every in-memory design shares: the intercept's algebra around the products of X.
 
-    Each implementation supplies the products with X itself and ``_float64_row_blocks``, the
-    rows of X in float64 a block at a time.
+    Each implementation supplies the products with X itself (the abstract methods below) and
+    ``_float64_row_blocks``, the rows of X in float64 a block at a time.
     """
+
+    X: Any
+
+    @abstractmethod
+    def _float64_row_blocks(
+        self, rows: NDArray | None, convert: bool = True
+    ) -> Iterator[tuple[slice, Any]]:
+        """(positions in R, X[R] block) pairs covering the rows R, in float64 if ``convert``."""
+
+    @staticmethod
+    @abstractmethod
+    def _row_dots(block: Any, other: NDArray) -> NDArray:
+        """Σⱼ block[i, j] other[i, j] for every row i."""
+
+    @abstractmethod
+    def _row_sq_norms(self) -> NDArray:
+        """‖xᵢ‖² for every row of X."""
+
+    @abstractmethod
+    def _weighted_gram_columns(
+        self, d: NDArray, left: NDArray, right: NDArray | None
+    ) -> tuple[NDArray, NDArray, NDArray]:
+        """X_Lᵀ diag(d) X_R, X_Lᵀ d and X_Rᵀ d over the columns L and R (R = L when None)."""
+
+    @staticmethod
+    @abstractmethod
+    def _dense(product: Any) -> NDArray:
+        """A product of a block of X as a dense array."""
+
+    @staticmethod
+    @abstractmethod
+    def _abs_max(block: Any) -> NDArray:
+        """maxᵢ |xᵢⱼ| over the rows of a block."""
 
     def __init__(self, X, fit_intercept: bool) -> None:
         self.X = X

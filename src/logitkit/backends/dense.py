@@ -81,17 +81,17 @@ class DenseDesign(DesignBase):
         gain more than their synchronisation costs, and on a busy machine they lose far more.
         """
         symmetric = right is None
-        right = left if symmetric else right
+        right_columns = left if right is None else right
         square_root = symmetric and bool(np.all(d >= 0.0))
-        gram = np.zeros((left.size, right.size))
-        left_d, right_d = np.zeros(left.size), np.zeros(right.size)
-        rows = max(256, base.BLOCK_ELEMENTS // max(left.size + right.size, 1))
+        gram = np.zeros((left.size, right_columns.size))
+        left_d, right_d = np.zeros(left.size), np.zeros(right_columns.size)
+        rows = max(256, base.BLOCK_ELEMENTS // max(left.size + right_columns.size, 1))
         with threadpools().limit(limits=1, user_api="blas"):
             for start in range(0, self.n_samples, rows):
                 block = self.X[start : start + rows]
                 weights = d[start : start + rows].astype(self.dtype)
                 left_block = self._gather(block, left)
-                right_block = left_block if symmetric else self._gather(block, right)
+                right_block = left_block if symmetric else self._gather(block, right_columns)
                 if square_root:
                     scaled = left_block * np.sqrt(weights)[:, None]
                     gram += scaled.T @ scaled

@@ -10,11 +10,12 @@ when a kernel is first needed, so ``import logitkit`` never imports Numba.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numba
 
 
-def compile_kernel(function: Callable | None = None, **options: object) -> Callable:
+def compile_kernel(function: Callable | None = None, **options: Any) -> Callable:
     """``numba.njit(cache=True, **options)``, or without the cache where no directory is writable.
 
     Numba looks for a writable cache directory when the decorator is applied and raises

@@ -101,7 +101,9 @@ class Restricted:
 
     def hessian_submatrix(self, coef: NDArray, index: ArrayLike) -> NDArray:
         """∇²J on the rows and columns ``index`` of S, from the full cost's submatrix."""
-        return self.full.hessian_submatrix(self.expand(coef), self.positions[index])
+        return self.full.hessian_submatrix(
+            self.expand(coef), self.positions[np.asarray(index, dtype=np.intp)]
+        )
 
     def hessian_weights(self, coef: NDArray) -> tuple[NDArray, NDArray]:
         """The full cost's Hessian weights at E u (:meth:`Objective.hessian_weights`)."""

@@ -228,7 +228,7 @@ def coefficient_directions(
     for sign, seen in ((1.0, increases), (-1.0, decreases)):
         found = -1
         while found < np.count_nonzero(seen) and (support & ~seen).any():
-            found = np.count_nonzero(seen)
+            found = int(np.count_nonzero(seen))
             explore(sign * (support & ~seen))
     for j in columns:
         for sign, seen in ((1.0, increases), (-1.0, decreases)):

@@ -76,7 +76,7 @@ def summarize(
     if len(record.classes) > 2:
         return summarize_multinomial(
             record,
-            objective,  # type: ignore[arg-type]
+            objective,
             cov_type=cov_type,
             groups=groups,
             ci=ci,
@@ -104,6 +104,7 @@ def summarize(
         infinite = np.array([complete or name in unbounded for name in names])
     cluster_scores = None
     if cov_type == "cluster":
+        assert objective is not None and groups is not None  # refused above without them
         residual = -objective.sample_weight * objective.datafit.derivative(
             objective.y, objective.logits(theta)
         )
@@ -124,6 +125,7 @@ def summarize(
         ) from None
     table = wald_table(theta, cov, names, level)
     if ci == "profile":
+        assert objective is not None  # refused above without the data
         table = replace_intervals(table, *_profile_bounds(objective, theta, table, level))
     return Summary(
         table=table,

@@ -73,6 +73,7 @@ def summarize_multinomial(
         information = information + curvature * np.outer(shift, shift)
     cluster_scores = None
     if cov_type == "cluster":
+        assert objective is not None and groups is not None  # refused by summarize without them
         cluster_scores = _cluster_scores(objective, theta, groups)
     try:
         cov = covariance(

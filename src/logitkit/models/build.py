@@ -50,7 +50,7 @@ def build_objective(
     if not reset:
         X = formula_input(estimator, X)
     check_numeric_columns(X)
-    X, y = validate_data(
+    X_valid, y_valid = validate_data(
         estimator,
         X,
         y,
@@ -59,30 +59,30 @@ def build_objective(
         dtype=[np.float64, np.float32],
         y_numeric=False,
     )
-    check_classification_targets(y)
+    check_classification_targets(y_valid)
     if reset:
-        estimator.classes_ = np.unique(y)
+        estimator.classes_ = np.unique(y_valid)
         check_labels(estimator.classes_)
-        check_classes(params, estimator.classes_, y)
+        check_classes(params, estimator.classes_, y_valid)
     else:
-        unknown = np.setdiff1d(np.unique(y), estimator.classes_)
+        unknown = np.setdiff1d(np.unique(y_valid), estimator.classes_)
         if unknown.size:
             raise ValueError(
                 f"y has labels {unknown.tolist()} the model was not fitted on "
                 f"(its classes are {estimator.classes_.tolist()})"
             )
     classes = estimator.classes_
-    weights = check_sample_weight(sample_weight, X.shape[0])
+    weights = check_sample_weight(sample_weight, X_valid.shape[0])
     if params["class_weight"] is not None:
-        weights = weights * compute_sample_weight(params["class_weight"], y)
+        weights = weights * compute_sample_weight(params["class_weight"], y_valid)
     fit_intercept = params["fit_intercept"]
-    design = make_design(X, fit_intercept)
+    design = make_design(X_valid, fit_intercept)
     datafit = datafit_for(
         len(classes), reference_index(classes, params["alpha"], params["reference"])
     )
     mask = penalised_mask(design.n_params, datafit.n_outputs, fit_intercept)
     penalty = ElasticNet.with_mask(params["alpha"], params["l1_ratio"], mask)
-    labels = np.searchsorted(classes, y)
+    labels = np.searchsorted(classes, y_valid)
     return Objective(design, labels, weights, penalty, datafit, firth=bool(params["firth"]))
 
 
@@ -161,7 +161,7 @@ def summary_data(
         if formula_data is not None
         else getattr(y, "name", None)
     )
-    if X is None:
+    if X is None or y is None:
         return None, groups, target
     objective = build_objective(estimator, X, y, sample_weight, reset=False)
     n_obs = estimator.record_.n_obs

@@ -258,12 +258,16 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         it are then evaluated in float64, so ``predict_log_proba`` equals ``log(predict_proba)``.
         """
         check_is_fitted(self)
-        X = formula_input(self, X)
-        X = validate_data(
-            self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=False
+        X_valid = validate_data(
+            self,
+            formula_input(self, X),
+            accept_sparse=["csr", "csc"],
+            dtype=[np.float64, np.float32],
+            reset=False,
         )
+        dtype = X_valid.dtype
         z = np.asarray(
-            X @ self.coef_.T.astype(X.dtype) + self.intercept_.astype(X.dtype), dtype=np.float64
+            X_valid @ self.coef_.T.astype(dtype) + self.intercept_.astype(dtype), dtype=np.float64
         )
         return z.ravel() if z.shape[1] == 1 else z
 

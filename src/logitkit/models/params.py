@@ -39,17 +39,11 @@ def check_params(params: Mapping[str, Any]) -> None:
     that takes no α and needs a full-data solver, positive integer max_iter and batch_size.
     """
     alpha, l1_ratio, firth, solver = (params[k] for k in ("alpha", "l1_ratio", "firth", "solver"))
-    if (
-        isinstance(alpha, bool)
-        or not isinstance(alpha, numbers.Real)
-        or not (np.isfinite(alpha) and alpha >= 0)
-    ):
+    alpha_value = _real(alpha)
+    if alpha_value is None or not (np.isfinite(alpha_value) and alpha_value >= 0):
         raise ValueError(f"alpha must be a finite number >= 0; got {alpha!r}")
-    if (
-        isinstance(l1_ratio, bool)
-        or not isinstance(l1_ratio, numbers.Real)
-        or not (0.0 <= l1_ratio <= 1.0)
-    ):
+    l1_ratio_value = _real(l1_ratio)
+    if l1_ratio_value is None or not 0.0 <= l1_ratio_value <= 1.0:
         raise ValueError(f"l1_ratio must be in [0, 1]; got {l1_ratio!r}")
     names = ("auto", *SOLVERS)
     if solver not in names:
@@ -79,15 +73,18 @@ def check_params(params: Mapping[str, Any]) -> None:
             raise ValueError(f"{name} must be a positive integer; got {value!r}")
 
 
+def _real(value: object) -> float | None:
+    """``value`` as a float when it is a real number (a bool is not), else None."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return None
+    return float(value)
+
+
 def _positive_number_or_none(name: str, value: object) -> None:
     if value is None:
         return
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Real)
-        or not np.isfinite(value)
-        or value <= 0
-    ):
+    number = _real(value)
+    if number is None or not np.isfinite(number) or number <= 0:
         raise ValueError(f"{name} must be a positive number; got {value!r}")
 
 

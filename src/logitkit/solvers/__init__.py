@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -49,7 +50,8 @@ HESSIAN_SAMPLE_MIN_PARAMS = 32
 class Solver:
     """A solver and its defaults: ``tol`` for float64 and float32 data, ``max_iter``."""
 
-    solve: Callable[[DataProblem, NDArray, SolverOptions], SolveResult]
+    solve: Callable[[Any, NDArray, SolverOptions], SolveResult]
+    """Takes a :class:`Problem` (a :class:`DataProblem` for the stochastic solvers)."""
     tol: float
     tol_float32: float
     max_iter: int

@@ -99,7 +99,7 @@ def _prefetch_compiled(array: types.Array, index: types.BaseTuple) -> Callable:
     """The compiled :func:`_prefetch`: :func:`_llvm_prefetch`."""
 
     def implementation(array: types.Array, index: types.BaseTuple) -> None:
-        _llvm_prefetch(array, index)
+        _llvm_prefetch(array, index)  # type: ignore[call-arg]  # an intrinsic: Numba adds its context
 
     return implementation
 

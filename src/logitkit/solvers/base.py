@@ -26,7 +26,8 @@ class Problem(Protocol):
     (the working sets of ``cd``), the L1 part's prox and the optimality (KKT) measure.
     """
 
-    penalty: ElasticNet
+    @property
+    def penalty(self) -> ElasticNet: ...
 
     @property
     def n_params(self) -> int: ...
@@ -67,12 +68,23 @@ class DataProblem(Problem, Protocol):
     take ``rows``, a subset B of the samples (the unbiased estimate from those rows).
     """
 
-    design: Design
-    y: NDArray
-    sample_weight: NDArray
-    offset: NDArray | None
-    datafit: _CurvatureBound
-    firth: object | None
+    @property
+    def design(self) -> Design: ...
+
+    @property
+    def y(self) -> NDArray: ...
+
+    @property
+    def sample_weight(self) -> NDArray: ...
+
+    @property
+    def offset(self) -> NDArray | None: ...
+
+    @property
+    def datafit(self) -> _CurvatureBound: ...
+
+    @property
+    def firth(self) -> object | None: ...
 
     @property
     def n_outputs(self) -> int: ...
@@ -81,6 +93,12 @@ class DataProblem(Problem, Protocol):
     def fused_pass(self) -> bool: ...
 
     def smooth_gradient(self, coef: NDArray, rows: Rows = None) -> NDArray: ...
+
+    def smooth_value(self, coef: NDArray, rows: Rows = None) -> float: ...
+
+    def smooth_value_and_gradient(
+        self, coef: NDArray, rows: Rows = None
+    ) -> tuple[float, NDArray]: ...
 
     def hessian(self, coef: NDArray, rows: Rows = None) -> NDArray: ...
 

@@ -50,7 +50,7 @@ def solve_gd(objective: DataProblem, coef0: NDArray, options: SolverOptions) -> 
     f, grad = objective.smooth_value_and_gradient(theta)
     fixed = options.learning_rate is not None
     smoothness = _smoothness(objective)
-    step = options.learning_rate if fixed else 1.0 / smoothness
+    step = options.learning_rate if options.learning_rate is not None else 1.0 / smoothness
     start_cost = f
     for iteration in range(options.max_iter + 1):
         violation = objective.optimality(theta, grad)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -10,7 +11,7 @@ from scipy.linalg import LinAlgError, cho_factor, cho_solve, eigh
 
 from ..core.exceptions import SingularDesignError
 from ._threads import threadpools
-from .base import Problem, Recorder, SolveResult, SolverOptions, flat_cost, tol_reached
+from .base import DataProblem, Problem, Recorder, SolveResult, SolverOptions, flat_cost, tol_reached
 
 _MAX_HALVINGS = 50
 _RANK_TOL = 1e-12
@@ -118,19 +119,20 @@ def newton_iterations(
             )
         step = 1.0
         candidate = theta + step_direction
-        f_new, grad_new = objective.smooth_value_and_gradient(candidate)
+        f_new, grad_full = objective.smooth_value_and_gradient(candidate)
+        grad_kept: NDArray | None = grad_full
         for _ in range(_MAX_HALVINGS):
             if f_new <= f + 1e-4 * step * slope:
                 break
             step *= 0.5
             candidate = theta + step * step_direction
-            f_new, grad_new = objective.smooth_value(candidate), None
+            f_new, grad_kept = objective.smooth_value(candidate), None
         else:
             return flat_cost(recorder, theta, "step halving", violation, options.tol)
         theta = candidate
         f, grad = (
-            (f_new, grad_new)
-            if grad_new is not None
+            (f_new, grad_kept)
+            if grad_kept is not None
             else objective.smooth_value_and_gradient(theta)
         )
     return recorder.result(theta, False, f"reached max_iter={options.max_iter} iterations")
@@ -162,7 +164,8 @@ def solve_newton(objective: Problem, coef0: NDArray, options: SolverOptions) -> 
 
     def direction(theta: NDArray, grad: NDArray, iteration: int) -> NDArray:
         if sample.step is not None:
-            step = sample.direction(objective, theta, grad)
+            # A Hessian sample is asked for (by ``auto``) only of a cost over all the data.
+            step = sample.direction(cast(DataProblem, objective), theta, grad)
             if step is not None:
                 return step
         hessian = objective.newton_hessian(theta)
@@ -200,7 +203,7 @@ class _HessianSample:
         self._checked = False
         self._factor: tuple[NDArray, bool] | None = None
 
-    def direction(self, objective: Problem, theta: NDArray, grad: NDArray) -> NDArray | None:
+    def direction(self, objective: DataProblem, theta: NDArray, grad: NDArray) -> NDArray | None:
         """−H_S⁻¹∇J, or None once the full Hessian has taken over.
 
         H_S is kept while it works well: after a step that cut the gradient at least
