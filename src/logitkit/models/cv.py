@@ -15,26 +15,23 @@ largest α whose mean is within one SE of the best (glmnet's ``lambda.1se``).
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
-from joblib import Parallel, delayed
 from numpy.typing import ArrayLike, NDArray
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.metrics import get_scorer, log_loss, make_scorer
-from sklearn.model_selection import StratifiedKFold, check_cv
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..core.validation import check_labels, check_numeric_columns, check_sample_weight
+from .cv_scores import Scorer, choose, cross_validate, cv_results, make_folds, model_at
 from .estimator import LogisticRegression
 from .params import check_params
-from .path import RegularizationPath, logistic_path
+from .path import RegularizationPath
 
 RULES = ("min", "1se")
-
-Scorer = Callable[..., float]
 
 
 class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
@@ -158,20 +155,31 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
         if self.class_weight is not None:
             train_weights = weights * compute_sample_weight(self.class_weight, y)
         encoded = np.searchsorted(self.classes_, y)
-        folds = self._folds(X, y, train_weights)
+        folds = make_folds(self.cv, self.random_state, X, y, self.classes_, train_weights)
         test_weights = None if sample_weight is None else weights
-        paths, scores = self._cross_validate(
-            X, y, encoded, train_weights, test_weights, folds, l1_ratios, alphas
+        paths, scores = cross_validate(
+            X,
+            y,
+            encoded,
+            train_weights,
+            test_weights,
+            folds,
+            l1_ratios,
+            alphas,
+            scorer=self._scorer(),
+            classes=self.classes_,
+            options=self._path_options(),
+            n_jobs=self.n_jobs,
         )
         grids = np.array([path.alphas for path in paths])
         mean = scores.mean(axis=2)
         se = scores.std(axis=2, ddof=1) / np.sqrt(len(folds))
-        r, k = _choose(mean, se, self.rule)
+        r, k = choose(mean, se, self.rule)
 
         single = not _is_sequence(self.l1_ratio)
         self.alphas_ = grids[0] if single else grids
         self.scores_ = scores[0] if single else scores
-        self.cv_results_ = _cv_results(l1_ratios, grids, scores, mean, se)
+        self.cv_results_ = cv_results(l1_ratios, grids, scores, mean, se)
         self.best_index_ = r * grids.shape[1] + k
         self.l1_ratio_ = l1_ratios[r]
         self.alpha_ = float(grids[r, k])
@@ -183,22 +191,9 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
             self.n_iter_ += self.estimator_.n_iter_
         return self
 
-    def _cross_validate(
-        self,
-        X,
-        y: NDArray,
-        encoded: NDArray,
-        train_weights: NDArray,
-        test_weights: NDArray | None,
-        folds: list[tuple[NDArray, NDArray]],
-        l1_ratios: list[float],
-        alphas: NDArray | None,
-    ) -> tuple[list[RegularizationPath], NDArray]:
-        """The whole-data path of each ρ, and the fold scores (n_ratios, n_alphas, n_folds).
-
-        The whole-data paths give the grid, then each (ρ, fold) is one joblib task.
-        """
-        options = {
+    def _path_options(self) -> dict:
+        """The options of :func:`~logitkit.logistic_path` shared by every path fitted."""
+        return {
             "n_alphas": self.n_alphas,
             "eps": self.eps,
             "fit_intercept": self.fit_intercept,
@@ -206,32 +201,6 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
             "max_iter": self.max_iter,
             "solver": self.solver,
         }
-        parallel = Parallel(n_jobs=self.n_jobs)
-        paths: list[RegularizationPath] = parallel(
-            delayed(logistic_path)(
-                X, encoded, l1_ratio=ratio, alphas=alphas, sample_weight=train_weights, **options
-            )
-            for ratio in l1_ratios
-        )
-        fold_scores = parallel(
-            delayed(_fold_scores)(
-                X,
-                y,
-                encoded,
-                train_weights,
-                test_weights,
-                fold,
-                ratio,
-                path.alphas,
-                scorer=self._scorer(),
-                classes=self.classes_,
-                options=options,
-            )
-            for ratio, path in zip(l1_ratios, paths, strict=True)
-            for fold in folds
-        )
-        scores = np.array(fold_scores).reshape(len(l1_ratios), len(folds), -1)
-        return paths, scores.transpose(0, 2, 1)
 
     def _l1_ratios(self) -> list[float]:
         """ρ as a non-empty list of numbers in [0, 1]."""
@@ -294,31 +263,6 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
             raise ValueError(f"eps must be in (0, 1); got {self.eps!r}")
         check_params(self._model(alpha=0.0, l1_ratio=0.0).get_params())
 
-    def _folds(self, X, y: NDArray, train_weights: NDArray) -> list[tuple[NDArray, NDArray]]:
-        """The (train, test) index pairs; every training part must hold every class."""
-        if isinstance(self.cv, numbers.Integral):
-            shuffle = self.random_state is not None
-            splitter = StratifiedKFold(
-                self.cv, shuffle=shuffle, random_state=self.random_state if shuffle else None
-            )
-        else:
-            splitter = check_cv(self.cv, y, classifier=True)
-        folds = [(np.asarray(train), np.asarray(test)) for train, test in splitter.split(X, y)]
-        if len(folds) < 2:
-            raise ValueError(f"cv must give at least 2 folds; it gave {len(folds)}")
-        for number, (train, _) in enumerate(folds):
-            missing = np.setdiff1d(self.classes_, y[train][train_weights[train] > 0])
-            if missing.size:
-                label = missing[0]
-                count = int(np.sum(y == label))
-                name = label.item() if hasattr(label, "item") else label
-                raise ValueError(
-                    f"class {name!r} has no samples (of positive weight) in the training part "
-                    f"of fold {number} ({count} sample(s) of it in all), so that fold cannot "
-                    "be fitted: use fewer folds (cv), or more samples of that class"
-                )
-        return folds
-
     def _scorer(self) -> Scorer:
         """The scorer; "log_loss" knows every class, so a test part that lacks one is scored
         too."""
@@ -353,7 +297,7 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
     ) -> LogisticRegression:
         """The whole-data path's point k, refitted (warm-started there) when ``refit``."""
         if not self.refit:
-            return _model_at(self.classes_, path.coefs[k], path.intercepts[k], X.shape[1])
+            return model_at(self.classes_, path.coefs[k], path.intercepts[k], X.shape[1])
         model = self._model(self.alpha_, self.l1_ratio_).set_params(warm_start=True)
         model.coef_ = np.atleast_2d(np.asarray(path.coefs[k], dtype=np.float64))
         model.intercept_ = np.atleast_1d(np.asarray(path.intercepts[k], dtype=np.float64))
@@ -386,75 +330,6 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
         return validate_data(
             self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=False
         )
-
-
-def _fold_scores(
-    X,
-    y: NDArray,
-    encoded: NDArray,
-    train_weights: NDArray,
-    test_weights: NDArray | None,
-    fold: tuple[NDArray, NDArray],
-    l1_ratio: float,
-    alphas: NDArray,
-    scorer: Scorer,
-    classes: NDArray,
-    options: dict,
-) -> NDArray:
-    """The path on the fold's training part, each of its α scored on the held-out part."""
-    train, test = fold
-    path = logistic_path(
-        X[train],
-        encoded[train],
-        **{**options, "l1_ratio": l1_ratio, "alphas": alphas},
-        sample_weight=train_weights[train],
-    )
-    X_test, y_test = X[test], y[test]
-    extra = {} if test_weights is None else {"sample_weight": test_weights[test]}
-    return np.array(
-        [
-            scorer(_model_at(classes, coef, intercept, X.shape[1]), X_test, y_test, **extra)
-            for coef, intercept in zip(path.coefs, path.intercepts, strict=True)
-        ],
-        dtype=np.float64,
-    )
-
-
-def _model_at(
-    classes: NDArray, coef: NDArray, intercept: float | NDArray, n_features: int
-) -> LogisticRegression:
-    """A fitted LogisticRegression with the given coefficients, for scoring and prediction:
-    weights of shape (p,) and one intercept for two classes, (K, p) and (K,) for K ≥ 3."""
-    model = LogisticRegression()
-    model.classes_ = classes
-    model.coef_ = np.atleast_2d(np.asarray(coef))
-    model.intercept_ = np.atleast_1d(np.asarray(intercept, dtype=model.coef_.dtype))
-    model.n_features_in_ = n_features
-    return model
-
-
-def _choose(mean: NDArray, se: NDArray, rule: str) -> tuple[int, int]:
-    """(ρ index, α index) of the choice; ties go to the first ρ given and the largest α."""
-    r, k = np.unravel_index(int(np.argmax(mean)), mean.shape)
-    if rule == "1se":
-        k = np.flatnonzero(mean[r] >= mean[r, k] - se[r, k])[0]
-    return int(r), int(k)
-
-
-def _cv_results(
-    l1_ratios: list[float], grids: NDArray, scores: NDArray, mean: NDArray, se: NDArray
-) -> dict[str, NDArray]:
-    """One entry per (ρ, α), ρ in the given order and α decreasing."""
-    _, n_alphas, n_folds = scores.shape
-    results = {
-        "l1_ratio": np.repeat(np.asarray(l1_ratios), n_alphas),
-        "alpha": grids.ravel(),
-        "mean_test_score": mean.ravel(),
-        "se_test_score": se.ravel(),
-    }
-    for fold in range(n_folds):
-        results[f"split{fold}_test_score"] = scores[:, :, fold].ravel()
-    return results
 
 
 def _is_sequence(value: object) -> bool:
