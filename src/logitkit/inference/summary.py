@@ -6,7 +6,8 @@ together so the smallest shows 4 significant digits, z to 3 decimals, p-values t
 significant digits ("<2e-16" below machine precision) with significance codes, then the null
 and residual deviances with their degrees of freedom (5 significant digits), AIC, BIC, the
 log-likelihood, the iterations and how the standard errors and intervals were computed.
-The interval and odds-ratio columns follow the significance codes.
+The interval and odds-ratio columns follow the significance codes. The numbers are written by
+:mod:`logitkit.inference.formatting`.
 """
 
 from __future__ import annotations
@@ -22,18 +23,23 @@ import pandas as pd
 
 from ..core.record import FitRecord
 from .covariance import COV_TYPES, TABLE_COLUMNS, check_level
+from .formatting import (
+    COEF_DIGITS,
+    FIT_DIGITS,
+    format_count,
+    format_estimates,
+    format_fixed,
+    format_pvalues,
+    format_z,
+    percent,
+    stars,
+)
 
 __all__ = ["CI_METHODS", "Summary"]
 
 CI_METHODS = ("wald", "profile")
 SIGNIF_LEGEND = "Signif. codes:  0 ‘***’ 0.001 ‘**’ 0.01 ‘*’ 0.05 ‘.’ 0.1 ‘ ’ 1"
 NOT_CONVERGED = "WARNING: the solver did not converge; these numbers are not the optimum"
-_STARS = ((0.001, "***"), (0.01, "**"), (0.05, "*"), (0.1, "."), (math.inf, " "))
-_EPS = float(np.finfo(np.float64).eps)
-_COEF_DIGITS = 4
-_P_DIGITS = 3
-_Z_DECIMALS = 3
-_FIT_DIGITS = 5
 
 
 @dataclass(frozen=True, eq=False)
@@ -211,18 +217,18 @@ class Summary:
         return lines
 
     def _footer_lines(self) -> list[str]:
-        deviances = _format_fixed([self.null_deviance, self.deviance], _FIT_DIGITS)
-        degrees = [_format_count(self.df_model + self.df_resid), _format_count(self.df_resid)]
+        deviances = format_fixed([self.null_deviance, self.deviance], FIT_DIGITS)
+        degrees = [format_count(self.df_model + self.df_resid), format_count(self.df_resid)]
         width = max(len(d) for d in degrees)
         lines = [
             f"{label} deviance: {value}  on {df.rjust(width)}  degrees of freedom"
             for label, value, df in zip(("    Null", "Residual"), deviances, degrees, strict=True)
         ]
         aic, bic, loglik = (
-            _format_fixed([value], _FIT_DIGITS)[0] for value in (self.aic, self.bic, self.loglik)
+            format_fixed([value], FIT_DIGITS)[0] for value in (self.aic, self.bic, self.loglik)
         )
         lines.append(f"AIC: {aic}    BIC: {bic}    Log-likelihood: {loglik}")
-        lines.append(f"Number of observations: {_format_count(self.n_obs)}")
+        lines.append(f"Number of observations: {format_count(self.n_obs)}")
         state = "converged" if self.converged else "not converged"
         lines.append(f"Number of iterations: {self.n_iter} ({self.solver}), {state}")
         lines.append(f"Standard errors: {self._cov_description()}; {self._ci_description()}")
@@ -249,7 +255,7 @@ class Summary:
 
     def _ci_description(self) -> str:
         kind = "profile-likelihood" if self.ci == "profile" else "Wald"
-        return f"{_percent(self.level)}% {kind} intervals"
+        return f"{percent(self.level)}% {kind} intervals"
 
     def _separation_note(self) -> list[str]:
         """The separation finding in plain words, and what it means for this fit."""
@@ -273,19 +279,19 @@ class Summary:
     def _coefficient_rows(self) -> list[list[str]]:
         """Header and one row per term: name, estimate, se, z, p, (stars), bounds, odds."""
         table = self.table
-        low, high = _percent((1.0 - self.level) / 2.0), _percent((1.0 + self.level) / 2.0)
+        low, high = percent((1.0 - self.level) / 2.0), percent((1.0 + self.level) / 2.0)
         header = ["", "Estimate", "Std. Error", "z value", "Pr(>|z|)"]
         columns = [
-            *_format_estimates(table["coef"], table["std_err"]),
-            _format_z(table["z"]),
-            _format_pvalues(table["p_value"]),
+            *format_estimates(table["coef"], table["std_err"]),
+            format_z(table["z"]),
+            format_pvalues(table["p_value"]),
         ]
         if self._show_stars():
             header.append("")
-            columns.append([_stars(p) for p in table["p_value"]])
+            columns.append([stars(p) for p in table["p_value"]])
         header += [f"{low} %", f"{high} %", "Odds ratio", f"OR {low} %", f"OR {high} %"]
         for name in ("ci_low", "ci_high", "odds_ratio", "or_low", "or_high"):
-            columns.append(_format_fixed(table[name], _COEF_DIGITS))
+            columns.append(format_fixed(table[name], COEF_DIGITS))
         names = (
             [f"  {term}" for term in table.index.get_level_values(1)]
             if isinstance(table.index, pd.MultiIndex)
@@ -329,114 +335,6 @@ def _json_value(value: Any) -> Any:
     if isinstance(value, Sequence):
         return [_json_value(item) for item in value]
     return str(value)
-
-
-def _nonfinite(value: float) -> str:
-    """R's spelling of a non-finite number."""
-    if math.isnan(value):
-        return "NaN"
-    return "Inf" if value > 0 else "-Inf"
-
-
-def _percent(fraction: float) -> str:
-    """100·fraction without trailing zeros: 0.025 → "2.5", 0.95 → "95"."""
-    return f"{100.0 * fraction:.6g}"
-
-
-def _format_count(value: float) -> str:
-    """A count: an integer when it is one, else 6 significant digits (fractional weights)."""
-    return str(round(value)) if float(value).is_integer() else f"{value:.6g}"
-
-
-def _needed_decimals(value: float, digits: int) -> int:
-    """Decimals that show |value| to ``digits`` significant digits, trailing zeros dropped."""
-    if value == 0.0:
-        return 0
-    rounded = float(f"{value:.{digits - 1}e}")
-    decimals = max(0, digits - 1 - math.floor(math.log10(abs(rounded))))
-    text = f"{rounded:.{decimals}f}"
-    return len(text.rstrip("0").split(".")[1]) if "." in text else 0
-
-
-def _needed_mantissa(value: float, digits: int) -> int:
-    """Mantissa decimals that show value to ``digits`` significant digits in e-notation."""
-    mantissa = f"{value:.{digits - 1}e}".split("e")[0]
-    return len(mantissa.rstrip("0").split(".")[1]) if "." in mantissa else 0
-
-
-def _format_fixed(values: Sequence[float] | pd.Series, digits: int) -> list[str]:
-    """Numbers formatted together the way R's format(x, digits) formats a vector.
-
-    Enough decimals, shared by all, that each number shows ``digits`` significant digits
-    (trailing zeros dropped, digits left of the point never cut); e-notation with a shared
-    mantissa instead when that is narrower. Non-finite values read "Inf", "-Inf", "NaN".
-    """
-    numbers = [float(v) for v in values]
-    finite = [v for v in numbers if math.isfinite(v)]
-    if not finite:
-        return [_nonfinite(v) for v in numbers]
-    decimals = max(_needed_decimals(v, digits) for v in finite)
-    mantissa = max(_needed_mantissa(v, digits) for v in finite)
-    fixed = [f"{v:.{decimals}f}" for v in finite]
-    scientific = [f"{v:.{mantissa}e}" for v in finite]
-    spelled = iter(scientific if max(map(len, fixed)) > max(map(len, scientific)) else fixed)
-    return [next(spelled) if math.isfinite(v) else _nonfinite(v) for v in numbers]
-
-
-def _format_estimates(coef: pd.Series, std_err: pd.Series) -> tuple[list[str], list[str]]:
-    """Estimates and standard errors formatted together, as R's printCoefmat does.
-
-    Both columns are rounded to max(1, d − 1 − ⌊log₁₀ m⌋) decimals, m the smallest non-zero
-    finite magnitude among them and d = 4 digits, then formatted together with d digits.
-    """
-    values = np.concatenate([coef.to_numpy(float), std_err.to_numpy(float)])
-    magnitudes = np.abs(values[np.isfinite(values) & (values != 0.0)])
-    smallest = math.floor(math.log10(magnitudes.min())) if magnitudes.size else 0
-    decimals = max(1, _COEF_DIGITS - 1 - smallest)
-    with np.errstate(invalid="ignore"):
-        rounded = np.where(np.isfinite(values), np.round(values, decimals), values)
-    cells = _format_fixed(rounded, _COEF_DIGITS)
-    return cells[: len(coef)], cells[len(coef) :]
-
-
-def _format_z(values: pd.Series) -> list[str]:
-    """z values rounded to 3 decimals, then formatted together with 4 digits (printCoefmat)."""
-    z = values.to_numpy(float)
-    with np.errstate(invalid="ignore"):
-        rounded = np.where(np.isfinite(z), np.round(z, _Z_DECIMALS), z)
-    return _format_fixed(rounded, _COEF_DIGITS)
-
-
-def _format_pvalues(values: Sequence[float] | pd.Series) -> list[str]:
-    """R's format.pval(p, digits = 3, eps = ε), as summary.glm prints p-values.
-
-    p ≥ 10⁻⁴ are formatted together with 3 digits, smaller ones together (in e-notation when
-    narrower); p < ε reads "<2e-16", or "< 2e-16" when another p-value is wider than six
-    characters.
-    """
-    numbers = [float(v) for v in values]
-    cells = [_nonfinite(p) if not math.isfinite(p) else "" for p in numbers]
-    regular = [i for i, p in enumerate(numbers) if math.isfinite(p) and p >= _EPS]
-    for group in (
-        [i for i in regular if numbers[i] >= 1e-4],
-        [i for i in regular if numbers[i] < 1e-4],
-    ):
-        texts = _format_fixed([numbers[i] for i in group], _P_DIGITS) if group else []
-        for i, text in zip(group, texts, strict=True):
-            cells[i] = text
-    widest = max((len(cells[i]) for i in regular), default=0)
-    below = f"<{'' if widest <= 6 else ' '}{_EPS:.0e}"
-    return [
-        below if math.isfinite(p) and p < _EPS else cell
-        for p, cell in zip(numbers, cells, strict=True)
-    ]
-
-
-def _stars(p: float) -> str:
-    """R's significance code for a p-value: cut points 0.001, 0.01, 0.05, 0.1 (right-closed)."""
-    if not math.isfinite(p):
-        return ""
-    return next(symbol for cut, symbol in _STARS if p <= cut).ljust(3)
 
 
 def fit_fields(record: FitRecord) -> dict[str, Any]:
