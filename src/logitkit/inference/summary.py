@@ -339,6 +339,14 @@ def _json_value(value: Any) -> Any:
 
 def fit_fields(record: FitRecord) -> dict[str, Any]:
     """The Summary fields read straight from a fit's record: ℓ, deviances, AIC, BIC, df, n."""
-    names = ("loglik", "null_loglik", "deviance", "null_deviance", "aic", "bic", "df_model")
+    names: tuple[str, ...] = (
+        "loglik",
+        "null_loglik",
+        "deviance",
+        "null_deviance",
+        "aic",
+        "bic",
+        "df_model",
+    )
     names += ("df_resid", "n_obs", "converged", "n_iter", "solver")
     return {name: getattr(record, name) for name in names}

@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ..core.record import Separation
 from ..models.estimator import LogisticRegression
@@ -121,7 +122,7 @@ def decode_statistics(statistics: Any, n_params: int) -> dict[str, Any]:
     n_obs = decode_float("statistics.n_obs", statistics["n_obs"])
     if not n_obs > 0:
         raise FileError(f"'statistics.n_obs' must be positive; got {n_obs}")
-    matrices = []
+    matrices: list[NDArray | None] = []
     for name in ("information", "score_outer"):
         rows = statistics[name]
         if rows is None:
@@ -231,7 +232,14 @@ def decode_classes(classes: Any, dtype_name: Any) -> np.ndarray:
     expect("classes", classes, list, "an array of labels")
     if len(classes) < 2:
         raise FileError(f"'classes' must hold at least 2 labels; got {len(classes)}")
-    python_type = {"b": bool, "i": int, "u": int, "f": (int, float), "U": str, "O": str}
+    python_type: dict[str, type | tuple[type, ...]] = {
+        "b": bool,
+        "i": int,
+        "u": int,
+        "f": (int, float),
+        "U": str,
+        "O": str,
+    }
     for label in classes:
         expect("classes", label, python_type[dtype.kind], f"labels of dtype {dtype_name}")
     try:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -139,7 +140,7 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
         alphas = self._alphas()
         self._check_params()
         check_numeric_columns(X)
-        X, y = validate_data(
+        X_valid, y_valid = validate_data(
             self,
             X,
             y,
@@ -147,19 +148,21 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
             dtype=[np.float64, np.float32],
             y_numeric=False,
         )
-        check_classification_targets(y)
-        self.classes_ = np.unique(y)
+        check_classification_targets(y_valid)
+        self.classes_ = np.unique(y_valid)
         check_labels(self.classes_)
-        weights = check_sample_weight(sample_weight, X.shape[0])
+        weights = check_sample_weight(sample_weight, X_valid.shape[0])
         train_weights = weights
         if self.class_weight is not None:
-            train_weights = weights * compute_sample_weight(self.class_weight, y)
-        encoded = np.searchsorted(self.classes_, y)
-        folds = make_folds(self.cv, self.random_state, X, y, self.classes_, train_weights)
+            train_weights = weights * compute_sample_weight(self.class_weight, y_valid)
+        encoded = np.searchsorted(self.classes_, y_valid)
+        folds = make_folds(
+            self.cv, self.random_state, X_valid, y_valid, self.classes_, train_weights
+        )
         test_weights = None if sample_weight is None else weights
         paths, scores = cross_validate(
-            X,
-            y,
+            X_valid,
+            y_valid,
             encoded,
             train_weights,
             test_weights,
@@ -183,7 +186,7 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
         self.best_index_ = r * grids.shape[1] + k
         self.l1_ratio_ = l1_ratios[r]
         self.alpha_ = float(grids[r, k])
-        self.estimator_ = self._final_model(X, y, sample_weight, paths[r], k)
+        self.estimator_ = self._final_model(X_valid, y_valid, sample_weight, paths[r], k)
         self.coef_ = self.estimator_.coef_
         self.intercept_ = self.estimator_.intercept_
         self.n_iter_ = int(paths[r].n_iter[: k + 1].sum())
@@ -204,14 +207,15 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
 
     def _l1_ratios(self) -> list[float]:
         """ρ as a non-empty list of numbers in [0, 1]."""
-        values = list(self.l1_ratio) if _is_sequence(self.l1_ratio) else [self.l1_ratio]
+        given: Any = self.l1_ratio
+        values = list(given) if _is_sequence(given) else [given]
         if not values:
             raise ValueError("l1_ratio is an empty sequence: give at least one value in [0, 1]")
         for value in values:
             if (
                 isinstance(value, bool)
                 or not isinstance(value, numbers.Real)
-                or not (0.0 <= value <= 1.0)
+                or not (0.0 <= float(value) <= 1.0)
             ):
                 raise ValueError(f"l1_ratio must be in [0, 1]; got {value!r}")
         return [float(value) for value in values]
