@@ -22,10 +22,10 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from ._sgd_kernels import _compile
+from ..backends.jit import compile_kernel
 
 
-@_compile
+@compile_kernel
 def _kkt_violation(r: float, u: float, penalised: bool, l1: float) -> float:
     """Distance of 0 from the subdifferential of q in uⱼ, given the smooth part's slope r."""
     if not penalised or l1 == 0.0:
@@ -37,7 +37,7 @@ def _kkt_violation(r: float, u: float, penalised: bool, l1: float) -> float:
     return max(abs(r) - l1, 0.0)
 
 
-@_compile
+@compile_kernel
 def quadratic_cd(
     hessian: NDArray,
     grad: NDArray,

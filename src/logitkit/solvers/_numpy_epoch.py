@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from ._sgd_kernels import SCHEDULES, Epoch, EpochResult, _step_size
+from ._sgd_kernels import SCHEDULES, Epoch, EpochResult, step_size
 from .base import DataProblem
 
 
@@ -30,7 +30,7 @@ def numpy_epoch_runner(
         mean = np.zeros_like(theta)
         for step, start in enumerate(range(0, n_samples, batch_size), start=1):
             rows = order[start : start + batch_size]
-            eta = _step_size(code, eta0, samples_seen, n_samples)
+            eta = step_size(code, eta0, samples_seen, n_samples)
             theta = objective.prox(theta - eta * objective.smooth_gradient(theta, rows), eta)
             mean += (theta - mean) / step
             samples_seen += rows.size

@@ -41,7 +41,7 @@ from numba.core.typing.templates import Signature
 from numba.extending import intrinsic, overload
 from numpy.typing import NDArray
 
-from ..backends.jit import compile_kernel as _compile
+from ..backends.jit import compile_kernel
 from .base import DataProblem
 
 _CONSTANT = 0
@@ -104,8 +104,8 @@ def _prefetch_compiled(array: types.Array, index: types.BaseTuple) -> Callable:
     return implementation
 
 
-@_compile
-def _step_size(schedule: int, eta0: float, samples_seen: int, n_samples: int) -> float:
+@compile_kernel
+def step_size(schedule: int, eta0: float, samples_seen: int, n_samples: int) -> float:
     """η_t after t = ``samples_seen`` samples: η₀, η₀/(1 + t/m)^½ or η₀/(1 + t/m)^¾."""
     epochs = samples_seen / n_samples
     if schedule == _CONSTANT:
@@ -115,7 +115,7 @@ def _step_size(schedule: int, eta0: float, samples_seen: int, n_samples: int) ->
     return eta0 / (1.0 + epochs) ** 0.75
 
 
-@_compile
+@compile_kernel
 def _residual(
     z: float, i: int, y: NDArray, weights: NDArray, offset: NDArray, scale: float
 ) -> float:
@@ -131,7 +131,7 @@ def _residual(
     return weights[i] / scale * (sigma - y[i])
 
 
-@_compile
+@compile_kernel
 def _prefetch_sample(y: NDArray, weights: NDArray, offset: NDArray, i: int) -> None:
     """Fetch yᵢ, sᵢ and oᵢ ahead of the step that uses them."""
     _prefetch(y, (i,))
@@ -140,7 +140,7 @@ def _prefetch_sample(y: NDArray, weights: NDArray, offset: NDArray, i: int) -> N
         _prefetch(offset, (i,))
 
 
-@_compile(fastmath={"reassoc", "contract"})
+@compile_kernel(fastmath={"reassoc", "contract"})
 def _dense_dot(X: NDArray, i: int, theta: NDArray, first: int) -> float:
     """Σⱼ X[i, j] θ[first + j] in float64; reassociated so that it runs in SIMD lanes."""
     z = 0.0
@@ -149,7 +149,7 @@ def _dense_dot(X: NDArray, i: int, theta: NDArray, first: int) -> float:
     return z
 
 
-@_compile(fastmath={"reassoc", "contract"})
+@compile_kernel(fastmath={"reassoc", "contract"})
 def _csr_dot(
     data: NDArray, indices: NDArray, start: int, stop: int, theta: NDArray, first: int
 ) -> float:
@@ -160,7 +160,7 @@ def _csr_dot(
     return z
 
 
-@_compile
+@compile_kernel
 def _soft_threshold(value: float, threshold: float) -> float:
     """S(v, t) = sign(v) max(|v| − t, 0); NaN stays NaN."""
     if abs(value) <= threshold:
@@ -170,7 +170,7 @@ def _soft_threshold(value: float, threshold: float) -> float:
     return value + threshold
 
 
-@_compile(inline="always")
+@compile_kernel(inline="always")
 def _take_step(
     theta: NDArray,
     grad: NDArray,
@@ -204,7 +204,7 @@ def _take_step(
             mean[j] += (theta[j] - mean[j]) * inverse
 
 
-@_compile(inline="always")
+@compile_kernel(inline="always")
 def _take_row_step(
     theta: NDArray,
     mean: NDArray,
@@ -234,7 +234,7 @@ def _take_row_step(
             mean[first + j] += (theta[first + j] - mean[first + j]) * inverse
 
 
-@_compile
+@compile_kernel
 def _dense_epoch(
     X: NDArray,
     y: NDArray,
@@ -260,7 +260,7 @@ def _dense_epoch(
     grad = np.zeros_like(theta)
     for start in range(0, n_samples, batch_size):
         stop = min(start + batch_size, n_samples)
-        eta = _step_size(schedule, eta0, samples_seen, n_samples)
+        eta = step_size(schedule, eta0, samples_seen, n_samples)
         scale = (stop - start) * weight_mean
         n_steps = start // batch_size + 1
         for position in range(start, stop):
@@ -287,7 +287,7 @@ def _dense_epoch(
     return theta, mean, samples_seen
 
 
-@_compile
+@compile_kernel
 def _csr_epoch(
     data: NDArray,
     indices: NDArray,
@@ -315,7 +315,7 @@ def _csr_epoch(
     grad = np.zeros_like(theta)
     for start in range(0, n_samples, batch_size):
         stop = min(start + batch_size, n_samples)
-        eta = _step_size(schedule, eta0, samples_seen, n_samples)
+        eta = step_size(schedule, eta0, samples_seen, n_samples)
         scale = (stop - start) * weight_mean
         for position in range(start, stop):
             if position + 2 * _AHEAD < n_samples:
