@@ -229,6 +229,6 @@ def test_a_read_only_install_compiles_without_a_cache(tmp_path: Path) -> None:
     code = (
         "import logitkit.solvers._sgd_kernels as k; "
         f"assert k.__file__.startswith({str(tmp_path)!r}); "
-        "assert k._step_size(1, 2.0, 30, 10) == 1.0"
+        "assert k.step_size(1, 2.0, 30, 10) == 1.0"
     )
     subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=tmp_path)
