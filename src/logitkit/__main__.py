@@ -1,4 +1,4 @@
-"""``python -m logitkit``: the logitkit command line (see :mod:`logitkit.cli`)."""
+"""``python -m logitkit``: the logitkit command line (see :mod:`logitkit.io.cli`)."""
 
 from .io.cli import main
 
