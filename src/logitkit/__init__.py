@@ -23,6 +23,7 @@ from .core.record import FitRecord
 from .inference.comparison import LRTestResult, lr_test
 from .io.model_file import ModelFileError, load, save
 from .models.cv import LogisticRegressionCV
+from .models.diagnostics import binned_residuals, influence, predict_interval, residuals
 from .models.estimator import LogisticRegression
 from .models.formula import logit
 from .models.path import RegularizationPath, logistic_path
@@ -42,9 +43,11 @@ __all__ = [
     "RegularizationPath",
     "SeparationWarning",
     "SmallClassWarning",
+    "binned_residuals",
     "check_gradient",
     "cross_entropy",
     "datasets",
+    "influence",
     "load",
     "log_likelihood",
     "log_sigmoid",
@@ -52,6 +55,8 @@ __all__ = [
     "logistic_path",
     "logit",
     "lr_test",
+    "predict_interval",
+    "residuals",
     "save",
     "sigmoid",
     "softmax",

@@ -18,18 +18,27 @@ from numpy.typing import ArrayLike, NDArray
 from sklearn.base import BaseEstimator
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..backends.design import make_design
+from ..backends.design import Design, make_design
 from ..core.datafits import datafit_for
 from ..core.exceptions import SmallClassWarning
 from ..core.layout import penalised_mask
 from ..core.objective import Objective
 from ..core.penalties import ElasticNet
+from ..core.record import FitRecord
 from ..core.validation import check_labels, check_numeric_columns, check_sample_weight, plain_label
 from .params import reference_index
 
-__all__ = ["build_objective", "check_classes", "formula_input", "summary_data"]
+__all__ = [
+    "build_objective",
+    "check_classes",
+    "diagnostics_data",
+    "formula_input",
+    "prediction_design",
+    "row_index",
+    "summary_data",
+]
 
 
 def build_objective(
@@ -172,3 +181,65 @@ def summary_data(
             f"{n_obs:g}"
         )
     return objective, groups, target
+
+
+def diagnostics_data(
+    estimator: BaseEstimator,
+    X: ArrayLike | None,
+    y: ArrayLike | None,
+    sample_weight: ArrayLike | None,
+) -> tuple[FitRecord, Objective, pd.Index]:
+    """What a diagnostic of a fitted binary ``estimator`` reads: its record, J over the fitted
+    data, and the rows' labels (the DataFrame's index, else 0, 1, …).
+
+    A model from :func:`logitkit.logit` supplies its own data when X is not given. The data
+    must be the fitted observations: their weighted count Σsᵢ must be the record's n.
+    """
+    check_is_fitted(estimator)
+    record: FitRecord = estimator.record_
+    if len(record.classes) != 2:
+        raise ValueError(
+            f"model checking (residuals, influence, binned residuals) is only for two "
+            f"classes; this model has {len(record.classes)}"
+        )
+    formula_data = getattr(estimator, "formula_data_", None)
+    if X is None and y is None and formula_data is not None:
+        X, y, sample_weight = formula_data.X, formula_data.y, formula_data.sample_weight
+    if X is None or y is None:
+        raise ValueError(
+            "pass the data the model was fitted on as X and y (and sample_weight), or fit "
+            "with logitkit.logit(formula, data), which keeps them"
+        )
+    objective = build_objective(estimator, X, y, sample_weight, reset=False)
+    total = float(objective.sample_weight.sum())
+    if not np.isclose(total, record.n_obs):
+        raise ValueError(
+            f"model checking needs the data the model was fitted on: these have n = "
+            f"{total:g} (weighted) observations, the fit had {record.n_obs:g}. Pass the "
+            "fitted X, y and sample_weight"
+        )
+    return record, objective, row_index(X, objective.design.n_samples)
+
+
+def prediction_design(estimator: BaseEstimator, X: ArrayLike) -> tuple[Design, pd.Index]:
+    """The design X̃ of new data X for a fitted ``estimator`` (a formula model also takes the
+    raw data), and the rows' labels."""
+    check_is_fitted(estimator)
+    X = formula_input(estimator, X)
+    check_numeric_columns(X)
+    X_valid = validate_data(
+        estimator,
+        X,
+        reset=False,
+        accept_sparse=["csr", "csc"],
+        dtype=[np.float64, np.float32],
+    )
+    design = make_design(X_valid, estimator.record_.fit_intercept)
+    return design, row_index(X, design.n_samples)
+
+
+def row_index(X: ArrayLike, n_samples: int) -> pd.Index:
+    """The DataFrame's index of X, else a RangeIndex of its rows."""
+    if isinstance(X, pd.DataFrame):
+        return X.index
+    return pd.RangeIndex(n_samples)
