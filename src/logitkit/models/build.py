@@ -135,11 +135,12 @@ def check_classes(params: Mapping[str, Any], classes: NDArray, y: NDArray) -> No
 
 def formula_input(estimator: BaseEstimator, X: ArrayLike) -> ArrayLike:
     """X as the fitted design: a model from :func:`logitkit.logit` (one with a
-    ``formula_data_``) also takes the raw data and applies its formula to it."""
+    ``formula_data_``) also takes the raw data and applies its formula to it; a DataFrame
+    whose columns are exactly the design's is taken as the design."""
     formula_data = getattr(estimator, "formula_data_", None)
     if formula_data is None or not isinstance(X, pd.DataFrame):
         return X
-    if set(estimator.feature_names_in_) <= set(map(str, X.columns)):
+    if list(map(str, X.columns)) == list(estimator.feature_names_in_):
         return X
     return formula_data.design_of(X)
 
