@@ -55,8 +55,11 @@ def inverse_information(record: FitRecord, objective: Objective) -> NDArray[np.f
         information = information_matrices(objective, record.theta)[0]
     try:
         return covariance(information)
-    except ValueError as error:
-        raise ValueError(f"the hat values do not exist: {error}. Drop a redundant column") from None
+    except ValueError:
+        raise ValueError(
+            "the hat values do not exist: the information matrix is singular (collinear "
+            "columns, or a constant column beside the intercept). Drop a redundant column"
+        ) from None
 
 
 def hat_values(record: FitRecord, objective: Objective, what: str) -> NDArray[np.float64]:
