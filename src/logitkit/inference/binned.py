@@ -40,8 +40,6 @@ def binned_table(fitted: NDArray, residual: NDArray, bins: int | None) -> pd.Dat
     n = x.size
     count = int(np.floor(np.sqrt(n))) if bins is None else _check_bins(bins, n)
     positions = np.floor(n * np.arange(1, count) / count).astype(np.intp)
-    if np.any(positions == 0):
-        count = 1
     ordered = np.sort(x)
     breaks = [-np.inf]
     if count > 1:
