@@ -270,3 +270,10 @@ def test_sparse_matrices_are_not_densified(problem) -> None:
     dense = lk.LogisticRegression().fit(matrix.toarray(), y)
     np.testing.assert_allclose(params_of(model), params_of(dense), rtol=1e-10)
     np.testing.assert_allclose(model.predict_proba(matrix), dense.predict_proba(matrix.toarray()))
+
+
+def test_columns_whose_squares_overflow_are_refused_by_name() -> None:
+    """|x| above √(max double / n) would overflow XᵀWX: a clear error, not a deep one."""
+    X = pd.DataFrame({"small": [0.5, -1.0, 2.0, 0.1], "huge": [1e300, -1e300, 2e299, 0.0]})
+    with pytest.raises(ValueError, match=r"too large for double precision in 'huge'.*rescale"):
+        lk.LogisticRegression().fit(X, [0, 1, 0, 1])

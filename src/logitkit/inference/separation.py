@@ -83,7 +83,7 @@ def overlap_certified(objective: Objective, coef: NDArray) -> bool:
     rows = design.take(sample)
     gram = rows.weighted_gram(np.ones(rows.n_samples))
     diagonal = np.diag(gram)
-    if not np.all(diagonal > 0.0):
+    if not (np.all(np.isfinite(gram)) and np.all(diagonal > 0.0)):
         return False
     scale = 1.0 / np.sqrt(diagonal)
     lowest = float(eigh(gram * scale[:, None] * scale[None, :], eigvals_only=True)[0])

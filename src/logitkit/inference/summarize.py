@@ -120,8 +120,8 @@ def summarize(
         )
     except ValueError as error:
         raise ValueError(
-            f"standard errors do not exist: {error}. Drop a redundant column, or add a "
-            "penalty (alpha > 0)"
+            f"standard errors do not exist: {str(error).rstrip('.')}. "
+            "Drop a redundant column, or add a penalty (alpha > 0)"
         ) from None
     table = wald_table(theta, cov, names, level)
     if ci == "profile":

@@ -85,7 +85,8 @@ def summarize_multinomial(
         )
     except ValueError as error:
         raise ValueError(
-            f"standard errors do not exist: {error}. Drop a redundant column, merge a class "
+            f"standard errors do not exist: {str(error).rstrip('.')}. "
+            "Drop a redundant column, merge a class "
             "that is separated from the others, or add a penalty (alpha > 0)"
         ) from None
     if shift is not None and cov_type == "nonrobust":

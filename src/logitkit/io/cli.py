@@ -231,6 +231,11 @@ def _run_fit(args: argparse.Namespace) -> int:
 
 def _run_predict(args: argparse.Namespace) -> int:
     model = load(args.model)
+    if not (np.all(np.isfinite(model.coef_)) and np.all(np.isfinite(model.intercept_))):
+        raise DataError(
+            f"the model in {args.model!r} has coefficients that are not finite (NaN or "
+            "infinite), so its predictions would be too: refit it, e.g. with a penalty (--alpha)"
+        )
     frame = read_table(args.data)
     names = getattr(model, "feature_names_in_", None)
     if names is not None:

@@ -34,6 +34,7 @@ from ..core.record import FitRecord, term_names
 from ..core.validation import plain_label
 from ..models.estimator import LogisticRegression
 from ..models.params import check_params, reference_index
+from ..solvers import SOLVERS
 from .json_values import (
     FileError,
     dumps,
@@ -222,6 +223,10 @@ def _from_document(document: Any) -> LogisticRegression:
         raise FileError(f"'n_iter' must be at least 0; got {n_iter}")
     converged = expect("converged", document["converged"], bool, "true or false")
     solver = expect("solver", document["solver"], str, "a string")
+    if solver not in SOLVERS:
+        raise FileError(
+            f"'solver' must name one of logitkit's solvers {list(SOLVERS)}; got {solver!r}"
+        )
     stop_reason = expect("stop_reason", document["stop_reason"], str, "a string")
     loss, grad_norm = decode_history(document["history"])
     separation = decode_separation(

@@ -54,14 +54,38 @@ def _read(path: Path, reader: Callable[[Path], pd.DataFrame]) -> pd.DataFrame:
     except pd.errors.EmptyDataError:
         raise DataError(f"cannot read {str(path)!r}: the file is empty") from None
     except UnicodeDecodeError:
-        raise DataError(f"cannot read {str(path)!r}: it is not UTF-8 text") from None
+        raise DataError(f"cannot read {str(path)!r}: {_not_utf8(path)}") from None
     except PermissionError:
         raise DataError(f"cannot read {str(path)!r}: permission denied") from None
     except (OSError, EOFError, ValueError) as error:
         raise DataError(f"cannot read {str(path)!r}: malformed file ({_one_line(error)})") from None
 
 
+_MAGIC = (
+    (b"\x1f\x8b", "it is gzip-compressed, not CSV text: name it .csv.gz"),
+    (b"PAR1", "it is a Parquet file, not CSV text: name it .parquet"),
+    (b"\xff\xfe", "it is UTF-16 text: save it with UTF-8 encoding"),
+    (b"\xfe\xff", "it is UTF-16 text: save it with UTF-8 encoding"),
+)
+
+
+def _not_utf8(path: Path) -> str:
+    """Why a file that is not UTF-8 cannot be read as CSV, from its first bytes."""
+    with path.open("rb") as file:
+        start = file.read(4)
+    for magic, reason in _MAGIC:
+        if start.startswith(magic):
+            return reason
+    return "it is not UTF-8 text: save it with UTF-8 encoding"
+
+
 def _read_csv(path: Path) -> pd.DataFrame:
+    header = pd.read_csv(path, header=None, nrows=1).iloc[0].tolist() if path.stat().st_size else []
+    repeated = sorted({str(name) for name in header if header.count(name) > 1})
+    if repeated:
+        raise DataError(
+            f"duplicate column name(s) {_listing(repeated)}: give each column its own name"
+        )
     return pd.read_csv(path)
 
 
@@ -86,6 +110,16 @@ def _listing(names: Sequence[object]) -> str:
     return ", ".join(repr(str(name)) for name in names)
 
 
+def _delimiter_hint(frame: pd.DataFrame) -> str:
+    """A hint when a table read with commas has one column whose name holds another delimiter."""
+    if frame.shape[1] == 1:
+        name = str(frame.columns[0])
+        for delimiter, shown in ((";", "';'"), ("\t", "tabs"), ("|", "'|'")):
+            if delimiter in name:
+                return f" (the file seems to use {shown} as its delimiter: write it with commas)"
+    return ""
+
+
 def select_features(frame: pd.DataFrame, features: Sequence[str]) -> pd.DataFrame:
     """The columns ``features`` of ``frame``, checked to exist, be numeric and have no gaps."""
     missing = [name for name in features if name not in frame.columns]
@@ -101,6 +135,13 @@ def select_features(frame: pd.DataFrame, features: Sequence[str]) -> pd.DataFram
         raise DataError(
             f"feature column(s) {kinds} are not numeric: encode them as numbers (e.g. one-hot "
             "with pandas.get_dummies), or choose the numeric features (--features A,B,...)"
+        )
+    infinite = {name: int(n) for name, n in X.isin([float("inf"), float("-inf")]).sum().items()}
+    if any(infinite.values()):
+        counts = ", ".join(f"{name!r} ({n})" for name, n in infinite.items() if n)
+        raise DataError(
+            f"feature column(s) {counts} have infinite values (or numbers too large for a "
+            "double): drop those rows or rescale the column"
         )
     gaps = X.isna().sum()
     if gaps.any():
@@ -122,6 +163,7 @@ def split_features(
     if target not in frame.columns:
         raise DataError(
             f"target column {target!r} not found; available columns: {_listing(frame.columns)}"
+            + _delimiter_hint(frame)
         )
     if features is None:
         features = [name for name in frame.columns if name != target]

@@ -86,6 +86,7 @@ def build_objective(
         weights = weights * compute_sample_weight(params["class_weight"], y_valid)
     fit_intercept = params["fit_intercept"]
     design = make_design(X_valid, fit_intercept)
+    check_magnitudes(design, getattr(estimator, "feature_names_in_", None))
     datafit = datafit_for(
         len(classes), reference_index(classes, params["alpha"], params["reference"])
     )
@@ -93,6 +94,25 @@ def build_objective(
     penalty = ElasticNet.with_mask(params["alpha"], params["l1_ratio"], mask)
     labels = np.searchsorted(classes, y_valid)
     return Objective(design, labels, weights, penalty, datafit, firth=bool(params["firth"]))
+
+
+def check_magnitudes(design: Design, names: NDArray | None) -> None:
+    """Refuse columns too large for double precision: max |xᵢⱼ| > √(max double / n).
+
+    Above that bound a column's sum of squares, and with it the Hessian XᵀWX, overflows.
+    """
+    limit = np.sqrt(np.finfo(np.float64).max / max(design.n_samples, 1))
+    top = design.column_abs_max()[int(design.fit_intercept) :]
+    too_large = np.flatnonzero(top > limit)
+    if too_large.size:
+        listed = ", ".join(
+            repr(str(names[j])) if names is not None else f"column {j}" for j in too_large
+        )
+        raise ValueError(
+            f"X has values too large for double precision in {listed} (largest |x| "
+            f"{top.max():.3g}, above {limit:.3g}, so their squares overflow): rescale those "
+            "columns, e.g. with sklearn's StandardScaler"
+        )
 
 
 def check_classes(params: Mapping[str, Any], classes: NDArray, y: NDArray) -> None:
