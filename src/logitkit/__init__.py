@@ -20,19 +20,24 @@ from .core.functions import (
 from .core.gradient_check import check_gradient
 from .core.objective import Objective
 from .core.record import FitRecord
+from .inference.anova import AnovaTable
 from .inference.comparison import LRTestResult, lr_test
+from .inference.fit_quality import GoodnessOfFit
 from .io.model_file import ModelFileError, load, save
 from .models.cv import LogisticRegressionCV
 from .models.estimator import LogisticRegression
 from .models.formula import logit
+from .models.model_checks import anova, goodness_of_fit, marginal_effects, vif
 from .models.path import RegularizationPath, logistic_path
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AnovaTable",
     "CollinearityWarning",
     "ConvergenceWarning",
     "FitRecord",
+    "GoodnessOfFit",
     "LRTestResult",
     "LogisticRegression",
     "LogisticRegressionCV",
@@ -42,9 +47,11 @@ __all__ = [
     "RegularizationPath",
     "SeparationWarning",
     "SmallClassWarning",
+    "anova",
     "check_gradient",
     "cross_entropy",
     "datasets",
+    "goodness_of_fit",
     "load",
     "log_likelihood",
     "log_sigmoid",
@@ -52,8 +59,10 @@ __all__ = [
     "logistic_path",
     "logit",
     "lr_test",
+    "marginal_effects",
     "save",
     "sigmoid",
     "softmax",
     "softplus",
+    "vif",
 ]
