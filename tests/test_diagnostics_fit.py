@@ -132,7 +132,8 @@ def _delong(scores, labels):
 
 def _hoslem(p, y, g):
     """ResourceSelection::hoslem.test: cut at type-7 quantiles, closed right, lowest included."""
-    groups = pd.cut(p, np.quantile(p, np.linspace(0, 1, g + 1)), include_lowest=True)
+    breaks = np.quantile(p, np.linspace(0, 1, g + 1))
+    groups = pd.cut(p, breaks, include_lowest=True, duplicates="drop")
     frame = pd.DataFrame({"g": groups, "y": y, "p": p})
     sums = frame.groupby("g", observed=True).agg(o1=("y", "sum"), e1=("p", "sum"), n=("y", "size"))
     o0, e0 = sums.n - sums.o1, sums.n - sums.e1
@@ -173,6 +174,22 @@ def test_goodness_of_fit_matches_statsmodels_and_scikit_learn(anes, route):
     assert hl["df"] == 8
     assert "Hosmer and Lemeshow goodness of fit (GOF) test" in str(fit)
     assert "data:  vote, fitted(model)" in str(fit)
+
+
+def test_hosmer_lemeshow_drops_the_empty_groups_of_tied_probabilities():
+    """The challenger temperatures repeat: tied quantiles merge and a group between two tied
+    values is empty; the test runs on the groups that hold rows."""
+    flights = lk.datasets.load_challenger()
+    model = lk.logit("damage ~ temperature_f", flights)
+    p = model.predict_proba(flights[["temperature_f"]])[:, 1]
+    hl = lk.goodness_of_fit(model).hosmer_lemeshow
+    groups = pd.cut(
+        p, np.quantile(p, np.linspace(0, 1, 11)), include_lowest=True, duplicates="drop"
+    )
+    used = pd.Series(groups).nunique()
+    assert hl["groups"] == used < 10
+    assert hl["df"] == used - 2
+    np.testing.assert_allclose(hl["statistic"], _hoslem(p, flights["damage"].to_numpy(), 10))
 
 
 def test_classification_table_counts_observed_against_predicted(spector):

@@ -6,8 +6,9 @@ intercept-only log-likelihoods and k the number of coefficients:
 - Hosmer–Lemeshow: the rows are cut into g groups at the quantiles of p̂ (R's type 7, groups
   closed on the right, the first also on the left, as ResourceSelection::hoslem.test);
   C = Σ_groups Σ_{c∈{0,1}} (O_gc − E_gc)² / E_gc with O the observed and E = Σ p̂ (or Σ 1 − p̂)
-  the expected counts, on g − 2 degrees of freedom. Tied quantiles are merged, so g may
-  be smaller than asked for; ``hosmer_lemeshow["groups"]`` says how many there were.
+  the expected counts, on g − 2 degrees of freedom. Tied quantiles are merged and groups
+  that no row falls in (a quantile between two tied values) dropped, where R's test stops
+  with an error or returns NaN; ``hosmer_lemeshow["groups"]`` says how many groups there were.
 - pseudo-R²: McFadden 1 − ℓ/ℓ₀, adjusted 1 − (ℓ − k)/ℓ₀, Cox–Snell 1 − exp(2(ℓ₀ − ℓ)/n),
   Nagelkerke Cox–Snell / (1 − exp(2ℓ₀/n)), Tjur mean(p̂ | y = 1) − mean(p̂ | y = 0), Efron
   1 − Σ(y − p̂)² / Σ(y − ȳ)² (all weighted by s).
@@ -144,19 +145,21 @@ def fit_quality(
 def hosmer_lemeshow(p: NDArray, labels: NDArray, weights: NDArray, groups: int) -> dict[str, float]:
     """C = Σ (O − E)²/E over the quantile groups of p̂ and both classes, on g − 2 df."""
     breaks = np.unique(np.quantile(p, np.linspace(0.0, 1.0, groups + 1)))
-    if breaks.size < 4:
-        raise ValueError(
-            f"the fitted probabilities take too few distinct values to form 3 groups "
-            f"(quantile breaks {breaks.tolist()}): the Hosmer-Lemeshow test needs at least 3"
-        )
     group = np.clip(np.searchsorted(breaks, p, side="left") - 1, 0, breaks.size - 2)
-    used = breaks.size - 1
-    observed = np.bincount(group, weights=weights * labels, minlength=used)
-    expected = np.bincount(group, weights=weights * p, minlength=used)
-    total = np.bincount(group, weights=weights, minlength=used)
+    total = np.bincount(group, weights=weights, minlength=breaks.size - 1)
+    keep = total > 0
+    observed = np.bincount(group, weights=weights * labels, minlength=total.size)[keep]
+    expected = np.bincount(group, weights=weights * p, minlength=total.size)[keep]
+    total = total[keep]
+    used = int(keep.sum())
+    if used < 3:
+        raise ValueError(
+            f"the fitted probabilities fall into only {used} quantile groups: the "
+            "Hosmer-Lemeshow test needs at least 3"
+        )
     statistic = float(
         np.sum((observed - expected) ** 2 / expected)
-        + np.sum(((total - observed) - (total - expected)) ** 2 / (total - expected))
+        + np.sum((observed - expected) ** 2 / (total - expected))
     )
     df = used - 2
     return {
