@@ -228,8 +228,6 @@ def test_goodness_of_fit_refuses_what_it_cannot_do(spector):
     three = lk.LogisticRegression().fit(X3, y3)
     with pytest.raises(ValueError, match="defined here for two classes"):
         lk.goodness_of_fit(three, X3, y3)
-    with pytest.raises(ValueError, match="defined here for two classes"):
-        lk.marginal_effects(three, X3, y3)
 
 
 def test_marginal_effects_refusals(spector):
@@ -249,3 +247,83 @@ def test_marginal_effects_refusals(spector):
     penalised = lk.LogisticRegression(alpha=0.1).fit(X, y)
     with pytest.raises(ValueError, match="is penalised \\(alpha=0.1\\): refit with alpha=0"):
         lk.marginal_effects(penalised, X, y)
+
+
+@pytest.fixture(scope="module")
+def party():
+    """anes96 party identification in three classes (Democrat, independent, Republican)."""
+    data = sm.datasets.anes96.load_pandas().data
+    y = (data["PID"] // 3).astype(int)
+    X = data[["age", "educ", "logpopul"]].assign(rich=(data["income"] > 15).astype(float))
+    reference = sm.MNLogit(y, sm.add_constant(X)).fit(disp=0, method="newton", tol=1e-12)
+    return X, y, reference, lk.LogisticRegression(tol=1e-10).fit(X, y)
+
+
+@pytest.mark.parametrize("at", ["overall", "mean", "median", "zero"])
+def test_marginal_effects_of_three_classes_match_statsmodels_mnlogit(party, at):
+    X, y, reference, model = party
+    expected = reference.get_margeff(at=at).summary_frame()
+    got = lk.marginal_effects(model, X, y, at=at)
+    assert got.index.names == ["class", "term"]
+    assert list(got.index) == [(k, t) for k in (0, 1, 2) for t in X.columns]
+    np.testing.assert_allclose(got["effect"], expected.iloc[:, 0], rtol=RTOL, atol=1e-12)
+    np.testing.assert_allclose(got["std_err"], expected.iloc[:, 1], rtol=RTOL, atol=1e-12)
+
+
+def _softmax_probabilities(params, rows):
+    """P = softmax([0, x̃ᵀB]) for statsmodels' MNLogit parameters B (p̃ × (K − 1))."""
+    logits = np.column_stack([np.zeros(rows.shape[0]), rows @ params])
+    logits -= logits.max(axis=1, keepdims=True)
+    return np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize(
+    ("method", "dummy", "count"),
+    [("eyex", False, False), ("dyex", False, False), ("eydx", True, False), ("dydx", True, True)],
+)
+def test_three_class_elasticities_and_discrete_changes_by_differences(party, method, dummy, count):
+    """statsmodels' MNLogit computes only plain dydx; the others are checked here against
+    central differences of the predicted probabilities, at the mean row, with the delta
+    method on statsmodels' covariance."""
+    X, y, reference, model = party
+    params = reference.params.to_numpy()
+    exog = sm.add_constant(X).to_numpy()
+    mean_row = exog.mean(axis=0)
+
+    def effects(flat):
+        B = flat.reshape(params.shape, order="F")
+        out = []
+        for j in range(1, exog.shape[1]):
+            column = exog[:, j]
+            low, high = mean_row.copy(), mean_row.copy()
+            is_dummy = set(np.unique(column)) == {0.0, 1.0}
+            is_count = np.all(column % 1 == 0) and column.min() >= 0 and not is_dummy
+            if dummy and is_dummy:
+                low[j], high[j], width = 0.0, 1.0, 1.0
+            elif count and is_count:
+                low[j], high[j], width = low[j] - 1, high[j] + 1, 2.0
+            else:
+                step = 1e-6 * max(1.0, abs(mean_row[j]))
+                low[j], high[j], width = low[j] - step, high[j] + step, 2 * step
+            P = _softmax_probabilities(B, np.vstack([low, high]))
+            values = np.log(P) if method.startswith("ey") else P
+            change = (values[1] - values[0]) / width
+            if method.endswith("ex"):
+                change = change * mean_row[j]
+            out.append(change)
+        return np.array(out).T.ravel()
+
+    flat = params.ravel(order="F")
+    expected = effects(flat)
+    steps = 1e-5 * np.maximum(1.0, np.abs(flat))
+    jacobian = np.column_stack(
+        [
+            (effects(flat + np.eye(flat.size)[i] * h) - effects(flat - np.eye(flat.size)[i] * h))
+            / (2 * h)
+            for i, h in enumerate(steps)
+        ]
+    )
+    std_err = np.sqrt(np.diag(jacobian @ reference.cov_params().to_numpy() @ jacobian.T))
+    got = lk.marginal_effects(model, X, y, at="mean", method=method, dummy=dummy, count=count)
+    np.testing.assert_allclose(got["effect"], expected, rtol=1e-5, atol=1e-9)
+    np.testing.assert_allclose(got["std_err"], std_err, rtol=1e-4)

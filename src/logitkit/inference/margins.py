@@ -14,7 +14,9 @@ weights), or at the mean, median or zero row (the intercept kept at 1).
 These are statsmodels' ``get_margeff`` conventions (Stata's ``margins, dydx(*)``).
 
 The standard error of an effect e(θ̂) is √(g V gᵀ), g = ∂e/∂θ at θ̂ in closed form and V the
-covariance of θ̂ (nonrobust, HC0, HC1 or cluster).
+covariance of θ̂ (nonrobust, HC0, HC1 or cluster). With K ≥ 3 classes every class's
+probability has its effects (:mod:`logitkit.inference.margins_multinomial`), in the rows
+(class, feature), class by class, as statsmodels' ``MNLogit``.
 """
 
 from __future__ import annotations
@@ -27,13 +29,10 @@ from scipy.stats import norm
 from ..core.functions import log_sigmoid, sigmoid
 from ..core.objective import Objective
 from ..core.record import FitRecord
-from .check_inputs import (
-    design_columns,
-    parameter_covariance,
-    require_binary,
-    require_maximum_likelihood,
-)
+from ..core.validation import plain_label
+from .check_inputs import design_columns, parameter_covariance, require_maximum_likelihood
 from .covariance import check_level
+from .margins_multinomial import class_effects
 
 __all__ = ["AT_VALUES", "MARGIN_COLUMNS", "METHODS", "marginal_effects"]
 
@@ -57,7 +56,6 @@ def marginal_effects(
     """The marginal effect of every feature, one row per feature (the intercept has none):
     effect, std_err, z = effect / std_err, the two-sided normal p-value and the ``level``
     interval effect ± z₁₋α/₂ · std_err."""
-    require_binary(record, "marginal_effects")
     require_maximum_likelihood(record, "the delta-method standard errors of marginal effects")
     if at not in AT_VALUES:
         raise ValueError(f"at must be one of {', '.join(map(repr, AT_VALUES))}; got {at!r}")
@@ -80,25 +78,15 @@ def marginal_effects(
     rows, weights = _evaluation_rows(X, objective.sample_weight, at, start)
     kinds = _column_kinds(X, dummy, count)
     theta = record.theta
-    effects = np.empty(X.shape[1])
-    gradients = np.empty((X.shape[1], theta.size))
+    blocks = 1 if len(record.classes) == 2 else len(record.classes)
+    by_class = np.empty((blocks, X.shape[1]))
+    by_class_gradients = np.empty((blocks, X.shape[1], theta.size))
     for j, kind in enumerate(kinds):
-        position = j + start
-        if kind == "continuous":
-            per_row, per_row_gradient = _continuous(rows, theta, position, method)
-        else:
-            low = rows.copy()
-            high = rows.copy()
-            if kind == "dummy":
-                low[:, position], high[:, position] = 0.0, 1.0
-                per_row, per_row_gradient = _discrete(low, high, theta, method)
-            else:
-                low[:, position] -= 1.0
-                high[:, position] += 1.0
-                per_row, per_row_gradient = _discrete(low, high, theta, method)
-                per_row, per_row_gradient = per_row / 2.0, per_row_gradient / 2.0
-        effects[j] = weights @ per_row
-        gradients[j] = weights @ per_row_gradient
+        per_row, per_row_gradient = _per_row_effects(record, rows, j + start, kind, method)
+        by_class[:, j] = weights @ per_row
+        by_class_gradients[:, j] = np.einsum("r,rck->ck", weights, per_row_gradient)
+    effects = by_class.ravel()
+    gradients = by_class_gradients.reshape(-1, theta.size)
     std_err = np.sqrt(np.maximum(np.einsum("jk,kl,jl->j", gradients, cov, gradients), 0.0))
     with np.errstate(divide="ignore", invalid="ignore"):
         z = effects / std_err
@@ -112,7 +100,46 @@ def marginal_effects(
             "ci_low": effects - quantile * std_err,
             "ci_high": effects + quantile * std_err,
         },
-        index=pd.Index(list(record.term_names[start:]), name="term"),
+        index=_effect_index(record, start),
+    )
+
+
+def _per_row_effects(
+    record: FitRecord, rows: NDArray, position: int, kind: str, method: str
+) -> tuple[NDArray, NDArray]:
+    """Per row and modelled block (one for two classes, K for more): the effect of the
+    feature at ``position`` of x̃ (r × blocks) and its gradient in θ (r × blocks × len(θ))."""
+    low_high = None
+    if kind != "continuous":
+        low, high = rows.copy(), rows.copy()
+        if kind == "dummy":
+            low[:, position], high[:, position] = 0.0, 1.0
+        else:
+            low[:, position] -= 1.0
+            high[:, position] += 1.0
+        low_high = (low, high)
+    theta = record.theta
+    if len(record.classes) > 2:
+        assert record.reference is not None  # an unpenalised K-class fit has a reference
+        effect, gradient = class_effects(rows, low_high, theta, record.reference, position, method)
+    elif low_high is None:
+        effect, gradient = _continuous(rows, theta, position, method)
+        effect, gradient = effect[:, None], gradient[:, None, :]
+    else:
+        effect, gradient = _discrete(*low_high, theta, method)
+        effect, gradient = effect[:, None], gradient[:, None, :]
+    if kind == "count":
+        return effect / 2.0, gradient / 2.0
+    return effect, gradient
+
+
+def _effect_index(record: FitRecord, start: int) -> pd.Index:
+    """The features for two classes; (class, feature) pairs, class by class, for more."""
+    features = list(record.term_names[start:])
+    if len(record.classes) == 2:
+        return pd.Index(features, name="term")
+    return pd.MultiIndex.from_product(
+        [[plain_label(label) for label in record.classes], features], names=["class", "term"]
     )
 
 
