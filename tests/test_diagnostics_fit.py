@@ -327,3 +327,24 @@ def test_three_class_elasticities_and_discrete_changes_by_differences(party, met
     got = lk.marginal_effects(model, X, y, at="mean", method=method, dummy=dummy, count=count)
     np.testing.assert_allclose(got["effect"], expected, rtol=1e-5, atol=1e-9)
     np.testing.assert_allclose(got["std_err"], std_err, rtol=1e-4)
+
+
+def test_marginal_effects_cluster_robust_match_statsmodels(spector):
+    X, y, _, model = spector
+    groups = np.arange(32) % 8
+    robust = sm.Logit(y, sm.add_constant(X)).fit(
+        disp=0, tol=1e-12, cov_type="cluster", cov_kwds={"groups": groups}
+    )
+    expected = robust.get_margeff().summary_frame()
+    got = lk.marginal_effects(model, X, y, cov_type="cluster", groups=groups)
+    np.testing.assert_allclose(got["std_err"], expected.iloc[:, 1], rtol=RTOL)
+
+
+def test_marginal_effects_of_a_sparse_design_equal_the_dense_ones(spector):
+    from scipy import sparse
+
+    X, y, _, model = spector
+    sparse_model = lk.LogisticRegression(tol=1e-10).fit(sparse.csr_matrix(X.to_numpy()), y)
+    got = lk.marginal_effects(sparse_model, sparse.csr_matrix(X.to_numpy()), y, dummy=True)
+    expected = lk.marginal_effects(model, X, y, dummy=True)
+    np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), rtol=1e-7)

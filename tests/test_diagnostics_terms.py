@@ -155,3 +155,13 @@ def test_anova_refusals(spector):
         lk.anova(lk.LogisticRegression(firth=True).fit(X, y), X, y)
     with pytest.raises(ValueError, match="these differ from them"):
         lk.anova(model, X.iloc[:20], y.iloc[:20])
+
+
+def test_vif_and_anova_refuse_three_classes(anes):
+    X = anes[["age", "educ", "logpopul"]]
+    y = (anes["PID"] // 3).astype(int)
+    model = lk.LogisticRegression().fit(X, y)
+    with pytest.raises(ValueError, match="vif is defined here for two classes"):
+        lk.vif(model)
+    with pytest.raises(ValueError, match="anova is defined here for two classes"):
+        lk.anova(model, X, y)
