@@ -364,3 +364,28 @@ def test_python_m_logitkit_fit_help():
     for option in ("--target", "--features", "--alpha", "--l1-ratio", "--solver", "--out"):
         assert option in result.stdout
     assert "Fit a logistic regression" in result.stdout
+
+
+def test_fit_diagnostics_prints_goodness_of_fit_vif_and_anova(capsys, tmp_path):
+    import statsmodels.api as sm
+
+    data = sm.datasets.spector.load_pandas().data
+    path = tmp_path / "spector.csv"
+    data.to_csv(path, index=False)
+    code, out, _ = _run(capsys, "fit", path, "--target", "GRADE", "--diagnostics")
+    assert code == 0
+    model = logitkit.LogisticRegression().fit(data[["GPA", "TUCE", "PSI"]], data["GRADE"])
+    X, y = data[["GPA", "TUCE", "PSI"]], data["GRADE"]
+    assert str(logitkit.goodness_of_fit(model, X, y)).strip("\n") in out
+    assert logitkit.vif(model, X).to_string() in out
+    assert str(logitkit.anova(model, X, y)) in out
+    assert "X-squared = 6.0948, df = 8, p-value = 0.6366" in out
+    measures = logitkit.influence(model, X, y)
+    worst = measures["cooks_distance"].nlargest(5)
+    assert list(worst.index) == list(measures.sort_values("cooks_distance").index[::-1][:5])
+    listed = out.split("Most influential rows")[1].splitlines()[3:8]
+    assert [int(line.split()[0]) for line in listed] == list(worst.index)
+    _, one, _ = _run(capsys, "fit", path, "--target", "GRADE", "--features", "GPA", "--diagnostics")
+    assert "not available: the model has 1 term" in one
+    code, _, err = _run(capsys, "fit", path, "--target", "GRADE", "--diagnostics", "--json")
+    assert "--diagnostics prints text" in _assert_one_error_line(code, err)

@@ -31,6 +31,8 @@ from .. import __version__
 from ..datasets import challenger_path, load_challenger
 from ..inference.summary import Summary
 from ..models.estimator import LogisticRegression
+from ..models.diagnostics import influence
+from ..models.model_checks import anova, goodness_of_fit, vif
 from ..solvers import SOLVERS
 from .model_file import load, save
 from .tables import DataError, read_table, select_features, split_features
@@ -38,6 +40,8 @@ from .tables import DataError, read_table, select_features, split_features
 __all__ = ["build_parser", "main"]
 
 PROG = "logitkit"
+MOST_INFLUENTIAL = 5
+"""Rows listed by ``fit --diagnostics`` under the most influential."""
 CHALLENGER_LAUNCH_F = 31.0
 
 
@@ -113,6 +117,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fit.add_argument(
         "--json", action="store_true", help="write the summary as JSON instead of text"
+    )
+    fit.add_argument(
+        "--diagnostics",
+        action="store_true",
+        help=(
+            "after the summary, print the goodness of fit (Hosmer-Lemeshow, pseudo R-squared, "
+            "Brier score, AUC), the variance inflation factors and the analysis of deviance"
+        ),
     )
     fit.add_argument("--out", metavar="MODEL", help="save the fitted model to this JSON file")
     fit.add_argument(
@@ -209,6 +221,8 @@ def _run_fit(args: argparse.Namespace) -> int:
             features = [c for c in frame.columns if c not in (args.target, args.groups)]
     if args.cov_type == "cluster" and groups is None:
         raise DataError("--cov-type cluster needs --groups COL, the cluster of each row")
+    if args.diagnostics and args.json:
+        raise DataError("--diagnostics prints text: drop --json, or drop --diagnostics")
     X, y = split_features(frame, args.target, features)
     model = LogisticRegression(
         alpha=args.alpha,
@@ -223,6 +237,8 @@ def _run_fit(args: argparse.Namespace) -> int:
         model, X, y, args.data, cov_type=args.cov_type, groups=groups, ci=args.ci, level=args.level
     )
     print(json.dumps(summary.to_dict(), indent=2) if args.json else text)
+    if args.diagnostics:
+        print(_diagnostics(model, X, y))
     if args.out:
         save(model, args.out)
         print(f"Model saved to {args.out}", file=sys.stderr if args.json else sys.stdout)
@@ -287,6 +303,33 @@ def _report(
         "",
     ]
     return "\n".join(header) + "\n" + str(summary), summary
+
+
+def _diagnostics(model: LogisticRegression, X: pd.DataFrame, y: pd.Series) -> str:
+    """Goodness of fit, VIF, the type II analysis of deviance and the most influential rows,
+    each under a heading; a check that does not apply to this fit says why in one line."""
+    sections = [
+        ("Goodness of fit", lambda: str(goodness_of_fit(model, X, y)).strip("\n")),
+        ("Variance inflation factors", lambda: vif(model, X).to_string()),
+        ("Analysis of deviance", lambda: str(anova(model, X, y))),
+        ("Most influential rows", lambda: _most_influential(model, X, y)),
+    ]
+    parts = []
+    for title, show in sections:
+        try:
+            body = show()
+        except ValueError as error:
+            body = f"not available: {_one_line(error)}"
+        parts.append(f"\n{title}\n{'-' * len(title)}\n{body}")
+    return "\n".join(parts)
+
+
+def _most_influential(model: LogisticRegression, X: pd.DataFrame, y: pd.Series) -> str:
+    """The rows with the largest Cook's distances (at most 5), those flagged by R's
+    influence.measures rules marked, with their hat values and studentized residuals."""
+    measures = influence(model, X, y)
+    columns = ["hat", "cooks_distance", "studentized", "influential"]
+    return measures.nlargest(MOST_INFLUENTIAL, "cooks_distance")[columns].to_string()
 
 
 def _label(value: object) -> str:
