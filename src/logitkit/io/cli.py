@@ -30,8 +30,8 @@ import pandas as pd
 from .. import __version__
 from ..datasets import challenger_path, load_challenger
 from ..inference.summary import Summary
-from ..models.estimator import LogisticRegression
 from ..models.diagnostics import influence
+from ..models.estimator import LogisticRegression
 from ..models.model_checks import anova, goodness_of_fit, vif
 from ..solvers import SOLVERS
 from .model_file import load, save
