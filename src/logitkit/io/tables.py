@@ -6,13 +6,22 @@ file or column and what to do about it.
 
 from __future__ import annotations
 
+import csv
+import gzip
+import io
 import os
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TextIO
 
 import pandas as pd
 
-__all__ = ["DataError", "read_table", "select_features", "split_features"]
+__all__ = ["STDIN", "DataError", "read_table", "select_features", "split_features"]
+
+STDIN = "-"
+_DELIMITERS = ",;\t|"
+_SNIFF_CHARS = 65536
 
 _CSV = (".csv", ".csv.gz")
 _PARQUET = (".parquet", ".pq")
@@ -22,13 +31,18 @@ class DataError(ValueError):
     """A data file or table that cannot be used: unreadable, malformed, or missing a column."""
 
 
-def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
+def read_table(path: str | os.PathLike[str], stdin: TextIO | None = None) -> pd.DataFrame:
     """Read a CSV (``.csv``, ``.csv.gz``) or Parquet (``.parquet``, ``.pq``) file.
 
-    The file type is taken from the name's extension (case-insensitive). Parquet needs pyarrow
+    The file type is taken from the name's extension (case-insensitive); the path ``-`` reads
+    CSV text from ``stdin`` (default: standard input). The CSV delimiter is detected among
+    comma, semicolon, tab and ``|`` from the first lines. Parquet needs pyarrow
     (``pip install "logitkit[parquet]"``). A missing, unreadable or malformed file, a
     directory or an unsupported extension raises DataError naming the file and the problem.
     """
+    if os.fspath(path) == STDIN:
+        source = sys.stdin if stdin is None else stdin
+        return _read(Path("<stdin>"), lambda _: _read_csv_text(source.read()))
     path = Path(path)
     name = path.name.lower()
     if not path.exists():
@@ -62,7 +76,37 @@ def _read(path: Path, reader: Callable[[Path], pd.DataFrame]) -> pd.DataFrame:
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
-    return pd.read_csv(path)
+    """A CSV file (gzip-compressed when its name ends in ``.gz``), delimiter detected."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8", newline="") as handle:
+        return _read_csv_text(handle.read())
+
+
+def _read_csv_text(text: str) -> pd.DataFrame:
+    """CSV text as a table, its delimiter detected; a one-column result whose header holds a
+    delimiter-like character is an error that suggests that delimiter."""
+    if not text.strip():
+        raise pd.errors.EmptyDataError("no data")
+    delimiter = _delimiter(text[:_SNIFF_CHARS])
+    frame = pd.read_csv(io.StringIO(text), sep=delimiter)
+    if frame.shape[1] == 1:
+        header = str(frame.columns[0])
+        likely = [mark for mark in _DELIMITERS + ", :" if mark in header]
+        if likely:
+            raise DataError(
+                f"only one column was found, named {header!r}: the delimiter may be "
+                f"{likely[0]!r}; save the file with commas, semicolons or tabs between fields"
+            )
+    return frame
+
+
+def _delimiter(sample: str) -> str:
+    """The delimiter of a CSV sample: csv.Sniffer's choice among comma, semicolon, tab and
+    ``|``, else a comma."""
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=_DELIMITERS).delimiter
+    except csv.Error:
+        return ","
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
