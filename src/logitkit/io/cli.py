@@ -2,8 +2,9 @@
 
 ::
 
-    logitkit fit DATA --target COL [--features A,B,...] [--alpha A] [--l1-ratio R]
-                 [--solver S] [--max-iter N] [--tol T] [--out model.json] [--verbose]
+    logitkit fit DATA (--formula "y ~ a + C(b)" | --target COL [--features A,B,...])
+                 [--alpha A] [--l1-ratio R] [--solver S] [--max-iter N] [--tol T]
+                 [--out model.json] [--verbose]
     logitkit predict MODEL DATA [--proba] [--out FILE]
     logitkit demo
     logitkit --version
@@ -31,9 +32,11 @@ from .. import __version__
 from ..datasets import challenger_path, load_challenger
 from ..inference.summary import Summary
 from ..models.estimator import LogisticRegression
+from ..models.formula import logit
 from ..solvers import SOLVERS
+from .encoding import design_from_terms, formula_for
 from .model_file import load, save
-from .tables import DataError, read_table, select_features, split_features
+from .tables import DataError, check_writable, read_table, select_features, split_features
 
 __all__ = ["build_parser", "main"]
 
@@ -62,14 +65,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="fit a model to a CSV or Parquet file and print a report",
         description=(
             "Fit a logistic regression of the target column on the feature columns of a CSV "
-            "(.csv, .csv.gz) or Parquet (.parquet, .pq) file and print its statistical summary, "
+            "(.csv, .csv.gz; the delimiter is detected; '-' reads standard input) or Parquet "
+            "(.parquet, .pq) file, or the model of an R-style --formula, and print its "
+            "statistical summary, "
             "as R's summary(glm(...)) does: coefficients, standard errors, z, p-values, "
             "intervals and odds ratios, deviances, AIC and BIC (--json for a machine-readable "
-            "form); --out saves the model for 'logitkit predict'."
+            "form); --out saves the model for 'logitkit predict'. String and categorical "
+            "columns are one-hot encoded in treatment coding (first level the reference); rows "
+            "with a missing value are dropped, with a note on stderr."
         ),
     )
-    fit.add_argument("data", metavar="DATA", help="the data file")
-    fit.add_argument("--target", required=True, metavar="COL", help="the column to predict")
+    fit.add_argument("data", metavar="DATA", help="the data file ('-': standard input)")
+    choice = fit.add_mutually_exclusive_group(required=True)
+    choice.add_argument("--target", metavar="COL", help="the column to predict")
+    choice.add_argument(
+        "--formula",
+        metavar="F",
+        help='an R-style model, e.g. "y ~ a + C(b) + a:b" (formulaic\'s grammar)',
+    )
     fit.add_argument(
         "--features",
         type=_column_list,
@@ -125,14 +138,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="predict with a saved model",
         description=(
             "Predict each row of a CSV or Parquet file with a model saved by 'logitkit fit "
-            "--out'. The model's feature names select the columns. Writes CSV with one column: "
+            "--out'. The model's terms are rebuilt from the raw columns: numeric columns, "
+            "one-hot levels (col[T.level], C(col)[T.level]) and their interactions (a:b). "
+            "Writes CSV with one column: "
             "'prediction' (the predicted class), or with --proba 'proba_<class>', the "
             "probability of the class modelled as 1 (one such column per class for a model "
             "of three or more classes)."
         ),
     )
     predict.add_argument("model", metavar="MODEL", help="the model file (JSON)")
-    predict.add_argument("data", metavar="DATA", help="the data file")
+    predict.add_argument("data", metavar="DATA", help="the data file ('-': standard input)")
     predict.add_argument(
         "--proba", action="store_true", help="write probabilities instead of classes"
     )
@@ -198,19 +213,28 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 
 
 def _run_fit(args: argparse.Namespace) -> int:
+    if args.out:
+        check_writable(args.out)
+    if args.features is not None and args.formula is not None:
+        raise DataError("--features goes with --target; with --formula name the terms in it")
     frame = read_table(args.data)
-    features = args.features
-    groups = None
-    if args.groups is not None:
-        if args.groups not in frame.columns:
-            raise DataError(f"--groups column {args.groups!r} is not in {args.data!r}")
-        groups = frame[args.groups].to_numpy()
+    if args.groups is not None and args.groups not in frame.columns:
+        raise DataError(f"--groups column {args.groups!r} is not in {args.data!r}")
+    if args.cov_type == "cluster" and args.groups is None:
+        raise DataError("--cov-type cluster needs --groups COL, the cluster of each row")
+    if args.formula is None:
+        features = args.features
         if features is None:
             features = [c for c in frame.columns if c not in (args.target, args.groups)]
-    if args.cov_type == "cluster" and groups is None:
-        raise DataError("--cov-type cluster needs --groups COL, the cluster of each row")
-    X, y = split_features(frame, args.target, features)
-    model = LogisticRegression(
+        formula = formula_for(frame, args.target, features)
+        title = f"Logistic regression of {args.target} on {', '.join(map(str, features))}"
+    else:
+        formula = args.formula
+        title = f"Logistic regression: {formula}"
+    model = logit(
+        formula,
+        frame,
+        groups=args.groups,
         alpha=args.alpha,
         l1_ratio=args.l1_ratio,
         firth=args.firth,
@@ -218,10 +242,10 @@ def _run_fit(args: argparse.Namespace) -> int:
         max_iter=args.max_iter,
         tol=args.tol,
         verbose=int(args.verbose),
-    ).fit(X, y)
-    text, summary = _report(
-        model, X, y, args.data, cov_type=args.cov_type, groups=groups, ci=args.ci, level=args.level
     )
+    summary = model.summary(cov_type=args.cov_type, ci=args.ci, level=args.level)
+    source = "standard input" if args.data == "-" else args.data
+    text = f"{title}\nData: {source}, {len(model.formula_data_.X)} rows\n\n{summary}"
     print(json.dumps(summary.to_dict(), indent=2) if args.json else text)
     if args.out:
         save(model, args.out)
@@ -230,11 +254,13 @@ def _run_fit(args: argparse.Namespace) -> int:
 
 
 def _run_predict(args: argparse.Namespace) -> int:
+    if args.out:
+        check_writable(args.out)
     model = load(args.model)
     frame = read_table(args.data)
     names = getattr(model, "feature_names_in_", None)
     if names is not None:
-        X = select_features(frame, [str(name) for name in names])
+        X = design_from_terms(frame, [str(name) for name in names])
     elif frame.shape[1] == model.n_features_in_:
         X = select_features(frame, list(frame.columns)).to_numpy()
     else:

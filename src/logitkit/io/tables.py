@@ -17,7 +17,14 @@ from typing import TextIO
 
 import pandas as pd
 
-__all__ = ["STDIN", "DataError", "read_table", "select_features", "split_features"]
+__all__ = [
+    "STDIN",
+    "DataError",
+    "check_writable",
+    "read_table",
+    "select_features",
+    "split_features",
+]
 
 STDIN = "-"
 _DELIMITERS = ",;\t|"
@@ -57,6 +64,23 @@ def read_table(path: str | os.PathLike[str], stdin: TextIO | None = None) -> pd.
         f"cannot read {str(path)!r}: unsupported file type {''.join(path.suffixes) or '(none)'!r}; "
         "expected .csv, .csv.gz, .parquet or .pq"
     )
+
+
+def check_writable(path: str | os.PathLike[str]) -> None:
+    """Raise DataError unless a file can be written at ``path``: its folder exists and is
+    writable, and the path is not a folder or a read-only file. Checked before the work, so a
+    bad output path fails before anything is printed."""
+    target = Path(path)
+    folder = target.parent
+    if target.is_dir():
+        raise DataError(f"cannot write {str(target)!r}: it is a directory; give a file name")
+    if not folder.is_dir():
+        raise DataError(
+            f"cannot write {str(target)!r}: the folder {str(folder)!r} does not exist; create "
+            "it first"
+        )
+    if not os.access(target if target.exists() else folder, os.W_OK):
+        raise DataError(f"cannot write {str(target)!r}: permission denied; choose another path")
 
 
 def _read(path: Path, reader: Callable[[Path], pd.DataFrame]) -> pd.DataFrame:
