@@ -13,6 +13,8 @@ An error is one line ``logitkit: error: ...`` on stderr, with exit status 2 for 
 (an unknown option, a value of the wrong type) and 1 for a data, model-file or fitting error.
 A warning (say, a solver that did not converge) is one line ``logitkit: warning: ...``; one
 that the warning filters turn into an error (``python -W error``) is an error line, status 1.
+The first fit with ``--solver sgd`` or ``minibatch`` compiles their kernels (Numba, cached on
+disk); when that takes more than a second a line on stderr says so.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import os
 import sys
 import warnings
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, NoReturn
 
 import numpy as np
@@ -42,6 +45,8 @@ __all__ = ["build_parser", "main"]
 
 PROG = "logitkit"
 CHALLENGER_LAUNCH_F = 31.0
+COMPILED_SOLVERS = ("sgd", "minibatch")
+COMPILING = f"{PROG}: compiling the stochastic solver's kernels (once: later runs reuse them)..."
 
 
 class _Parser(argparse.ArgumentParser):
@@ -231,18 +236,19 @@ def _run_fit(args: argparse.Namespace) -> int:
     else:
         formula = args.formula
         title = f"Logistic regression: {formula}"
-    model = logit(
-        formula,
-        frame,
-        groups=args.groups,
-        alpha=args.alpha,
-        l1_ratio=args.l1_ratio,
-        firth=args.firth,
-        solver=args.solver,
-        max_iter=args.max_iter,
-        tol=args.tol,
-        verbose=int(args.verbose),
-    )
+    with _compile_notice(args.solver):
+        model = logit(
+            formula,
+            frame,
+            groups=args.groups,
+            alpha=args.alpha,
+            l1_ratio=args.l1_ratio,
+            firth=args.firth,
+            solver=args.solver,
+            max_iter=args.max_iter,
+            tol=args.tol,
+            verbose=int(args.verbose),
+        )
     summary = model.summary(cov_type=args.cov_type, ci=args.ci, level=args.level)
     source = "standard input" if args.data == "-" else args.data
     text = f"{title}\nData: {source}, {len(model.formula_data_.X)} rows\n\n{summary}"
@@ -251,6 +257,16 @@ def _run_fit(args: argparse.Namespace) -> int:
         save(model, args.out)
         print(f"Model saved to {args.out}", file=sys.stderr if args.json else sys.stdout)
     return 0
+
+
+def _compile_notice(solver: str) -> AbstractContextManager[None]:
+    """For a solver with compiled kernels, a note on stderr when their first compilation takes
+    more than a second; otherwise nothing (and Numba is not imported)."""
+    if solver not in COMPILED_SOLVERS:
+        return nullcontext()
+    from ..backends.jit import compile_notice
+
+    return compile_notice(lambda: print(COMPILING, file=sys.stderr, flush=True))
 
 
 def _run_predict(args: argparse.Namespace) -> int:
