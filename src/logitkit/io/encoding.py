@@ -11,6 +11,7 @@ table for ``logitkit predict``.
 
 from __future__ import annotations
 
+import keyword
 import re
 from collections.abc import Sequence
 
@@ -26,7 +27,7 @@ _LEVEL = re.compile(r"^(?:C\((?P<wrapped>.+)\)|`?(?P<plain>.+?)`?)\[T\.(?P<level
 
 def formula_for(frame: pd.DataFrame, target: str, features: Sequence[str]) -> str:
     """``target ~ f1 + f2 + ...`` in formulaic's grammar, each name quoted with backticks
-    unless it is a Python identifier."""
+    unless it is a Python identifier (and not a keyword)."""
     listing = ", ".join(repr(str(name)) for name in frame.columns)
     if target not in frame.columns:
         raise DataError(f"target column {target!r} not found; available columns: {listing}")
@@ -52,7 +53,7 @@ def _quote(name: str) -> str:
     """A column name as a formula variable."""
     if "`" in name:
         raise DataError(f"column name {name!r} has a backtick: rename the column to use it")
-    return name if name.isidentifier() else f"`{name}`"
+    return name if name.isidentifier() and not keyword.iskeyword(name) else f"`{name}`"
 
 
 def design_from_terms(frame: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
