@@ -273,6 +273,17 @@ def test_the_fitting_method_is_named() -> None:
     assert ridge.splitlines()[0].endswith("fitted with penalty alpha=0.1, l1_ratio=0")
 
 
+def test_a_penalised_summary_says_its_inference_conditions_on_the_selected_model() -> None:
+    caveat = (
+        "Penalised fit: p-values and intervals condition on the selected model "
+        "(alpha and the kept terms taken as given)"
+    )
+    ridge = str(challenger_summary(penalty="alpha=0.1, l1_ratio=0")).splitlines()
+    assert ridge[2] == caveat
+    assert caveat not in str(challenger_summary())
+    assert caveat not in str(challenger_summary(firth=True))
+
+
 def test_separation_gets_a_plain_note_and_infinite_standard_errors() -> None:
     table = wald_table(
         np.array([-0.4, 31.0]),

@@ -40,6 +40,10 @@ __all__ = ["CI_METHODS", "Summary"]
 CI_METHODS = ("wald", "profile")
 SIGNIF_LEGEND = "Signif. codes:  0 ‘***’ 0.001 ‘**’ 0.01 ‘*’ 0.05 ‘.’ 0.1 ‘ ’ 1"
 NOT_CONVERGED = "WARNING: the solver did not converge; these numbers are not the optimum"
+CONDITIONAL_ON_SELECTION = (
+    "Penalised fit: p-values and intervals condition on the selected model "
+    "(alpha and the kept terms taken as given)"
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -193,6 +197,7 @@ class Summary:
 
     def _header_lines(self) -> list[str]:
         lines = [NOT_CONVERGED] if not self.converged else []
+        selected = [CONDITIONAL_ON_SELECTION] if self.penalty else []
         if self.firth:
             method = "by Firth's penalised likelihood"
         elif self.penalty:
@@ -208,13 +213,13 @@ class Summary:
             else:
                 against = f"{name} = {self.reference}"
                 lines.append(f"Response: {name}, log-odds of each class against {against}")
-            return lines
+            return lines + selected
         lines.append(f"Logistic regression (binomial, logit link), fitted {method}")
         if self.target is not None:
             lines.append(f"Response: {self.target}, modelled as P({self.target} = {self.modelled})")
         elif self.modelled is not None:
             lines.append(f"Modelled: P(y = {self.modelled})")
-        return lines
+        return lines + selected
 
     def _footer_lines(self) -> list[str]:
         deviances = format_fixed([self.null_deviance, self.deviance], FIT_DIGITS)

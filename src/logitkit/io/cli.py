@@ -2,8 +2,9 @@
 
 ::
 
-    logitkit fit DATA --target COL [--features A,B,...] [--alpha A] [--l1-ratio R]
-                 [--solver S] [--max-iter N] [--tol T] [--out model.json] [--verbose]
+    logitkit fit DATA (--formula "y ~ a + C(b)" | --target COL [--features A,B,...])
+                 [--alpha A] [--l1-ratio R] [--solver S] [--max-iter N] [--tol T]
+                 [--out model.json] [--verbose]
     logitkit predict MODEL DATA [--proba] [--out FILE]
     logitkit demo
     logitkit --version
@@ -12,6 +13,8 @@ An error is one line ``logitkit: error: ...`` on stderr, with exit status 2 for 
 (an unknown option, a value of the wrong type) and 1 for a data, model-file or fitting error.
 A warning (say, a solver that did not converge) is one line ``logitkit: warning: ...``; one
 that the warning filters turn into an error (``python -W error``) is an error line, status 1.
+The first fit with ``--solver sgd`` or ``minibatch`` compiles their kernels (Numba, cached on
+disk); when that takes more than a second a line on stderr says so.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import os
 import sys
 import warnings
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, NoReturn
 
 import numpy as np
@@ -32,10 +36,12 @@ from ..datasets import challenger_path, load_challenger
 from ..inference.summary import Summary
 from ..models.diagnostics import influence
 from ..models.estimator import LogisticRegression
+from ..models.formula import logit
 from ..models.model_checks import anova, goodness_of_fit, vif
 from ..solvers import SOLVERS
+from .encoding import design_from_terms, formula_for
 from .model_file import load, save
-from .tables import DataError, read_table, select_features, split_features
+from .tables import DataError, check_writable, read_table, select_features, split_features
 
 __all__ = ["build_parser", "main"]
 
@@ -43,6 +49,8 @@ PROG = "logitkit"
 MOST_INFLUENTIAL = 5
 """Rows listed by ``fit --diagnostics`` under the most influential."""
 CHALLENGER_LAUNCH_F = 31.0
+COMPILED_SOLVERS = ("sgd", "minibatch")
+COMPILING = f"{PROG}: compiling the stochastic solver's kernels (once: later runs reuse them)..."
 
 
 class _Parser(argparse.ArgumentParser):
@@ -66,14 +74,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="fit a model to a CSV or Parquet file and print a report",
         description=(
             "Fit a logistic regression of the target column on the feature columns of a CSV "
-            "(.csv, .csv.gz) or Parquet (.parquet, .pq) file and print its statistical summary, "
+            "(.csv, .csv.gz; the delimiter is detected; '-' reads standard input) or Parquet "
+            "(.parquet, .pq) file, or the model of an R-style --formula, and print its "
+            "statistical summary, "
             "as R's summary(glm(...)) does: coefficients, standard errors, z, p-values, "
             "intervals and odds ratios, deviances, AIC and BIC (--json for a machine-readable "
-            "form); --out saves the model for 'logitkit predict'."
+            "form); --out saves the model for 'logitkit predict'. String and categorical "
+            "columns are one-hot encoded in treatment coding (first level the reference); rows "
+            "with a missing value are dropped, with a note on stderr."
         ),
     )
-    fit.add_argument("data", metavar="DATA", help="the data file")
-    fit.add_argument("--target", required=True, metavar="COL", help="the column to predict")
+    fit.add_argument("data", metavar="DATA", help="the data file ('-': standard input)")
+    choice = fit.add_mutually_exclusive_group(required=True)
+    choice.add_argument("--target", metavar="COL", help="the column to predict")
+    choice.add_argument(
+        "--formula",
+        metavar="F",
+        help='an R-style model, e.g. "y ~ a + C(b) + a:b" (formulaic\'s grammar)',
+    )
     fit.add_argument(
         "--features",
         type=_column_list,
@@ -118,15 +136,16 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument(
         "--json", action="store_true", help="write the summary as JSON instead of text"
     )
+    fit.add_argument("--out", metavar="MODEL", help="save the fitted model to this JSON file")
     fit.add_argument(
         "--diagnostics",
         action="store_true",
         help=(
             "after the summary, print the goodness of fit (Hosmer-Lemeshow, pseudo R-squared, "
-            "Brier score, AUC), the variance inflation factors and the analysis of deviance"
+            "Brier score, AUC), the variance inflation factors, the analysis of deviance and "
+            "the most influential rows"
         ),
     )
-    fit.add_argument("--out", metavar="MODEL", help="save the fitted model to this JSON file")
     fit.add_argument(
         "--verbose", action="store_true", help="print each iteration's cost and gradient norm"
     )
@@ -137,14 +156,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="predict with a saved model",
         description=(
             "Predict each row of a CSV or Parquet file with a model saved by 'logitkit fit "
-            "--out'. The model's feature names select the columns. Writes CSV with one column: "
+            "--out'. The model's terms are rebuilt from the raw columns: numeric columns, "
+            "one-hot levels (col[T.level], C(col)[T.level]) and their interactions (a:b). "
+            "Writes CSV with one column: "
             "'prediction' (the predicted class), or with --proba 'proba_<class>', the "
             "probability of the class modelled as 1 (one such column per class for a model "
             "of three or more classes)."
         ),
     )
     predict.add_argument("model", metavar="MODEL", help="the model file (JSON)")
-    predict.add_argument("data", metavar="DATA", help="the data file")
+    predict.add_argument("data", metavar="DATA", help="the data file ('-': standard input)")
     predict.add_argument(
         "--proba", action="store_true", help="write probabilities instead of classes"
     )
@@ -210,52 +231,96 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 
 
 def _run_fit(args: argparse.Namespace) -> int:
+    if args.out:
+        check_writable(args.out)
+    if args.features is not None and args.formula is not None:
+        raise DataError("--features goes with --target; with --formula name the terms in it")
     frame = read_table(args.data)
-    features = args.features
-    groups = None
-    if args.groups is not None:
-        if args.groups not in frame.columns:
-            raise DataError(f"--groups column {args.groups!r} is not in {args.data!r}")
-        groups = frame[args.groups].to_numpy()
-        if features is None:
-            features = [c for c in frame.columns if c not in (args.target, args.groups)]
-    if args.cov_type == "cluster" and groups is None:
+    if args.groups is not None and args.groups not in frame.columns:
+        raise DataError(f"--groups column {args.groups!r} is not in {args.data!r}")
+    if args.cov_type == "cluster" and args.groups is None:
         raise DataError("--cov-type cluster needs --groups COL, the cluster of each row")
     if args.diagnostics and args.json:
         raise DataError("--diagnostics prints text: drop --json, or drop --diagnostics")
-    X, y = split_features(frame, args.target, features)
-    model = LogisticRegression(
-        alpha=args.alpha,
-        l1_ratio=args.l1_ratio,
-        firth=args.firth,
-        solver=args.solver,
-        max_iter=args.max_iter,
-        tol=args.tol,
-        verbose=int(args.verbose),
-    ).fit(X, y)
-    text, summary = _report(
-        model, X, y, args.data, cov_type=args.cov_type, groups=groups, ci=args.ci, level=args.level
-    )
+    if args.formula is None:
+        features = args.features
+        if features is None:
+            features = [c for c in frame.columns if c not in (args.target, args.groups)]
+        formula = formula_for(frame, args.target, features)
+        title = f"Logistic regression of {args.target} on {', '.join(map(str, features))}"
+    else:
+        formula = args.formula
+        title = f"Logistic regression: {formula}"
+    with _compile_notice(args.solver):
+        model = logit(
+            formula,
+            frame,
+            groups=args.groups,
+            alpha=args.alpha,
+            l1_ratio=args.l1_ratio,
+            firth=args.firth,
+            solver=args.solver,
+            max_iter=args.max_iter,
+            tol=args.tol,
+            verbose=int(args.verbose),
+        )
+    summary = model.summary(cov_type=args.cov_type, ci=args.ci, level=args.level)
+    source = "standard input" if args.data == "-" else args.data
+    text = f"{title}\nData: {source}, {len(model.formula_data_.X)} rows\n\n{summary}"
     print(json.dumps(summary.to_dict(), indent=2) if args.json else text)
     if args.diagnostics:
-        print(_diagnostics(model, X, y))
+        print(_diagnostics(model))
     if args.out:
         save(model, args.out)
         print(f"Model saved to {args.out}", file=sys.stderr if args.json else sys.stdout)
     return 0
 
 
+def _diagnostics(model: LogisticRegression) -> str:
+    """Goodness of fit, VIF, the type II analysis of deviance and the most influential rows,
+    each under a heading; a check that does not apply to this fit says why in one line."""
+    sections = [
+        ("Goodness of fit", lambda: str(goodness_of_fit(model)).strip("\n")),
+        ("Variance inflation factors", lambda: vif(model).to_string()),
+        ("Analysis of deviance", lambda: str(anova(model))),
+        ("Most influential rows", lambda: _most_influential(model)),
+    ]
+    parts = []
+    for title, show in sections:
+        try:
+            body = show()
+        except ValueError as error:
+            body = f"not available: {_one_line(error)}"
+        parts.append(f"\n{title}\n{'-' * len(title)}\n{body}")
+    return "\n".join(parts)
+
+
+def _most_influential(model: LogisticRegression) -> str:
+    """The rows with the largest Cook's distances (at most 5), those flagged by R's
+    influence.measures rules marked, with their hat values and studentized residuals."""
+    measures = influence(model)
+    columns = ["hat", "cooks_distance", "studentized", "influential"]
+    return measures.nlargest(MOST_INFLUENTIAL, "cooks_distance")[columns].to_string()
+
+
+def _compile_notice(solver: str) -> AbstractContextManager[None]:
+    """For a solver with compiled kernels, a note on stderr when their first compilation takes
+    more than a second; otherwise nothing (and Numba is not imported)."""
+    if solver not in COMPILED_SOLVERS:
+        return nullcontext()
+    from ..backends.jit import compile_notice
+
+    return compile_notice(lambda: print(COMPILING, file=sys.stderr, flush=True))
+
+
 def _run_predict(args: argparse.Namespace) -> int:
+    if args.out:
+        check_writable(args.out)
     model = load(args.model)
-    if not (np.all(np.isfinite(model.coef_)) and np.all(np.isfinite(model.intercept_))):
-        raise DataError(
-            f"the model in {args.model!r} has coefficients that are not finite (NaN or "
-            "infinite), so its predictions would be too: refit it, e.g. with a penalty (--alpha)"
-        )
     frame = read_table(args.data)
     names = getattr(model, "feature_names_in_", None)
     if names is not None:
-        X = select_features(frame, [str(name) for name in names])
+        X = design_from_terms(frame, [str(name) for name in names])
     elif frame.shape[1] == model.n_features_in_:
         X = select_features(frame, list(frame.columns)).to_numpy()
     else:
@@ -303,33 +368,6 @@ def _report(
         "",
     ]
     return "\n".join(header) + "\n" + str(summary), summary
-
-
-def _diagnostics(model: LogisticRegression, X: pd.DataFrame, y: pd.Series) -> str:
-    """Goodness of fit, VIF, the type II analysis of deviance and the most influential rows,
-    each under a heading; a check that does not apply to this fit says why in one line."""
-    sections = [
-        ("Goodness of fit", lambda: str(goodness_of_fit(model, X, y)).strip("\n")),
-        ("Variance inflation factors", lambda: vif(model, X).to_string()),
-        ("Analysis of deviance", lambda: str(anova(model, X, y))),
-        ("Most influential rows", lambda: _most_influential(model, X, y)),
-    ]
-    parts = []
-    for title, show in sections:
-        try:
-            body = show()
-        except ValueError as error:
-            body = f"not available: {_one_line(error)}"
-        parts.append(f"\n{title}\n{'-' * len(title)}\n{body}")
-    return "\n".join(parts)
-
-
-def _most_influential(model: LogisticRegression, X: pd.DataFrame, y: pd.Series) -> str:
-    """The rows with the largest Cook's distances (at most 5), those flagged by R's
-    influence.measures rules marked, with their hat values and studentized residuals."""
-    measures = influence(model, X, y)
-    columns = ["hat", "cooks_distance", "studentized", "influential"]
-    return measures.nlargest(MOST_INFLUENTIAL, "cooks_distance")[columns].to_string()
 
 
 def _label(value: object) -> str:

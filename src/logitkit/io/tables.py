@@ -6,13 +6,29 @@ file or column and what to do about it.
 
 from __future__ import annotations
 
+import csv
+import gzip
+import io
 import os
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TextIO
 
 import pandas as pd
 
-__all__ = ["DataError", "read_table", "select_features", "split_features"]
+__all__ = [
+    "STDIN",
+    "DataError",
+    "check_writable",
+    "read_table",
+    "select_features",
+    "split_features",
+]
+
+STDIN = "-"
+_DELIMITERS = ",;\t|"
+_SNIFF_CHARS = 65536
 
 _CSV = (".csv", ".csv.gz")
 _PARQUET = (".parquet", ".pq")
@@ -22,13 +38,18 @@ class DataError(ValueError):
     """A data file or table that cannot be used: unreadable, malformed, or missing a column."""
 
 
-def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
+def read_table(path: str | os.PathLike[str], stdin: TextIO | None = None) -> pd.DataFrame:
     """Read a CSV (``.csv``, ``.csv.gz``) or Parquet (``.parquet``, ``.pq``) file.
 
-    The file type is taken from the name's extension (case-insensitive). Parquet needs pyarrow
+    The file type is taken from the name's extension (case-insensitive); the path ``-`` reads
+    CSV text from ``stdin`` (default: standard input). The CSV delimiter is detected among
+    comma, semicolon, tab and ``|`` from the first lines. Parquet needs pyarrow
     (``pip install "logitkit[parquet]"``). A missing, unreadable or malformed file, a
     directory or an unsupported extension raises DataError naming the file and the problem.
     """
+    if os.fspath(path) == STDIN:
+        source = sys.stdin if stdin is None else stdin
+        return _read(Path("<stdin>"), lambda _: _read_csv_text(source.read()))
     path = Path(path)
     name = path.name.lower()
     if not path.exists():
@@ -43,6 +64,23 @@ def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
         f"cannot read {str(path)!r}: unsupported file type {''.join(path.suffixes) or '(none)'!r}; "
         "expected .csv, .csv.gz, .parquet or .pq"
     )
+
+
+def check_writable(path: str | os.PathLike[str]) -> None:
+    """Raise DataError unless a file can be written at ``path``: its folder exists and is
+    writable, and the path is not a folder or a read-only file. Checked before the work, so a
+    bad output path fails before anything is printed."""
+    target = Path(path)
+    folder = target.parent
+    if target.is_dir():
+        raise DataError(f"cannot write {str(target)!r}: it is a directory; give a file name")
+    if not folder.is_dir():
+        raise DataError(
+            f"cannot write {str(target)!r}: the folder {str(folder)!r} does not exist; create "
+            "it first"
+        )
+    if not os.access(target if target.exists() else folder, os.W_OK):
+        raise DataError(f"cannot write {str(target)!r}: permission denied; choose another path")
 
 
 def _read(path: Path, reader: Callable[[Path], pd.DataFrame]) -> pd.DataFrame:
@@ -70,23 +108,56 @@ _MAGIC = (
 
 
 def _not_utf8(path: Path) -> str:
-    """Why a file that is not UTF-8 cannot be read as CSV, from its first bytes."""
-    with path.open("rb") as file:
-        start = file.read(4)
-    for magic, reason in _MAGIC:
-        if start.startswith(magic):
-            return reason
+    """Why a file that is not UTF-8 cannot be read as CSV, from its first bytes (standard
+    input, which has no file to look at, is just not UTF-8)."""
+    if path.is_file():
+        with path.open("rb") as file:
+            start = file.read(4)
+        for magic, reason in _MAGIC:
+            if start.startswith(magic):
+                return reason
     return "it is not UTF-8 text: save it with UTF-8 encoding"
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
-    header = pd.read_csv(path, header=None, nrows=1).iloc[0].tolist() if path.stat().st_size else []
-    repeated = sorted({str(name) for name in header if header.count(name) > 1})
+    """A CSV file (gzip-compressed when its name ends in ``.gz``), delimiter detected."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8", newline="") as handle:
+        return _read_csv_text(handle.read())
+
+
+def _read_csv_text(text: str) -> pd.DataFrame:
+    """CSV text as a table, its delimiter detected; repeated column names are an error, and so
+    is a one-column result whose header holds a delimiter-like character (the error suggests
+    that delimiter)."""
+    if not text.strip():
+        raise pd.errors.EmptyDataError("no data")
+    delimiter = _delimiter(text[:_SNIFF_CHARS])
+    header = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
+    repeated = sorted({name for name in header if header.count(name) > 1})
     if repeated:
         raise DataError(
             f"duplicate column name(s) {_listing(repeated)}: give each column its own name"
         )
-    return pd.read_csv(path)
+    frame = pd.read_csv(io.StringIO(text), sep=delimiter)
+    if frame.shape[1] == 1:
+        header = str(frame.columns[0])
+        likely = [mark for mark in _DELIMITERS + ", :" if mark in header]
+        if likely:
+            raise DataError(
+                f"only one column was found, named {header!r}: the delimiter may be "
+                f"{likely[0]!r}; save the file with commas, semicolons or tabs between fields"
+            )
+    return frame
+
+
+def _delimiter(sample: str) -> str:
+    """The delimiter of a CSV sample: csv.Sniffer's choice among comma, semicolon, tab and
+    ``|``, else a comma."""
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=_DELIMITERS).delimiter
+    except csv.Error:
+        return ","
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
@@ -108,16 +179,6 @@ def _one_line(error: BaseException) -> str:
 
 def _listing(names: Sequence[object]) -> str:
     return ", ".join(repr(str(name)) for name in names)
-
-
-def _delimiter_hint(frame: pd.DataFrame) -> str:
-    """A hint when a table read with commas has one column whose name holds another delimiter."""
-    if frame.shape[1] == 1:
-        name = str(frame.columns[0])
-        for delimiter, shown in ((";", "';'"), ("\t", "tabs"), ("|", "'|'")):
-            if delimiter in name:
-                return f" (the file seems to use {shown} as its delimiter: write it with commas)"
-    return ""
 
 
 def select_features(frame: pd.DataFrame, features: Sequence[str]) -> pd.DataFrame:
@@ -163,7 +224,6 @@ def split_features(
     if target not in frame.columns:
         raise DataError(
             f"target column {target!r} not found; available columns: {_listing(frame.columns)}"
-            + _delimiter_hint(frame)
         )
     if features is None:
         features = [name for name in frame.columns if name != target]

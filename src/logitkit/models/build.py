@@ -176,10 +176,14 @@ def summary_data(
     (None without data), the cluster labels, and the response's name.
 
     A model from :func:`logitkit.logit` supplies its own data, groups and response name when X
-    is not given. The data must be the fitted observations: their weighted count Σsᵢ must be
-    the record's n.
+    is not given, and takes ``groups`` as the name of a variable of its formula (R's
+    ``cluster = ~id``): a numeric term's column, or a categorical variable's levels read back
+    from its treatment-coded columns. The data must be the fitted observations: their weighted
+    count Σsᵢ must be the record's n.
     """
     formula_data = getattr(estimator, "formula_data_", None)
+    if isinstance(groups, str):
+        groups = _kept_column(formula_data, groups)
     if X is None and formula_data is not None:
         X, y, sample_weight = formula_data.X, formula_data.y, formula_data.sample_weight
         if groups is None:
@@ -264,3 +268,29 @@ def row_index(X: ArrayLike, n_samples: int) -> pd.Index:
     if isinstance(X, pd.DataFrame):
         return X.index
     return pd.RangeIndex(n_samples)
+
+
+def _kept_column(formula_data: Any, name: str) -> NDArray:
+    """The values of variable ``name`` on the rows a formula model kept: its design column,
+    or, for a categorical variable, the level each row's indicator columns (``name[T.level]``,
+    ``C(name)[T.level]``) mark, the reference level where none does."""
+    if formula_data is None:
+        raise ValueError(
+            f"groups={name!r} names a column, which only a model from logitkit.logit keeps; "
+            "pass one cluster label per fitted row instead"
+        )
+    design = formula_data.X
+    if name in design.columns:
+        return design[name].to_numpy()
+    prefixes = (f"{name}[T.", f"C({name})[T.")
+    indicators = [c for c in design.columns if c.startswith(prefixes) and ":" not in c]
+    if not indicators:
+        raise ValueError(
+            f"groups={name!r} is not a variable of formula {formula_data.formula!r}: name a "
+            "column the formula uses, or pass groups=... to logitkit.logit to keep another "
+            "column, or pass one cluster label per fitted row"
+        )
+    labels = np.full(len(design), "(reference)", dtype=object)
+    for column in indicators:
+        labels[design[column].to_numpy() == 1] = column[column.index("[T.") + 3 : -1]
+    return labels
