@@ -133,8 +133,8 @@ def _read_csv_text(text: str) -> pd.DataFrame:
     if not text.strip():
         raise pd.errors.EmptyDataError("no data")
     delimiter = _delimiter(text[:_SNIFF_CHARS])
-    header = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
-    repeated = sorted({name for name in header if header.count(name) > 1})
+    names = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
+    repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
         raise DataError(
             f"duplicate column name(s) {_listing(repeated)}: give each column its own name"
