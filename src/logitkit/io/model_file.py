@@ -2,17 +2,24 @@
 
 A model file is one JSON object (the format is described in docs/model-file.md)::
 
-    {"format": "logitkit-model", "format_version": 1, "logitkit_version": "...",
+    {"format": "logitkit-model", "format_version": 1, "format_minor_version": 1,
+     "logitkit_version": "...",
      "params": {...}, "classes": [...], "classes_dtype": "int64", "dtype": "float64",
      "coef": [[...]], "intercept": [...], "n_features_in": p, "feature_names_in": [...] | null,
      "n_iter": k, "converged": true, "solver": "...", "stop_reason": "...",
      "history": {"loss": [...], "grad_norm": [...]},
      "statistics": {"loglik": ..., "null_loglik": ..., "n_obs": ...,
-                    "information": [[...]] | null, "score_outer": [[...]] | null}}
+                    "information": [[...]] | null, "score_outer": [[...]] | null},
+     "separation": {...} | null, "formula": {...} | null}
 
 Floats are written as the shortest decimal that reads back to the same double, so a loaded
 model predicts bit for bit what the saved one did. Non-finite coefficients are written as the
-strings "nan", "inf" and "-inf", which keeps the file standard JSON.
+strings "nan", "inf" and "-inf", which keeps the file standard JSON; loading refuses them
+in the coefficients, which no fit leaves. A formula model keeps its formula and what it learnt
+(:mod:`logitkit.io.model_formula`), so the loaded model predicts from raw data.
+
+Version 1.1 (``format_minor_version`` 1) added ``format_minor_version`` and ``formula``;
+files of version 1.0 lack both and read as models without a formula.
 
 Loading only reads data: nothing in the file is executed, imported or unpickled. Every key is
 checked for presence, type and consistency, and any problem is a :class:`ModelFileError` that
@@ -54,11 +61,13 @@ from .model_fields import (
     encode_label,
     encode_param,
 )
+from .model_formula import decode_formula, encode_formula
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "ModelFileError", "load", "save"]
+__all__ = ["FORMAT", "FORMAT_MINOR_VERSION", "FORMAT_VERSION", "ModelFileError", "load", "save"]
 
 FORMAT = "logitkit-model"
 FORMAT_VERSION = 1
+FORMAT_MINOR_VERSION = 1
 
 _KEYS = (
     "format",
@@ -80,6 +89,8 @@ _KEYS = (
     "statistics",
     "separation",
 )
+_MINOR_KEYS = ("format_minor_version", "formula")
+"""Keys added by minor versions: absent from files of version 1.0."""
 _COEF_DTYPES = ("float64", "float32")
 
 
@@ -123,6 +134,7 @@ def _to_document(model: LogisticRegression) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
+        "format_minor_version": FORMAT_MINOR_VERSION,
         "logitkit_version": __version__,
         "params": {name: encode_param(name, v) for name, v in model.get_params().items()},
         "classes": [encode_label(label) for label in model.classes_],
@@ -154,6 +166,7 @@ def _to_document(model: LogisticRegression) -> dict[str, Any]:
             "terms": dict(model.separation_.terms),
             "undetermined": list(model.separation_.undetermined),
         },
+        "formula": encode_formula(getattr(model, "formula_terms_", None)),
     }
 
 
@@ -168,10 +181,13 @@ def _from_document(document: Any) -> LogisticRegression:
         shown = repr(found) if isinstance(found, str) else json_type(found)
         raise FileError(f"not a logitkit model file: 'format' is {shown}, expected {FORMAT!r}")
     _check_version(document)
-    unknown = [key for key in document if key not in _KEYS]
+    unknown = [key for key in document if key not in _KEYS + _MINOR_KEYS]
     if unknown:
         listed = ", ".join(repr(key) for key in unknown)
-        raise FileError(f"unexpected key(s) {listed}: not part of model-file format version 1")
+        raise FileError(
+            f"unexpected key(s) {listed}: not part of model-file format version "
+            f"{FORMAT_VERSION}.{FORMAT_MINOR_VERSION}"
+        )
     missing = [key for key in _KEYS if key not in document]
     if missing:
         raise FileError(f"missing key(s) {', '.join(repr(key) for key in missing)}")
@@ -201,6 +217,12 @@ def _from_document(document: Any) -> LogisticRegression:
         )
     coef = np.array([float_list("coef", row, n_features) for row in coef_rows], dtype=dtype)
     intercept = np.array(float_list("intercept", document["intercept"], n_rows), dtype=dtype)
+    for key, values in (("coef", coef), ("intercept", intercept)):
+        if not np.all(np.isfinite(values)):
+            raise FileError(
+                f"{key!r} holds NaN or infinite values, which no fit leaves and with which "
+                "every prediction would be meaningless: refit the model and save it again"
+            )
     if not fit_intercept and intercept.any():
         raise FileError(f"'intercept' must be {[0.0] * n_rows} when params.fit_intercept is false")
     if every["reference"] is not None and every["reference"] not in classes.tolist():
@@ -248,7 +270,12 @@ def _from_document(document: Any) -> LogisticRegression:
         stop_reason=stop_reason,
         dtype=dtype,
     )
-    return LogisticRegression.from_record(record, **params)
+    terms = decode_formula(document.get("formula"), names)
+    model = LogisticRegression.from_record(record, **params)
+    if terms is not None:
+        model.formula_ = terms.formula
+        model.formula_terms_ = terms
+    return model
 
 
 def _check_version(document: dict[str, Any]) -> None:
@@ -267,3 +294,16 @@ def _check_version(document: dict[str, Any]) -> None:
         )
     if version < 1:
         raise FileError(f"'format_version' must be at least 1; got {version}")
+    minor = expect(
+        "format_minor_version", document.get("format_minor_version", 0), int, "an integer"
+    )
+    if minor < 0:
+        raise FileError(f"'format_minor_version' must be at least 0; got {minor}")
+    if version == FORMAT_VERSION and minor > FORMAT_MINOR_VERSION:
+        from .. import __version__
+
+        raise FileError(
+            f"it is in model-file format version {version}.{minor}, but logitkit "
+            f"{__version__} reads versions up to {FORMAT_VERSION}.{FORMAT_MINOR_VERSION}: "
+            "upgrade logitkit"
+        )

@@ -47,8 +47,6 @@ def build_objective(
     multiplies each sample's weight by its class's.
     """
     params = estimator.get_params()
-    if not reset:
-        X = formula_input(estimator, X)
     check_numeric_columns(X)
     X_valid, y_valid = validate_data(
         estimator,
@@ -125,14 +123,22 @@ def check_classes(params: Mapping[str, Any], classes: NDArray, y: NDArray) -> No
 
 
 def formula_input(estimator: BaseEstimator, X: ArrayLike) -> ArrayLike:
-    """X as the fitted design: a model from :func:`logitkit.logit` (one with a
-    ``formula_data_``) also takes the raw data and applies its formula to it."""
-    formula_data = getattr(estimator, "formula_data_", None)
-    if formula_data is None or not isinstance(X, pd.DataFrame):
+    """X as the fitted design: a formula model (one with ``formula_terms_``, from
+    :func:`logitkit.logit` or a model file) applies its formula to raw data, whatever other
+    columns it has and in whatever order; a frame whose columns are exactly the design's, in
+    order (what :func:`~logitkit.models.formula.transform_for_prediction` returns), is taken
+    as the design. Other models take X as it is."""
+    terms = getattr(estimator, "formula_terms_", None)
+    if terms is None:
         return X
-    if set(estimator.feature_names_in_) <= set(map(str, X.columns)):
+    if not isinstance(X, pd.DataFrame):
+        raise TypeError(
+            f"a model fitted from formula {terms.formula!r} predicts from the raw data: pass a "
+            f"pandas DataFrame with the formula's variables; got {type(X).__name__}"
+        )
+    if list(map(str, X.columns)) == list(terms.columns):
         return X
-    return formula_data.design_of(X)
+    return terms.design_of(X)
 
 
 def summary_data(
@@ -150,17 +156,16 @@ def summary_data(
     the record's n.
     """
     formula_data = getattr(estimator, "formula_data_", None)
-    if X is None and formula_data is not None:
+    terms = getattr(estimator, "formula_terms_", None)
+    if (X is None) != (y is None):
+        raise ValueError("pass both X and y to summary(), or neither")
+    if X is not None:
+        X = formula_input(estimator, X)
+    elif formula_data is not None:
         X, y, sample_weight = formula_data.X, formula_data.y, formula_data.sample_weight
         if groups is None:
             groups = formula_data.groups
-    if (X is None) != (y is None):
-        raise ValueError("pass both X and y to summary(), or neither")
-    target = (
-        formula_data.formula.split("~")[0].strip()
-        if formula_data is not None
-        else getattr(y, "name", None)
-    )
+    target = terms.response if terms is not None else getattr(y, "name", None)
     if X is None or y is None:
         return None, groups, target
     objective = build_objective(estimator, X, y, sample_weight, reset=False)
