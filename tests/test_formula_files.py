@@ -37,7 +37,7 @@ def test_plain_column_formula_predicts_on_the_fitted_frame() -> None:
 def test_formula_model_refuses_an_array() -> None:
     data = lk.datasets.load_challenger()
     model = lk.logit("damage ~ temperature_f", data)
-    with pytest.raises(TypeError, match="pass a pandas DataFrame with the formula's variables"):
+    with pytest.raises(TypeError, match="pass a DataFrame with the formula's variables"):
         model.predict(data[["temperature_f"]].to_numpy())
 
 

@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from sklearn.base import BaseEstimator
 from sklearn.utils.class_weight import compute_sample_weight
@@ -26,7 +25,13 @@ from ..core.exceptions import SmallClassWarning
 from ..core.layout import penalised_mask
 from ..core.objective import Objective
 from ..core.penalties import ElasticNet
-from ..core.validation import check_labels, check_numeric_columns, check_sample_weight, plain_label
+from ..core.validation import (
+    check_labels,
+    check_missing_labels,
+    check_numeric_columns,
+    check_sample_weight,
+    plain_label,
+)
 from .params import reference_index
 
 __all__ = ["build_objective", "check_classes", "formula_input", "summary_data"]
@@ -48,6 +53,7 @@ def build_objective(
     """
     params = estimator.get_params()
     check_numeric_columns(X)
+    check_missing_labels(y)
     X_valid, y_valid = validate_data(
         estimator,
         X,
@@ -131,10 +137,10 @@ def formula_input(estimator: BaseEstimator, X: ArrayLike) -> ArrayLike:
     terms = getattr(estimator, "formula_terms_", None)
     if terms is None:
         return X
-    if not isinstance(X, pd.DataFrame):
+    if not hasattr(X, "columns"):
         raise TypeError(
             f"a model fitted from formula {terms.formula!r} predicts from the raw data: pass a "
-            f"pandas DataFrame with the formula's variables; got {type(X).__name__}"
+            f"DataFrame with the formula's variables; got {type(X).__name__}"
         )
     if list(map(str, X.columns)) == list(terms.columns):
         return X

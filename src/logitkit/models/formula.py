@@ -31,7 +31,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from ..core.exceptions import MissingRowsWarning
 from .estimator import LogisticRegression
-from .formula_terms import FormulaTerms, design_frame, first_line, response_name
+from .formula_terms import FormulaTerms, design_frame, first_line, pandas_frame, response_name
 
 __all__ = ["FormulaData", "logit", "transform_for_prediction"]
 
@@ -78,8 +78,9 @@ def logit(
     formula : str
         ``"response ~ terms"`` in formulaic's (Wilkinson–Rogers, patsy-compatible) grammar.
         Functions and variables of the caller's scope may appear in it.
-    data : pandas.DataFrame
-        The variables the formula names.
+    data : DataFrame
+        The variables the formula names: a pandas DataFrame, or any other that scikit-learn
+        accepts (polars, pyarrow; converted to pandas).
     sample_weight, groups : str, array-like or None
         Frequency weights and cluster labels (for ``summary(cov_type="cluster")``): a column
         name of ``data`` or one value per row of ``data``, in its order.
@@ -94,8 +95,7 @@ def logit(
         ``formula_terms_`` a :class:`~logitkit.models.formula_terms.FormulaTerms` (what
         ``predict`` and its kin apply to raw data) and ``formula_data_`` a :class:`FormulaData`.
     """
-    if not isinstance(data, pd.DataFrame):
-        raise TypeError(f"data must be a pandas DataFrame; got {type(data).__name__}")
+    data = pandas_frame(data, "data")
     if "fit_intercept" in params:
         raise TypeError(
             "logit() takes no fit_intercept: the formula sets it. Write '- 1' (or '+ 0') in the "

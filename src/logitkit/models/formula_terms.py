@@ -15,13 +15,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import narwhals.stable.v2 as nw
 import numpy as np
 import pandas as pd
 from formulaic import Formula, ModelMatrix, ModelSpec
 from formulaic.errors import DataMismatchWarning, FormulaicError
 from formulaic.parser.types import Factor
 
-__all__ = ["FormulaTerms", "design_frame", "first_line"]
+__all__ = ["FormulaTerms", "design_frame", "first_line", "pandas_frame", "response_name"]
 
 _JSON_SCALARS = (bool, int, float, str, type(None))
 
@@ -92,8 +93,7 @@ class FormulaTerms:
         """The design of ``new_data`` under the formula: one row per row of ``new_data``, the
         fitted columns in the fitted order; ValueError for missing values, unseen categories
         or absent variables."""
-        if not isinstance(new_data, pd.DataFrame):
-            raise TypeError(f"new_data must be a pandas DataFrame; got {type(new_data).__name__}")
+        new_data = pandas_frame(new_data, "new_data")
         frame = new_data.reset_index(drop=True)
         try:
             with warnings.catch_warnings():
@@ -105,6 +105,20 @@ class FormulaTerms:
                 f"cannot build the design of formula {self.formula!r} for the new data: "
                 f"{first_line(error)}"
             ) from None
+
+
+def pandas_frame(data: object, name: str) -> pd.DataFrame:
+    """``data`` as a pandas DataFrame: itself, or converted from any DataFrame that narwhals
+    reads (polars, pyarrow, ...); TypeError for anything else."""
+    if isinstance(data, pd.DataFrame):
+        return data
+    try:
+        return nw.from_native(data, eager_only=True).to_pandas()
+    except TypeError:
+        raise TypeError(
+            f"{name} must be a DataFrame (pandas, polars, or another that scikit-learn "
+            f"accepts); got {type(data).__name__}"
+        ) from None
 
 
 def response_name(formula: str) -> str:
