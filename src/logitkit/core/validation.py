@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+from typing import Any
 
 import narwhals.stable.v2 as nw
 import numpy as np
@@ -11,7 +12,7 @@ from narwhals.stable.v2.dtypes import DType
 from numpy.typing import ArrayLike, NDArray
 
 
-def check_numeric_columns(X: object) -> None:
+def check_numeric_columns(X: Any) -> None:
     """Refuse a DataFrame (pandas, polars, or any other that narwhals reads, as scikit-learn
     does) with repeated column names or non-numeric columns, naming them."""
     if not hasattr(X, "columns") or not hasattr(X, "dtypes"):

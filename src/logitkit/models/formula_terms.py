@@ -107,7 +107,7 @@ class FormulaTerms:
             ) from None
 
 
-def pandas_frame(data: object, name: str) -> pd.DataFrame:
+def pandas_frame(data: Any, name: str) -> pd.DataFrame:
     """``data`` as a pandas DataFrame: itself, or converted from any DataFrame that narwhals
     reads (polars, pyarrow, ...); TypeError for anything else."""
     if isinstance(data, pd.DataFrame):
