@@ -68,3 +68,20 @@ def test_a_missing_string_label_is_refused_as_nan_is(spector, missing) -> None:
     y[3] = missing
     with pytest.raises(ValueError, match="Input y contains NaN: 1 missing label.*row 3"):
         lk.LogisticRegression().fit(spector[["GPA"]], y)
+
+
+def test_a_feature_named_intercept_is_refused_with_an_intercept(spector) -> None:
+    X = spector[["GPA", "TUCE"]].rename(columns={"GPA": "Intercept"})
+    with pytest.raises(ValueError, match="column named 'Intercept'.*Rename the column"):
+        lk.LogisticRegression().fit(X, spector["GRADE"])
+
+
+def test_a_feature_named_intercept_is_the_intercept_without_one(spector) -> None:
+    X = sm.add_constant(spector[["GPA", "TUCE"]]).rename(columns={"const": "Intercept"})
+    model = lk.LogisticRegression(fit_intercept=False).fit(X, spector["GRADE"])
+    oracle = sm.Logit(spector["GRADE"], X).fit(disp=0)
+    coefficients = model.summary().to_dict()["coefficients"]
+    assert list(coefficients) == ["Intercept", "GPA", "TUCE"]
+    np.testing.assert_allclose(
+        [coefficients[name]["coef"] for name in coefficients], oracle.params, rtol=1e-8
+    )

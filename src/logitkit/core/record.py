@@ -30,7 +30,7 @@ from numpy.typing import ArrayLike, NDArray
 from .datafits import Datafit, datafit_for
 from .layout import class_coefficients
 
-__all__ = ["FitRecord", "Separation", "term_names"]
+__all__ = ["INTERCEPT", "FitRecord", "Separation", "term_names"]
 
 INTERCEPT = "Intercept"
 

@@ -39,6 +39,7 @@ from ..core.datafits import datafit_for
 from ..core.layout import flat_coefficients
 from ..core.record import FitRecord, term_names
 from ..core.validation import plain_label
+from ..models.build import check_feature_names
 from ..models.estimator import LogisticRegression
 from ..models.params import check_params, reference_index
 from .json_values import (
@@ -239,6 +240,12 @@ def _from_document(document: Any) -> LogisticRegression:
         expect("feature_names_in", names, list, "an array of strings or null")
         if len(names) != n_features or not all(isinstance(name, str) for name in names):
             raise FileError(f"'feature_names_in' must hold {n_features} strings (n_features_in)")
+        if len(set(names)) != len(names):
+            raise FileError("'feature_names_in' repeats a name: each feature needs its own")
+        try:
+            check_feature_names(names, fit_intercept)
+        except ValueError as error:
+            raise FileError(f"invalid 'feature_names_in': {error}") from None
     n_iter = expect("n_iter", document["n_iter"], int, "an integer")
     if n_iter < 0:
         raise FileError(f"'n_iter' must be at least 0; got {n_iter}")

@@ -25,6 +25,7 @@ from ..core.exceptions import SmallClassWarning
 from ..core.layout import penalised_mask
 from ..core.objective import Objective
 from ..core.penalties import ElasticNet
+from ..core.record import INTERCEPT
 from ..core.validation import (
     check_labels,
     check_missing_labels,
@@ -34,7 +35,13 @@ from ..core.validation import (
 )
 from .params import reference_index
 
-__all__ = ["build_objective", "check_classes", "formula_input", "summary_data"]
+__all__ = [
+    "build_objective",
+    "check_classes",
+    "check_feature_names",
+    "formula_input",
+    "summary_data",
+]
 
 
 def build_objective(
@@ -65,6 +72,7 @@ def build_objective(
     )
     check_classification_targets(y_valid)
     if reset:
+        check_feature_names(getattr(estimator, "feature_names_in_", None), params["fit_intercept"])
         estimator.classes_ = np.unique(y_valid)
         check_labels(estimator.classes_)
         check_classes(params, estimator.classes_, y_valid)
@@ -88,6 +96,19 @@ def build_objective(
     penalty = ElasticNet.with_mask(params["alpha"], params["l1_ratio"], mask)
     labels = np.searchsorted(classes, y_valid)
     return Objective(design, labels, weights, penalty, datafit, firth=bool(params["firth"]))
+
+
+def check_feature_names(names: ArrayLike | None, fit_intercept: bool) -> None:
+    """Refuse a feature named like the intercept term ("Intercept") when the intercept is
+    fitted: every table, dict and JSON output is keyed by term name, and two terms of one name
+    would collide there."""
+    if fit_intercept and names is not None and INTERCEPT in {str(name) for name in names}:
+        raise ValueError(
+            f"X has a column named {INTERCEPT!r}, the name of the fitted intercept term: the "
+            "two would share one name in the summary. Rename the column, or drop it and keep "
+            "fit_intercept=True if it is a column of ones (or pass fit_intercept=False to use "
+            "it as the intercept)"
+        )
 
 
 def check_classes(params: Mapping[str, Any], classes: NDArray, y: NDArray) -> None:
