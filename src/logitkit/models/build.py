@@ -9,7 +9,7 @@ unpenalised), with the penalty α(ρ‖w‖₁ + (1 − ρ)/2 ‖w‖²) on ever
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -98,7 +98,7 @@ def build_objective(
     return Objective(design, labels, weights, penalty, datafit, firth=bool(params["firth"]))
 
 
-def check_feature_names(names: ArrayLike | None, fit_intercept: bool) -> None:
+def check_feature_names(names: Iterable[object] | None, fit_intercept: bool) -> None:
     """Refuse a feature named like the intercept term ("Intercept") when the intercept is
     fitted: every table, dict and JSON output is keyed by term name, and two terms of one name
     would collide there."""
