@@ -323,20 +323,26 @@ def _factor(block: NDArray, keep: NDArray) -> tuple[tuple[NDArray, bool], NDArra
     try:
         factor = cho_factor(scaled, lower=True)
     except LinAlgError:
-        _raise_singular(keep)
+        _raise_singular(None)
     norm_1 = float(np.max(np.sum(np.abs(scaled), axis=0)))
     rcond, _ = lapack.dpocon(factor[0], norm_1, uplo="L")
     if rcond <= _SINGULAR_RCOND:
-        _raise_singular(keep)
+        _raise_singular(None)
     return factor, scale
 
 
-def _raise_singular(columns: NDArray) -> NoReturn:
-    listed = ", ".join(str(int(j)) for j in columns)
+def _raise_singular(columns: NDArray | None) -> NoReturn:
+    """ValueError for a singular information matrix; ``columns`` are the coefficients with no
+    information at all (0 = the first), None when the singularity involves them jointly."""
+    involved = (
+        ""
+        if columns is None
+        else f" (no information on coefficient(s) {', '.join(str(int(j)) for j in columns)}, "
+        "0 = the first)"
+    )
     raise ValueError(
-        "the information matrix is singular: the coefficients are not identified (collinear "
-        "columns, or separation). Coefficients involved (0 = the first, the intercept when "
-        f"fitted): {listed}. Pass the separated ones as `infinite`, or drop collinear columns."
+        "the information matrix is singular: the coefficients are not identified (nearly "
+        f"collinear columns, or separation){involved}"
     )
 
 

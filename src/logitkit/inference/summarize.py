@@ -14,6 +14,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.stats import chi2
 
+from ..core.aliasing import aliases
 from ..core.objective import Objective
 from ..core.record import FitRecord, Separation
 from ..core.restricted import Restricted
@@ -108,25 +109,32 @@ def summarize(
             objective.y, objective.logits(theta)
         )
         cluster_scores = cluster_score_sums(objective.design, residual, groups)
+    aliased = np.isin(names, record.aliased)
+    keep = np.flatnonzero(~aliased)
+    cov = np.full((theta.size, theta.size), np.nan)
     try:
-        cov = covariance(
-            information,
+        cov[np.ix_(keep, keep)] = covariance(
+            information[np.ix_(keep, keep)],
             cov_type=cov_type,
-            score_outer=score_outer,
-            cluster_scores=cluster_scores,
+            score_outer=None if score_outer is None else score_outer[np.ix_(keep, keep)],
+            cluster_scores=None if cluster_scores is None else cluster_scores[:, keep],
             n_obs=record.n_obs,
-            infinite=infinite,
+            infinite=None if infinite is None else infinite[keep],
         )
     except ValueError as error:
         raise ValueError(
             f"standard errors do not exist: {error}. Drop a redundant column, or add a "
             "penalty (alpha > 0)"
         ) from None
-    table = wald_table(theta, cov, names, level)
+    table = wald_table(np.where(aliased, np.nan, theta), cov, names, level)
     if ci == "profile":
         assert objective is not None  # refused above without the data
         sides = _infinite_sides(names, None if record.firth else separation)
-        table = replace_intervals(table, *_profile_bounds(objective, theta, table, level, sides))
+        sides = [None if alias else side for side, alias in zip(sides, aliased, strict=True)]
+        low, high = _profile_bounds(objective, theta, table, level, sides, aliased)
+        table = replace_intervals(
+            table, np.where(aliased, np.nan, low), np.where(aliased, np.nan, high)
+        )
     return Summary(
         table=table,
         **fit_fields(record),
@@ -135,6 +143,9 @@ def summarize(
         level=level,
         n_groups=None if cluster_scores is None else int(cluster_scores.shape[0]),
         separation=separation,
+        aliased=aliases(information, np.flatnonzero(aliased).tolist(), names)
+        if aliased.any()
+        else {},
         target=target,
         modelled=plain_label(record.classes[1]),
         firth=record.firth,
@@ -152,10 +163,10 @@ class _HeldFixed(Restricted):
     profile fits converge quadratically.
     """
 
-    def __init__(self, objective: Objective, index: int, value: float) -> None:
+    def __init__(self, objective: Objective, free: NDArray, index: int, value: float) -> None:
         base = np.zeros(objective.n_params)
         base[index] = value
-        super().__init__(objective, np.delete(np.arange(objective.n_params), index), base)
+        super().__init__(objective, free, base)
 
     def newton_hessian(self, coef: NDArray) -> NDArray:
         """The restricted Hessian, or for Firth's J* its exact form by differences."""
@@ -199,14 +210,20 @@ def _infinite_sides(names: list[str], separation: Separation | None) -> list[int
 
 
 def _profile_bounds(
-    objective: Objective, theta: NDArray, table: Any, level: float, sides: list[int | None]
+    objective: Objective,
+    theta: NDArray,
+    table: Any,
+    level: float,
+    sides: list[int | None],
+    aliased: NDArray,
 ) -> tuple[list[float], list[float]]:
     """Profile-likelihood bounds of every coefficient (of the penalised likelihood for Firth).
 
     ℓ_p(β) = −Σs · min over the other coefficients of J with θⱼ = β, found by Newton steps
     warm-started from the solution at the nearest β already profiled (θ̂ first); the bounds
     solve 2(ℓ_max − ℓ_p(β)) = χ²₁(level). ``sides`` (see :func:`_infinite_sides`) names the
-    bounds that separation makes infinite: those are not profiled.
+    bounds that separation makes infinite: those are not profiled. The ``aliased``
+    coefficients (a boolean mask) stay at 0 in every constrained fit.
     """
     total = objective.sample_weight.sum()
     loglik_max = -objective.smooth_value(theta) * total
@@ -220,13 +237,19 @@ def _profile_bounds(
             lows.append(-np.inf)
             highs.append(np.inf)
             continue
-        solved: dict[float, NDArray] = {float(theta[j]): np.delete(theta, j)}
-        neutral = np.delete(objective.start(), j)
+        # The other coefficients move, except aliased ones, which stay at 0 (see sides).
+        free = np.flatnonzero(~aliased & (np.arange(theta.size) != j))
+        solved: dict[float, NDArray] = {float(theta[j]): theta[free]}
+        neutral = objective.start()[free]
 
         def constrained_loglik(
-            value: float, j: int = j, solved: dict = solved, neutral: NDArray = neutral
+            value: float,
+            j: int = j,
+            solved: dict = solved,
+            neutral: NDArray = neutral,
+            free: NDArray = free,
         ) -> float:
-            fixed = _HeldFixed(objective, j, value)
+            fixed = _HeldFixed(objective, free, j, value)
             nearest = min(solved, key=lambda held: abs(held - value))
             result = solve_newton(fixed, solved[nearest], options)
             if not result.converged:

@@ -18,8 +18,9 @@ strings "nan", "inf" and "-inf", which keeps the file standard JSON; loading ref
 in the coefficients, which no fit leaves. A formula model keeps its formula and what it learnt
 (:mod:`logitkit.io.model_formula`), so the loaded model predicts from raw data.
 
-Version 1.1 (``format_minor_version`` 1) added ``format_minor_version`` and ``formula``;
-files of version 1.0 lack both and read as models without a formula.
+Version 1.1 (``format_minor_version`` 1) added ``format_minor_version``, ``formula`` and
+``aliased`` (the terms not estimable); files of version 1.0 lack them and read as models
+without a formula or aliased terms.
 
 Loading only reads data: nothing in the file is executed, imported or unpickled. Every key is
 checked for presence, type and consistency, and any problem is a :class:`ModelFileError` that
@@ -90,7 +91,7 @@ _KEYS = (
     "statistics",
     "separation",
 )
-_MINOR_KEYS = ("format_minor_version", "formula")
+_MINOR_KEYS = ("format_minor_version", "formula", "aliased")
 """Keys added by minor versions: absent from files of version 1.0."""
 _COEF_DTYPES = ("float64", "float32")
 
@@ -168,6 +169,7 @@ def _to_document(model: LogisticRegression) -> dict[str, Any]:
             "undetermined": list(model.separation_.undetermined),
         },
         "formula": encode_formula(getattr(model, "formula_terms_", None)),
+        "aliased": list(model.record_.aliased),
     }
 
 
@@ -253,9 +255,12 @@ def _from_document(document: Any) -> LogisticRegression:
     solver = expect("solver", document["solver"], str, "a string")
     stop_reason = expect("stop_reason", document["stop_reason"], str, "a string")
     loss, grad_norm = decode_history(document["history"])
-    separation = decode_separation(
-        document["separation"], term_names(names, n_features, fit_intercept)
-    )
+    terms = term_names(names, n_features, fit_intercept)
+    separation = decode_separation(document["separation"], terms)
+    aliased = expect("aliased", document.get("aliased", []), list, "an array of term names")
+    unknown = [name for name in aliased if name not in terms]
+    if unknown:
+        raise FileError(f"'aliased' names {unknown!r}, which are not terms of the model")
     datafit = datafit_for(len(classes), reference)
     theta = flat_coefficients(coef, intercept, datafit, fit_intercept)
     record = FitRecord(
@@ -276,12 +281,13 @@ def _from_document(document: Any) -> LogisticRegression:
         n_iter=n_iter,
         stop_reason=stop_reason,
         dtype=dtype,
+        aliased=tuple(aliased),
     )
-    terms = decode_formula(document.get("formula"), names)
+    formula = decode_formula(document.get("formula"), names)
     model = LogisticRegression.from_record(record, **params)
-    if terms is not None:
-        model.formula_ = terms.formula
-        model.formula_terms_ = terms
+    if formula is not None:
+        model.formula_ = formula.formula
+        model.formula_terms_ = formula
     return model
 
 
