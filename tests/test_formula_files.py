@@ -128,3 +128,12 @@ def test_non_finite_coefficients_are_refused_on_load(tmp_path, spector, value) -
     path.write_text(json.dumps(document))
     with pytest.raises(ModelFileError, match="'intercept' holds NaN or infinite values"):
         lk.load(path)
+
+
+def test_a_formula_whose_transform_state_is_not_numbers_is_refused_on_save(
+    tmp_path, spector
+) -> None:
+    model = lk.logit("GRADE ~ poly(GPA, 2) + TUCE", spector)
+    with pytest.raises(ValueError, match="'poly\\(GPA, 2\\)' learnt is not a set of numbers"):
+        lk.save(model, tmp_path / "m.json")
+    assert not (tmp_path / "m.json").exists()

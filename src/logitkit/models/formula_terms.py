@@ -62,8 +62,8 @@ class FormulaTerms:
             if not all(isinstance(value, _JSON_SCALARS) for value in values.values()):
                 raise ValueError(
                     f"cannot save formula {self.formula!r}: the state that {name!r} learnt is "
-                    "not a set of numbers; save a model whose formula uses plain columns, "
-                    "C(...), center(...) or scale(...), or refit it after loading"
+                    "not a set of numbers, which a model file cannot hold; write the formula "
+                    "with plain columns, C(...), center(...) or scale(...) to save the model"
                 )
             states[str(name)] = values
         return states
