@@ -13,9 +13,11 @@ so what reads a fit (inference, model files, reports) reads this and never an es
 With k = len(θ) coefficients the derived statistics are
 
     deviance = −2ℓ,  null deviance = −2ℓ₀,  AIC = −2ℓ + 2k,  BIC = −2ℓ + k log n,
-    df_model = k − K′·[intercept],  df_resid = n − k,
+    df_model = r − K′·[intercept],  df_resid = n − r,
 
-K′ the modelled classes (1 for two classes).
+K′ the modelled classes (1 for two classes), r = k minus the aliased coefficients (those a
+fit holds at 0 because their column is a combination of earlier ones; see
+:mod:`logitkit.core.aliasing`): AIC and BIC count r parameters, as R's ``glm`` does.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from numpy.typing import ArrayLike, NDArray
 from .datafits import Datafit, datafit_for
 from .layout import class_coefficients
 
-__all__ = ["FitRecord", "Separation", "term_names"]
+__all__ = ["INTERCEPT", "FitRecord", "Separation", "term_names"]
 
 INTERCEPT = "Intercept"
 
@@ -140,6 +142,9 @@ class FitRecord:
         The solver that ran, whether it met its tolerance, its iterations, and why it stopped.
     dtype : numpy dtype
         The dtype of the fitted X, float64 or float32: the dtype of ``coef`` and ``intercept``.
+    aliased : tuple of str
+        The terms whose columns are linear combinations of earlier ones: not estimable, held
+        at 0 in θ (binary unpenalised fits; empty otherwise).
 
     Arrays are read-only copies and scalars plain Python values, so a record never changes
     after it is made.
@@ -166,6 +171,7 @@ class FitRecord:
     n_iter: int
     stop_reason: str
     dtype: np.dtype
+    aliased: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         frozen = {
@@ -180,6 +186,7 @@ class FitRecord:
             ),
             "dtype": np.dtype(self.dtype),
             "reference": None if self.reference is None else int(self.reference),
+            "aliased": tuple(map(str, self.aliased)),
         }
         for kind, names in _SCALARS.items():
             frozen.update((name, kind(getattr(self, name))) for name in names)
@@ -199,6 +206,9 @@ class FitRecord:
             raise ValueError(
                 f"{len(self.feature_names)} feature names for {self.n_features} features"
             )
+        unknown = [name for name in self.aliased if name not in self.term_names]
+        if unknown:
+            raise ValueError(f"aliased names {unknown} that are not terms of the fit")
         if self.loss.shape != self.grad_norm.shape:
             raise ValueError("the history's loss and grad_norm differ in length")
         for name in ("information", "score_outer"):
@@ -237,6 +247,11 @@ class FitRecord:
         return self.n_params // self.n_outputs - int(self.fit_intercept)
 
     @property
+    def rank(self) -> int:
+        """r: the estimable coefficients, k minus the aliased ones."""
+        return self.n_params - len(self.aliased)
+
+    @property
     def term_names(self) -> list[str]:
         """The names of one class's coefficients: "Intercept" (when fitted), then the features."""
         return term_names(self.feature_names, self.n_features, self.fit_intercept)
@@ -253,23 +268,23 @@ class FitRecord:
 
     @property
     def aic(self) -> float:
-        """Akaike's criterion −2ℓ + 2k."""
-        return self.deviance + 2.0 * self.n_params
+        """Akaike's criterion −2ℓ + 2r."""
+        return self.deviance + 2.0 * self.rank
 
     @property
     def bic(self) -> float:
-        """Schwarz's criterion −2ℓ + k log n."""
-        return self.deviance + self.n_params * np.log(self.n_obs)
+        """Schwarz's criterion −2ℓ + r log n."""
+        return self.deviance + self.rank * np.log(self.n_obs)
 
     @property
     def df_model(self) -> int:
-        """k − K′·[intercept]: the coefficients other than the intercepts."""
-        return self.n_params - self.n_outputs * int(self.fit_intercept)
+        """r − K′·[intercept]: the estimable coefficients other than the intercepts."""
+        return self.rank - self.n_outputs * int(self.fit_intercept)
 
     @property
     def df_resid(self) -> float:
-        """n − k."""
-        return self.n_obs - self.n_params
+        """n − r."""
+        return self.n_obs - self.rank
 
     def coefficients(self) -> tuple[NDArray, NDArray]:
         """scikit-learn's ``coef_`` and ``intercept_`` of θ, in ``dtype``: shapes (1, p) and

@@ -3,19 +3,32 @@
 from __future__ import annotations
 
 import numbers
+from typing import Any
 
+import narwhals.stable.v2 as nw
 import numpy as np
+import pandas as pd
+from narwhals.stable.v2.dtypes import DType
 from numpy.typing import ArrayLike, NDArray
 
 
-def check_numeric_columns(X: object) -> None:
-    """Refuse a DataFrame with non-numeric columns, naming them."""
-    dtypes = getattr(X, "dtypes", None)
-    if dtypes is None or not hasattr(X, "columns"):
+def check_numeric_columns(X: Any) -> None:
+    """Refuse a DataFrame (pandas, polars, or any other that narwhals reads, as scikit-learn
+    does) with repeated column names or non-numeric columns, naming them."""
+    if not hasattr(X, "columns") or not hasattr(X, "dtypes"):
         return
-    bad = [
-        str(name) for name, dtype in zip(X.columns, dtypes, strict=True) if not _is_numeric(dtype)
-    ]
+    names = [str(name) for name in X.columns]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ValueError(
+            f"X has repeated column name(s) {', '.join(map(repr, repeated))}: each column needs "
+            "its own name. Rename or drop the duplicates"
+        )
+    try:
+        frame = nw.from_native(X, eager_only=True)
+    except TypeError:
+        return
+    bad = [name for name, dtype in frame.schema.items() if not _is_numeric(dtype)]
     if bad:
         raise ValueError(
             f"X has non-numeric column(s) {', '.join(repr(b) for b in bad)}: logistic regression "
@@ -23,10 +36,26 @@ def check_numeric_columns(X: object) -> None:
         )
 
 
-def _is_numeric(dtype: object) -> bool:
-    """Numbers and booleans, NumPy's or pandas' nullable extension types."""
-    kind = getattr(dtype, "kind", None)
-    return kind in ("b", "i", "u", "f")
+def _is_numeric(dtype: DType) -> bool:
+    """Numbers and booleans, whatever library's (NumPy, pandas' nullable, Arrow, polars)."""
+    return bool(dtype.is_numeric() or dtype == nw.Boolean)
+
+
+def check_missing_labels(y: object) -> None:
+    """Refuse missing labels (NaN, None, pandas' NA) in y, counting them: scikit-learn's check
+    misses None among strings, which would otherwise fail deep inside NumPy's sort."""
+    if y is None:
+        return
+    labels = np.asarray(y)
+    if labels.dtype != object:
+        return
+    missing = pd.isna(labels)
+    if np.any(missing):
+        first = int(np.flatnonzero(np.ravel(missing))[0])
+        raise ValueError(
+            f"Input y contains NaN: {int(np.sum(missing))} missing label(s) (NaN or None), the "
+            f"first in row {first}. Drop those rows or fill in their labels"
+        )
 
 
 def check_sample_weight(sample_weight: ArrayLike | None, n_samples: int) -> NDArray:

@@ -35,7 +35,8 @@ class Fitted(Protocol):
 
 @dataclass(frozen=True)
 class LRTestResult:
-    """statistic = 2(ℓ_full − ℓ_restricted), df = k_full − k_restricted, p_value = P(χ²_df ≥ LR)."""
+    """statistic = 2(ℓ_full − ℓ_restricted), df = r_full − r_restricted (r the estimable
+    coefficients: aliased ones do not count, as in R's anova), p_value = P(χ²_df ≥ LR)."""
 
     statistic: float
     df: int
@@ -71,7 +72,7 @@ def lr_test(restricted: Fitted | FitRecord, full: Fitted | FitRecord) -> LRTestR
                 f"lr_test: the {role} model is penalised (alpha={record.alpha:g}); the "
                 "likelihood-ratio test compares maximum likelihood fits, fit both with alpha=0"
             )
-    k_restricted, k_full = small.n_params, large.n_params
+    k_restricted, k_full = small.rank, large.rank
     df = k_full - k_restricted
     if df < 1:
         raise ValueError(

@@ -232,6 +232,7 @@ def profile_interval(
     *,
     tol: float = 1e-6,
     max_expansions: int = _MAX_EXPANSIONS,
+    infinite_side: int = 0,
 ) -> tuple[float, float]:
     """The profile-likelihood interval of one coefficient β: {β : D(β) ≤ χ²₁(level)}.
 
@@ -247,6 +248,11 @@ def profile_interval(
     ±inf: the likelihood never drops enough, as for a coefficient that runs off to infinity
     under separation. Each bound is located to within 0.1·tol·s, which in the quadratic
     approximation D ≈ ((β − β̂)/s)² leaves the statistic within 0.2·√q·tol of q.
+
+    ``infinite_side`` = +1 (−1) gives the upper (lower) bound as +inf (−inf) without profiling
+    that side: under separation a coefficient that runs off to +inf has ℓ_p(β) increasing to
+    the supremum of ℓ as β → +inf, so D never reaches q there, and the constrained fits far on
+    that side saturate before showing it. 0 profiles both sides.
     """
     level = check_level(level)
     center = float(estimate)
@@ -254,6 +260,8 @@ def profile_interval(
         raise ValueError(f"estimate must be finite to profile from it; got {estimate!r}")
     if not tol > 0.0:
         raise ValueError(f"tol must be positive; got {tol!r}")
+    if infinite_side not in (-1, 0, 1):
+        raise ValueError(f"infinite_side must be -1, 0 or 1; got {infinite_side!r}")
     quantile = float(chi2.ppf(level, df=1))
     scale = float(std_err) if np.isfinite(std_err) and std_err > 0.0 else max(1.0, abs(center))
     maximum = float(loglik_max)
@@ -269,6 +277,9 @@ def profile_interval(
     bounds = []
     for direction in (-1.0, 1.0):
         inner, bound = center, direction * np.inf
+        if direction == infinite_side:
+            bounds.append(float(bound))
+            continue
         for expansion in range(max_expansions + 1):
             outer = center + direction * step * 2.0**expansion
             if excess(outer) > 0.0:
@@ -312,20 +323,26 @@ def _factor(block: NDArray, keep: NDArray) -> tuple[tuple[NDArray, bool], NDArra
     try:
         factor = cho_factor(scaled, lower=True)
     except LinAlgError:
-        _raise_singular(keep)
+        _raise_singular(None)
     norm_1 = float(np.max(np.sum(np.abs(scaled), axis=0)))
     rcond, _ = lapack.dpocon(factor[0], norm_1, uplo="L")
     if rcond <= _SINGULAR_RCOND:
-        _raise_singular(keep)
+        _raise_singular(None)
     return factor, scale
 
 
-def _raise_singular(columns: NDArray) -> NoReturn:
-    listed = ", ".join(str(int(j)) for j in columns)
+def _raise_singular(columns: NDArray | None) -> NoReturn:
+    """ValueError for a singular information matrix; ``columns`` are the coefficients with no
+    information at all (0 = the first), None when the singularity involves them jointly."""
+    involved = (
+        ""
+        if columns is None
+        else f" (no information on coefficient(s) {', '.join(str(int(j)) for j in columns)}, "
+        "0 = the first)"
+    )
     raise ValueError(
-        "the information matrix is singular: the coefficients are not identified (collinear "
-        "columns, or separation). Coefficients involved (0 = the first, the intercept when "
-        f"fitted): {listed}. Pass the separated ones as `infinite`, or drop collinear columns."
+        "the information matrix is singular: the coefficients are not identified (nearly "
+        f"collinear columns, or separation){involved}"
     )
 
 

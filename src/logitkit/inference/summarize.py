@@ -14,9 +14,9 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.stats import chi2
 
-from ..core.exceptions import SingularDesignError
+from ..core.aliasing import aliases
 from ..core.objective import Objective
-from ..core.record import FitRecord
+from ..core.record import FitRecord, Separation
 from ..core.restricted import Restricted
 from ..core.validation import plain_label
 from ..solvers import SolverOptions
@@ -109,24 +109,32 @@ def summarize(
             objective.y, objective.logits(theta)
         )
         cluster_scores = cluster_score_sums(objective.design, residual, groups)
+    aliased = np.isin(names, record.aliased)
+    keep = np.flatnonzero(~aliased)
+    cov = np.full((theta.size, theta.size), np.nan)
     try:
-        cov = covariance(
-            information,
+        cov[np.ix_(keep, keep)] = covariance(
+            information[np.ix_(keep, keep)],
             cov_type=cov_type,
-            score_outer=score_outer,
-            cluster_scores=cluster_scores,
+            score_outer=None if score_outer is None else score_outer[np.ix_(keep, keep)],
+            cluster_scores=None if cluster_scores is None else cluster_scores[:, keep],
             n_obs=record.n_obs,
-            infinite=infinite,
+            infinite=None if infinite is None else infinite[keep],
         )
     except ValueError as error:
         raise ValueError(
             f"standard errors do not exist: {str(error).rstrip('.')}. "
             "Drop a redundant column, or add a penalty (alpha > 0)"
         ) from None
-    table = wald_table(theta, cov, names, level)
+    table = wald_table(np.where(aliased, np.nan, theta), cov, names, level)
     if ci == "profile":
         assert objective is not None  # refused above without the data
-        table = replace_intervals(table, *_profile_bounds(objective, theta, table, level))
+        sides = _infinite_sides(names, None if record.firth else separation)
+        sides = [None if alias else side for side, alias in zip(sides, aliased, strict=True)]
+        low, high = _profile_bounds(objective, theta, table, level, sides, aliased)
+        table = replace_intervals(
+            table, np.where(aliased, np.nan, low), np.where(aliased, np.nan, high)
+        )
     return Summary(
         table=table,
         **fit_fields(record),
@@ -135,6 +143,9 @@ def summarize(
         level=level,
         n_groups=None if cluster_scores is None else int(cluster_scores.shape[0]),
         separation=separation,
+        aliased=aliases(information, np.flatnonzero(aliased).tolist(), names)
+        if aliased.any()
+        else {},
         target=target,
         modelled=plain_label(record.classes[1]),
         firth=record.firth,
@@ -152,10 +163,10 @@ class _HeldFixed(Restricted):
     profile fits converge quadratically.
     """
 
-    def __init__(self, objective: Objective, index: int, value: float) -> None:
+    def __init__(self, objective: Objective, free: NDArray, index: int, value: float) -> None:
         base = np.zeros(objective.n_params)
         base[index] = value
-        super().__init__(objective, np.delete(np.arange(objective.n_params), index), base)
+        super().__init__(objective, free, base)
 
     def newton_hessian(self, coef: NDArray) -> NDArray:
         """The restricted Hessian, or for Firth's J* its exact form by differences."""
@@ -174,30 +185,79 @@ class _HeldFixed(Restricted):
         return exact if np.all(np.linalg.eigvalsh(exact) > 0.0) else fisher
 
 
+def _infinite_sides(names: list[str], separation: Separation | None) -> list[int | None]:
+    """Per coefficient, the side on which its profile interval is infinite under
+    ``separation``: +1 or −1 for a term whose estimate runs off to ±inf (the other bound is
+    finite), None for both sides, 0 for neither.
+
+    Holding θⱼ at any value leaves every separating direction δ with δⱼ = 0 free, along which
+    ℓ tends to its supremum: so ℓ_p is flat at the supremum, and the interval (−inf, inf), for
+    an undetermined term (separating directions move it both ways, so some have δⱼ = 0) and,
+    under complete separation, for every term not forced to ±inf.
+    """
+    if separation is None:
+        return [0] * len(names)
+    complete = separation.kind == "complete"
+    sides: list[int | None] = []
+    for name in names:
+        if name in separation.terms:
+            sides.append(separation.terms[name])
+        elif complete or name in separation.undetermined:
+            sides.append(None)
+        else:
+            sides.append(0)
+    return sides
+
+
 def _profile_bounds(
-    objective: Objective, theta: NDArray, table: Any, level: float
+    objective: Objective,
+    theta: NDArray,
+    table: Any,
+    level: float,
+    sides: list[int | None],
+    aliased: NDArray,
 ) -> tuple[list[float], list[float]]:
     """Profile-likelihood bounds of every coefficient (of the penalised likelihood for Firth).
 
     ℓ_p(β) = −Σs · min over the other coefficients of J with θⱼ = β, found by Newton steps
     warm-started from the solution at the nearest β already profiled (θ̂ first); the bounds
-    solve 2(ℓ_max − ℓ_p(β)) = χ²₁(level).
+    solve 2(ℓ_max − ℓ_p(β)) = χ²₁(level). ``sides`` (see :func:`_infinite_sides`) names the
+    bounds that separation makes infinite: those are not profiled. The ``aliased``
+    coefficients (a boolean mask) stay at 0 in every constrained fit.
     """
     total = objective.sample_weight.sum()
     loglik_max = -objective.smooth_value(theta) * total
     quantile = float(chi2.ppf(level, df=1))
-    options = SolverOptions(tol=1e-9, max_iter=500)
+    # A constrained fit whose data are still separated drives its probabilities to 0 and 1,
+    # where the Hessian is singular: minimum-norm steps carry it on towards the supremum.
+    options = SolverOptions(tol=1e-9, max_iter=500, allow_singular=True)
     lows, highs = [], []
-    for j in range(theta.size):
-        solved: dict[float, NDArray] = {float(theta[j]): np.delete(theta, j)}
+    for j, side in enumerate(sides):
+        if side is None:
+            lows.append(-np.inf)
+            highs.append(np.inf)
+            continue
+        # The other coefficients move, except aliased ones, which stay at 0 (see sides).
+        free = np.flatnonzero(~aliased & (np.arange(theta.size) != j))
+        solved: dict[float, NDArray] = {float(theta[j]): theta[free]}
+        neutral = objective.start()[free]
 
-        def constrained_loglik(value: float, j: int = j, solved: dict = solved) -> float:
-            fixed = _HeldFixed(objective, j, value)
+        def constrained_loglik(
+            value: float,
+            j: int = j,
+            solved: dict = solved,
+            neutral: NDArray = neutral,
+            free: NDArray = free,
+        ) -> float:
+            fixed = _HeldFixed(objective, free, j, value)
             nearest = min(solved, key=lambda held: abs(held - value))
-            try:
-                result = solve_newton(fixed, solved[nearest], options)
-            except SingularDesignError:
-                return -np.inf
+            result = solve_newton(fixed, solved[nearest], options)
+            if not result.converged:
+                # A warm start far in a saturated tail can stall where the cost is flat to
+                # float64; the neutral start (zero weights) does not sit there.
+                fresh = solve_newton(fixed, neutral, options)
+                if fixed.smooth_value(fresh.coef) < fixed.smooth_value(result.coef):
+                    result = fresh
             solved[float(value)] = result.coef
             loglik = -fixed.smooth_value(result.coef) * total
             stalled = not result.converged and result.grad_norm[-1] > _FLAT_GRADIENT
@@ -210,7 +270,12 @@ def _profile_bounds(
             return loglik
 
         low, high = profile_interval(
-            constrained_loglik, theta[j], float(table["std_err"].iloc[j]), loglik_max, level
+            constrained_loglik,
+            theta[j],
+            float(table["std_err"].iloc[j]),
+            loglik_max,
+            level,
+            infinite_side=side,
         )
         lows.append(low)
         highs.append(high)

@@ -15,12 +15,13 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ..core.aliasing import aliased_note
 from ..core.record import FitRecord
 from .covariance import COV_TYPES, TABLE_COLUMNS, check_level
 from .formatting import (
@@ -64,6 +65,8 @@ class Summary:
     cov_type: "nonrobust", "HC0", "HC1" or "cluster" (then ``n_groups`` clusters).
     ci, level: "wald" or "profile" intervals at this confidence level.
     separation: None, or the separation finding (its str() is one sentence).
+    aliased: each aliased (not estimable) term → the terms it is a linear combination of;
+        its row of the table is NaN and it does not count in the degrees of freedom.
     target, modelled: the response's name and the label modelled as P(y = 1).
     firth, penalty: Firth's bias reduction; a description of any other penalty
         (e.g. "alpha=0.1, l1_ratio=0"), None when there is none.
@@ -92,6 +95,7 @@ class Summary:
     level: float = 0.95
     n_groups: int | None = None
     separation: Any = None
+    aliased: dict[str, list[str]] = field(default_factory=dict)
     target: str | None = None
     modelled: Any = None
     firth: bool = False
@@ -126,7 +130,10 @@ class Summary:
             ).rstrip()
             for row in rows
         ]
-        middle = ["", "Coefficients:", *self._grouped(body)]
+        defined = (
+            f" ({len(self.aliased)} not defined because of singularities)" if self.aliased else ""
+        )
+        middle = ["", f"Coefficients:{defined}", *self._grouped(body)]
         if self._show_stars():
             middle += ["---", SIGNIF_LEGEND]
         return "\n".join([*header, *middle, "", *footer])
@@ -188,10 +195,10 @@ class Summary:
                 for term, row in self.table.iterrows()
             }
         }
-        for field in fields(self):
-            if field.name in ("table", "separation"):
+        for entry in fields(self):
+            if entry.name in ("table", "separation"):
                 continue
-            result[field.name] = _json_value(getattr(self, field.name))
+            result[entry.name] = _json_value(getattr(self, entry.name))
         result["separation"] = _separation_dict(self.separation)
         return result
 
@@ -237,7 +244,8 @@ class Summary:
         state = "converged" if self.converged else "not converged"
         lines.append(f"Number of iterations: {self.n_iter} ({self.solver}), {state}")
         lines.append(f"Standard errors: {self._cov_description()}; {self._ci_description()}")
-        return lines + self._symmetric_note() + self._separation_note()
+        notes = self._symmetric_note() + self._separation_note() + aliased_note(self.aliased)
+        return lines + notes
 
     def _symmetric_note(self) -> list[str]:
         """How to read the coefficients of the symmetric parameterisation."""

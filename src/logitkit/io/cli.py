@@ -319,7 +319,9 @@ def _run_predict(args: argparse.Namespace) -> int:
     model = load(args.model)
     frame = read_table(args.data)
     names = getattr(model, "feature_names_in_", None)
-    if names is not None:
+    if getattr(model, "formula_terms_", None) is not None:
+        X = frame
+    elif names is not None:
         X = design_from_terms(frame, [str(name) for name in names])
     elif frame.shape[1] == model.n_features_in_:
         X = select_features(frame, list(frame.columns)).to_numpy()

@@ -2,17 +2,25 @@
 
 A model file is one JSON object (the format is described in docs/model-file.md)::
 
-    {"format": "logitkit-model", "format_version": 1, "logitkit_version": "...",
+    {"format": "logitkit-model", "format_version": 1, "format_minor_version": 1,
+     "logitkit_version": "...",
      "params": {...}, "classes": [...], "classes_dtype": "int64", "dtype": "float64",
      "coef": [[...]], "intercept": [...], "n_features_in": p, "feature_names_in": [...] | null,
      "n_iter": k, "converged": true, "solver": "...", "stop_reason": "...",
      "history": {"loss": [...], "grad_norm": [...]},
      "statistics": {"loglik": ..., "null_loglik": ..., "n_obs": ...,
-                    "information": [[...]] | null, "score_outer": [[...]] | null}}
+                    "information": [[...]] | null, "score_outer": [[...]] | null},
+     "separation": {...} | null, "formula": {...} | null}
 
 Floats are written as the shortest decimal that reads back to the same double, so a loaded
 model predicts bit for bit what the saved one did. Non-finite coefficients are written as the
-strings "nan", "inf" and "-inf", which keeps the file standard JSON.
+strings "nan", "inf" and "-inf", which keeps the file standard JSON; loading refuses them
+in the coefficients, which no fit leaves. A formula model keeps its formula and what it learnt
+(:mod:`logitkit.io.model_formula`), so the loaded model predicts from raw data.
+
+Version 1.1 (``format_minor_version`` 1) added ``format_minor_version``, ``formula`` and
+``aliased`` (the terms not estimable); files of version 1.0 lack them and read as models
+without a formula or aliased terms.
 
 Loading only reads data: nothing in the file is executed, imported or unpickled. Every key is
 checked for presence, type and consistency, and any problem is a :class:`ModelFileError` that
@@ -32,6 +40,7 @@ from ..core.datafits import datafit_for
 from ..core.layout import flat_coefficients
 from ..core.record import FitRecord, term_names
 from ..core.validation import plain_label
+from ..models.build import check_feature_names
 from ..models.estimator import LogisticRegression
 from ..models.params import check_params, reference_index
 from ..solvers import SOLVERS
@@ -55,11 +64,13 @@ from .model_fields import (
     encode_label,
     encode_param,
 )
+from .model_formula import decode_formula, encode_formula
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "ModelFileError", "load", "save"]
+__all__ = ["FORMAT", "FORMAT_MINOR_VERSION", "FORMAT_VERSION", "ModelFileError", "load", "save"]
 
 FORMAT = "logitkit-model"
 FORMAT_VERSION = 1
+FORMAT_MINOR_VERSION = 1
 
 _KEYS = (
     "format",
@@ -81,6 +92,8 @@ _KEYS = (
     "statistics",
     "separation",
 )
+_MINOR_KEYS = ("format_minor_version", "formula", "aliased")
+"""Keys added by minor versions: absent from files of version 1.0."""
 _COEF_DTYPES = ("float64", "float32")
 
 
@@ -124,6 +137,7 @@ def _to_document(model: LogisticRegression) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
+        "format_minor_version": FORMAT_MINOR_VERSION,
         "logitkit_version": __version__,
         "params": {name: encode_param(name, v) for name, v in model.get_params().items()},
         "classes": [encode_label(label) for label in model.classes_],
@@ -155,6 +169,8 @@ def _to_document(model: LogisticRegression) -> dict[str, Any]:
             "terms": dict(model.separation_.terms),
             "undetermined": list(model.separation_.undetermined),
         },
+        "formula": encode_formula(getattr(model, "formula_terms_", None)),
+        "aliased": list(model.record_.aliased),
     }
 
 
@@ -169,10 +185,13 @@ def _from_document(document: Any) -> LogisticRegression:
         shown = repr(found) if isinstance(found, str) else json_type(found)
         raise FileError(f"not a logitkit model file: 'format' is {shown}, expected {FORMAT!r}")
     _check_version(document)
-    unknown = [key for key in document if key not in _KEYS]
+    unknown = [key for key in document if key not in _KEYS + _MINOR_KEYS]
     if unknown:
         listed = ", ".join(repr(key) for key in unknown)
-        raise FileError(f"unexpected key(s) {listed}: not part of model-file format version 1")
+        raise FileError(
+            f"unexpected key(s) {listed}: not part of model-file format version "
+            f"{FORMAT_VERSION}.{FORMAT_MINOR_VERSION}"
+        )
     missing = [key for key in _KEYS if key not in document]
     if missing:
         raise FileError(f"missing key(s) {', '.join(repr(key) for key in missing)}")
@@ -202,6 +221,12 @@ def _from_document(document: Any) -> LogisticRegression:
         )
     coef = np.array([float_list("coef", row, n_features) for row in coef_rows], dtype=dtype)
     intercept = np.array(float_list("intercept", document["intercept"], n_rows), dtype=dtype)
+    for key, values in (("coef", coef), ("intercept", intercept)):
+        if not np.all(np.isfinite(values)):
+            raise FileError(
+                f"{key!r} holds NaN or infinite values, which no fit leaves and with which "
+                "every prediction would be meaningless: refit the model and save it again"
+            )
     if not fit_intercept and intercept.any():
         raise FileError(f"'intercept' must be {[0.0] * n_rows} when params.fit_intercept is false")
     if every["reference"] is not None and every["reference"] not in classes.tolist():
@@ -218,6 +243,12 @@ def _from_document(document: Any) -> LogisticRegression:
         expect("feature_names_in", names, list, "an array of strings or null")
         if len(names) != n_features or not all(isinstance(name, str) for name in names):
             raise FileError(f"'feature_names_in' must hold {n_features} strings (n_features_in)")
+        if len(set(names)) != len(names):
+            raise FileError("'feature_names_in' repeats a name: each feature needs its own")
+        try:
+            check_feature_names(names, fit_intercept)
+        except ValueError as error:
+            raise FileError(f"invalid 'feature_names_in': {error}") from None
     n_iter = expect("n_iter", document["n_iter"], int, "an integer")
     if n_iter < 0:
         raise FileError(f"'n_iter' must be at least 0; got {n_iter}")
@@ -229,9 +260,12 @@ def _from_document(document: Any) -> LogisticRegression:
         )
     stop_reason = expect("stop_reason", document["stop_reason"], str, "a string")
     loss, grad_norm = decode_history(document["history"])
-    separation = decode_separation(
-        document["separation"], term_names(names, n_features, fit_intercept)
-    )
+    terms = term_names(names, n_features, fit_intercept)
+    separation = decode_separation(document["separation"], terms)
+    aliased = expect("aliased", document.get("aliased", []), list, "an array of term names")
+    unknown = [name for name in aliased if name not in terms]
+    if unknown:
+        raise FileError(f"'aliased' names {unknown!r}, which are not terms of the model")
     datafit = datafit_for(len(classes), reference)
     theta = flat_coefficients(coef, intercept, datafit, fit_intercept)
     record = FitRecord(
@@ -252,8 +286,14 @@ def _from_document(document: Any) -> LogisticRegression:
         n_iter=n_iter,
         stop_reason=stop_reason,
         dtype=dtype,
+        aliased=tuple(aliased),
     )
-    return LogisticRegression.from_record(record, **params)
+    formula = decode_formula(document.get("formula"), names)
+    model = LogisticRegression.from_record(record, **params)
+    if formula is not None:
+        model.formula_ = formula.formula
+        model.formula_terms_ = formula
+    return model
 
 
 def _check_version(document: dict[str, Any]) -> None:
@@ -272,3 +312,16 @@ def _check_version(document: dict[str, Any]) -> None:
         )
     if version < 1:
         raise FileError(f"'format_version' must be at least 1; got {version}")
+    minor = expect(
+        "format_minor_version", document.get("format_minor_version", 0), int, "an integer"
+    )
+    if minor < 0:
+        raise FileError(f"'format_minor_version' must be at least 0; got {minor}")
+    if version == FORMAT_VERSION and minor > FORMAT_MINOR_VERSION:
+        from .. import __version__
+
+        raise FileError(
+            f"it is in model-file format version {version}.{minor}, but logitkit "
+            f"{__version__} reads versions up to {FORMAT_VERSION}.{FORMAT_MINOR_VERSION}: "
+            "upgrade logitkit"
+        )

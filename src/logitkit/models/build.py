@@ -9,7 +9,7 @@ unpenalised), with the penalty α(ρ‖w‖₁ + (1 − ρ)/2 ‖w‖²) on ever
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -26,13 +26,20 @@ from ..core.exceptions import SmallClassWarning
 from ..core.layout import penalised_mask
 from ..core.objective import Objective
 from ..core.penalties import ElasticNet
-from ..core.record import FitRecord
-from ..core.validation import check_labels, check_numeric_columns, check_sample_weight, plain_label
+from ..core.record import INTERCEPT, FitRecord
+from ..core.validation import (
+    check_labels,
+    check_missing_labels,
+    check_numeric_columns,
+    check_sample_weight,
+    plain_label,
+)
 from .params import reference_index
 
 __all__ = [
     "build_objective",
     "check_classes",
+    "check_feature_names",
     "diagnostics_data",
     "formula_input",
     "prediction_design",
@@ -56,9 +63,8 @@ def build_objective(
     multiplies each sample's weight by its class's.
     """
     params = estimator.get_params()
-    if not reset:
-        X = formula_input(estimator, X)
     check_numeric_columns(X)
+    check_missing_labels(y)
     X_valid, y_valid = validate_data(
         estimator,
         X,
@@ -70,6 +76,7 @@ def build_objective(
     )
     check_classification_targets(y_valid)
     if reset:
+        check_feature_names(getattr(estimator, "feature_names_in_", None), params["fit_intercept"])
         estimator.classes_ = np.unique(y_valid)
         check_labels(estimator.classes_)
         check_classes(params, estimator.classes_, y_valid)
@@ -115,6 +122,19 @@ def check_magnitudes(design: Design, names: NDArray | None) -> None:
         )
 
 
+def check_feature_names(names: Iterable[object] | None, fit_intercept: bool) -> None:
+    """Refuse a feature named like the intercept term ("Intercept") when the intercept is
+    fitted: every table, dict and JSON output is keyed by term name, and two terms of one name
+    would collide there."""
+    if fit_intercept and names is not None and INTERCEPT in {str(name) for name in names}:
+        raise ValueError(
+            f"X has a column named {INTERCEPT!r}, the name of the fitted intercept term: the "
+            "two would share one name in the summary. Rename the column, or drop it and keep "
+            "fit_intercept=True if it is a column of ones (or pass fit_intercept=False to use "
+            "it as the intercept)"
+        )
+
+
 def check_classes(params: Mapping[str, Any], classes: NDArray, y: NDArray) -> None:
     """Refuse what the classes found rule out: Firth or an unknown reference with K ≥ 3, a
     reference other than ``classes[0]`` with two; warn about a class with a single sample."""
@@ -154,15 +174,22 @@ def check_classes(params: Mapping[str, Any], classes: NDArray, y: NDArray) -> No
 
 
 def formula_input(estimator: BaseEstimator, X: ArrayLike) -> ArrayLike:
-    """X as the fitted design: a model from :func:`logitkit.logit` (one with a
-    ``formula_data_``) also takes the raw data and applies its formula to it; a DataFrame
-    whose columns are exactly the design's is taken as the design."""
-    formula_data = getattr(estimator, "formula_data_", None)
-    if formula_data is None or not isinstance(X, pd.DataFrame):
+    """X as the fitted design: a formula model (one with ``formula_terms_``, from
+    :func:`logitkit.logit` or a model file) applies its formula to raw data, whatever other
+    columns it has and in whatever order; a frame whose columns are exactly the design's, in
+    order (what :func:`~logitkit.models.formula.transform_for_prediction` returns), is taken
+    as the design. Other models take X as it is."""
+    terms = getattr(estimator, "formula_terms_", None)
+    if terms is None:
         return X
-    if list(map(str, X.columns)) == list(estimator.feature_names_in_):
+    if not hasattr(X, "columns"):
+        raise TypeError(
+            f"a model fitted from formula {terms.formula!r} predicts from the raw data: pass a "
+            f"DataFrame with the formula's variables; got {type(X).__name__}"
+        )
+    if list(map(str, X.columns)) == list(terms.columns):
         return X
-    return formula_data.design_of(X)
+    return terms.design_of(X)
 
 
 def summary_data(
@@ -182,19 +209,18 @@ def summary_data(
     count Σsᵢ must be the record's n.
     """
     formula_data = getattr(estimator, "formula_data_", None)
+    terms = getattr(estimator, "formula_terms_", None)
     if isinstance(groups, str):
         groups = _kept_column(formula_data, groups)
-    if X is None and formula_data is not None:
+    if (X is None) != (y is None):
+        raise ValueError("pass both X and y to summary(), or neither")
+    if X is not None:
+        X = formula_input(estimator, X)
+    elif formula_data is not None:
         X, y, sample_weight = formula_data.X, formula_data.y, formula_data.sample_weight
         if groups is None:
             groups = formula_data.groups
-    if (X is None) != (y is None):
-        raise ValueError("pass both X and y to summary(), or neither")
-    target = (
-        formula_data.formula.split("~")[0].strip()
-        if formula_data is not None
-        else getattr(y, "name", None)
-    )
+    target = terms.response if terms is not None else getattr(y, "name", None)
     if X is None or y is None:
         return None, groups, target
     objective = build_objective(estimator, X, y, sample_weight, reset=False)

@@ -22,9 +22,16 @@ from ..core.exceptions import SingularDesignError
 from ..core.record import FitRecord, term_names
 from ..inference.summarize import summarize
 from ..inference.summary import Summary
-from ..solvers import SOLVERS
 from .build import build_objective, formula_input, summary_data
-from .fitting import find_separation, make_record, solver_plan, start_from, warn_about_fit
+from .fitting import (
+    find_aliased,
+    find_separation,
+    make_record,
+    solve_estimable,
+    solver_plan,
+    start_from,
+    warn_about_fit,
+)
 from .messages import collinearity_message
 from .params import check_against_record, check_params, record_params
 
@@ -161,9 +168,10 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         names = term_names(feature_names, self.n_features_in_, self.fit_intercept)
         n_samples = objective.design.n_samples
         solver, options = solver_plan(objective, params)
+        aliased = find_aliased(objective, params)
         try:
             start = start_from(objective, *self._previous_fit())
-            result = SOLVERS[solver].solve(objective, start, options)
+            result = solve_estimable(objective, solver, start, options, aliased)
         except SingularDesignError as error:
             raise ValueError(collinearity_message(names, error.columns, n_samples)) from None
         separation = find_separation(objective, result.coef, params, names)
@@ -175,9 +183,10 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             classes=self.classes_,
             feature_names=feature_names,
             separation=separation,
+            aliased=[names[j] for j in aliased],
         )
         self._set_record(record)
-        warn_about_fit(result, solver, options, names, n_samples)
+        warn_about_fit(result, solver, options, names, n_samples, aliased)
         return self
 
     def _previous_fit(self) -> tuple[NDArray | None, NDArray | None]:

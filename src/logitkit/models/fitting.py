@@ -11,22 +11,40 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from sklearn.utils import check_random_state
 
+from ..backends.design import make_design
+from ..core.aliasing import aliased_columns
 from ..core.exceptions import CollinearityWarning, ConvergenceWarning, SeparationWarning
 from ..core.layout import class_coefficients, flat_coefficients
 from ..core.objective import Objective
+from ..core.penalties import ElasticNet
 from ..core.record import FitRecord, Separation
+from ..core.restricted import Restricted
 from ..inference.separation import detect_separation, overlap_certified
 from ..inference.statistics import fit_statistics
 from ..solvers import SOLVERS, SolveResult, SolverOptions, choose_solver, hessian_sample_step
-from .messages import collinearity_message, convergence_message, print_progress
+from .messages import (
+    aliased_message,
+    collinearity_message,
+    convergence_message,
+    print_progress,
+)
 
-__all__ = ["find_separation", "make_record", "solver_plan", "start_from", "warn_about_fit"]
+__all__ = [
+    "find_aliased",
+    "find_separation",
+    "make_record",
+    "solve_estimable",
+    "solver_plan",
+    "start_from",
+    "warn_about_fit",
+]
 
 
 def solver_plan(objective: Objective, params: Mapping[str, Any]) -> tuple[str, SolverOptions]:
@@ -74,6 +92,46 @@ def start_from(objective: Objective, coef: NDArray | None, intercept: NDArray | 
     return flat_coefficients(coef, intercept, objective.datafit, objective.design.fit_intercept)
 
 
+def find_aliased(objective: Objective, params: Mapping[str, Any]) -> list[int]:
+    """The aliased coefficients of an unpenalised binary fit (:mod:`logitkit.core.aliasing`,
+    from G = X̃ᵀX̃ over the rows of positive weight); none for penalised or K ≥ 3 fits, whose
+    penalty or parameterisation decides. A CollinearityWarning names them."""
+    if params["alpha"] != 0 or objective.n_outputs > 1:
+        return []
+    rows = np.flatnonzero(objective.sample_weight > 0)
+    return aliased_columns(objective.design.gram_rows(rows))
+
+
+def solve_estimable(
+    objective: Objective, solver: str, start: NDArray, options: SolverOptions, aliased: list[int]
+) -> SolveResult:
+    """Run ``solver`` from ``start``; with aliased coefficients, on the estimable ones only
+    (the aliased held at 0, as R's ``glm`` leaves them NA), θ returned in full."""
+    if not aliased:
+        return SOLVERS[solver].solve(objective, start, options)
+    keep = np.setdiff1d(np.arange(objective.n_params), aliased)
+    if not SOLVERS[solver].stochastic:
+        problem = Restricted(objective, keep, np.zeros(objective.n_params))
+        result = SOLVERS[solver].solve(problem, start[keep], options)
+        return replace(result, coef=problem.expand(result.coef))
+    # The stochastic solvers sample rows of a design: give them one without the aliased columns.
+    design = objective.design
+    features = keep[keep > 0] if design.fit_intercept else keep
+    penalty = objective.penalty
+    reduced = Objective(
+        make_design(design.submatrix(columns=features), design.fit_intercept),
+        objective.y,
+        objective.sample_weight,
+        ElasticNet.with_mask(penalty.alpha, penalty.l1_ratio, penalty.penalised[keep]),
+        objective.datafit,
+        firth=objective.firth is not None,
+    )
+    result = SOLVERS[solver].solve(reduced, start[keep], options)
+    coef = np.zeros(objective.n_params)
+    coef[keep] = result.coef
+    return replace(result, coef=coef)
+
+
 def find_separation(
     objective: Objective, coef: NDArray, params: Mapping[str, Any], names: Sequence[str]
 ) -> Separation | None:
@@ -105,6 +163,7 @@ def make_record(
     classes: NDArray,
     feature_names: Sequence[str] | None,
     separation: Separation | None,
+    aliased: Sequence[str] = (),
 ) -> FitRecord:
     """The FitRecord of the solution ``result`` of ``objective``.
 
@@ -140,14 +199,22 @@ def make_record(
         n_iter=result.n_iter,
         stop_reason=result.reason,
         dtype=design.dtype,
+        aliased=tuple(aliased),
     )
 
 
 def warn_about_fit(
-    result: SolveResult, solver: str, options: SolverOptions, names: Sequence[str], n_samples: int
+    result: SolveResult,
+    solver: str,
+    options: SolverOptions,
+    names: Sequence[str],
+    n_samples: int,
+    aliased: Sequence[int] = (),
 ) -> None:
-    """A CollinearityWarning when the fit met singular columns, a ConvergenceWarning when the
-    solver stopped short of its tolerance."""
+    """A CollinearityWarning when the fit met aliased or singular columns, a
+    ConvergenceWarning when the solver stopped short of its tolerance."""
+    if aliased:
+        warnings.warn(aliased_message(names, aliased, n_samples), CollinearityWarning, stacklevel=3)
     if result.singular_columns:
         warnings.warn(
             collinearity_message(names, result.singular_columns, n_samples, fitted=True),

@@ -9,7 +9,9 @@ groups are dropped, as R's ``glm`` does, with a :class:`MissingRowsWarning` that
 
 The fitted model keeps the design, response, weights, groups and formulaic's ``ModelSpec`` in
 a :class:`FormulaData`, so what needs the data later (cluster-robust covariances, profile
-intervals, predictions on new raw data) finds it without a refit.
+intervals) finds it without a refit, and the formula with what it learnt (categories, stateful
+transforms) in a :class:`~logitkit.models.formula_terms.FormulaTerms` (``formula_terms_``),
+through which every prediction and summary reads raw data; a model file keeps the latter.
 """
 
 from __future__ import annotations
@@ -22,13 +24,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from formulaic import Formula, ModelMatrix, ModelSpec, SimpleFormula, model_matrix
-from formulaic.errors import DataMismatchWarning, FormulaicError
+from formulaic.errors import FormulaicError
 from formulaic.utils.context import capture_context
 from formulaic.utils.variables import Variable
 from numpy.typing import ArrayLike, NDArray
 
 from ..core.exceptions import MissingRowsWarning
 from .estimator import LogisticRegression
+from .formula_terms import FormulaTerms, design_frame, first_line, pandas_frame, response_name
 
 __all__ = ["FormulaData", "logit", "transform_for_prediction"]
 
@@ -45,8 +48,7 @@ class FormulaData:
         per coefficient, named by term; the intercept is not a column (it is ``fit_intercept``).
     y : the response as given, for the same rows.
     sample_weight, groups : the frequency weights and cluster labels for the same rows, or None.
-    model_spec : formulaic's ModelSpec of the right-hand side, which builds the same design
-        from new data (see :func:`transform_for_prediction`).
+    model_spec : formulaic's ModelSpec of the right-hand side, as learnt from the data.
     """
 
     formula: str
@@ -55,23 +57,6 @@ class FormulaData:
     sample_weight: NDArray | None
     groups: NDArray | None
     model_spec: ModelSpec
-
-    def design_of(self, new_data: pd.DataFrame) -> pd.DataFrame:
-        """The design of ``new_data`` under this formula: one row per row of ``new_data``, the
-        columns of :attr:`X` (see :func:`transform_for_prediction`)."""
-        if not isinstance(new_data, pd.DataFrame):
-            raise TypeError(f"new_data must be a pandas DataFrame; got {type(new_data).__name__}")
-        frame = new_data.reset_index(drop=True)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("error", DataMismatchWarning)
-                matrix = self.model_spec.get_model_matrix(frame, na_action="raise")
-        except (FormulaicError, DataMismatchWarning, ValueError) as error:
-            raise ValueError(
-                f"cannot build the design of formula {self.formula!r} for the new data: "
-                f"{_first_line(error)}"
-            ) from None
-        return _design(matrix, new_data.index)[list(self.X.columns)]
 
 
 def logit(
@@ -93,8 +78,9 @@ def logit(
     formula : str
         ``"response ~ terms"`` in formulaic's (Wilkinson–Rogers, patsy-compatible) grammar.
         Functions and variables of the caller's scope may appear in it.
-    data : pandas.DataFrame
-        The variables the formula names.
+    data : DataFrame
+        The variables the formula names: a pandas DataFrame, or any other that scikit-learn
+        accepts (polars, pyarrow; converted to pandas).
     sample_weight, groups : str, array-like or None
         Frequency weights and cluster labels (for ``summary(cov_type="cluster")``): a column
         name of ``data`` or one value per row of ``data``, in its order.
@@ -105,11 +91,11 @@ def logit(
     Returns
     -------
     LogisticRegression
-        Fitted, with ``feature_names_in_`` the term names, ``formula_`` the formula and
-        ``formula_data_`` a :class:`FormulaData`.
+        Fitted, with ``feature_names_in_`` the term names, ``formula_`` the formula,
+        ``formula_terms_`` a :class:`~logitkit.models.formula_terms.FormulaTerms` (what
+        ``predict`` and its kin apply to raw data) and ``formula_data_`` a :class:`FormulaData`.
     """
-    if not isinstance(data, pd.DataFrame):
-        raise TypeError(f"data must be a pandas DataFrame; got {type(data).__name__}")
+    data = pandas_frame(data, "data")
     if "fit_intercept" in params:
         raise TypeError(
             "logit() takes no fit_intercept: the formula sets it. Write '- 1' (or '+ 0') in the "
@@ -130,7 +116,7 @@ def logit(
     for values in (weights, labels):
         if values is not None:
             present &= ~pd.isna(values)
-    design = _design(matrices.rhs, data.index[rows])[present]
+    design = design_frame(matrices.rhs, data.index[rows])[present]
     if design.shape[1] == int(INTERCEPT in design.columns):
         raise ValueError(
             f"formula {formula!r} has no predictor terms: give at least one term to the right "
@@ -152,6 +138,9 @@ def logit(
     model = LogisticRegression(fit_intercept=fit_intercept, **params)
     model.fit(X, y, sample_weight=weights)
     model.formula_ = formula
+    model.formula_terms_ = FormulaTerms(
+        formula, response_name(formula), matrices.rhs.model_spec, tuple(map(str, X.columns))
+    )
     model.formula_data_ = FormulaData(
         formula=formula,
         X=X,
@@ -172,13 +161,13 @@ def transform_for_prediction(model: LogisticRegression, new_data: pd.DataFrame) 
     The response need not be present. A missing value or a category the fit never saw is an
     error, since it has no row of the design.
     """
-    formula_data = getattr(model, "formula_data_", None)
-    if not isinstance(formula_data, FormulaData):
+    terms = getattr(model, "formula_terms_", None)
+    if not isinstance(terms, FormulaTerms):
         raise ValueError(
             "the model was not fitted from a formula: use logitkit.logit(formula, data) to fit "
             "one, or pass the design matrix to predict directly"
         )
-    return formula_data.design_of(new_data)
+    return terms.design_of(new_data)
 
 
 def _parse(formula: str) -> Formula:
@@ -188,7 +177,7 @@ def _parse(formula: str) -> Formula:
     try:
         parsed = Formula(formula)
     except FormulaicError as error:
-        raise ValueError(f"cannot parse formula {formula!r}: {_first_line(error)}") from None
+        raise ValueError(f"cannot parse formula {formula!r}: {first_line(error)}") from None
     if not hasattr(parsed, "lhs"):
         raise ValueError(
             f"formula {formula!r} has no response: write it as 'response ~ terms', "
@@ -219,7 +208,7 @@ def _design_error(
         if Variable.Role.VALUE in name.roles and name not in data.columns and name not in context
     )
     if not missing:
-        return ValueError(f"cannot build the design of formula {formula!r}: {_first_line(error)}")
+        return ValueError(f"cannot build the design of formula {formula!r}: {first_line(error)}")
     columns = [repr(str(name)) for name in data.columns]
     listed = ", ".join(columns[:_LISTED_COLUMNS])
     if len(columns) > _LISTED_COLUMNS:
@@ -264,14 +253,3 @@ def _per_row(
             f"got shape {array.shape}"
         )
     return array[rows]
-
-
-def _design(matrix: ModelMatrix, index: pd.Index) -> pd.DataFrame:
-    """formulaic's model matrix as a plain float64 DataFrame with the given row labels."""
-    columns = [str(name) for name in matrix.columns]
-    return pd.DataFrame(np.asarray(matrix, dtype=np.float64), columns=columns, index=index)
-
-
-def _first_line(error: BaseException) -> str:
-    """The first line of an error's message (formulaic adds a highlighted copy below it)."""
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__

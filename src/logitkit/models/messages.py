@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from ..solvers import SOLVERS, SolveResult, SolverOptions
 
-__all__ = ["collinearity_message", "convergence_message", "print_progress"]
+__all__ = ["aliased_message", "collinearity_message", "convergence_message", "print_progress"]
 
 
 def print_progress(iteration: int, loss: float, grad_norm: float) -> None:
@@ -42,6 +42,27 @@ def collinearity_message(
             f"Newton steps, which leave the fitted probabilities unaffected. {fix}"
         )
     return f"{problem}, so the unpenalised fit is not unique. {fix}"
+
+
+def aliased_message(names: Sequence[str], aliased: Sequence[int], n_samples: int) -> str:
+    """Which coefficients are aliased (and why, when there are more than samples), and what
+    the fit did with them."""
+    listed = ", ".join(repr(names[j]) for j in aliased)
+    one = len(aliased) == 1
+    cause = (
+        f" ({len(names)} coefficients (intercept included) but only {n_samples} samples)"
+        if len(names) > n_samples
+        else ""
+    )
+    return (
+        f"{len(aliased)} coefficient{'' if one else 's'} not defined because of singularities"
+        f"{cause}: "
+        f"the column{'' if one else 's'} {listed} {'is' if one else 'are'} a linear "
+        "combination of earlier columns (or constant alongside the intercept). "
+        f"{'It is' if one else 'They are'} held at 0 and reported as NaN, as R reports NA; the "
+        "summary names the columns each is aliased with. Drop the redundant column(s), or add "
+        "a penalty (alpha > 0)."
+    )
 
 
 def convergence_message(solver: str, result: SolveResult, options: SolverOptions) -> str:

@@ -1,0 +1,137 @@
+"""Aliased (collinear or constant) columns: the fit goes on and reports them as R does.
+
+R's glm keeps the columns in order, gives NA for a column that is a linear combination of
+earlier ones, fits the rest as if it were absent and counts only the estimable coefficients in
+the degrees of freedom and AIC; statsmodels' Logit on the design without the aliased columns is
+the oracle for every number.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+
+import logitkit as lk
+from logitkit import CollinearityWarning
+
+
+@pytest.fixture(scope="module")
+def spector() -> pd.DataFrame:
+    return sm.datasets.spector.load_pandas().data
+
+
+def _aliased_frame(spector: pd.DataFrame) -> pd.DataFrame:
+    frame = spector[["GPA", "TUCE", "PSI"]].copy()
+    frame["const"] = 1.0
+    frame["combo"] = frame["GPA"] + 2.0 * frame["TUCE"]
+    return frame
+
+
+def _fit(X, y, **params) -> lk.LogisticRegression:
+    with (
+        warnings.catch_warnings(),
+        pytest.warns(CollinearityWarning, match="'const', 'combo' are a linear combination"),
+    ):
+        warnings.simplefilter("ignore", lk.ConvergenceWarning)
+        return lk.LogisticRegression(**params).fit(X, y)
+
+
+def test_aliased_coefficients_are_nan_and_the_rest_is_the_reduced_fit(spector) -> None:
+    X, y = _aliased_frame(spector), spector["GRADE"]
+    summary = _fit(X, y).summary()
+    oracle = sm.Logit(y, sm.add_constant(spector[["GPA", "TUCE", "PSI"]])).fit(disp=0)
+    table = summary.table
+    assert table.loc[["const", "combo"]].isna().all().all()
+    estimable = table.loc[["Intercept", "GPA", "TUCE", "PSI"]]
+    np.testing.assert_allclose(estimable["coef"], oracle.params, rtol=1e-7)
+    np.testing.assert_allclose(estimable["std_err"], oracle.bse, rtol=1e-6)
+    assert summary.df_model == oracle.df_model == 3
+    assert summary.df_resid == oracle.df_resid
+    assert summary.aic == pytest.approx(oracle.aic, rel=1e-9)
+    assert summary.bic == pytest.approx(oracle.bic, rel=1e-9)
+    assert summary.aliased == {"const": ["Intercept"], "combo": ["GPA", "TUCE"]}
+
+
+def test_printed_summary_says_which_columns_are_aliased_with_which(spector) -> None:
+    text = str(_fit(_aliased_frame(spector), spector["GRADE"]).summary())
+    assert "Coefficients: (2 not defined because of singularities)" in text
+    assert "'const' is aliased with 'Intercept'" in text
+    assert "'combo' is aliased with 'GPA', 'TUCE'" in text
+    assert "infinite" not in text and ".." not in text
+
+
+def test_to_dict_keeps_every_term(spector) -> None:
+    result = _fit(_aliased_frame(spector), spector["GRADE"]).summary().to_dict()
+    assert list(result["coefficients"]) == ["Intercept", "GPA", "TUCE", "PSI", "const", "combo"]
+    assert result["coefficients"]["const"]["coef"] == "nan"
+    assert result["aliased"] == {"const": ["Intercept"], "combo": ["GPA", "TUCE"]}
+    json.dumps(result)
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "sgd"])
+def test_every_solver_holds_aliased_coefficients_at_zero(spector, solver) -> None:
+    params = {"random_state": 0, "max_iter": 3000} if solver == "sgd" else {}
+    model = _fit(_aliased_frame(spector), spector["GRADE"], solver=solver, **params)
+    assert model.coef_[0, 3:].tolist() == [0.0, 0.0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", lk.ConvergenceWarning)
+        reduced = lk.LogisticRegression(solver=solver, **params).fit(
+            spector[["GPA", "TUCE", "PSI"]], spector["GRADE"]
+        )
+    np.testing.assert_allclose(model.coef_[0, :3], reduced.coef_[0], rtol=1e-5)
+
+
+def test_profile_intervals_skip_aliased_coefficients(spector) -> None:
+    X, y = _aliased_frame(spector), spector["GRADE"]
+    table = _fit(X, y).summary(ci="profile", X=X, y=y).table
+    reduced = spector[["GPA", "TUCE", "PSI"]]
+    expected = lk.LogisticRegression().fit(reduced, y).summary(ci="profile", X=reduced, y=y).table
+    assert table.loc[["const", "combo"], ["ci_low", "ci_high"]].isna().all().all()
+    np.testing.assert_allclose(
+        table.loc[expected.index, ["ci_low", "ci_high"]], expected[["ci_low", "ci_high"]], rtol=1e-6
+    )
+
+
+def test_an_all_constant_x_warns_and_fits_the_intercept() -> None:
+    y = np.array([0, 1, 1, 0, 1, 1, 1, 0])
+    with pytest.warns(CollinearityWarning, match="the columns 'x0', 'x1' are a linear"):
+        model = lk.LogisticRegression().fit(np.full((8, 2), 3.0), y)
+    assert model.coef_.tolist() == [[0.0, 0.0]]
+    assert model.intercept_[0] == pytest.approx(np.log(5 / 3))
+    assert model.summary().df_model == 0
+
+
+def test_lr_test_counts_estimable_coefficients(spector) -> None:
+    y = spector["GRADE"]
+    small = lk.LogisticRegression().fit(spector[["GPA"]], y)
+    big = _fit(_aliased_frame(spector), y)
+    assert lk.lr_test(small, big).df == 2
+
+
+def test_saved_model_keeps_its_aliased_terms(tmp_path, spector) -> None:
+    model = _fit(_aliased_frame(spector), spector["GRADE"])
+    lk.save(model, tmp_path / "m.json")
+    loaded = lk.load(tmp_path / "m.json")
+    assert loaded.record_ == model.record_
+    pd.testing.assert_frame_equal(loaded.summary().table, model.summary().table)
+
+
+def test_cli_prints_the_table_with_aliased_columns(tmp_path, spector) -> None:
+    path = tmp_path / "d.csv"
+    _aliased_frame(spector).assign(GRADE=spector["GRADE"]).to_csv(path, index=False)
+    with warnings.catch_warnings():
+        done = subprocess.run(
+            [sys.executable, "-m", "logitkit", "fit", str(path), "--target", "GRADE"],
+            capture_output=True,
+            text=True,
+        )
+    assert done.returncode == 0, done.stderr
+    assert "(2 not defined because of singularities)" in done.stdout
+    assert "'combo' is aliased with 'GPA', 'TUCE'" in done.stdout
