@@ -42,7 +42,7 @@ def _run(capsys, *argv):
     return code, out, err
 
 
-def _assert_one_error_line(code, err, expected_code=1):
+def _assert_one_error_line(code, err, expected_code=2):
     assert code == expected_code
     assert "Traceback" not in err
     lines = err.splitlines()
@@ -123,7 +123,7 @@ def test_fit_json_and_inference_options(capsys, tmp_path, challenger_csv):
             expected.loc["temperature_f", name], rel=1e-9
         )
     code, _, err = _run(capsys, "fit", path, "--target", "damage", "--cov-type", "cluster")
-    assert code == 1 and "needs --groups" in err
+    assert code == 2 and "needs --groups" in err
 
 
 def test_fit_parquet_gives_the_same_report(capsys, tmp_path, challenger_csv):

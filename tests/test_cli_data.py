@@ -104,7 +104,7 @@ def test_tab_delimited_file_and_a_delimiter_hint(capsys, tmp_path, mixed):
     spaced = tmp_path / "spaced.csv"
     spaced.write_text("a y\n1 0\n2 1\n")
     code, out, err = _run(capsys, "fit", spaced, "--target", "y")
-    assert code == 1 and out == ""
+    assert code == 2 and out == ""
     assert "only one column was found, named 'a y': the delimiter may be ' '" in err
 
 
@@ -112,7 +112,7 @@ def test_unwritable_out_fails_before_the_fit(capsys, tmp_path, mixed):
     path, _ = mixed
     target = tmp_path / "absent" / "model.json"
     code, out, err = _run(capsys, "fit", path, "--target", "y", "--out", target)
-    assert code == 1 and out == ""
+    assert code == 2 and out == ""
     assert err == (
         f"logitkit: error: cannot write {str(target)!r}: the folder "
         f"{str(target.parent)!r} does not exist; create it first\n"

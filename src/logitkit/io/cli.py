@@ -9,10 +9,10 @@
     logitkit demo
     logitkit --version
 
-An error is one line ``logitkit: error: ...`` on stderr, with exit status 2 for a usage error
-(an unknown option, a value of the wrong type) and 1 for a data, model-file or fitting error.
+An error is one line ``logitkit: error: ...`` on stderr, with exit status 2, for a usage error
+(an unknown option, a value of the wrong type) as for a data, model-file or fitting error.
 A warning (say, a solver that did not converge) is one line ``logitkit: warning: ...``; one
-that the warning filters turn into an error (``python -W error``) is an error line, status 1.
+that the warning filters turn into an error (``python -W error``) is an error line, status 2.
 The first fit with ``--solver sgd`` or ``minibatch`` compiles their kernels (Numba, cached on
 disk); when that takes more than a second a line on stderr says so.
 """
@@ -41,7 +41,14 @@ from ..models.model_checks import anova, goodness_of_fit, vif
 from ..solvers import SOLVERS
 from .encoding import design_from_terms, formula_for
 from .model_file import load, save
-from .tables import DataError, check_writable, read_table, select_features, split_features
+from .tables import (
+    DataError,
+    check_finite,
+    check_writable,
+    read_table,
+    select_features,
+    split_features,
+)
 
 __all__ = ["build_parser", "main"]
 
@@ -200,7 +207,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         except (ValueError, TypeError, OSError, Warning) as error:
             print(f"{PROG}: error: {_one_line(error)}", file=sys.stderr)
-            return 1
+            return 2
         except KeyboardInterrupt:
             print(f"{PROG}: interrupted", file=sys.stderr)
             return 130
@@ -236,6 +243,7 @@ def _run_fit(args: argparse.Namespace) -> int:
     if args.features is not None and args.formula is not None:
         raise DataError("--features goes with --target; with --formula name the terms in it")
     frame = read_table(args.data)
+    check_finite(frame)
     if args.groups is not None and args.groups not in frame.columns:
         raise DataError(f"--groups column {args.groups!r} is not in {args.data!r}")
     if args.cov_type == "cluster" and args.groups is None:
@@ -318,6 +326,7 @@ def _run_predict(args: argparse.Namespace) -> int:
         check_writable(args.out)
     model = load(args.model)
     frame = read_table(args.data)
+    check_finite(frame)
     names = getattr(model, "feature_names_in_", None)
     if getattr(model, "formula_terms_", None) is not None:
         X = frame

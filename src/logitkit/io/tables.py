@@ -20,6 +20,7 @@ import pandas as pd
 __all__ = [
     "STDIN",
     "DataError",
+    "check_finite",
     "check_writable",
     "read_table",
     "select_features",
@@ -140,6 +141,8 @@ def _read_csv_text(text: str) -> pd.DataFrame:
             f"duplicate column name(s) {_listing(repeated)}: give each column its own name"
         )
     frame = pd.read_csv(io.StringIO(text), sep=delimiter)
+    if frame.empty and len(frame.columns):
+        raise DataError("it has a header but no data rows")
     if frame.shape[1] == 1:
         header = str(frame.columns[0])
         likely = [mark for mark in _DELIMITERS + ", :" if mark in header]
@@ -181,6 +184,21 @@ def _listing(names: Sequence[object]) -> str:
     return ", ".join(repr(str(name)) for name in names)
 
 
+def check_finite(frame: pd.DataFrame) -> None:
+    """Raise DataError naming the columns of ``frame`` that hold infinite values (or numbers
+    too large for a double, which a CSV reader turns into infinities)."""
+    numeric = frame.select_dtypes("number")
+    infinite = {
+        name: int(n) for name, n in numeric.isin([float("inf"), float("-inf")]).sum().items()
+    }
+    if any(infinite.values()):
+        counts = ", ".join(f"{name!r} ({n})" for name, n in infinite.items() if n)
+        raise DataError(
+            f"column(s) {counts} have infinite values (or numbers too large for a double): "
+            "drop those rows or rescale the column"
+        )
+
+
 def select_features(frame: pd.DataFrame, features: Sequence[str]) -> pd.DataFrame:
     """The columns ``features`` of ``frame``, checked to exist, be numeric and have no gaps."""
     missing = [name for name in features if name not in frame.columns]
@@ -197,13 +215,7 @@ def select_features(frame: pd.DataFrame, features: Sequence[str]) -> pd.DataFram
             f"feature column(s) {kinds} are not numeric: encode them as numbers (e.g. one-hot "
             "with pandas.get_dummies), or choose the numeric features (--features A,B,...)"
         )
-    infinite = {name: int(n) for name, n in X.isin([float("inf"), float("-inf")]).sum().items()}
-    if any(infinite.values()):
-        counts = ", ".join(f"{name!r} ({n})" for name, n in infinite.items() if n)
-        raise DataError(
-            f"feature column(s) {counts} have infinite values (or numbers too large for a "
-            "double): drop those rows or rescale the column"
-        )
+    check_finite(X)
     gaps = X.isna().sum()
     if gaps.any():
         counts = ", ".join(f"{name!r} ({int(n)})" for name, n in gaps.items() if n)

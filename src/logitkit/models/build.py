@@ -63,6 +63,8 @@ def build_objective(
     multiplies each sample's weight by its class's.
     """
     params = estimator.get_params()
+    if not reset:
+        X = formula_input(estimator, X)
     check_numeric_columns(X)
     check_missing_labels(y)
     X_valid, y_valid = validate_data(

@@ -123,6 +123,11 @@ def logit(
             "of '~'"
         )
     dropped = len(data) - int(present.sum())
+    if len(data) and not present.any():
+        raise ValueError(
+            f"every row has a missing value in the variables of formula {formula!r} (or in "
+            "sample_weight or groups): nothing is left to fit; fill in or drop the empty columns"
+        )
     if dropped:
         warnings.warn(
             f"{dropped} of {len(data)} rows have missing values (in the formula's variables, "
