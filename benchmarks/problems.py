@@ -23,12 +23,14 @@ from .tools import (
     Tool,
     glum_fit,
     glum_path,
+    logitkit_diagnostics,
     logitkit_fit,
     logitkit_path,
     logitkit_with_summary,
     sklearn_fit,
     sklearn_saga_path,
     sklearn_sgd,
+    statsmodels_diagnostics,
     statsmodels_fit,
     with_constant,
 )
@@ -81,6 +83,8 @@ class Problem:
     scales_p: bool = False
     """``scale`` multiplies p as well as n, so that the shape n/p stays (sparse-wide, the L1
     problems)."""
+    memory_goal: float = 0.25
+    """logitkit's peak extra memory ≤ this × the bytes of X (dense problems)."""
     l1_ratio: float = 0.0
     n_alphas: int | None = None
     """A path problem: this many α from α_max down to ``alpha``·α_max, log-spaced."""
@@ -162,6 +166,27 @@ PROBLEMS: dict[str, Problem] = {
                 ),
             ],
             goal=Goal(0.1, "statsmodels"),
+        ),
+        Problem(
+            "diagnostics",
+            "standard normal features, no penalty; fit and model checking: logitkit fit + "
+            "influence() + marginal_effects() + goodness_of_fit(), statsmodels Logit newton + "
+            "get_influence().summary_frame() + get_margeff().summary_frame() + pred_table()",
+            1_000_000,
+            20,
+            0.0,
+            standard_normal,
+            seed=6,
+            tools=[
+                Tool("logitkit fit + diagnostics", logitkit_diagnostics, anchor=False),
+                Tool(
+                    "statsmodels Logit newton + diagnostics",
+                    statsmodels_diagnostics,
+                    prepare=with_constant,
+                ),
+            ],
+            goal=Goal(0.1, "statsmodels"),
+            memory_goal=0.5,
         ),
         Problem(
             "l1-path",

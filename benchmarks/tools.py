@@ -62,6 +62,26 @@ def logitkit_with_summary(data: Data, prepared: object) -> Fit:
     return Fit(model.intercept_[0], model.coef_[0], model.n_iter_, model.solver_)
 
 
+def logitkit_diagnostics(data: Data, prepared: object) -> Fit:
+    """The default fit, then influence measures, average marginal effects and goodness of fit."""
+    model = logitkit.LogisticRegression(alpha=data.alpha).fit(data.X, data.y)
+    logitkit.influence(model, data.X, data.y)
+    logitkit.marginal_effects(model, data.X, data.y)
+    logitkit.goodness_of_fit(model, data.X, data.y)
+    return Fit(model.intercept_[0], model.coef_[0], model.n_iter_, model.solver_)
+
+
+def statsmodels_diagnostics(data: Data, prepared: object) -> Fit:
+    """statsmodels' Logit by Newton, then its influence table, marginal effects and the
+    prediction (classification) table."""
+    result = Logit(data.y, prepared).fit(method="newton", tol=1e-8, maxiter=100, disp=0)
+    result.get_influence().summary_frame()
+    result.get_margeff().summary_frame()
+    result.pred_table()
+    params = np.asarray(result.params)
+    return Fit(params[0], params[1:], int(result.mle_retvals["iterations"]))
+
+
 def _coefficients(model: object) -> tuple[float | NDArray, NDArray]:
     """(b, w) of a binary model, or the (K,) intercepts and (K, p) weights of a multinomial one."""
     if model.coef_.shape[0] == 1:

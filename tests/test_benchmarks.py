@@ -25,6 +25,7 @@ SCALES = {
     "dense-illconditioned": 0.01,
     "sparse-wide": 0.01,
     "inference": 0.002,
+    "diagnostics": 0.002,
     "sgd-epoch": 0.002,
     "multinomial": 0.01,
     "l1-path": 0.02,
