@@ -1,13 +1,15 @@
-"""summary(cov_type="cluster", groups="name") of a formula model clusters on a variable of
-its formula, as R's ``cluster = ~id`` does."""
+"""summary(cov_type="cluster", groups="name") of a formula model clusters on any column of the
+data it was fitted from, in the formula or not, as R's ``cluster = ~id`` does."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
+import statsmodels.api as sm
 
 import logitkit as lk
+from logitkit.core.exceptions import MissingRowsWarning
 
 
 @pytest.fixture
@@ -42,10 +44,38 @@ def test_cluster_on_a_numeric_term(schools):
     np.testing.assert_allclose(by_name.table["std_err"], by_array.table["std_err"], rtol=1e-12)
 
 
-def test_a_name_outside_the_formula_says_what_to_do(schools):
+def test_cluster_on_a_column_outside_the_formula_matches_statsmodels(schools):
+    data = schools.assign(classroom=np.arange(200) // 8)
+    data.index = [f"pupil{i}" for i in range(200)]
+    data.loc[["pupil3", "pupil77"], "hours"] = np.nan
+    with pytest.warns(MissingRowsWarning, match="2 of 200 rows"):
+        model = lk.logit("passed ~ hours + school", data)
+    ours = model.summary(cov_type="cluster", groups="classroom")
+    complete = data.dropna(subset=["hours"])
+    X = pd.get_dummies(complete[["hours", "school"]], drop_first=True, dtype=float)
+    theirs = sm.Logit(complete["passed"], sm.add_constant(X)).fit(
+        disp=0,
+        method="newton",
+        tol=1e-12,
+        cov_type="cluster",
+        cov_kwds={"groups": complete["classroom"].to_numpy()},
+    )
+    assert ours.n_groups == 25
+    np.testing.assert_allclose(ours.table["coef"].to_numpy(), theirs.params.to_numpy(), rtol=1e-6)
+    np.testing.assert_allclose(ours.table["std_err"].to_numpy(), theirs.bse.to_numpy(), rtol=1e-6)
+
+
+def test_an_unknown_name_lists_the_data_columns(schools):
     model = lk.logit("passed ~ hours", schools)
-    with pytest.raises(ValueError, match="groups='school' is not a variable of formula"):
-        model.summary(cov_type="cluster", groups="school")
+    with pytest.raises(
+        ValueError,
+        match="groups='class' is not a column of the data the model was fitted from; "
+        "its columns: 'passed', 'hours', 'school'",
+    ):
+        model.summary(cov_type="cluster", groups="class")
+
+
+def test_a_name_without_a_formula_model_says_what_to_do(schools):
     plain = lk.LogisticRegression().fit(schools[["hours"]], schools["passed"])
     with pytest.raises(ValueError, match="only a model from logitkit.logit keeps"):
         plain.summary(

@@ -136,6 +136,8 @@ def test_missing_rows_are_dropped_from_design_weights_and_groups(spector) -> Non
     np.testing.assert_array_equal(stored.y, complete["GRADE"].to_numpy())
     np.testing.assert_array_equal(stored.sample_weight, complete["w"].to_numpy())
     np.testing.assert_array_equal(stored.groups, complete["school"].to_numpy())
+    assert stored.data is data
+    np.testing.assert_array_equal(stored.rows, np.flatnonzero(data.notna().all(axis=1)))
     reference = smf.glm(
         SPECTOR, complete, family=sm.families.Binomial(), freq_weights=complete["w"]
     ).fit(tol=1e-12)

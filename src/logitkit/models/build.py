@@ -205,10 +205,9 @@ def summary_data(
     (None without data), the cluster labels, and the response's name.
 
     A model from :func:`logitkit.logit` supplies its own data, groups and response name when X
-    is not given, and takes ``groups`` as the name of a variable of its formula (R's
-    ``cluster = ~id``): a numeric term's column, or a categorical variable's levels read back
-    from its treatment-coded columns. The data must be the fitted observations: their weighted
-    count Σsᵢ must be the record's n.
+    is not given, and takes ``groups`` as the name of any column of the data it was fitted
+    from (R's ``cluster = ~id``), read on the rows it kept. The data must be the fitted
+    observations: their weighted count Σsᵢ must be the record's n.
     """
     formula_data = getattr(estimator, "formula_data_", None)
     terms = getattr(estimator, "formula_terms_", None)
@@ -299,26 +298,11 @@ def row_index(X: ArrayLike, n_samples: int) -> pd.Index:
 
 
 def _kept_column(formula_data: Any, name: str) -> NDArray:
-    """The values of variable ``name`` on the rows a formula model kept: its design column,
-    or, for a categorical variable, the level each row's indicator columns (``name[T.level]``,
-    ``C(name)[T.level]``) mark, the reference level where none does."""
+    """The values of column ``name`` of the data a formula model was fitted from, on the rows
+    it kept (see :meth:`~logitkit.models.formula.FormulaData.column`)."""
     if formula_data is None:
         raise ValueError(
             f"groups={name!r} names a column, which only a model from logitkit.logit keeps; "
             "pass one cluster label per fitted row instead"
         )
-    design = formula_data.X
-    if name in design.columns:
-        return design[name].to_numpy()
-    prefixes = (f"{name}[T.", f"C({name})[T.")
-    indicators = [c for c in design.columns if c.startswith(prefixes) and ":" not in c]
-    if not indicators:
-        raise ValueError(
-            f"groups={name!r} is not a variable of formula {formula_data.formula!r}: name a "
-            "column the formula uses, or pass groups=... to logitkit.logit to keep another "
-            "column, or pass one cluster label per fitted row"
-        )
-    labels = np.full(len(design), "(reference)", dtype=object)
-    for column in indicators:
-        labels[design[column].to_numpy() == 1] = column[column.index("[T.") + 3 : -1]
-    return labels
+    return formula_data.column(name)

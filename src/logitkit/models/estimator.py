@@ -242,6 +242,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
 
         cov_type: "nonrobust" (inverse information), "HC0", "HC1" (= HC0·n/(n − k)) or
             "cluster" (with ``groups``; factor G/(G − 1)·(n − 1)/(n − k)).
+        groups: one cluster label per fitted row, or, for a model from :func:`logitkit.logit`,
+            the name of any column of the data it was fitted from (read on the rows it kept).
         ci: "wald" or "profile" (profile-likelihood bounds, by root-finding).
         level: the confidence level of the intervals, in (0, 1).
         X, y, sample_weight: the fitted data, needed by "cluster" and "profile" only; a model

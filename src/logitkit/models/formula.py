@@ -8,10 +8,12 @@ removes it. Rows with a missing value in a variable the formula uses, in the wei
 groups are dropped, as R's ``glm`` does, with a :class:`MissingRowsWarning` that counts them.
 
 The fitted model keeps the design, response, weights, groups and formulaic's ``ModelSpec`` in
-a :class:`FormulaData`, so what needs the data later (cluster-robust covariances, profile
-intervals) finds it without a refit, and the formula with what it learnt (categories, stateful
-transforms) in a :class:`~logitkit.models.formula_terms.FormulaTerms` (``formula_terms_``),
-through which every prediction and summary reads raw data; a model file keeps the latter.
+a :class:`FormulaData`, with the data frame itself (not a copy) and the positions of the rows it
+kept, so what needs the data later (cluster-robust covariances by any column of the data,
+profile intervals) finds it without a refit, and the formula with what it learnt (categories,
+stateful transforms) in a :class:`~logitkit.models.formula_terms.FormulaTerms`
+(``formula_terms_``), through which every prediction and summary reads raw data; a model file
+keeps the latter.
 """
 
 from __future__ import annotations
@@ -49,6 +51,9 @@ class FormulaData:
     y : the response as given, for the same rows.
     sample_weight, groups : the frequency weights and cluster labels for the same rows, or None.
     model_spec : formulaic's ModelSpec of the right-hand side, as learnt from the data.
+    data : the data frame the model was fitted from, as given (a reference, not a copy; a
+        polars or pyarrow frame converted to pandas), every row and column.
+    rows : the positions in ``data`` of the rows the model kept, in the order of X.
     """
 
     formula: str
@@ -57,6 +62,18 @@ class FormulaData:
     sample_weight: NDArray | None
     groups: NDArray | None
     model_spec: ModelSpec
+    data: pd.DataFrame
+    rows: NDArray[np.intp]
+
+    def column(self, name: str) -> NDArray:
+        """The values of column ``name`` of the data on the kept rows, in the order of X;
+        ValueError listing the data's columns when it has none of that name."""
+        if name not in self.data.columns:
+            raise ValueError(
+                f"groups={name!r} is not a column of the data the model was fitted from; "
+                f"its columns: {_listed_columns(self.data)}"
+            )
+        return self.data[name].to_numpy()[self.rows]
 
 
 def logit(
@@ -153,6 +170,8 @@ def logit(
         sample_weight=None if weights is None else np.asarray(weights, dtype=np.float64),
         groups=None if labels is None else labels[present],
         model_spec=matrices.rhs.model_spec,
+        data=data,
+        rows=rows[present].astype(np.intp),
     )
     return model
 
@@ -214,14 +233,19 @@ def _design_error(
     )
     if not missing:
         return ValueError(f"cannot build the design of formula {formula!r}: {first_line(error)}")
+    return ValueError(
+        f"formula {formula!r} names column(s) {', '.join(map(repr, missing))} that data does "
+        f"not have; available columns: {_listed_columns(data)}"
+    )
+
+
+def _listed_columns(data: pd.DataFrame) -> str:
+    """The names of data's columns, quoted, the first 30 of them, or 'none'."""
     columns = [repr(str(name)) for name in data.columns]
     listed = ", ".join(columns[:_LISTED_COLUMNS])
     if len(columns) > _LISTED_COLUMNS:
         listed += f", ... ({len(columns) - _LISTED_COLUMNS} more)"
-    return ValueError(
-        f"formula {formula!r} names column(s) {', '.join(map(repr, missing))} that data does "
-        f"not have; available columns: {listed or 'none'}"
-    )
+    return listed or "none"
 
 
 def _response(lhs: ModelMatrix, frame: pd.DataFrame, rows: NDArray) -> NDArray:
