@@ -32,6 +32,7 @@ from pathlib import Path
 # As a script, run.py has benchmarks/ on the path; the package needs the repository root.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.imports import import_time_lines
 from benchmarks.measure import Result, run_problem
 from benchmarks.problems import PROBLEMS, Problem
 from benchmarks.report import ROOT, load_average, report
@@ -84,6 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         results.append(run_problem(problem, scale, args.repeats, budget=args.budget))
         text = report(results, command, started, load_at_start)
         args.out.write_text(text, encoding="utf-8")
+    text += "\n" + "\n".join(import_time_lines(args.repeats))
+    args.out.write_text(text, encoding="utf-8")
     print(args.out.read_text(encoding="utf-8"))
     return 0
 
