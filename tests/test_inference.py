@@ -15,14 +15,8 @@ from sklearn.datasets import load_breast_cancer
 
 import logitkit as lk
 from logitkit.backends.design import make_design
-from logitkit.inference.covariance import (
-    TABLE_COLUMNS,
-    cluster_score_sums,
-    covariance,
-    profile_interval,
-    replace_intervals,
-    wald_table,
-)
+from logitkit.inference.covariance import TABLE_COLUMNS, cluster_score_sums, covariance
+from logitkit.inference.intervals import profile_interval, replace_intervals, wald_table
 from logitkit.solvers import SOLVERS, SolverOptions
 
 RTOL = 1e-6

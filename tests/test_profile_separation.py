@@ -11,7 +11,7 @@ from scipy.special import log_expit
 from scipy.stats import chi2
 
 import logitkit as lk
-from logitkit.inference.covariance import profile_interval
+from logitkit.inference.intervals import profile_interval
 
 X_LINE = np.arange(1.0, 9.0)
 Y_LINE = np.array([0, 0, 0, 0, 1, 1, 1, 1])

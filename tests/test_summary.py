@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 import logitkit as lk
-from logitkit.inference.covariance import covariance, wald_table
+from logitkit.inference.covariance import covariance
+from logitkit.inference.intervals import wald_table
 from logitkit.inference.summary import NOT_CONVERGED, SIGNIF_LEGEND, Summary
 
 VOID_TAGS = {"br"}

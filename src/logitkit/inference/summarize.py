@@ -21,15 +21,8 @@ from ..core.restricted import Restricted
 from ..core.validation import plain_label
 from ..solvers import SolverOptions
 from ..solvers.newton import solve_newton
-from .covariance import (
-    COV_TYPES,
-    check_level,
-    cluster_score_sums,
-    covariance,
-    profile_interval,
-    replace_intervals,
-    wald_table,
-)
+from .covariance import COV_TYPES, check_level, cluster_score_sums, covariance
+from .intervals import profile_interval, replace_intervals, wald_table
 from .statistics import MAX_MATRIX_PARAMS, MAX_MATRIX_WORK, information_matrices
 from .summarize_multinomial import summarize_multinomial
 from .summary import CI_METHODS, Summary, fit_fields

@@ -25,7 +25,8 @@ from numpy.typing import ArrayLike
 from ..core.objective import Objective
 from ..core.record import FitRecord
 from ..core.validation import plain_label
-from .covariance import cluster_score_sums, covariance, wald_table
+from .covariance import cluster_score_sums, covariance
+from .intervals import wald_table
 from .statistics import information_matrices
 from .summary import Summary, fit_fields
 
