@@ -73,20 +73,11 @@ def marginal_effects(
         )
     level = check_level(level)
     cov = parameter_covariance(record, objective, cov_type, groups)
-    X = design_columns(objective)
     start = int(record.fit_intercept)
-    rows, weights = _evaluation_rows(X, objective.sample_weight, at, start)
-    kinds = _column_kinds(X, dummy, count)
-    theta = record.theta
-    blocks = 1 if len(record.classes) == 2 else len(record.classes)
-    by_class = np.empty((blocks, X.shape[1]))
-    by_class_gradients = np.empty((blocks, X.shape[1], theta.size))
-    for j, kind in enumerate(kinds):
-        per_row, per_row_gradient = _per_row_effects(record, rows, j + start, kind, method)
-        by_class[:, j] = weights @ per_row
-        by_class_gradients[:, j] = np.einsum("r,rck->ck", weights, per_row_gradient)
-    effects = by_class.ravel()
-    gradients = by_class_gradients.reshape(-1, theta.size)
+    if at == "overall" and not (dummy or count) and len(record.classes) == 2:
+        effects, gradients = _average_continuous(record, objective, method)
+    else:
+        effects, gradients = _effects_by_rows(record, objective, at, method, dummy, count)
     std_err = np.sqrt(np.maximum(np.einsum("jk,kl,jl->j", gradients, cov, gradients), 0.0))
     with np.errstate(divide="ignore", invalid="ignore"):
         z = effects / std_err
@@ -102,6 +93,55 @@ def marginal_effects(
         },
         index=_effect_index(record, start),
     )
+
+
+def _effects_by_rows(
+    record: FitRecord, objective: Objective, at: str, method: str, dummy: bool, count: bool
+) -> tuple[NDArray, NDArray]:
+    """The effects and their gradients in θ (one row per effect), averaged over the rows x̃
+    they are evaluated at, feature by feature (dummy and count columns as discrete changes)."""
+    X = design_columns(objective)
+    start = int(record.fit_intercept)
+    rows, weights = _evaluation_rows(X, objective.sample_weight, at, start)
+    kinds = _column_kinds(X, dummy, count)
+    theta = record.theta
+    blocks = 1 if len(record.classes) == 2 else len(record.classes)
+    by_class = np.empty((blocks, X.shape[1]))
+    by_class_gradients = np.empty((blocks, X.shape[1], theta.size))
+    for j, kind in enumerate(kinds):
+        per_row, per_row_gradient = _per_row_effects(record, rows, j + start, kind, method)
+        by_class[:, j] = weights @ per_row
+        by_class_gradients[:, j] = np.einsum("r,rck->ck", weights, per_row_gradient)
+    return by_class.ravel(), by_class_gradients.reshape(-1, theta.size)
+
+
+def _average_continuous(
+    record: FitRecord, objective: Objective, method: str
+) -> tuple[NDArray, NDArray]:
+    """The average effects of every feature of a two-class fit and their gradients, from the
+    design's products over all rows at once (no n × p temporary), with weights wᵢ = sᵢ/Σs.
+
+    With c = f (dy) or 1 − p (ey) and c′ = ∂c/∂z = f(1 − 2p) or −f, the average effect of xⱼ
+    is βⱼ Σ wᵢcᵢ with gradient βⱼ X̃ᵀ(w ⊙ c′) + (Σ wᵢcᵢ) eⱼ; for the elasticities in x
+    (``*ex``) it is βⱼ Σ wᵢcᵢxᵢⱼ with gradient βⱼ [X̃ᵀ diag(w ⊙ c′) X̃]ⱼ + (Σ wᵢcᵢxᵢⱼ) eⱼ.
+    """
+    design, theta = objective.design, record.theta
+    start = int(record.fit_intercept)
+    w = objective.sample_weight / objective.sample_weight.sum()
+    p = sigmoid(design.linear_predictor(theta))
+    f = p * (1.0 - p)
+    scale, slope = (1.0 - p, -f) if method.startswith("ey") else (f, f * (1.0 - 2.0 * p))
+    beta = theta[start:]
+    positions = np.arange(start, theta.size)
+    if method.endswith("ex"):
+        averages = design.rmatvec(w * scale)[start:]
+        curvature = design.weighted_gram(w * slope)[:, start:].T
+    else:
+        averages = np.full(beta.size, float(w @ scale))
+        curvature = np.tile(design.rmatvec(w * slope), (beta.size, 1))
+    gradients = beta[:, None] * curvature
+    gradients[np.arange(beta.size), positions] += averages
+    return beta * averages, gradients
 
 
 def _per_row_effects(
