@@ -13,8 +13,8 @@ from numpy.typing import ArrayLike, NDArray
 
 from ..core.objective import Objective
 from ..core.record import FitRecord
-from .covariance import COV_TYPES, cluster_score_sums, covariance
-from .statistics import information_matrices
+from .covariance import COV_TYPES, covariance
+from .statistics import cluster_score_matrix, information_matrices
 
 __all__ = [
     "design_columns",
@@ -73,8 +73,7 @@ def parameter_covariance(
     cluster_scores = None
     if cov_type == "cluster":
         assert groups is not None and objective is not None
-        residual = -objective.sample_weight * objective.score_residuals(theta)
-        cluster_scores = cluster_score_sums(objective.design, residual, groups)
+        cluster_scores = cluster_score_matrix(objective, theta, groups)
     try:
         return covariance(
             information,

@@ -19,9 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from ..core.objective import Objective
+from .covariance import cluster_score_sums
 
 MAX_MATRIX_PARAMS = 2000
 """Fits with more coefficients k keep neither I nor M."""
@@ -80,3 +81,17 @@ def information_matrices(objective: Objective, coef: NDArray) -> tuple[NDArray, 
             score_outer[k * width : (k + 1) * width, m * width : (m + 1) * width] = block
             score_outer[m * width : (m + 1) * width, k * width : (k + 1) * width] = block.T
     return information, score_outer
+
+
+def cluster_score_matrix(objective: Objective, coef: NDArray, groups: ArrayLike) -> NDArray:
+    """The G × len(θ) cluster score sums u_g = Σ_{i∈g} −sᵢ rᵢ ⊗ x̃ᵢ, r = ∂L/∂η (ŷ − y, or
+    P − Y over the modelled classes), laid out output by output as θ is."""
+    residual = -objective.sample_weight[:, None] * np.reshape(
+        objective.score_residuals(coef), (objective.design.n_samples, -1)
+    )
+    return np.hstack(
+        [
+            cluster_score_sums(objective.design, residual[:, k], groups)
+            for k in range(residual.shape[1])
+        ]
+    )

@@ -21,9 +21,14 @@ from ..core.restricted import Restricted
 from ..core.validation import plain_label
 from ..solvers import SolverOptions
 from ..solvers.newton import solve_newton
-from .covariance import COV_TYPES, check_level, cluster_score_sums, covariance
+from .covariance import COV_TYPES, check_level, covariance
 from .intervals import profile_interval, replace_intervals, wald_table
-from .statistics import MAX_MATRIX_PARAMS, MAX_MATRIX_WORK, information_matrices
+from .statistics import (
+    MAX_MATRIX_PARAMS,
+    MAX_MATRIX_WORK,
+    cluster_score_matrix,
+    information_matrices,
+)
 from .summarize_multinomial import summarize_multinomial
 from .summary import CI_METHODS, Summary, fit_fields
 
@@ -98,10 +103,7 @@ def summarize(
     cluster_scores = None
     if cov_type == "cluster":
         assert objective is not None and groups is not None  # refused above without them
-        residual = -objective.sample_weight * objective.datafit.derivative(
-            objective.y, objective.logits(theta)
-        )
-        cluster_scores = cluster_score_sums(objective.design, residual, groups)
+        cluster_scores = cluster_score_matrix(objective, theta, groups)
     aliased = np.isin(names, record.aliased)
     keep = np.flatnonzero(~aliased)
     cov = np.full((theta.size, theta.size), np.nan)

@@ -25,9 +25,9 @@ from numpy.typing import ArrayLike
 from ..core.objective import Objective
 from ..core.record import FitRecord
 from ..core.validation import plain_label
-from .covariance import cluster_score_sums, covariance
+from .covariance import covariance
 from .intervals import wald_table
-from .statistics import information_matrices
+from .statistics import cluster_score_matrix, information_matrices
 from .summary import Summary, fit_fields
 
 
@@ -75,7 +75,7 @@ def summarize_multinomial(
     cluster_scores = None
     if cov_type == "cluster":
         assert objective is not None and groups is not None  # refused by summarize without them
-        cluster_scores = _cluster_scores(objective, theta, groups)
+        cluster_scores = cluster_score_matrix(objective, theta, groups)
     try:
         cov = covariance(
             information,
@@ -113,13 +113,4 @@ def summarize_multinomial(
         penalty=f"alpha={record.alpha:g}, l1_ratio={record.l1_ratio:g}" if symmetric else None,
         reference=None if symmetric else plain_label(record.classes[reference]),
         symmetric=symmetric,
-    )
-
-
-def _cluster_scores(objective: Objective, theta: np.ndarray, groups: ArrayLike) -> np.ndarray:
-    """The G × len(θ) cluster score sums, class by class as θ is laid out."""
-    design = objective.design
-    residual = -objective.sample_weight[:, None] * objective.score_residuals(theta)
-    return np.hstack(
-        [cluster_score_sums(design, residual[:, k], groups) for k in range(objective.n_outputs)]
     )
