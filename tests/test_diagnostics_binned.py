@@ -100,5 +100,5 @@ def test_refusals() -> None:
         with pytest.raises(ValueError, match="bins must be a whole number from 1 to the 32 rows"):
             lk.binned_residuals(plain, X, y, bins=bins)
     three = (X["GPA"] > 3).astype(int) + y.astype(int)
-    with pytest.raises(ValueError, match="only for two classes; this model has 3"):
+    with pytest.raises(ValueError, match="two classes only, and this model has 3"):
         lk.binned_residuals(lk.LogisticRegression().fit(X, three), X, three)

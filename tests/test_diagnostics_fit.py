@@ -226,7 +226,7 @@ def test_goodness_of_fit_refuses_what_it_cannot_do(spector):
     X3 = rng.normal(size=(60, 2))
     y3 = np.repeat([0, 1, 2], 20)
     three = lk.LogisticRegression().fit(X3, y3)
-    with pytest.raises(ValueError, match="defined here for two classes"):
+    with pytest.raises(ValueError, match="defined for two classes only"):
         lk.goodness_of_fit(three, X3, y3)
 
 
@@ -245,7 +245,7 @@ def test_marginal_effects_refusals(spector):
     with pytest.raises(ValueError, match="needs groups"):
         lk.marginal_effects(model, X, y, cov_type="cluster")
     penalised = lk.LogisticRegression(alpha=0.1).fit(X, y)
-    with pytest.raises(ValueError, match="is penalised \\(alpha=0.1\\): refit with alpha=0"):
+    with pytest.raises(ValueError, match="is penalised \\(alpha=0.1\\). Refit with alpha=0"):
         lk.marginal_effects(penalised, X, y)
 
 

@@ -144,16 +144,16 @@ def test_sparse_design_gives_the_dense_numbers() -> None:
 def test_refusals() -> None:
     X, y = spector()
     with pytest.raises(
-        ValueError, match="influence measures need the maximum-likelihood fit.*alpha=0.1"
+        ValueError, match="influence measures: needs the maximum-likelihood fit.*alpha=0.1"
     ):
         lk.influence(lk.LogisticRegression(alpha=0.1).fit(X, y), X, y)
-    with pytest.raises(ValueError, match="influence measures are not defined for Firth"):
+    with pytest.raises(ValueError, match="influence measures: not defined for Firth"):
         lk.influence(lk.LogisticRegression(firth=True).fit(X, y), X, y)
     model = lk.LogisticRegression().fit(X, y)
     with pytest.raises(ValueError, match="n = 31 .* the fit had 32"):
         lk.influence(model, X.iloc[1:], y.iloc[1:])
     three = (X["GPA"] > 3).astype(int) + y.astype(int)
-    with pytest.raises(ValueError, match="only for two classes; this model has 3"):
+    with pytest.raises(ValueError, match="two classes only, and this model has 3"):
         lk.influence(lk.LogisticRegression().fit(X, three), X, three)
     tiny = lk.LogisticRegression().fit([[1.0], [2.0], [3.0]], [0, 1, 0])
     with pytest.raises(ValueError, match="more rows than coefficients plus one: 3 rows .* 2"):

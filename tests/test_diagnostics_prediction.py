@@ -91,7 +91,7 @@ def test_refusals() -> None:
     with pytest.raises(ValueError, match=r"L1 penalty \(alpha=0.01, l1_ratio=1\)"):
         lk.predict_interval(lasso, X)
     three = (X["GPA"] > 3).astype(int) + y.astype(int)
-    with pytest.raises(ValueError, match="only for two classes; this model has 3"):
+    with pytest.raises(ValueError, match="two classes only, and this model has 3"):
         lk.predict_interval(lk.LogisticRegression().fit(X, three), X)
     with pytest.raises(ValueError, match="X has 2 features"):
         lk.predict_interval(lk.LogisticRegression().fit(X.to_numpy(), y), X.to_numpy()[:, :2])

@@ -160,14 +160,14 @@ def test_refusals() -> None:
     assert_close(lk.residuals(ridge, X, y, kind="response"), y - ridge.predict_proba(X)[:, 1])
     with pytest.raises(
         ValueError,
-        match="standardized deviance residuals need the maximum-likelihood fit.*alpha=0.01",
+        match="standardized deviance residuals: needs the maximum-likelihood fit.*alpha=0.01",
     ):
         lk.residuals(ridge, X, y, kind="standardized_deviance")
     firth = lk.LogisticRegression(firth=True).fit(X, y)
-    with pytest.raises(ValueError, match="studentized residuals are not defined for Firth"):
+    with pytest.raises(ValueError, match="studentized residuals: not defined for Firth"):
         lk.residuals(firth, X, y, kind="studentized")
     three = lk.LogisticRegression().fit(X, (X["GPA"] > 3).astype(int) + y.astype(int))
-    with pytest.raises(ValueError, match="only for two classes; this model has 3"):
+    with pytest.raises(ValueError, match="two classes only, and this model has 3"):
         lk.residuals(three, X, (X["GPA"] > 3).astype(int) + y.astype(int))
 
 
@@ -176,5 +176,5 @@ def test_separated_fit_is_refused_for_hat_based_residuals() -> None:
     y = np.array([0, 0, 1, 1])
     with pytest.warns(lk.SeparationWarning):
         model = lk.LogisticRegression().fit(X, y)
-    with pytest.raises(ValueError, match="do not exist for this fit: complete separation"):
+    with pytest.raises(ValueError, match="does not exist for this fit: complete separation"):
         lk.residuals(model, X, y, kind="standardized_pearson")

@@ -161,7 +161,7 @@ def test_vif_and_anova_refuse_three_classes(anes):
     X = anes[["age", "educ", "logpopul"]]
     y = (anes["PID"] // 3).astype(int)
     model = lk.LogisticRegression().fit(X, y)
-    with pytest.raises(ValueError, match="vif is defined here for two classes"):
+    with pytest.raises(ValueError, match="vif: defined for two classes only"):
         lk.vif(model)
-    with pytest.raises(ValueError, match="anova is defined here for two classes"):
+    with pytest.raises(ValueError, match="anova: defined for two classes only"):
         lk.anova(model, X, y)

@@ -20,6 +20,7 @@ __all__ = [
     "design_columns",
     "parameter_covariance",
     "require_binary",
+    "require_finite_estimate",
     "require_maximum_likelihood",
 ]
 
@@ -28,7 +29,7 @@ def require_binary(record: FitRecord, what: str) -> None:
     """ValueError unless the fit has two classes."""
     if len(record.classes) != 2:
         raise ValueError(
-            f"{what} is defined here for two classes; the model has {len(record.classes)} "
+            f"{what}: defined for two classes only, and this model has {len(record.classes)} "
             f"({', '.join(map(str, record.classes.tolist()))}). Fit one binary model per class "
             "against the rest to check each"
         )
@@ -39,13 +40,23 @@ def require_maximum_likelihood(record: FitRecord, what: str, firth: bool = True)
     needs the maximum-likelihood estimate."""
     if record.alpha > 0:
         raise ValueError(
-            f"{what} needs the maximum-likelihood fit, and this one is penalised "
-            f"(alpha={record.alpha:g}): refit with alpha=0"
+            f"{what}: needs the maximum-likelihood fit, and this one is penalised "
+            f"(alpha={record.alpha:g}). Refit with alpha=0"
         )
     if record.firth and not firth:
         raise ValueError(
-            f"{what} is not defined for Firth's penalised likelihood (firth=True): its "
-            "statistics compare maximum-likelihood fits. Refit with firth=False"
+            f"{what}: not defined for Firth's penalised likelihood (firth=True), whose estimate "
+            "solves other equations than the maximum-likelihood fit these statistics describe. "
+            "Refit with firth=False"
+        )
+
+
+def require_finite_estimate(record: FitRecord, what: str) -> None:
+    """ValueError for a separated maximum-likelihood fit: its estimate is infinite."""
+    if record.separation is not None and not record.firth:
+        raise ValueError(
+            f"{what}: does not exist for this fit: {record.separation}, so the "
+            "maximum-likelihood estimate is infinite. Refit with firth=True or a penalty"
         )
 
 

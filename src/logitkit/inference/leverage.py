@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 from ..core.functions import sigmoid
 from ..core.objective import Objective
 from ..core.record import FitRecord
+from .check_inputs import require_binary, require_finite_estimate, require_maximum_likelihood
 from .covariance import covariance
 from .statistics import information_matrices
 
@@ -28,24 +29,9 @@ def check_ml_fit(record: FitRecord, what: str, firth_allowed: bool = False) -> N
     """Refuse a fit for which ``what`` is not defined: more than two classes, a penalised
     fit (the statistic is the maximum-likelihood fit's), Firth's fit (unless
     ``firth_allowed``), or a separated one (no finite estimate)."""
-    if len(record.classes) != 2:
-        raise ValueError(f"{what} are only for two classes; this model has {len(record.classes)}")
-    if record.alpha > 0.0:
-        raise ValueError(
-            f"{what} need the maximum-likelihood fit, and this one is penalised "
-            f"(alpha={record.alpha:g}): refit with alpha=0"
-        )
-    if record.firth and not firth_allowed:
-        raise ValueError(
-            f"{what} are not defined for Firth's fit: they approximate the change in the "
-            "maximum-likelihood estimate when a row is dropped, and Firth's estimate solves "
-            "other equations. Refit with firth=False"
-        )
-    if record.separation is not None and not record.firth:
-        raise ValueError(
-            f"{what} do not exist for this fit: {record.separation}, so the "
-            "maximum-likelihood estimate is infinite. Refit with firth=True or a penalty"
-        )
+    require_binary(record, what)
+    require_maximum_likelihood(record, what, firth=firth_allowed)
+    require_finite_estimate(record, what)
 
 
 def inverse_information(record: FitRecord, objective: Objective) -> NDArray[np.float64]:

@@ -22,6 +22,7 @@ from scipy.stats import norm
 from ..backends.design import Design
 from ..core.functions import sigmoid
 from ..core.record import FitRecord
+from .check_inputs import require_binary
 from .covariance import check_level, covariance
 
 __all__ = ["PREDICTION_COV_TYPES", "prediction_table"]
@@ -47,10 +48,7 @@ def prediction_table(
             f"cov_type must be one of {', '.join(map(repr, PREDICTION_COV_TYPES))}; got "
             f"{cov_type!r}{extra}"
         )
-    if len(record.classes) != 2:
-        raise ValueError(
-            f"predict_interval is only for two classes; this model has {len(record.classes)}"
-        )
+    require_binary(record, "predict_interval")
     if record.alpha * record.l1_ratio > 0.0:
         raise ValueError(
             "predict_interval needs a smooth likelihood for its standard errors, and an L1 "

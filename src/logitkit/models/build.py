@@ -34,6 +34,7 @@ from ..core.validation import (
     check_sample_weight,
     plain_label,
 )
+from ..inference.check_inputs import require_binary
 from .params import reference_index
 
 __all__ = [
@@ -249,11 +250,7 @@ def diagnostics_data(
     """
     check_is_fitted(estimator)
     record: FitRecord = estimator.record_
-    if len(record.classes) != 2:
-        raise ValueError(
-            f"model checking (residuals, influence, binned residuals) is only for two "
-            f"classes; this model has {len(record.classes)}"
-        )
+    require_binary(record, "model checking (residuals, influence, binned residuals)")
     formula_data = getattr(estimator, "formula_data_", None)
     if X is None and y is None and formula_data is not None:
         X, y, sample_weight = formula_data.X, formula_data.y, formula_data.sample_weight
