@@ -25,7 +25,14 @@ from collections.abc import Iterator
 import numpy as np
 from numpy.typing import NDArray
 
-from .functions import cross_entropy, log_sigmoid, log_softmax, sigmoid, softmax
+from .functions import (
+    cross_entropy,
+    log_sigmoid,
+    log_softmax,
+    sigmoid,
+    sigmoid_curvature,
+    softmax,
+)
 
 Block = tuple[int, int, NDArray]
 
@@ -55,11 +62,13 @@ class Bernoulli:
 
     def derivative(self, y: NDArray, z: NDArray) -> NDArray:
         """∂L/∂z = σ(z) − y."""
-        return sigmoid(z) - y
+        r = sigmoid(z)
+        r -= y
+        return r
 
     def curvature(self, z: NDArray) -> NDArray:
-        """∂²L/∂z² = σ(z)(1 − σ(z)), written σ(z)σ(−z) to stay accurate in both tails."""
-        return sigmoid(z) * sigmoid(-z)
+        """∂²L/∂z² = σ(z)(1 − σ(z)), without forming 1 − σ(z) (see :func:`sigmoid_curvature`)."""
+        return sigmoid_curvature(z)
 
     def logits(self, eta: NDArray) -> NDArray:
         """z = η: the one modelled logit is the link's input."""

@@ -42,6 +42,9 @@ from .separation_cone import SignedRows, coefficient_directions, separated_rows
 _CERTIFICATE_ROWS = 20_000
 """Rows sampled by :func:`overlap_certified` for its bound on the smallest singular value."""
 
+_BLOCK_ROWS = 65_536
+"""Rows per block of :func:`_smallest_residual_weight`."""
+
 _CERTIFICATE_MAX_PARAMS = 1000
 """Above this many coefficients :func:`overlap_certified` does not try."""
 
@@ -66,20 +69,19 @@ def overlap_certified(objective: Objective, coef: NDArray) -> bool:
     ``_CERTIFICATE_MAX_PARAMS`` coefficients are always left to the programs.
     """
     design, y, weights = objective.design, objective.y, objective.sample_weight
-    kept = np.flatnonzero(weights > 0)
-    if design.n_params > _CERTIFICATE_MAX_PARAMS or kept.size <= design.n_params:
+    positive = weights > 0
+    n_kept = int(np.count_nonzero(positive))
+    if design.n_params > _CERTIFICATE_MAX_PARAMS or n_kept <= design.n_params:
         return False
-    z = objective.logits(coef)
-    residual = np.where(y[kept] == 1, sigmoid(-z[kept]), sigmoid(z[kept]))
-    smallest = float(np.min(weights[kept] * residual))
+    smallest = _smallest_residual_weight(objective.logits(coef), y, weights)
     if not smallest > 0.0:
         return False
     data_gradient = Objective.smooth_gradient(objective, coef) - objective.penalty.smooth_gradient(
         coef
     )
     score = -weights.sum() * data_gradient  # X̃ᵀ(s ⊙ (y − ŷ)), one (fused) pass over X
-    step = max(1, kept.size // _CERTIFICATE_ROWS)
-    sample = slice(0, None, step) if kept.size == weights.size else kept[::step]
+    step = max(1, n_kept // _CERTIFICATE_ROWS)
+    sample = slice(0, None, step) if n_kept == weights.size else np.flatnonzero(positive)[::step]
     rows = design.take(sample)
     gram = rows.weighted_gram(np.ones(rows.n_samples))
     diagonal = np.diag(gram)
@@ -88,6 +90,20 @@ def overlap_certified(objective: Objective, coef: NDArray) -> bool:
     scale = 1.0 / np.sqrt(diagonal)
     lowest = float(eigh(gram * scale[:, None] * scale[None, :], eigvals_only=True)[0])
     return smallest * np.sqrt(max(lowest, 0.0)) > 2.0 * float(np.linalg.norm(scale * score))
+
+
+def _smallest_residual_weight(z: NDArray, y: NDArray, weights: NDArray) -> float:
+    """min over rows with sᵢ > 0 of λᵢ = sᵢ |yᵢ − σ(zᵢ)| = sᵢ σ(−tᵢ zᵢ), tᵢ = 2yᵢ − 1, a block of
+    rows at a time so that the temporaries stay small beside X."""
+    smallest = np.inf
+    for start in range(0, z.shape[0], _BLOCK_ROWS):
+        rows = slice(start, start + _BLOCK_ROWS)
+        s = weights[rows]
+        positive = s > 0
+        signed = np.where(y[rows] == 1, -z[rows], z[rows])[positive]
+        if signed.size:
+            smallest = min(smallest, float(np.min(s[positive] * sigmoid(signed))))
+    return smallest
 
 
 def detect_separation(
