@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import nullcontext
 
 import numpy as np
 from numpy.typing import NDArray
@@ -79,6 +80,8 @@ class DenseDesign(DesignBase):
 
         BLAS runs on one thread here: a product of one 2 MiB block is too small for threads to
         gain more than their synchronisation costs, and on a busy machine they lose far more.
+        An X of one block is left to BLAS as it is: switching the threads off and on again would
+        cost more than its product.
         """
         symmetric = right is None
         right_columns = left if right is None else right
@@ -86,7 +89,8 @@ class DenseDesign(DesignBase):
         gram = np.zeros((left.size, right_columns.size))
         left_d, right_d = np.zeros(left.size), np.zeros(right_columns.size)
         rows = max(256, base.BLOCK_ELEMENTS // max(left.size + right_columns.size, 1))
-        with threadpools().limit(limits=1, user_api="blas"):
+        one_block = self.n_samples <= rows
+        with nullcontext() if one_block else threadpools().limit(limits=1, user_api="blas"):
             for start in range(0, self.n_samples, rows):
                 block = self.X[start : start + rows]
                 weights = d[start : start + rows].astype(self.dtype)
