@@ -100,7 +100,9 @@ class DesignBase(ABC):
             return self.matvec_rows(coef)
         intercept, w = self.split(coef)
         z = np.asarray(self.X @ w)
-        return z + intercept if intercept else z
+        if intercept:
+            z += intercept
+        return z
 
     def rmatvec(self, r: NDArray) -> NDArray:
         """X̃ᵀ r = [Σ r, Xᵀ r] in float64; for an n × K′ matrix R, the p̃ × K′ matrix
@@ -193,7 +195,9 @@ class DesignBase(ABC):
         z = np.empty((self._row_count(rows), *coef.shape[1:]))
         for part, block in self._float64_row_blocks(rows):
             z[part] = block @ coef[start:]
-        return z + coef[0] if self.fit_intercept else z
+        if self.fit_intercept:
+            z += coef[0]
+        return z
 
     def rmatvec_rows(self, r: NDArray, rows: NDArray | None = None) -> NDArray:
         """X̃_Rᵀ r = [Σ_{i∈R} rᵢ, X_Rᵀ r] for the rows R = ``rows`` (every row when None), r

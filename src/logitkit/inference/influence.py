@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import f
+from scipy.special import fdtr
 
 from ..core.functions import sigmoid
 from ..core.objective import Objective
@@ -31,6 +31,9 @@ from .residuals import plain_residuals
 __all__ = ["influence_table"]
 
 _WHAT = "influence measures"
+
+_BLOCK_ENTRIES = 1 << 18
+"""Entries of dfbeta per block when its rows are checked against R's dfbetas rule."""
 
 
 def influence_table(record: FitRecord, objective: Objective, index: pd.Index) -> pd.DataFrame:
@@ -57,28 +60,50 @@ def influence_table(record: FitRecord, objective: Objective, index: pd.Index) ->
         step = s * (y - sigmoid(z)) / leave
         dfbeta = np.asarray(objective.design.linear_predictor(inverse), dtype=np.float64)
         dfbeta *= step[:, None]
+        del step
         cooks = pearson**2 * hat / (k * leave**2)
         total = float(np.sum(deviance**2))
         sigma_out = np.sqrt(np.maximum(total - deviance**2 / leave, 0.0) / (n - k - 1))
         sigma = np.sqrt(total / (n - k))
-        dfbetas = dfbeta / (sigma_out[:, None] * np.sqrt(np.diag(inverse))[None, :])
         dffit = deviance * np.sqrt(hat) / (sigma_out * leave)
         cov_ratio = (sigma_out / sigma) ** (2 * k) / leave
         studentized = np.sign(deviance) * np.sqrt(deviance**2 + hat * pearson**2 / leave)
         flagged = (
-            np.any(np.abs(dfbetas) > 1.0, axis=1)
+            _dfbetas_exceed_one(dfbeta, sigma_out, np.sqrt(np.diag(inverse)))
             | (np.abs(dffit) > 3.0 * np.sqrt(k / (n - k)))
             | (np.abs(1.0 - cov_ratio) > 3.0 * k / (n - k))
-            | (f.cdf(cooks, k, n - k) > 0.5)
+            | (fdtr(k, n - k, cooks) > 0.5)
             | (hat > 3.0 * k / n)
         )
-        columns = {
-            "hat": hat,
-            "cooks_distance": cooks,
-            "standardized_deviance": deviance / np.sqrt(leave),
-            "standardized_pearson": pearson / np.sqrt(leave),
-            "studentized": studentized,
-        }
-    columns.update((f"dfbeta_{name}", dfbeta[:, j]) for j, name in enumerate(record.term_names))
-    columns["influential"] = flagged
-    return pd.DataFrame(columns, index=index)
+        measures = pd.DataFrame(
+            {
+                "hat": hat,
+                "cooks_distance": cooks,
+                "standardized_deviance": deviance / np.sqrt(leave),
+                "standardized_pearson": pearson / np.sqrt(leave),
+                "studentized": studentized,
+            },
+            index=index,
+            copy=False,
+        )
+    dfbetas = pd.DataFrame(
+        dfbeta,
+        index=index,
+        columns=[f"dfbeta_{name}" for name in record.term_names],
+        copy=False,
+    )
+    flags = pd.DataFrame({"influential": flagged}, index=index, copy=False)
+    return pd.concat([measures, dfbetas, flags], axis=1)
+
+
+def _dfbetas_exceed_one(dfbeta: np.ndarray, sigma_out: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """Whether some |dfbetasᵢⱼ| = |dfbetaᵢⱼ| / (σ₍₋ᵢ₎ √(I⁻¹)ⱼⱼ) > 1 in row i, a block of rows at
+    a time, so that no second n × k array is made beside dfbeta."""
+    exceeds = np.empty(dfbeta.shape[0], dtype=bool)
+    rows = max(1, _BLOCK_ENTRIES // max(dfbeta.shape[1], 1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for start in range(0, dfbeta.shape[0], rows):
+            block = slice(start, start + rows)
+            largest = np.fmax.reduce(np.abs(dfbeta[block]) / scale, axis=1, initial=0.0)
+            exceeds[block] = largest > sigma_out[block]
+    return exceeds
