@@ -115,7 +115,7 @@ def product_underflows(data: LessonData) -> Shown:
         textcoords="offset points",
         color=COLORS["sgd"],
     )
-    ax.legend(loc="upper right")
+    ax.legend(loc="lower left")
     return Shown(
         [ax],
         {
