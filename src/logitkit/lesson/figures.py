@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
+from html import escape
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
@@ -78,16 +79,17 @@ def panel(xlabel: str, ylabel: str, size: tuple[float, float] = PANEL_SIZE) -> A
     return ax
 
 
-def svg(ax: Axes, prefix: str) -> str:
+def svg(ax: Axes, prefix: str, label: str) -> str:
     """The panel as an ``<svg>`` element to inline in HTML: text drawn as paths, no XML
     header, no namespaces or metadata, width and height left to the page (the viewBox keeps
-    the aspect), and every id prefixed so that several panels can share one page."""
+    the aspect), every id prefixed so that several panels can share one page, and ``label``
+    as its accessible name."""
     text = _svg_bytes(ax).decode("utf-8")
     text = text[text.index("<svg") :]
     text = re.sub(r"<metadata>.*?</metadata>", "", text, flags=re.S)
     head_end = text.index(">")
     head = re.sub(r'\s(?:xmlns(?::\w+)?|width|height|version)="[^"]*"', "", text[:head_end])
-    text = head + ' role="img"' + text[head_end:]
+    text = f'{head} role="img" aria-label="{escape(label)}"{text[head_end:]}'
     for name in set(_ID.findall(text)):
         new = f"{prefix}-{name}"
         text = text.replace(f'id="{name}"', f'id="{new}"').replace(f"#{name})", f"#{new})")

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from . import figures
-from .course import Step, run_steps
+from .course import PANEL_LETTERS, Step, run_steps
 from .formulas import FORMULAS
 from .languages import LANGUAGES, text_for
 from .meta import version
@@ -28,7 +28,7 @@ def markdown_name(lang: str) -> str:
 
 def image_name(step: Step, index: int) -> str:
     """The file name of panel ``index`` of ``step``: step1a.svg, step1b.svg, ..."""
-    return f"step{step.number}{chr(ord('a') + index)}.svg"
+    return f"step{step.number}{PANEL_LETTERS[index]}.svg"
 
 
 def render_markdown(steps: list[Step], text: dict[str, Any], version: str) -> str:
@@ -52,7 +52,7 @@ def _section(step: Step, text: dict[str, Any]) -> list[str]:
     module, _, name = step.function.rpartition(".")
     images = " ".join(
         f'<img src="{(IMAGES / image_name(step, index)).as_posix()}" width="{IMAGE_WIDTH}" '
-        f'alt="{step.number}({chr(ord("a") + index)})">'
+        f'alt="{step.number}({PANEL_LETTERS[index]})">'
         for index in range(len(step.shown.panels))
     )
     lines = [f'<a id="step-{step.number}"></a>', "", f"## {step.number}. {words['title']}", ""]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from .course import Step
+from .course import PANEL_LETTERS, Step
 from .figures import svg
 from .formulas import FORMULA_GAP, FORMULAS
 
@@ -115,8 +115,8 @@ def _section(step: Step, text: dict[str, Any]) -> str:
         for line in FORMULAS[step.key]
     )
     panels = "".join(
-        f'<div class="panel">{svg(ax, f"s{step.number}{chr(97 + index)}")}</div>'
-        for index, ax in enumerate(step.shown.panels)
+        f'<div class="panel">{svg(ax, f"s{step.number}{letter}", f"{step.number}({letter})")}</div>'
+        for letter, ax in zip(PANEL_LETTERS, step.shown.panels, strict=False)
     )
     module, _, name = step.function.rpartition(".")
     where = f"<code>{escape(name)}</code> (<code>{escape(module)}</code>)"

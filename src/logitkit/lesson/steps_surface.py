@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from ..core.functions import cross_entropy, sigmoid
+from ..core.functions import cross_entropy, log_likelihood, sigmoid
 from ..core.objective import Objective
 from ..models.estimator import LogisticRegression
 from .data import LessonData
@@ -29,7 +29,7 @@ def ascent_is_descent(data: LessonData) -> Shown:
         up.append(up[-1] + (eta / m) * grad_loglik)  # ascent: θ ← θ + (η/m)∇ℓ
         down.append(down[-1] - eta * objective.gradient(down[-1]))  # descent: θ ← θ − η∇J
     up_path, down_path = np.array(up), np.array(down)
-    loglik_up = np.array([-cross_entropy(data.y, X1 @ theta).sum() for theta in up])
+    loglik_up = np.array([log_likelihood(data.y, X1 @ theta) for theta in up])  # ℓ(θₖ)
     cost_down = np.array([objective.value(theta) for theta in down])
     surface = loglik_surface(data.x, data.y, B_RANGE, W_RANGE)
 
