@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from .inference.comparison import LRTestResult, lr_test
     from .inference.fit_quality import GoodnessOfFit
     from .io.model_file import ModelFileError, load, save
+    from .lesson import lesson
     from .models.cv import LogisticRegressionCV
     from .models.diagnostics import binned_residuals, influence, predict_interval, residuals
     from .models.estimator import LogisticRegression
@@ -66,6 +67,7 @@ _HOMES = {
     "ModelFileError": ".io.model_file",
     "load": ".io.model_file",
     "save": ".io.model_file",
+    "lesson": ".lesson",
     "LogisticRegressionCV": ".models.cv",
     "binned_residuals": ".models.diagnostics",
     "influence": ".models.diagnostics",
@@ -103,6 +105,7 @@ __all__ = [
     "datasets",
     "goodness_of_fit",
     "influence",
+    "lesson",
     "load",
     "log_likelihood",
     "log_sigmoid",

@@ -1,4 +1,5 @@
-"""The ``logitkit`` command line: fit a model to a data file, predict with a saved model, demo.
+"""The ``logitkit`` command line: fit a model to a data file, predict with a saved model, demo,
+and the derivation as a lesson page.
 
 ::
 
@@ -7,6 +8,7 @@
                  [--out model.json] [--verbose]
     logitkit predict MODEL DATA [--proba] [--out FILE]
     logitkit demo
+    logitkit lesson [--out lesson.html] [--lang {en,zh}]
     logitkit --version
 
 An error is one line ``logitkit: error: ...`` on stderr, with exit status 2, for a usage error
@@ -34,6 +36,8 @@ import pandas as pd
 from .. import __version__
 from ..datasets import challenger_path, load_challenger
 from ..inference.summary import Summary
+from ..lesson import LANGUAGES as LESSON_LANGUAGES
+from ..lesson import lesson as write_lesson
 from ..models.diagnostics import influence
 from ..models.estimator import LogisticRegression
 from ..models.formula import logit
@@ -189,6 +193,33 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     demo.set_defaults(run=_run_demo)
+
+    lesson = commands.add_parser(
+        "lesson",
+        help="write the derivation of logistic regression as a lesson page (HTML)",
+        description=(
+            "Run the derivation logitkit is built on, step by step: the sigmoid as a "
+            "probability, the Bernoulli likelihood, why the log, the log-likelihood surface, "
+            "cross-entropy against squared error, batch, stochastic and mini-batch gradient "
+            "descent, Newton (IRLS), and the Gaussian case. Each step is a short text, its "
+            "formula, a figure computed now by logitkit's own functions and solvers, and the "
+            "code that made it, on one self-contained HTML page (no script, no network). "
+            'Needs matplotlib: pip install "logitkit[plots]".'
+        ),
+    )
+    lesson.add_argument(
+        "--out",
+        default="lesson.html",
+        metavar="FILE",
+        help="the HTML file to write (default lesson.html)",
+    )
+    lesson.add_argument(
+        "--lang",
+        default="en",
+        choices=LESSON_LANGUAGES,
+        help="the language of the text: en (English, the default) or zh (Simplified Chinese)",
+    )
+    lesson.set_defaults(run=_run_lesson)
     return parser
 
 
@@ -365,6 +396,17 @@ def _run_demo(args: argparse.Namespace) -> int:
         f"{CHALLENGER_LAUNCH_F:g} °F was the temperature at Challenger's launch; the coldest "
         f"earlier launch was {coldest} °F, so this is an extrapolation."
     )
+    return 0
+
+
+def _run_lesson(args: argparse.Namespace) -> int:
+    check_writable(args.out)
+    try:
+        written = write_lesson(args.out, lang=args.lang)
+    except ImportError as error:
+        print(f"{PROG}: error: {_one_line(error)}", file=sys.stderr)
+        return 2
+    print(f"Lesson written to {written} (open it in a web browser)")
     return 0
 
 
