@@ -35,6 +35,15 @@ def add_report_command(commands: Any) -> None:
         "--out", default="report.html", metavar="FILE", help="the HTML file (default report.html)"
     )
     report.add_argument("--title", metavar="TEXT", help="the report's title")
+    report.add_argument(
+        "--anova",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help=(
+            "include the analysis of deviance, whose likelihood-ratio tests refit the model "
+            "once per term (default: only up to 200,000 rows)"
+        ),
+    )
     report.set_defaults(run=run_report)
 
 
@@ -65,6 +74,7 @@ def run_report(args: argparse.Namespace) -> int:
         level=args.level,
         source=f"{source} ({rows:,} rows used)",
         command=shlex.join([PROG, *args.argv]),
+        anova=args.anova,
         fit_warnings=tuple(
             str(warning.message)
             for warning in caught

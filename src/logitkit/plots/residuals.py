@@ -7,14 +7,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from .axes import evenly_spaced, single_axes
 from .inputs import require_binary
 
 __all__ = ["plot_binned_residuals", "plot_influence"]
 
-INFLUENCE_POINTS = 2000
+INFLUENCE_POINTS = 1000
 """The most rows an influence plot draws: the largest Cook's distances, then an evenly
 spaced sample of the rest."""
 
@@ -88,8 +88,8 @@ def plot_influence(
     3k/n of R's rule.
 
     ``model`` is a fitted binary model (with its data unless it is a formula model) or the
-    table :func:`logitkit.influence` returned. Of more than 2,000 rows the plot draws the
-    largest Cook's distances and an evenly spaced sample of the rest (2,000 in all). Returns
+    table :func:`logitkit.influence` returned. Of more than 1,000 rows the plot draws the
+    largest Cook's distances and an evenly spaced sample of the rest (1,000 in all). Returns
     the Axes.
     """
     if isinstance(label, bool) or not isinstance(label, int | np.integer) or label < 0:
@@ -116,13 +116,9 @@ def plot_influence(
         if "influential" in table.columns
         else np.zeros(hat.size, dtype=bool)
     )
-    finite = np.flatnonzero(np.isfinite(hat) & np.isfinite(cooks) & np.isfinite(studentized))
-    by_cooks = finite[np.argsort(-cooks[finite], kind="stable")]
-    worst = by_cooks[: int(label)]
-    shown = by_cooks[: max(int(label), INFLUENCE_POINTS // 4)]
-    rest = np.setdiff1d(finite, shown)
-    shown = np.union1d(shown, rest[evenly_spaced(rest.size, INFLUENCE_POINTS - shown.size)])
-    largest = float(cooks[finite].max()) if finite.size else 1.0
+    finite = np.isfinite(hat) & np.isfinite(cooks) & np.isfinite(studentized)
+    shown, worst = _rows_to_draw(np.where(finite, cooks, -np.inf), finite, int(label))
+    largest = float(cooks[shown].max()) if shown.size else 1.0
     sizes = 6.0 + 300.0 * cooks[shown] / (largest if largest > 0 else 1.0)
     ax.scatter(
         hat[shown],
@@ -154,6 +150,23 @@ def plot_influence(
     return ax
 
 
+def _rows_to_draw(score: NDArray, finite: NDArray, label: int) -> tuple[NDArray, NDArray]:
+    """The rows to draw, in order: every finite row when there are at most INFLUENCE_POINTS,
+    else the INFLUENCE_POINTS // 4 largest scores and an evenly spaced sample of the rest; and
+    the ``label`` rows of largest score, largest first."""
+    count = int(finite.sum())
+    top = min(max(label, INFLUENCE_POINTS // 4), count)
+    largest = np.argpartition(-score, top - 1)[:top] if top else np.empty(0, dtype=np.intp)
+    largest = largest[np.argsort(-score[largest], kind="stable")]
+    if count <= INFLUENCE_POINTS:
+        return np.flatnonzero(finite), largest[:label]
+    rest = finite.copy()
+    rest[largest] = False
+    others = np.flatnonzero(rest)
+    sample = others[evenly_spaced(others.size, INFLUENCE_POINTS - top)]
+    return np.sort(np.concatenate((largest, sample))), largest[:label]
+
+
 def _sampled(shown: int, total: int) -> str:
-    """' — 2,000 of 1,000,000 rows' when the plot shows a sample, else ''."""
+    """' — 1,000 of 1,000,000 rows' when the plot shows a sample, else ''."""
     return "" if shown == total else f"; {shown:,} of {total:,} rows"

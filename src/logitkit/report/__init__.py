@@ -35,6 +35,7 @@ def report(
     groups: Any = None,
     ci: str = "wald",
     level: float = 0.95,
+    anova: bool | None = None,
     title: str | None = None,
     source: str | None = None,
     command: str | None = None,
@@ -45,8 +46,10 @@ def report(
     :func:`logitkit.logit` keeps its own. Without data, the report holds what the fit alone
     gives (the coefficients and the convergence) and says what it left out. ``cov_type``,
     ``groups``, ``ci`` and ``level`` choose the summary's standard errors and intervals, as in
-    ``model.summary``. ``title``, ``source`` (a description of the data) and ``command`` (the
-    command that made the report) head the page.
+    ``model.summary``. ``anova``: whether to include the analysis of deviance, whose
+    likelihood-ratio tests refit the model once per term (None: up to 200,000 rows).
+    ``title``, ``source`` (a description of the data) and ``command`` (the command that made
+    the report) head the page.
 
     Raises the NotFittedError of scikit-learn for an unfitted model, ValueError for data that
     are not the fitted ones, OSError for a path that cannot be written, and an ImportError
@@ -66,6 +69,7 @@ def report(
         level=level,
         source=source,
         command=command,
+        anova=anova,
     )
     return write_report(inputs, Path(path), title)
 

@@ -18,6 +18,9 @@ from numpy.typing import ArrayLike
 
 __all__ = ["Inputs", "Results", "Unavailable", "gather"]
 
+ANOVA_MAX_ROWS = 200_000
+"""Above this many rows the report leaves out the analysis of deviance unless asked: its
+likelihood-ratio tests refit the model once per term."""
 VIF_LIMIT = 10.0
 """A (G)VIF above this (GVIF^(1/(2 df)) above its square root) is reported as collinearity."""
 
@@ -44,6 +47,7 @@ class Inputs:
     source: str | None = None
     command: str | None = None
     fit_warnings: tuple[str, ...] = ()
+    anova: bool | None = None
 
 
 @dataclass
@@ -97,7 +101,16 @@ def gather(inputs: Inputs) -> Results:
         results.vif = _attempt(lambda: vif(model, X))
         if has_data:
             results.goodness = _attempt(lambda: goodness_of_fit(model, X, y, sample_weight=weights))
-            results.anova = _attempt(lambda: anova(model, X, y, sample_weight=weights))
+            results.anova = (
+                _attempt(lambda: anova(model, X, y, sample_weight=weights))
+                if _wants_anova(inputs, n_rows)
+                else Unavailable(
+                    f"its likelihood-ratio tests refit the model once per term, and with "
+                    f"{n_rows:,} rows the report leaves them out (above "
+                    f"{ANOVA_MAX_ROWS:,} rows). logitkit.anova(model), 'logitkit fit "
+                    "--diagnostics' or 'logitkit report --anova' computes them"
+                )
+            )
             results.influence = _attempt(lambda: influence(model, X, y, sample_weight=weights))
             results.binned = _attempt(lambda: binned_residuals(model, X, y, sample_weight=weights))
             results.margins = _attempt(
@@ -113,6 +126,13 @@ def gather(inputs: Inputs) -> Results:
         ]
     )
     return results
+
+
+def _wants_anova(inputs: Inputs, n_rows: int | None) -> bool:
+    """Whether to compute the analysis of deviance: as asked, else up to ANOVA_MAX_ROWS."""
+    if inputs.anova is not None:
+        return inputs.anova
+    return n_rows is None or n_rows <= ANOVA_MAX_ROWS
 
 
 def _check_data(model: Any, X: ArrayLike, y: Any, weights: ArrayLike | None) -> int:

@@ -17,7 +17,7 @@ __all__ = ["anova_section", "fit_section", "summary_section", "vif_section"]
 def summary_section(results: Results) -> Section:
     """The coefficient table, the fit's statistics and the forest plot of the odds ratios."""
     summary = results.summary
-    missing = unavailable("The summary", summary)
+    missing = unavailable("Summary", summary)
     if missing:
         return Section("coefficients", "Coefficients", missing)
     table = summary.table
@@ -189,7 +189,7 @@ def fit_section(results: Results) -> Section:
 def anova_section(results: Results) -> Section:
     """The type II analysis of deviance."""
     table = results.anova
-    body = unavailable("The analysis of deviance", table) or (
+    body = unavailable("Analysis of deviance", table) or (
         paragraph(
             f"Likelihood-ratio tests of each term (type {'II' if table.type == 2 else 'III'}"
             ", as car::Anova): the deviance the term explains given the others."

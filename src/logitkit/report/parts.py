@@ -16,7 +16,7 @@ __all__ = ["drawn", "unavailable"]
 def unavailable(what: str, value: Any) -> str | None:
     """A paragraph saying why ``what`` is not shown, or None when ``value`` is there."""
     if isinstance(value, Unavailable):
-        return paragraph(f"{what}: not available. {value.reason}", "unavailable")
+        return paragraph(f"{what} not available: {value.reason}", "unavailable")
     return None
 
 
@@ -25,5 +25,5 @@ def drawn(draw: Callable[[Any], Any], name: str, caption: str, **options: Any) -
     try:
         svg = svg_figure(draw, name=name, label=caption, **options)
     except ValueError as error:
-        return paragraph(f"{caption}: not available. {' '.join(str(error).split())}", "unavailable")
+        return paragraph(f"{caption} not available: {' '.join(str(error).split())}", "unavailable")
     return figure(svg, caption, wide=options.get("panels", 1) > 1)
