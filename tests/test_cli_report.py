@@ -41,8 +41,15 @@ def _one_error_line(code, err):
 def test_report_writes_the_fit_of_the_same_options_as_fit(capsys, flights, tmp_path):
     out_path = tmp_path / "report.html"
     code, out, err = _run(
-        capsys, "report", flights, "--target", "damage", "--features", "temperature_f",
-        "--out", out_path,
+        capsys,
+        "report",
+        flights,
+        "--target",
+        "damage",
+        "--features",
+        "temperature_f",
+        "--out",
+        out_path,
     )
     assert (code, err) == (0, "")
     assert out.strip() == f"Report written to {out_path}"
@@ -66,8 +73,19 @@ def test_report_takes_a_formula_and_the_interval_options(capsys, tmp_path):
     data.to_csv(flights, index=False)
     out_path = tmp_path / "formula.html"
     code, _, err = _run(
-        capsys, "report", flights, "--formula", "damage ~ temperature_f + C(crew)",
-        "--cov-type", "HC1", "--level", "0.9", "--out", out_path, "--title", "O-rings",
+        capsys,
+        "report",
+        flights,
+        "--formula",
+        "damage ~ temperature_f + C(crew)",
+        "--cov-type",
+        "HC1",
+        "--level",
+        "0.9",
+        "--out",
+        out_path,
+        "--title",
+        "O-rings",
     )
     assert code == 0, err
     page = read_report(out_path.read_text(encoding="utf-8"))
@@ -118,7 +136,10 @@ def test_a_multinomial_target_reports_what_applies(capsys, tmp_path):
     text = out_path.read_text(encoding="utf-8")
     assert "is defined here for two classes" in text
     assert read_report(text).figures == [
-        "figure-coefficients", "figure-calibration", "figure-margins", "figure-history"
+        "figure-coefficients",
+        "figure-calibration",
+        "figure-margins",
+        "figure-history",
     ]
 
 
