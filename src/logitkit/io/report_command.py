@@ -14,6 +14,9 @@ from .tables import DataError, check_writable
 
 __all__ = ["add_report_command", "run_report"]
 
+MANY_FEATURES = 6
+"""Above this many features the report's title counts them instead of naming them."""
+
 
 def add_report_command(commands: Any) -> None:
     """The ``report`` subcommand, added to the subparsers ``commands``."""
@@ -81,6 +84,9 @@ def run_report(args: argparse.Namespace) -> int:
             if not issubclass(warning.category, ConvergenceWarning | SeparationWarning)
         ),
     )
+    terms = model.record_.n_features
+    if args.formula is None and terms > MANY_FEATURES:
+        title = f"Logistic regression of {args.target} on {terms} features"
     path = write_report(inputs, Path(args.out), args.title or title)
     print(f"Report written to {path}")
     return 0

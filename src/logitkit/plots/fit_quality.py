@@ -167,7 +167,7 @@ def plot_calibration(
         panel.set_xlabel(f"Mean predicted P(y = {label})")
         panel.set_ylabel("Observed proportion")
         panel.set_title("Calibration" if len(shown) == 1 else f"class {label}")
-        panel.legend(loc="upper left", fontsize="small")
+        panel.legend(loc="lower right", fontsize="small")
     return axes[0] if len(shown) == 1 else axes
 
 

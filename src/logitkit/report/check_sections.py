@@ -78,7 +78,7 @@ def _most_influential(results: Results, influence: pd.DataFrame) -> str:
             cells += [number(v) for v in values.iloc[j]]
         rows.append(cells)
     text = paragraph(
-        f"{flagged} of {len(influence)} rows are flagged by R's influence.measures rules. "
+        f"{flagged:,} of {len(influence):,} rows are flagged by R's influence.measures rules. "
         f"The {len(top)} with the largest Cook's distances:"
     )
     return text + rows_table(header, rows, caption="Most influential rows")
@@ -144,6 +144,7 @@ def margins_section(results: Results) -> Section:
                 f"Average marginal effects with their {level} intervals",
                 panels=classes,
                 size=(4.2 * classes if multi else 6.0, height),
+                wide=True,
             )
         )
     )

@@ -21,8 +21,8 @@ _GROUP_ID = re.compile(r'(<g)\s+id="[^"]*"')
 _STYLE = {
     "svg.fonttype": "none",
     "font.family": "sans-serif",
-    "font.size": 9.0,
-    "axes.titlesize": 10.0,
+    "font.size": 10.0,
+    "axes.titlesize": 11.0,
     "axes.titleweight": "bold",
     "figure.dpi": 72.0,
 }

@@ -70,6 +70,7 @@ def summary_section(results: Results) -> Section:
                 "(log scale; the intercept left out)",
                 panels=classes,
                 size=(4.2 * classes if classes > 1 else 6.0, height),
+                wide=True,
             )
         )
     )

@@ -51,7 +51,8 @@ def escape(text: Any) -> str:
 
 def number(value: Any, digits: int = DIGITS) -> str:
     """A number in ``digits`` significant digits ("NA", "Inf", "-Inf" where not finite);
-    integers as integers; anything else as its text."""
+    integers, and floats that are whole numbers below 10¹⁵, as integers; anything else as its
+    text."""
     if isinstance(value, bool | np.bool_):
         return "yes" if value else "no"
     if isinstance(value, int | np.integer):
@@ -64,11 +65,15 @@ def number(value: Any, digits: int = DIGITS) -> str:
         return "NA"
     if math.isinf(x):
         return "Inf" if x > 0 else "-Inf"
+    if x.is_integer() and abs(x) < 1e15:
+        return str(int(x))
     return f"{x:.{digits}g}"
 
 
 def pvalue(value: Any) -> str:
-    """A p-value in 4 significant digits."""
+    """A p-value in 4 significant digits; one that underflows to 0 as "< 1e-300"."""
+    if isinstance(value, float | np.floating) and value == 0.0:
+        return "< 1e-300"
     return number(value, 4)
 
 
@@ -185,8 +190,9 @@ nav a:hover{text-decoration:underline}
 p,dl,ul{max-width:50rem}
 code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.9em;
 overflow-wrap:anywhere}
-.table-wrap{overflow-x:auto;margin:.5rem 0 1rem;border:1px solid var(--line);border-radius:6px}
-table{border-collapse:collapse;font-size:.9rem;font-variant-numeric:tabular-nums;width:100%}
+.table-wrap{overflow-x:auto;margin:.5rem 0 1rem;border:1px solid var(--line);border-radius:6px;
+width:fit-content;max-width:100%}
+table{border-collapse:collapse;font-size:.9rem;font-variant-numeric:tabular-nums}
 caption{text-align:left;padding:.5rem .75rem;color:var(--muted);caption-side:top}
 th,td{padding:.35rem .75rem;border-bottom:1px solid var(--line);text-align:left;
 white-space:nowrap}
@@ -204,7 +210,7 @@ margin:.5rem 0;border-radius:0 6px 6px 0}
 .figures{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,24rem),1fr));
 gap:1rem;margin:1rem 0;max-width:78rem}
 figure{margin:0;border:1px solid var(--line);border-radius:6px;padding:.5rem;background:#fff}
-figure.wide{grid-column:1/-1;max-width:52rem}
+figure.wide{grid-column:1/-1;max-width:46rem}
 svg.figure{display:block;width:100%;height:auto}
 figcaption{color:var(--muted);font-size:.85rem;margin-top:.25rem}
 footer{color:var(--muted);font-size:.85rem;margin:2.5rem auto 1.5rem;padding-top:.75rem;

@@ -20,10 +20,13 @@ def unavailable(what: str, value: Any) -> str | None:
     return None
 
 
-def drawn(draw: Callable[[Any], Any], name: str, caption: str, **options: Any) -> str:
-    """A figure, or the reason it cannot be drawn."""
+def drawn(
+    draw: Callable[[Any], Any], name: str, caption: str, wide: bool = False, **options: Any
+) -> str:
+    """A figure, or the reason it cannot be drawn; ``wide`` (or several panels): across the
+    row of figures."""
     try:
         svg = svg_figure(draw, name=name, label=caption, **options)
     except ValueError as error:
         return paragraph(f"{caption} not available: {' '.join(str(error).split())}", "unavailable")
-    return figure(svg, caption, wide=options.get("panels", 1) > 1)
+    return figure(svg, caption, wide=wide or options.get("panels", 1) > 1)

@@ -86,7 +86,8 @@ def _lede(results: Results) -> str:
     rows = f"{results.n_rows:,} rows" if results.n_rows is not None else f"n = {record.n_obs:g}"
     state = "converged" if record.converged else "did not converge"
     return (
-        f"{len(record.classes)} classes, {record.n_features} features, {rows}; "
+        f"{len(record.classes)} classes, {record.n_features} "
+        f"feature{'s' if record.n_features != 1 else ''}, {rows}; "
         f"{record.solver} {state} in {record.n_iter} iterations."
     )
 
