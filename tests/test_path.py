@@ -197,7 +197,7 @@ def test_plot_without_matplotlib_says_how_to_get_it(problem, monkeypatch) -> Non
     path = lk.logistic_path(X[:, :3], y, n_alphas=3)
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
-    with pytest.raises(ImportError, match="needs matplotlib.*pip install matplotlib"):
+    with pytest.raises(ImportError, match=r'need matplotlib.*pip install "logitkit\[plots\]"'):
         path.plot()
 
 

@@ -10,7 +10,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from . import datasets
+    from . import datasets, plots
     from .core.exceptions import (
         CollinearityWarning,
         ConvergenceWarning,
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from .models.formula import logit
     from .models.model_checks import anova, goodness_of_fit, marginal_effects, vif
     from .models.path import RegularizationPath, logistic_path
+    from .report import report
 
 __version__ = "0.1.0"
 
@@ -81,6 +82,7 @@ _HOMES = {
     "goodness_of_fit": ".models.model_checks",
     "marginal_effects": ".models.model_checks",
     "vif": ".models.model_checks",
+    "report": ".report",
 }
 
 __all__ = [
@@ -114,7 +116,9 @@ __all__ = [
     "logit",
     "lr_test",
     "marginal_effects",
+    "plots",
     "predict_interval",
+    "report",
     "residuals",
     "save",
     "sigmoid",
@@ -125,9 +129,14 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    """A public name, imported from its module the first time it is read."""
-    if name == "datasets":
-        return import_module(".datasets", __name__)
+    """A public name, imported from its module the first time it is read.
+
+    ``plots`` is the submodule :mod:`logitkit.plots`. ``report`` is the function of the
+    package :mod:`logitkit.report`, which shares its name: once that package is imported the
+    attribute may be the package instead, and the package is callable as the function.
+    """
+    if name in ("datasets", "plots"):
+        return import_module(f".{name}", __name__)
     if name not in _HOMES:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     value = getattr(import_module(_HOMES[name], __name__), name)

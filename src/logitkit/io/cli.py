@@ -7,6 +7,8 @@ and the derivation as a lesson page.
                  [--alpha A] [--l1-ratio R] [--solver S] [--max-iter N] [--tol T]
                  [--out model.json] [--verbose]
     logitkit predict MODEL DATA [--proba] [--out FILE]
+    logitkit report DATA (--formula "y ~ a + C(b)" | --target COL [--features A,B,...])
+                 [the model options of fit] [--out report.html] [--title TEXT]
     logitkit demo
     logitkit lesson [--out lesson.html] [--lang {en,zh}]
     logitkit --version
@@ -24,10 +26,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 import warnings
 from collections.abc import Sequence
-from contextlib import AbstractContextManager, nullcontext
 from typing import Any, NoReturn
 
 import numpy as np
@@ -40,11 +42,11 @@ from ..lesson import LANGUAGES as LESSON_LANGUAGES
 from ..lesson import lesson as write_lesson
 from ..models.diagnostics import influence
 from ..models.estimator import LogisticRegression
-from ..models.formula import logit
 from ..models.model_checks import anova, goodness_of_fit, vif
-from ..solvers import SOLVERS
-from .encoding import design_from_terms, formula_for
+from .encoding import design_from_terms
 from .model_file import load, save
+from .model_options import PROG, add_model_options, fit_from_arguments
+from .report_command import add_report_command
 from .tables import (
     DataError,
     check_finite,
@@ -56,12 +58,9 @@ from .tables import (
 
 __all__ = ["build_parser", "main"]
 
-PROG = "logitkit"
 MOST_INFLUENTIAL = 5
 """Rows listed by ``fit --diagnostics`` under the most influential."""
 CHALLENGER_LAUNCH_F = 31.0
-COMPILED_SOLVERS = ("sgd", "minibatch")
-COMPILING = f"{PROG}: compiling the stochastic solver's kernels (once: later runs reuse them)..."
 
 
 class _Parser(argparse.ArgumentParser):
@@ -95,55 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
             "with a missing value are dropped, with a note on stderr."
         ),
     )
-    fit.add_argument("data", metavar="DATA", help="the data file ('-': standard input)")
-    choice = fit.add_mutually_exclusive_group(required=True)
-    choice.add_argument("--target", metavar="COL", help="the column to predict")
-    choice.add_argument(
-        "--formula",
-        metavar="F",
-        help='an R-style model, e.g. "y ~ a + C(b) + a:b" (formulaic\'s grammar)',
-    )
-    fit.add_argument(
-        "--features",
-        type=_column_list,
-        metavar="A,B,...",
-        help="comma-separated feature columns (default: every column but the target)",
-    )
-    fit.add_argument(
-        "--alpha",
-        type=float,
-        default=0.0,
-        metavar="A",
-        help="penalty strength alpha >= 0 (default 0: none)",
-    )
-    fit.add_argument(
-        "--l1-ratio",
-        type=float,
-        default=0.0,
-        metavar="R",
-        help="elastic-net mix in [0, 1]: 0 is ridge (L2), 1 is lasso (L1) (default 0)",
-    )
-    fit.add_argument(
-        "--solver", default="auto", choices=("auto", *SOLVERS), help="the solver (default auto)"
-    )
-    fit.add_argument("--max-iter", type=int, metavar="N", help="iteration cap")
-    fit.add_argument("--tol", type=float, metavar="T", help="stopping tolerance")
-    fit.add_argument(
-        "--firth", action="store_true", help="Firth's bias-reduced (penalised) likelihood"
-    )
-    fit.add_argument(
-        "--cov-type",
-        default="nonrobust",
-        choices=("nonrobust", "HC0", "HC1", "cluster"),
-        help="standard errors: model-based, sandwich, or cluster-robust (needs --groups)",
-    )
-    fit.add_argument("--groups", metavar="COL", help="the cluster column for --cov-type cluster")
-    fit.add_argument(
-        "--ci", default="wald", choices=("wald", "profile"), help="interval kind (default wald)"
-    )
-    fit.add_argument(
-        "--level", type=float, default=0.95, metavar="L", help="confidence level (default 0.95)"
-    )
+    add_model_options(fit)
     fit.add_argument(
         "--json", action="store_true", help="write the summary as JSON instead of text"
     )
@@ -156,9 +107,6 @@ def build_parser() -> argparse.ArgumentParser:
             "Brier score, AUC), the variance inflation factors, the analysis of deviance and "
             "the most influential rows"
         ),
-    )
-    fit.add_argument(
-        "--verbose", action="store_true", help="print each iteration's cost and gradient norm"
     )
     fit.set_defaults(run=_run_fit)
 
@@ -182,6 +130,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     predict.add_argument("--out", metavar="FILE", help="write to this file (default: stdout)")
     predict.set_defaults(run=_run_predict)
+
+    add_report_command(commands)
 
     demo = commands.add_parser(
         "demo",
@@ -229,6 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as stop:
         return stop.code if isinstance(stop.code, int) else int(stop.code is not None)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     with warnings.catch_warnings():
         warnings.showwarning = _show_warning
         try:
@@ -250,14 +201,6 @@ def _silence_stdout() -> None:
     os.dup2(devnull, sys.stdout.fileno())
 
 
-def _column_list(text: str) -> list[str]:
-    """``A,B,C`` as a list of column names."""
-    names = [name.strip() for name in text.split(",")]
-    if not all(names):
-        raise argparse.ArgumentTypeError(f"empty column name in {text!r}")
-    return names
-
-
 def _one_line(message: object) -> str:
     """A message with its line breaks and runs of spaces collapsed to single spaces."""
     return " ".join(str(message).split()) or type(message).__name__
@@ -271,38 +214,9 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 def _run_fit(args: argparse.Namespace) -> int:
     if args.out:
         check_writable(args.out)
-    if args.features is not None and args.formula is not None:
-        raise DataError("--features goes with --target; with --formula name the terms in it")
-    frame = read_table(args.data)
-    check_finite(frame)
-    if args.groups is not None and args.groups not in frame.columns:
-        raise DataError(f"--groups column {args.groups!r} is not in {args.data!r}")
-    if args.cov_type == "cluster" and args.groups is None:
-        raise DataError("--cov-type cluster needs --groups COL, the cluster of each row")
     if args.diagnostics and args.json:
         raise DataError("--diagnostics prints text: drop --json, or drop --diagnostics")
-    if args.formula is None:
-        features = args.features
-        if features is None:
-            features = [c for c in frame.columns if c not in (args.target, args.groups)]
-        formula = formula_for(frame, args.target, features)
-        title = f"Logistic regression of {args.target} on {', '.join(map(str, features))}"
-    else:
-        formula = args.formula
-        title = f"Logistic regression: {formula}"
-    with _compile_notice(args.solver):
-        model = logit(
-            formula,
-            frame,
-            groups=args.groups,
-            alpha=args.alpha,
-            l1_ratio=args.l1_ratio,
-            firth=args.firth,
-            solver=args.solver,
-            max_iter=args.max_iter,
-            tol=args.tol,
-            verbose=int(args.verbose),
-        )
+    model, title = fit_from_arguments(args)
     summary = model.summary(cov_type=args.cov_type, ci=args.ci, level=args.level)
     source = "standard input" if args.data == "-" else args.data
     text = f"{title}\nData: {source}, {len(model.formula_data_.X)} rows\n\n{summary}"
@@ -340,16 +254,6 @@ def _most_influential(model: LogisticRegression) -> str:
     measures = influence(model)
     columns = ["hat", "cooks_distance", "studentized", "influential"]
     return measures.nlargest(MOST_INFLUENTIAL, "cooks_distance")[columns].to_string()
-
-
-def _compile_notice(solver: str) -> AbstractContextManager[None]:
-    """For a solver with compiled kernels, a note on stderr when their first compilation takes
-    more than a second; otherwise nothing (and Numba is not imported)."""
-    if solver not in COMPILED_SOLVERS:
-        return nullcontext()
-    from ..backends.jit import compile_notice
-
-    return compile_notice(lambda: print(COMPILING, file=sys.stderr, flush=True))
 
 
 def _run_predict(args: argparse.Namespace) -> int:
@@ -396,6 +300,12 @@ def _run_demo(args: argparse.Namespace) -> int:
         f"{CHALLENGER_LAUNCH_F:g} °F was the temperature at Challenger's launch; the coldest "
         f"earlier launch was {coldest} °F, so this is an extrapolation."
     )
+    data = shlex.quote(str(challenger_path()))
+    print(
+        f"\nSee this fit as a page with plots: logitkit report {data} --target damage "
+        "--features temperature_f --out report.html"
+    )
+    print("Learn how it is derived, step by step: logitkit lesson --out lesson.html")
     return 0
 
 

@@ -186,6 +186,9 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             aliased=[names[j] for j in aliased],
         )
         self._set_record(record)
+        # The wall-clock time of each iteration describes this run, not the model: it is kept
+        # beside the record (not in it, nor in a model file) for plots.plot_history.
+        self._iteration_seconds = np.asarray(result.seconds, dtype=np.float64)
         warn_about_fit(result, solver, options, names, n_samples, aliased)
         return self
 

@@ -47,7 +47,7 @@ from ..core.layout import class_coefficients
 from ..core.objective import Objective
 from ..core.penalties import ElasticNet
 from ..core.restricted import Restricted
-from ..core.validation import check_labels, plain_label
+from ..core.validation import check_labels
 from ..solvers import SOLVERS, SolverOptions, choose_solver
 from .build import build_objective
 from .estimator import LogisticRegression
@@ -81,59 +81,12 @@ class RegularizationPath:
     classes: NDArray | None = None
 
     def plot(self, ax=None):
-        """Draw each coefficient against α on a log axis, α decreasing to the right.
+        """Draw each coefficient against α on a log axis, α decreasing to the right: one Axes
+        for two classes, one panel per class for K ≥ 3 (``ax`` None or K Axes, an array of K
+        Axes returned). :func:`logitkit.plots.plot_path` draws it; needs matplotlib."""
+        from ..plots.path import plot_path
 
-        Two classes: one Axes, one line per feature. K ≥ 3 classes: one panel per class, one
-        line per feature in each; ``ax`` is then None or K Axes, and an array of K Axes is
-        returned. Returns the matplotlib Axes (a new figure's when ``ax`` is None). Needs
-        matplotlib.
-        """
-        try:
-            import matplotlib.pyplot as plt
-        except ImportError:
-            raise ImportError(
-                "RegularizationPath.plot needs matplotlib; install it with `pip install matplotlib`"
-            ) from None
-        names = (
-            self.feature_names
-            if self.feature_names is not None
-            else [f"x{j}" for j in range(self.coefs.shape[-1])]
-        )
-        title = f"Regularisation path, l1_ratio = {self.l1_ratio:g}"
-        if self.coefs.ndim == 2:
-            if ax is None:
-                _, ax = plt.subplots()
-            _draw(ax, self.alphas, self.coefs, names, title)
-            return ax
-        n_classes = self.coefs.shape[1]
-        if ax is None:
-            _, ax = plt.subplots(1, n_classes, sharey=True, figsize=(4.0 * n_classes, 3.5))
-        axes = np.asarray(ax, dtype=object).ravel()
-        if axes.size != n_classes:
-            raise ValueError(
-                f"the path has {n_classes} classes and is drawn one panel per class: pass "
-                f"{n_classes} Axes (e.g. plt.subplots(1, {n_classes})[1]) or ax=None; got "
-                f"{axes.size}"
-            )
-        labels = self.classes if self.classes is not None else range(n_classes)
-        for k, (panel, label) in enumerate(zip(axes, labels, strict=True)):
-            _draw(panel, self.alphas, self.coefs[:, k], names, f"class {plain_label(label)}")
-        axes[0].figure.suptitle(title)
-        return axes
-
-
-def _draw(ax, alphas: NDArray, coefs: NDArray, names, title: str) -> None:
-    """One line per column of ``coefs`` (n_alphas × features) against α on a log axis."""
-    for j, name in enumerate(names):
-        ax.plot(alphas, coefs[:, j], label=str(name))
-    ax.set_xscale("log")
-    ax.set_xlim(alphas.max(), alphas.min())
-    ax.axhline(0.0, color="grey", linewidth=0.5)
-    ax.set_xlabel("alpha")
-    ax.set_ylabel("coefficient")
-    ax.set_title(title)
-    if len(names) <= 10:
-        ax.legend(fontsize="small")
+        return plot_path(self, ax=ax)
 
 
 def logistic_path(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -140,6 +141,7 @@ class SolveResult:
 
     ``loss`` and ``grad_norm`` hold one entry per iteration, the start (iteration 0) first;
     ``grad_norm`` is the largest KKT violation, ‖∇J‖∞ for a smooth cost.
+    ``seconds``: the wall-clock time from the solver's start to each entry.
     ``singular_columns`` lists collinear coefficients a solver found and worked around.
     """
 
@@ -149,6 +151,7 @@ class SolveResult:
     reason: str
     loss: list[float] = field(default_factory=list)
     grad_norm: list[float] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
     singular_columns: tuple[int, ...] = ()
 
 
@@ -158,12 +161,15 @@ class Recorder:
     def __init__(self, options: SolverOptions) -> None:
         self.loss: list[float] = []
         self.grad_norm: list[float] = []
+        self.seconds: list[float] = []
         self._progress = options.progress
+        self._start = time.perf_counter()
 
     def record(self, loss: float, grad_norm: float) -> None:
         """Store one iteration's cost and KKT violation."""
         self.loss.append(float(loss))
         self.grad_norm.append(float(grad_norm))
+        self.seconds.append(time.perf_counter() - self._start)
         if self._progress is not None:
             self._progress(len(self.loss) - 1, float(loss), float(grad_norm))
 
@@ -181,6 +187,7 @@ class Recorder:
             return
         self.loss[-1] = float(loss)
         self.grad_norm[-1] = float(grad_norm)
+        self.seconds[-1] = time.perf_counter() - self._start
         if self._progress is not None:
             self._progress(len(self.loss) - 1, float(loss), float(grad_norm))
 
@@ -198,6 +205,7 @@ class Recorder:
             reason=reason,
             loss=self.loss,
             grad_norm=self.grad_norm,
+            seconds=self.seconds,
         )
 
 
