@@ -134,7 +134,7 @@ def test_a_multinomial_target_reports_what_applies(capsys, tmp_path):
     code, _, err = _run(capsys, "report", path, "--target", "species", "--out", out_path)
     assert code == 0, err
     text = out_path.read_text(encoding="utf-8")
-    assert "is defined here for two classes" in text
+    assert "defined for two classes only" in text
     assert read_report(text).figures == [
         "figure-coefficients",
         "figure-calibration",

@@ -184,7 +184,7 @@ def test_a_multinomial_report_has_one_panel_per_class_and_says_what_is_binary_on
         "figure-margins",
         "figure-history",
     ]
-    assert "Goodness of fit not available: goodness_of_fit is defined here for two classes" in text
+    assert "Goodness of fit not available: goodness_of_fit: defined for two classes only" in text
     assert "Influence measures not available: model checking" in text
     rows = page.tables["coefficients"][0][1:]
     table = model.summary().table
