@@ -10,7 +10,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from .axes import log_ticks, panels, single_axes
-from .inputs import check_fitted
+from .inputs import check_fitted, check_table
 
 __all__ = ["plot_coefficients", "plot_marginal_effects"]
 
@@ -94,12 +94,12 @@ def plot_marginal_effects(
     """
     if isinstance(model, pd.DataFrame):
         table = model
-        missing = {"effect", "ci_low", "ci_high"} - set(table.columns)
-        if missing:
-            raise ValueError(
-                f"plot_marginal_effects takes the table of logitkit.marginal_effects; this one "
-                f"lacks the columns {sorted(missing)}"
-            )
+        check_table(
+            table,
+            {"effect", "ci_low", "ci_high"},
+            "plot_marginal_effects",
+            "logitkit.marginal_effects",
+        )
         xlabel = "Marginal effect"
     else:
         from ..models.model_checks import marginal_effects

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["Fitted", "check_fitted", "fitted_probabilities", "require_binary"]
+__all__ = ["Fitted", "check_fitted", "check_table", "fitted_probabilities", "require_binary"]
 
 
 def check_fitted(model: Any, what: str) -> None:
@@ -79,3 +79,13 @@ def fitted_probabilities(
         weights=np.asarray(objective.sample_weight, dtype=np.float64),
         classes=tuple(model.classes_.tolist()),
     )
+
+
+def check_table(table: Any, columns: set[str], what: str, source: str) -> None:
+    """ValueError unless the DataFrame ``table`` (the result of ``source``, which ``what``
+    takes in place of a model) has the ``columns``."""
+    missing = columns - set(table.columns)
+    if missing:
+        raise ValueError(
+            f"{what} takes the table of {source}; this one lacks the columns {sorted(missing)}"
+        )

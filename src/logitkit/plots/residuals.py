@@ -10,7 +10,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from .axes import evenly_spaced, single_axes
-from .inputs import require_binary
+from .inputs import check_table, require_binary
 
 __all__ = ["plot_binned_residuals", "plot_influence"]
 
@@ -38,12 +38,12 @@ def plot_binned_residuals(
     """
     if isinstance(model, pd.DataFrame):
         table = model
-        missing = {"mean_fitted", "mean_residual", "two_se"} - set(table.columns)
-        if missing:
-            raise ValueError(
-                f"plot_binned_residuals takes the table of logitkit.binned_residuals; this "
-                f"one lacks the columns {sorted(missing)}"
-            )
+        check_table(
+            table,
+            {"mean_fitted", "mean_residual", "two_se"},
+            "plot_binned_residuals",
+            "logitkit.binned_residuals",
+        )
     else:
         from ..models.diagnostics import binned_residuals
 
@@ -96,12 +96,9 @@ def plot_influence(
         raise ValueError(f"label must be a whole number of rows >= 0; got {label!r}")
     if isinstance(model, pd.DataFrame):
         table = model
-        missing = {"hat", "cooks_distance", "studentized"} - set(table.columns)
-        if missing:
-            raise ValueError(
-                f"plot_influence takes the table of logitkit.influence; this one lacks the "
-                f"columns {sorted(missing)}"
-            )
+        check_table(
+            table, {"hat", "cooks_distance", "studentized"}, "plot_influence", "logitkit.influence"
+        )
     else:
         from ..models.diagnostics import influence
 
