@@ -85,6 +85,7 @@ class Objective:
                 "the client: fit Firth's model in memory, or use a penalty (alpha > 0)"
             )
         self._totals: NDArray | None = None
+        self._positive_gram: NDArray | None = None
         self._normalised: object | None = None
         if design.holds_rows:
             self._normalised = self.sample_weight / self.sample_weight.sum()
@@ -179,17 +180,21 @@ class Objective:
                     weights=self.sample_weight,
                     minlength=self.datafit.n_classes,
                 )
+                self._totals = np.asarray(totals, dtype=np.float64)
             else:
                 request = PassRequest(("class_totals",), n_classes=self.datafit.n_classes)
                 sums = self.design.pass_sums(request, self.y, self.sample_weight)
-                totals = sums["class_totals"]
-                if not totals.sum() > 0:
-                    raise ValueError(
-                        "sample_weight is zero for every sample: at least one weight must be "
-                        "positive"
-                    )
-            self._totals = np.asarray(totals, dtype=np.float64)
+                self._set_totals(sums["class_totals"])
+        assert self._totals is not None
         return self._totals
+
+    def _set_totals(self, totals: NDArray) -> None:
+        """Keep the class totals of a pass, refusing weights that are zero everywhere."""
+        if not totals.sum() > 0:
+            raise ValueError(
+                "sample_weight is zero for every sample: at least one weight must be positive"
+            )
+        self._totals = np.asarray(totals, dtype=np.float64)
 
     @property
     def total_weight(self) -> float:
@@ -621,6 +626,28 @@ class Objective:
     def positive_weight_gram(self) -> NDArray:
         """G = Σ_{sᵢ>0} x̃ᵢx̃ᵢᵀ, the Gram matrix of the rows of positive weight (aliasing)."""
         if not self.design.holds_rows:
-            request = PassRequest(("positive_gram",))
-            return self.design.pass_sums(request, None, self.sample_weight)["positive_gram"]
+            if self._positive_gram is None:
+                request = PassRequest(("positive_gram",))
+                sums = self.design.pass_sums(request, None, self.sample_weight)
+                self._positive_gram = sums["positive_gram"]
+            return self._positive_gram
         return self.design.gram_rows(np.flatnonzero(self.sample_weight > 0))
+
+    def first_pass(self, with_gram: bool) -> NDArray:
+        """The column maxima maxᵢ |x̃ᵢⱼ|; over a design read by passes, in the same pass, the
+        class totals and (``with_gram``) the Gram matrix of the rows of positive weight, kept
+        for :meth:`class_totals` and :meth:`positive_weight_gram`. The pass checks X, y and
+        the weights (finite, non-negative weights), naming the chunk where they are not."""
+        if self.design.holds_rows:
+            return self.design.column_abs_max()
+        wants = ("abs_max", "class_totals") + (("positive_gram",) if with_gram else ())
+        request = PassRequest(wants, n_classes=self.datafit.n_classes)
+        sums = self.design.pass_sums(request, self.y, self.sample_weight)
+        self._set_totals(sums["class_totals"])
+        self._positive_gram = sums.get("positive_gram")
+        return sums["abs_max"]
+
+    def expect_hessians(self) -> None:
+        """Say that a Newton-type solver will ask for Hessians: over a design read by passes,
+        every evaluation then brings the Hessian along in the same pass."""
+        self._speculate_hessian = True

@@ -172,13 +172,15 @@ def dask_objective(
         else:
             per_class = compute_class_weight(class_weight, classes=classes, y=classes)
     weights = row_weights(design, sample_weight, codes, per_class)
-    check_magnitudes(design, getattr(estimator, "feature_names_in_", None))
     datafit = datafit_for(
         len(classes), reference_index(classes, params["alpha"], params["reference"])
     )
     mask = penalised_mask(design.n_params, datafit.n_outputs, fit_intercept)
     penalty = ElasticNet.with_mask(params["alpha"], params["l1_ratio"], mask)
-    return Objective(design, codes, weights, penalty, datafit, firth=bool(params["firth"]))
+    objective = Objective(design, codes, weights, penalty, datafit, firth=bool(params["firth"]))
+    maxima = objective.first_pass(with_gram=params["alpha"] == 0 and datafit.n_outputs == 1)
+    check_magnitudes(design, getattr(estimator, "feature_names_in_", None), maxima)
+    return objective
 
 
 def _check_dask_features(
@@ -209,13 +211,15 @@ def _check_dask_features(
         )
 
 
-def check_magnitudes(design: Design, names: NDArray | None) -> None:
+def check_magnitudes(design: Design, names: NDArray | None, maxima: NDArray | None = None) -> None:
     """Refuse columns too large for double precision: max |xᵢⱼ| > √(max double / n).
 
     Above that bound a column's sum of squares, and with it the Hessian XᵀWX, overflows.
+    ``maxima`` are the design's column maxima when already known.
     """
     limit = np.sqrt(np.finfo(np.float64).max / max(design.n_samples, 1))
-    top = design.column_abs_max()[int(design.fit_intercept) :]
+    maxima = design.column_abs_max() if maxima is None else maxima
+    top = maxima[int(design.fit_intercept) :]
     too_large = np.flatnonzero(top > limit)
     if too_large.size:
         listed = ", ".join(

@@ -48,6 +48,9 @@ __all__ = [
 ]
 
 
+HESSIAN_SOLVERS = ("newton", "newton-cg", "cd")
+"""The solvers that ask for Hessians (over Dask data, each evaluation then brings one)."""
+
 UNCHECKED_SEPARATION = (
     "separation was not ruled out: the one-pass overlap certificate, which proves that the "
     "classes overlap from the fitted probabilities, failed on this Dask data (some fitted "
@@ -133,6 +136,8 @@ def solve_estimable(
 ) -> SolveResult:
     """Run ``solver`` from ``start``; with aliased coefficients, on the estimable ones only
     (the aliased held at 0, as R's ``glm`` leaves them NA), θ returned in full."""
+    if solver in HESSIAN_SOLVERS:
+        objective.expect_hessians()
     if not aliased:
         return SOLVERS[solver].solve(objective, start, options)
     keep = np.setdiff1d(np.arange(objective.n_params), aliased)
