@@ -256,3 +256,22 @@ def test_each_evaluation_is_one_pass() -> None:
     expected = Objective(make_design(X_BIN), Y_BIN, np.ones(X_BIN.shape[0]), objective.penalty)
     np.testing.assert_allclose(grad, expected.smooth_value_and_gradient(theta)[1], rtol=1e-12)
     np.testing.assert_allclose(hessian, expected.hessian(2 * theta), rtol=1e-12)
+
+
+@pytest.mark.parametrize("y", [Y_BIN, Y_THREE], ids=["binary", "four classes"])
+def test_predictions_are_lazy_and_equal_numpy(y: np.ndarray) -> None:
+    """decision_function, predict_proba, predict_log_proba and predict of a Dask X are Dask
+    arrays chunked as X, equal to the in-memory predictions."""
+    model = LogisticRegression().fit(lazy(X_BIN), lazy(y))
+    expected = LogisticRegression().fit(X_BIN, y)
+    for method in ("decision_function", "predict_proba", "predict_log_proba", "predict"):
+        result = getattr(model, method)(lazy(X_BIN))
+        assert isinstance(result, da.Array)
+        assert result.chunks[0] == lazy(X_BIN).chunks[0]
+        wanted = getattr(expected, method)(X_BIN)
+        if method == "predict":
+            np.testing.assert_array_equal(result.compute(), wanted)
+        else:
+            np.testing.assert_allclose(result.compute(), wanted, rtol=1e-8, atol=1e-12)
+    with pytest.raises(ValueError, match="X has 3 features"):
+        model.predict(lazy(X_BIN[:, :3]))

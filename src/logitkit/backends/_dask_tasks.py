@@ -70,6 +70,11 @@ def block_product(block: Any, coef: NDArray, fit_intercept: bool) -> NDArray:
     return block_design(block, fit_intercept).matvec_rows(coef)
 
 
+def block_rows(block: Any, coef: NDArray, fit_intercept: bool, function: Any) -> NDArray:
+    """``function(X̃B)`` of one chunk."""
+    return np.asarray(function(block_design(block, fit_intercept).matvec_rows(coef)))
+
+
 def block_logits(
     block: Any, coef: NDArray, fit_intercept: bool, datafit: Any, offset: Any = None
 ) -> NDArray:

@@ -38,6 +38,7 @@ from ._dask_tasks import (
     block_logits,
     block_method,
     block_product,
+    block_rows,
     chunk_call,
     chunk_sums,
     combine_sums,
@@ -255,6 +256,7 @@ class DaskDesign:
         chunks: tuple = (design.X.chunks[0], *coef.shape[1:])
         return da.map_blocks(
             block_product,
+            block_rows,
             design.X,
             coef,
             self.fit_intercept,
@@ -381,6 +383,23 @@ class DaskDesign:
             chunks=chunks,
             drop_axis=None if several else 1,
             meta=np.empty((0,) * len(chunks)),
+        )
+
+    def map_rows(self, coef: NDArray, function: Any, width: int | None, dtype: Any) -> Any:
+        """``function(X̃B)`` chunk by chunk, lazily, for the coefficient matrix B (p̃ × K):
+        ``width`` values per row, or one when None (predictions of a fitted model)."""
+        coef = np.asarray(coef, dtype=np.float64)
+        chunks: tuple = (self.chunks,) if width is None else (self.chunks, (width,))
+        return da.map_blocks(
+            block_rows,
+            self.X,
+            coef,
+            self.fit_intercept,
+            function,
+            dtype=dtype,
+            chunks=chunks,
+            drop_axis=1 if width is None else None,
+            meta=np.empty((0,) * len(chunks), dtype=dtype),
         )
 
     def compiled_rows(self) -> tuple[str, tuple[NDArray, ...]]:

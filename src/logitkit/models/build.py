@@ -39,7 +39,9 @@ from .params import reference_index
 __all__ = [
     "build_objective",
     "check_classes",
+    "check_dask_features",
     "check_feature_names",
+    "dask_objective",
     "diagnostics_data",
     "formula_input",
     "prediction_design",
@@ -135,7 +137,7 @@ def dask_objective(
     fit_intercept = params["fit_intercept"]
     matrix, names = dask_matrix(X)
     design = DaskDesign(matrix, fit_intercept)
-    _check_dask_features(estimator, design.n_features, names, reset)
+    check_dask_features(estimator, design.n_features, names, reset)
     if y is None:
         raise ValueError("y is required: one label per row of X")
     labels = design.sample_values(y, None, "y")
@@ -183,7 +185,7 @@ def dask_objective(
     return objective
 
 
-def _check_dask_features(
+def check_dask_features(
     estimator: BaseEstimator, n_features: int, names: list[str] | None, reset: bool
 ) -> None:
     """Learn (``reset``) or check ``n_features_in_`` and ``feature_names_in_`` for a Dask X,

@@ -52,13 +52,13 @@ HESSIAN_SOLVERS = ("newton", "newton-cg", "cd")
 """The solvers that ask for Hessians (over Dask data, each evaluation then brings one)."""
 
 UNCHECKED_SEPARATION = (
-    "separation was not ruled out: the one-pass overlap certificate, which proves that the "
-    "classes overlap from the fitted probabilities, failed on this Dask data (some fitted "
-    "probability is within about the gradient's size of 0 or 1), and the linear programs that "
-    "find a separation need the rows in memory, so they did not run. If the data are "
-    "separated the estimates are not finite and their standard errors mean nothing: check a "
-    "large fitted coefficient or standard error, refit in memory (a sample of the rows shows "
-    "separation of the whole data only when it is separated too), or add a penalty (alpha > 0)"
+    "separation was not ruled out: the one-pass overlap certificate, which proves from the "
+    "fitted probabilities that the classes overlap, failed on this Dask data (some fitted "
+    "probability is within about the gradient's size of 0 or 1), and the linear programs "
+    "that find a separation need the rows in memory, so they did not run. If the data are "
+    "separated, some estimates are not finite and their standard errors mean nothing: look "
+    "for a very large coefficient or standard error, fit the data in memory to run the full "
+    "check, or add a penalty (alpha > 0)"
 )
 """What a fit on Dask data says when it could not check separation."""
 
