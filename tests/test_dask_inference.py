@@ -105,3 +105,12 @@ def test_separated_data_say_what_was_not_checked() -> None:
     with pytest.warns(SeparationWarning, match="not ruled out.*need the rows in memory"):
         model = LogisticRegression(max_iter=30).fit(lazy(X), lazy(y))
     assert model.separation_ is None
+
+
+def test_row_by_row_diagnostics_are_refused_with_the_reason() -> None:
+    import logitkit as lk
+
+    model = LogisticRegression().fit(lazy(X), lazy(Y))
+    for check in (lk.marginal_effects, lk.goodness_of_fit):
+        with pytest.raises(ValueError, match="rows of a Dask X stay on its workers"):
+            check(model, lazy(X), lazy(Y))

@@ -76,7 +76,7 @@ def block_rows(block: Any, coef: NDArray, fit_intercept: bool, function: Any) ->
 
 
 def block_logits(
-    block: Any, coef: NDArray, fit_intercept: bool, datafit: Any, offset: Any = None
+    block: Any, offset: Any = None, *, coef: NDArray, fit_intercept: bool, datafit: Any
 ) -> NDArray:
     """The datafit's logits of one chunk."""
     design = block_design(block, fit_intercept)

@@ -256,10 +256,9 @@ class DaskDesign:
         chunks: tuple = (design.X.chunks[0], *coef.shape[1:])
         return da.map_blocks(
             block_product,
-            block_rows,
             design.X,
-            coef,
-            self.fit_intercept,
+            coef=coef,
+            fit_intercept=self.fit_intercept,
             dtype=np.float64,
             chunks=chunks,
             drop_axis=None if coef.ndim == 2 else 1,
@@ -339,7 +338,7 @@ class DaskDesign:
             self.X,
             self.fit_intercept,
             "row_quadratic_forms",
-            (np.asarray(matrix, dtype=np.float64),),
+            arguments=(np.asarray(matrix, dtype=np.float64),),
             dtype=np.float64,
             drop_axis=1,
             meta=np.empty(0),
@@ -374,11 +373,13 @@ class DaskDesign:
         shift = None if offset is None else self.sample_values(offset, np.float64, "offset")
         several = datafit.n_outputs > 1
         chunks: tuple = (self.chunks, (datafit.n_classes,)) if several else (self.chunks,)
-        arguments = (self.X, coef, self.fit_intercept, datafit)
         return da.map_blocks(
             block_logits,
-            *arguments,
+            self.X,
             *(() if shift is None else (shift,)),
+            coef=coef,
+            fit_intercept=self.fit_intercept,
+            datafit=datafit,
             dtype=np.float64,
             chunks=chunks,
             drop_axis=None if several else 1,
@@ -393,9 +394,9 @@ class DaskDesign:
         return da.map_blocks(
             block_rows,
             self.X,
-            coef,
-            self.fit_intercept,
-            function,
+            coef=coef,
+            fit_intercept=self.fit_intercept,
+            function=function,
             dtype=dtype,
             chunks=chunks,
             drop_axis=1 if width is None else None,

@@ -45,6 +45,7 @@ __all__ = [
     "diagnostics_data",
     "formula_input",
     "prediction_design",
+    "refuse_rows_elsewhere",
     "row_index",
     "summary_data",
 ]
@@ -377,6 +378,7 @@ def diagnostics_data(
             "with logitkit.logit(formula, data), which keeps them"
         )
     objective = build_objective(estimator, X, y, sample_weight, reset=False)
+    refuse_rows_elsewhere(objective, "model checking")
     total = objective.total_weight
     if not np.isclose(total, record.n_obs):
         raise ValueError(
@@ -385,6 +387,17 @@ def diagnostics_data(
             "fitted X, y and sample_weight"
         )
     return record, objective, row_index(X, objective.design.n_samples)
+
+
+def refuse_rows_elsewhere(objective: Objective, what: str) -> None:
+    """Refuse a statistic that reads the data row by row (residuals, influence, marginal
+    effects, goodness of fit) when the rows are a Dask array's, kept on its workers."""
+    if not objective.design.holds_rows:
+        raise ValueError(
+            f"{what} reads the fitted values row by row, and the rows of a Dask X stay on its "
+            "workers: pass the data in memory (X.compute(), or a sample of the rows) for it. "
+            "summary(), its covariances and intervals, and lr_test work on Dask data"
+        )
 
 
 def prediction_design(estimator: BaseEstimator, X: ArrayLike) -> tuple[Design, pd.Index]:
