@@ -30,6 +30,7 @@ from .fitting import (
     find_separation,
     make_record,
     prefetch_statistics,
+    separation_checkable,
     solve_estimable,
     solver_plan,
     start_from,
@@ -178,6 +179,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         except SingularDesignError as error:
             raise ValueError(collinearity_message(names, error.columns, n_samples)) from None
         prefetch_statistics(objective, result.coef, params)
+        checked = separation_checkable(objective, result.coef, params)
         separation = find_separation(objective, result.coef, params, names)
         record = make_record(
             objective,
@@ -188,6 +190,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             feature_names=feature_names,
             separation=separation,
             aliased=[names[j] for j in aliased],
+            separation_checked=checked,
         )
         self._set_record(record)
         warn_about_fit(result, solver, options, names, n_samples, aliased)

@@ -41,6 +41,7 @@ __all__ = [
     "find_aliased",
     "find_separation",
     "make_record",
+    "separation_checkable",
     "solve_estimable",
     "solver_plan",
     "start_from",
@@ -169,6 +170,14 @@ def solve_estimable(
     return replace(result, coef=coef)
 
 
+def separation_checkable(objective: Objective, coef: NDArray, params: Mapping[str, Any]) -> bool:
+    """Whether :func:`find_separation` can decide on these data: always in memory; over Dask
+    data only when the one-pass overlap certificate holds (or no check is due)."""
+    if objective.design.holds_rows or params["alpha"] != 0 or objective.n_outputs > 1:
+        return True
+    return not params["firth"] and overlap_certified(objective, coef)
+
+
 def find_separation(
     objective: Objective, coef: NDArray, params: Mapping[str, Any], names: Sequence[str]
 ) -> Separation | None:
@@ -204,11 +213,13 @@ def make_record(
     feature_names: Sequence[str] | None,
     separation: Separation | None,
     aliased: Sequence[str] = (),
+    separation_checked: bool = True,
 ) -> FitRecord:
     """The FitRecord of the solution ``result`` of ``objective``.
 
     θ is read back from the coefficients in the dtype of X (float32 stays float32), as
     ``coef_`` and ``intercept_`` hold them; ℓ, ℓ₀, n, I and M are evaluated at the solution.
+    ``separation_checked`` False says that the separation check could not run to the end.
     """
     design, datafit = objective.design, objective.datafit
     weights, intercept = (
@@ -240,6 +251,7 @@ def make_record(
         stop_reason=result.reason,
         dtype=design.dtype,
         aliased=tuple(aliased),
+        separation_checked=separation_checked,
     )
 
 
