@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.linalg import eigh
+from scipy.linalg import LinAlgError, eigh, solve
 
 from ..backends.design import Design
 from ..core.functions import sigmoid
@@ -47,6 +47,9 @@ _BLOCK_ROWS = 65_536
 
 _CERTIFICATE_MAX_PARAMS = 1000
 """Above this many coefficients :func:`overlap_certified` does not try."""
+
+_CERTIFICATE_STEPS = 2
+"""Newton steps the one-pass certificate of a Dask fit may take towards the optimum."""
 
 
 def overlap_certified(objective: Objective, coef: NDArray) -> bool:
@@ -67,7 +70,12 @@ def overlap_certified(objective: Objective, coef: NDArray) -> bool:
     overlapping data passes it unless some fitted probability is within about ‖r‖/σ_min of 0
     or 1; a fit that fails it goes to :func:`detect_separation`. Designs with more than
     ``_CERTIFICATE_MAX_PARAMS`` coefficients are always left to the programs.
+
+    Over a design read by passes (Dask), S is every row of positive weight: λ_min, the Gram
+    matrix of S and the score come from one pass (:func:`_overlap_certified_by_pass`).
     """
+    if not objective.design.holds_rows:
+        return _overlap_certified_by_pass(objective, coef)
     design, y, weights = objective.design, objective.y, objective.sample_weight
     positive = weights > 0
     n_kept = int(np.count_nonzero(positive))
@@ -83,13 +91,7 @@ def overlap_certified(objective: Objective, coef: NDArray) -> bool:
     step = max(1, n_kept // _CERTIFICATE_ROWS)
     sample = slice(0, None, step) if n_kept == weights.size else np.flatnonzero(positive)[::step]
     rows = design.take(sample)
-    gram = rows.weighted_gram(np.ones(rows.n_samples))
-    diagonal = np.diag(gram)
-    if not (np.all(np.isfinite(gram)) and np.all(diagonal > 0.0)):
-        return False
-    scale = 1.0 / np.sqrt(diagonal)
-    lowest = float(eigh(gram * scale[:, None] * scale[None, :], eigvals_only=True)[0])
-    return smallest * np.sqrt(max(lowest, 0.0)) > 2.0 * float(np.linalg.norm(scale * score))
+    return _certificate_holds(smallest, rows.weighted_gram(np.ones(rows.n_samples)), score)
 
 
 def _smallest_residual_weight(z: NDArray, y: NDArray, weights: NDArray) -> float:
@@ -104,6 +106,53 @@ def _smallest_residual_weight(z: NDArray, y: NDArray, weights: NDArray) -> float
         if signed.size:
             smallest = min(smallest, float(np.min(s[positive] * sigmoid(signed))))
     return smallest
+
+
+def _overlap_certified_by_pass(objective: Objective, coef: NDArray) -> bool:
+    """:func:`overlap_certified` from the sums of one pass over every row of positive weight:
+    λ_min = min sᵢ|yᵢ − ŷᵢ|, their Gram matrix and the score.
+
+    The certificate holds at any θ whose score is small enough; when it fails at the fit's θ
+    (a stochastic solver stops short of the optimum), up to ``_CERTIFICATE_STEPS`` Newton
+    steps on the likelihood, one pass each, bring θ closer before giving up.
+    """
+    design = objective.design
+    if design.n_params > _CERTIFICATE_MAX_PARAMS:
+        return False
+    theta = np.asarray(coef, dtype=np.float64)
+    for attempt in range(_CERTIFICATE_STEPS + 1):
+        wants = ("overlap", "gradient") + (("hessian",) if attempt < _CERTIFICATE_STEPS else ())
+        sums = objective.evaluate(theta, wants)
+        if _certified(sums, objective.total_weight, design.n_params):
+            return True
+        if attempt == _CERTIFICATE_STEPS:
+            return False
+        try:
+            step = solve(sums["hessian"], sums["gradient"], assume_a="pos")
+        except (LinAlgError, ValueError):
+            return False
+        theta = theta - step
+    return False
+
+
+def _certified(sums: dict[str, NDArray], total: float, n_params: int) -> bool:
+    """λ_min σ_min(A_S D) > 2‖D r‖ from a pass's overlap sums (see :func:`overlap_certified`)."""
+    if sums["overlap_count"] <= n_params:
+        return False
+    smallest = float(sums["overlap_min"]) * total
+    if not smallest > 0.0:
+        return False
+    return _certificate_holds(smallest, sums["overlap_gram"], -total * sums["gradient"])
+
+
+def _certificate_holds(smallest: float, gram: NDArray, score: NDArray) -> bool:
+    """λ_min σ_min(A_S D) > 2‖D r‖, with D = diag(gram)^(−½) giving the columns unit norm."""
+    diagonal = np.diag(gram)
+    if not (np.all(np.isfinite(gram)) and np.all(diagonal > 0.0)):
+        return False
+    scale = 1.0 / np.sqrt(diagonal)
+    lowest = float(eigh(gram * scale[:, None] * scale[None, :], eigvals_only=True)[0])
+    return smallest * np.sqrt(max(lowest, 0.0)) > 2.0 * float(np.linalg.norm(scale * score))
 
 
 def detect_separation(

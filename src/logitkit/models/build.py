@@ -8,8 +8,6 @@ unpenalised), with the penalty α(ρ‖w‖₁ + (1 − ρ)/2 ‖w‖²) on ever
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -20,30 +18,33 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..backends.design import Design, make_design
+from ..backends.design import Design, is_dask_collection, make_design
 from ..core.datafits import datafit_for
-from ..core.exceptions import SmallClassWarning
 from ..core.layout import penalised_mask
 from ..core.objective import Objective
 from ..core.penalties import ElasticNet
-from ..core.record import INTERCEPT, FitRecord
+from ..core.record import FitRecord
 from ..core.validation import (
     check_labels,
     check_missing_labels,
     check_numeric_columns,
     check_sample_weight,
-    plain_label,
 )
 from ..inference.check_inputs import require_binary
+from .dask_input import check_dask_features, dask_objective
+from .input_checks import check_classes, check_feature_names, check_magnitudes
 from .params import reference_index
 
 __all__ = [
     "build_objective",
     "check_classes",
+    "check_dask_features",
     "check_feature_names",
+    "dask_objective",
     "diagnostics_data",
     "formula_input",
     "prediction_design",
+    "refuse_rows_elsewhere",
     "row_index",
     "summary_data",
 ]
@@ -61,8 +62,11 @@ def build_objective(
     ``reset`` (a fit) learns ``classes_``, ``n_features_in_`` and ``feature_names_in_`` onto
     the estimator (through scikit-learn's ``validate_data``); otherwise (a summary given the
     fitted data) the features and labels must match the fitted ones. ``class_weight``
-    multiplies each sample's weight by its class's.
+    multiplies each sample's weight by its class's. A Dask X (array or DataFrame) is validated
+    without bringing its rows to the client (:func:`dask_objective`).
     """
+    if is_dask_collection(X):
+        return dask_objective(estimator, X, y, sample_weight, reset)
     params = estimator.get_params()
     if not reset:
         X = formula_input(estimator, X)
@@ -104,76 +108,6 @@ def build_objective(
     penalty = ElasticNet.with_mask(params["alpha"], params["l1_ratio"], mask)
     labels = np.searchsorted(classes, y_valid)
     return Objective(design, labels, weights, penalty, datafit, firth=bool(params["firth"]))
-
-
-def check_magnitudes(design: Design, names: NDArray | None) -> None:
-    """Refuse columns too large for double precision: max |xᵢⱼ| > √(max double / n).
-
-    Above that bound a column's sum of squares, and with it the Hessian XᵀWX, overflows.
-    """
-    limit = np.sqrt(np.finfo(np.float64).max / max(design.n_samples, 1))
-    top = design.column_abs_max()[int(design.fit_intercept) :]
-    too_large = np.flatnonzero(top > limit)
-    if too_large.size:
-        listed = ", ".join(
-            repr(str(names[j])) if names is not None else f"column {j}" for j in too_large
-        )
-        raise ValueError(
-            f"X has values too large for double precision in {listed} (largest |x| "
-            f"{top.max():.3g}, above {limit:.3g}, so their squares overflow): rescale those "
-            "columns, e.g. with sklearn's StandardScaler"
-        )
-
-
-def check_feature_names(names: Iterable[object] | None, fit_intercept: bool) -> None:
-    """Refuse a feature named like the intercept term ("Intercept") when the intercept is
-    fitted: every table, dict and JSON output is keyed by term name, and two terms of one name
-    would collide there."""
-    if fit_intercept and names is not None and INTERCEPT in {str(name) for name in names}:
-        raise ValueError(
-            f"X has a column named {INTERCEPT!r}, the name of the fitted intercept term: the "
-            "two would share one name in the summary. Rename the column, or drop it and keep "
-            "fit_intercept=True if it is a column of ones (or pass fit_intercept=False to use "
-            "it as the intercept)"
-        )
-
-
-def check_classes(params: Mapping[str, Any], classes: NDArray, y: NDArray) -> None:
-    """Refuse what the classes found rule out: Firth or an unknown reference with K ≥ 3, a
-    reference other than ``classes[0]`` with two; warn about a class with a single sample."""
-    reference = params["reference"]
-    if (
-        reference is not None
-        and not np.isin(np.asarray([reference], dtype=object), classes.astype(object)).all()
-    ):
-        raise ValueError(
-            f"reference={reference!r} is not one of the classes "
-            f"{classes.tolist()}: pass one of them, or None for the first"
-        )
-    if len(classes) == 2:
-        if reference is not None and reference != classes[0]:
-            raise ValueError(
-                f"with two classes the reference is classes_[0] = {classes[0]!r} "
-                f"(the model is P(y = {classes[1]!r})); got reference="
-                f"{reference!r}. Leave reference=None"
-            )
-        return
-    if params["firth"]:
-        raise ValueError(
-            f"firth=True is for two classes; y has {len(classes)}. Use a penalty "
-            "(alpha > 0) for finite estimates with more classes"
-        )
-    labels, counts = np.unique(y, return_counts=True)
-    single = labels[counts == 1]
-    if single.size:
-        listed = ", ".join(repr(plain_label(label)) for label in single)
-        warnings.warn(
-            f"class(es) {listed} have a single sample: the fit is still defined with a "
-            "penalty (alpha > 0), but without one such a class is likely separated and its "
-            "coefficients run off to infinity",
-            SmallClassWarning,
-            stacklevel=4,
-        )
 
 
 def formula_input(estimator: BaseEstimator, X: ArrayLike) -> ArrayLike:
@@ -227,10 +161,10 @@ def summary_data(
         return None, groups, target
     objective = build_objective(estimator, X, y, sample_weight, reset=False)
     n_obs = estimator.record_.n_obs
-    if not np.isclose(objective.sample_weight.sum(), n_obs):
+    if not np.isclose(objective.total_weight, n_obs):
         raise ValueError(
             f"summary() needs the data the model was fitted on: these have "
-            f"n = {objective.sample_weight.sum():g} (weighted) observations, the fit had "
+            f"n = {objective.total_weight:g} (weighted) observations, the fit had "
             f"{n_obs:g}"
         )
     return objective, groups, target
@@ -260,7 +194,8 @@ def diagnostics_data(
             "with logitkit.logit(formula, data), which keeps them"
         )
     objective = build_objective(estimator, X, y, sample_weight, reset=False)
-    total = float(objective.sample_weight.sum())
+    refuse_rows_elsewhere(objective, "model checking")
+    total = objective.total_weight
     if not np.isclose(total, record.n_obs):
         raise ValueError(
             f"model checking needs the data the model was fitted on: these have n = "
@@ -268,6 +203,17 @@ def diagnostics_data(
             "fitted X, y and sample_weight"
         )
     return record, objective, row_index(X, objective.design.n_samples)
+
+
+def refuse_rows_elsewhere(objective: Objective, what: str) -> None:
+    """Refuse a statistic that reads the data row by row (residuals, influence, marginal
+    effects, goodness of fit) when the rows are a Dask array's, kept on its workers."""
+    if not objective.design.holds_rows:
+        raise ValueError(
+            f"{what} reads the fitted values row by row, and the rows of a Dask X stay on its "
+            "workers: pass the data in memory (X.compute(), or a sample of the rows) for it. "
+            "summary(), its covariances and intervals, and lr_test work on Dask data"
+        )
 
 
 def prediction_design(estimator: BaseEstimator, X: ArrayLike) -> tuple[Design, pd.Index]:

@@ -27,7 +27,7 @@ from ..core.penalties import ElasticNet
 from ..core.record import FitRecord, Separation
 from ..core.restricted import Restricted
 from ..inference.separation import detect_separation, overlap_certified
-from ..inference.statistics import fit_statistics
+from ..inference.statistics import MAX_MATRIX_PARAMS, fit_statistics
 from ..solvers import SOLVERS, SolveResult, SolverOptions, choose_solver, hessian_sample_step
 from .messages import (
     aliased_message,
@@ -37,14 +37,45 @@ from .messages import (
 )
 
 __all__ = [
+    "UNCHECKED_SEPARATION",
     "find_aliased",
     "find_separation",
     "make_record",
+    "separation_checkable",
     "solve_estimable",
     "solver_plan",
     "start_from",
     "warn_about_fit",
 ]
+
+
+HESSIAN_SOLVERS = ("newton", "newton-cg", "cd")
+"""The solvers that ask for Hessians (over Dask data, each evaluation then brings one)."""
+
+UNCHECKED_SEPARATION = (
+    "separation was not ruled out: the one-pass overlap certificate, which proves from the "
+    "fitted probabilities that the classes overlap, failed on this Dask data (some fitted "
+    "probability is within about the gradient's size of 0 or 1), and the linear programs "
+    "that find a separation need the rows in memory, so they did not run. If the data are "
+    "separated, some estimates are not finite and their standard errors mean nothing: look "
+    "for a very large coefficient or standard error, fit the data in memory to run the full "
+    "check, or add a penalty (alpha > 0)"
+)
+"""What a fit on Dask data says when it could not check separation."""
+
+
+def prefetch_statistics(objective: Objective, coef: NDArray, params: Mapping[str, Any]) -> None:
+    """Over a design read by passes, evaluate in one pass at θ̂ what the separation check and
+    the fit statistics will ask for (the cost, gradient, Hessian, meat and the overlap
+    certificate's sums); in memory, nothing."""
+    if objective.design.holds_rows:
+        return
+    wants: tuple[str, ...] = ("value", "gradient")
+    if objective.n_params <= MAX_MATRIX_PARAMS:
+        wants += ("hessian", "score_outer")
+    if params["alpha"] == 0 and objective.n_outputs == 1 and not params["firth"]:
+        wants += ("overlap",)
+    objective.evaluate(coef, wants)
 
 
 def solver_plan(objective: Objective, params: Mapping[str, Any]) -> tuple[str, SolverOptions]:
@@ -98,8 +129,7 @@ def find_aliased(objective: Objective, params: Mapping[str, Any]) -> list[int]:
     penalty or parameterisation decides. A CollinearityWarning names them."""
     if params["alpha"] != 0 or objective.n_outputs > 1:
         return []
-    rows = np.flatnonzero(objective.sample_weight > 0)
-    return aliased_columns(objective.design.gram_rows(rows))
+    return aliased_columns(objective.positive_weight_gram())
 
 
 def solve_estimable(
@@ -107,6 +137,8 @@ def solve_estimable(
 ) -> SolveResult:
     """Run ``solver`` from ``start``; with aliased coefficients, on the estimable ones only
     (the aliased held at 0, as R's ``glm`` leaves them NA), θ returned in full."""
+    if solver in HESSIAN_SOLVERS:
+        objective.expect_hessians()
     if not aliased:
         return SOLVERS[solver].solve(objective, start, options)
     keep = np.setdiff1d(np.arange(objective.n_params), aliased)
@@ -116,6 +148,12 @@ def solve_estimable(
         return replace(result, coef=problem.expand(result.coef))
     # The stochastic solvers sample rows of a design: give them one without the aliased columns.
     design = objective.design
+    if not design.holds_rows:
+        raise ValueError(
+            f"solver={solver!r} steps through the rows of X, and columns of this Dask X are "
+            "aliased (linear combinations of others): drop them, or use a full-batch solver "
+            "('auto', 'newton', 'lbfgs')"
+        )
     features = keep[keep > 0] if design.fit_intercept else keep
     penalty = objective.penalty
     reduced = Objective(
@@ -132,6 +170,14 @@ def solve_estimable(
     return replace(result, coef=coef)
 
 
+def separation_checkable(objective: Objective, coef: NDArray, params: Mapping[str, Any]) -> bool:
+    """Whether :func:`find_separation` can decide on these data: always in memory; over Dask
+    data only when the one-pass overlap certificate holds (or no check is due)."""
+    if objective.design.holds_rows or params["alpha"] != 0 or objective.n_outputs > 1:
+        return True
+    return not params["firth"] and overlap_certified(objective, coef)
+
+
 def find_separation(
     objective: Objective, coef: NDArray, params: Mapping[str, Any], names: Sequence[str]
 ) -> Separation | None:
@@ -143,6 +189,9 @@ def find_separation(
     if not params["firth"] and overlap_certified(objective, coef):
         return None
     design = objective.design
+    if not design.holds_rows:
+        warnings.warn(UNCHECKED_SEPARATION, SeparationWarning, stacklevel=3)
+        return None
     separation = detect_separation(design, objective.y, objective.sample_weight, list(names))
     if separation is not None and not params["firth"]:
         warnings.warn(
@@ -164,11 +213,13 @@ def make_record(
     feature_names: Sequence[str] | None,
     separation: Separation | None,
     aliased: Sequence[str] = (),
+    separation_checked: bool = True,
 ) -> FitRecord:
     """The FitRecord of the solution ``result`` of ``objective``.
 
     θ is read back from the coefficients in the dtype of X (float32 stays float32), as
     ``coef_`` and ``intercept_`` hold them; ℓ, ℓ₀, n, I and M are evaluated at the solution.
+    ``separation_checked`` False says that the separation check could not run to the end.
     """
     design, datafit = objective.design, objective.datafit
     weights, intercept = (
@@ -200,6 +251,7 @@ def make_record(
         stop_reason=result.reason,
         dtype=design.dtype,
         aliased=tuple(aliased),
+        separation_checked=separation_checked,
     )
 
 

@@ -28,10 +28,10 @@ def _smoothness(objective: DataProblem) -> float:
     ½ for the softmax).
 
     It bounds the Lipschitz constant of ∇J (the trace bound) and is the average smoothness of
-    one sample's loss.
+    one sample's loss. Σᵢ sᵢ‖x̃ᵢ‖² = Σⱼ Σᵢ sᵢx̃ᵢⱼ² is one pass over X whatever its backend.
     """
-    s = objective.sample_weight
-    mean_sq_norm = float(np.dot(s, objective.design.row_sq_norms()) / s.sum())
+    weighted = objective.design.weighted_column_sq_norms(objective.sample_weight)
+    mean_sq_norm = float(np.sum(weighted)) / objective.total_weight
     return objective.datafit.curvature_bound * mean_sq_norm + objective.penalty.l2_strength
 
 
@@ -99,7 +99,8 @@ def _solve_stochastic(
     over a NumPy permutation of the samples (:mod:`logitkit.solvers._sgd_kernels`, which
     imports Numba on first use); the multinomial objective, which the compiled kernels do not
     cover, runs its epochs as NumPy steps on ``objective.smooth_gradient(θ, rows)``
-    (:mod:`logitkit.solvers._numpy_epoch`).
+    (:mod:`logitkit.solvers._numpy_epoch`). Over a design read by passes (Dask) each batch is
+    one chunk of rows, whatever ``batch_size`` (one task per step); ``sgd`` is refused there.
 
     The iterate reported after epoch k is the average of all iterates of epochs ⌊k/2⌋ + 1 … k
     (Polyak–Ruppert averaging over the second half of the run), which removes most of the
@@ -107,9 +108,15 @@ def _solve_stochastic(
     (relative), over the last ``n_iter_no_change`` epochs; a cost still above the starting
     one after those epochs means the steps are too large, and stops the run.
     """
-    from ._numpy_epoch import numpy_epoch_runner
+    from ._numpy_epoch import chunk_epoch_runner, numpy_epoch_runner
     from ._sgd_kernels import epoch_runner
 
+    by_chunks = not objective.design.holds_rows
+    if by_chunks and batch_size == 1:
+        raise ValueError(
+            "solver='sgd' takes one row per step, which on a Dask array would be a task per "
+            "row: use 'minibatch' (one chunk of rows per step) or a full-batch solver"
+        )
     recorder = Recorder(options)
     n = objective.design.n_samples
     rng = np.random.default_rng(options.random_state)
@@ -118,9 +125,11 @@ def _solve_stochastic(
         if options.learning_rate is not None
         else math.sqrt(batch_size) / _smoothness(objective)
     )
-    compiled = objective.n_outputs == 1
-    runner = epoch_runner if compiled else numpy_epoch_runner
-    run_epoch = runner(objective, options.schedule, eta0, batch_size)
+    if by_chunks:
+        run_epoch = chunk_epoch_runner(objective, options.schedule, eta0)
+    else:
+        runner = epoch_runner if objective.n_outputs == 1 else numpy_epoch_runner
+        run_epoch = runner(objective, options.schedule, eta0, batch_size)
     theta = np.array(coef0, dtype=np.float64)
     epoch_means: list[NDArray] = []
     reported = theta
