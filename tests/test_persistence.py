@@ -1,5 +1,6 @@
 """Model files: exact round trips, a readable format, and refusal of anything malformed."""
 
+import dataclasses
 import json
 import pathlib
 import pickle
@@ -421,3 +422,29 @@ def test_top_level_save_writes_the_same_file(tmp_path):
     save(model, tmp_path / "function.json")
     assert (tmp_path / "method.json").read_text() == (tmp_path / "function.json").read_text()
     _assert_same_model(model, logitkit.load(tmp_path / "method.json"), X)
+
+
+def test_an_unfinished_separation_check_survives_the_file(tmp_path):
+    """A fit that could not rule separation out (separation_checked False) says so again
+    after loading; a file without the key (before version 1.2) reads as checked."""
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((60, 2))
+    y = (X[:, 0] + rng.standard_normal(60) > 0).astype(int)
+    fitted = LogisticRegression().fit(X, y)
+    unchecked = LogisticRegression.from_record(
+        dataclasses.replace(fitted.record_, separation_checked=False)
+    )
+    path = tmp_path / "model.json"
+    save(unchecked, path)
+    document = json.loads(path.read_text())
+    assert document["separation_checked"] is False
+    loaded = load(path)
+    assert loaded.record_.separation_checked is False
+    assert loaded.summary().separation_checked is False
+    del document["separation_checked"]
+    path.write_text(json.dumps(document))
+    assert load(path).record_.separation_checked is True
+    document["separation_checked"] = "no"
+    path.write_text(json.dumps(document))
+    with pytest.raises(ModelFileError, match="separation_checked"):
+        load(path)

@@ -10,7 +10,7 @@ A model file is one JSON object (the format is described in docs/model-file.md):
      "history": {"loss": [...], "grad_norm": [...]},
      "statistics": {"loglik": ..., "null_loglik": ..., "n_obs": ...,
                     "information": [[...]] | null, "score_outer": [[...]] | null},
-     "separation": {...} | null, "formula": {...} | null}
+     "separation": {...} | null, "separation_checked": true, "formula": {...} | null}
 
 Floats are written as the shortest decimal that reads back to the same double, so a loaded
 model predicts bit for bit what the saved one did. Non-finite coefficients are written as the
@@ -20,7 +20,9 @@ in the coefficients, which no fit leaves. A formula model keeps its formula and 
 
 Version 1.1 (``format_minor_version`` 1) added ``format_minor_version``, ``formula`` and
 ``aliased`` (the terms not estimable); files of version 1.0 lack them and read as models
-without a formula or aliased terms.
+without a formula or aliased terms. Version 1.2 added ``separation_checked`` (false when the
+fit could not rule separation out, as on Dask data whose one-pass certificate failed); earlier
+files read as checked.
 
 Loading only reads data: nothing in the file is executed, imported or unpickled. Every key is
 checked for presence, type and consistency, and any problem is a :class:`ModelFileError` that
@@ -70,7 +72,7 @@ __all__ = ["FORMAT", "FORMAT_MINOR_VERSION", "FORMAT_VERSION", "ModelFileError",
 
 FORMAT = "logitkit-model"
 FORMAT_VERSION = 1
-FORMAT_MINOR_VERSION = 1
+FORMAT_MINOR_VERSION = 2
 
 _KEYS = (
     "format",
@@ -92,7 +94,7 @@ _KEYS = (
     "statistics",
     "separation",
 )
-_MINOR_KEYS = ("format_minor_version", "formula", "aliased")
+_MINOR_KEYS = ("format_minor_version", "formula", "aliased", "separation_checked")
 """Keys added by minor versions: absent from files of version 1.0."""
 _COEF_DTYPES = ("float64", "float32")
 
@@ -171,6 +173,7 @@ def _to_document(model: LogisticRegression) -> dict[str, Any]:
         },
         "formula": encode_formula(getattr(model, "formula_terms_", None)),
         "aliased": list(model.record_.aliased),
+        "separation_checked": bool(model.record_.separation_checked),
     }
 
 
@@ -266,6 +269,9 @@ def _from_document(document: Any) -> LogisticRegression:
     unknown = [name for name in aliased if name not in terms]
     if unknown:
         raise FileError(f"'aliased' names {unknown!r}, which are not terms of the model")
+    separation_checked = expect(
+        "separation_checked", document.get("separation_checked", True), bool, "true or false"
+    )
     datafit = datafit_for(len(classes), reference)
     theta = flat_coefficients(coef, intercept, datafit, fit_intercept)
     record = FitRecord(
@@ -279,6 +285,7 @@ def _from_document(document: Any) -> LogisticRegression:
         firth=every["firth"],
         **decode_statistics(document["statistics"], theta.size),
         separation=separation,
+        separation_checked=separation_checked,
         loss=np.asarray(loss),
         grad_norm=np.asarray(grad_norm),
         solver=solver,
