@@ -40,6 +40,8 @@ __all__ = [
     "build_objective",
     "check_classes",
     "check_feature_names",
+    "check_magnitudes",
+    "check_reference",
     "diagnostics_data",
     "formula_input",
     "prediction_design",
@@ -138,8 +140,26 @@ def check_feature_names(names: Iterable[object] | None, fit_intercept: bool) -> 
 
 
 def check_classes(params: Mapping[str, Any], classes: NDArray, y: NDArray) -> None:
-    """Refuse what the classes found rule out: Firth or an unknown reference with K ≥ 3, a
-    reference other than ``classes[0]`` with two; warn about a class with a single sample."""
+    """Refuse what the classes found rule out (:func:`check_reference`); warn about a class
+    with a single sample."""
+    if check_reference(params, classes):
+        return
+    labels, counts = np.unique(y, return_counts=True)
+    single = labels[counts == 1]
+    if single.size:
+        listed = ", ".join(repr(plain_label(label)) for label in single)
+        warnings.warn(
+            f"class(es) {listed} have a single sample: the fit is still defined with a "
+            "penalty (alpha > 0), but without one such a class is likely separated and its "
+            "coefficients run off to infinity",
+            SmallClassWarning,
+            stacklevel=4,
+        )
+
+
+def check_reference(params: Mapping[str, Any], classes: NDArray) -> bool:
+    """Refuse what the classes rule out: Firth or an unknown reference with K ≥ 3, a
+    reference other than ``classes[0]`` with two. True for two classes."""
     reference = params["reference"]
     if (
         reference is not None
@@ -156,23 +176,13 @@ def check_classes(params: Mapping[str, Any], classes: NDArray, y: NDArray) -> No
                 f"(the model is P(y = {classes[1]!r})); got reference="
                 f"{reference!r}. Leave reference=None"
             )
-        return
+        return True
     if params["firth"]:
         raise ValueError(
             f"firth=True is for two classes; y has {len(classes)}. Use a penalty "
             "(alpha > 0) for finite estimates with more classes"
         )
-    labels, counts = np.unique(y, return_counts=True)
-    single = labels[counts == 1]
-    if single.size:
-        listed = ", ".join(repr(plain_label(label)) for label in single)
-        warnings.warn(
-            f"class(es) {listed} have a single sample: the fit is still defined with a "
-            "penalty (alpha > 0), but without one such a class is likely separated and its "
-            "coefficients run off to infinity",
-            SmallClassWarning,
-            stacklevel=4,
-        )
+    return False
 
 
 def formula_input(estimator: BaseEstimator, X: ArrayLike) -> ArrayLike:

@@ -27,7 +27,7 @@ from ..core.penalties import ElasticNet
 from ..core.record import FitRecord, Separation
 from ..core.restricted import Restricted
 from ..inference.separation import detect_separation, overlap_certified
-from ..inference.statistics import fit_statistics
+from ..inference.statistics import FitStatistics, fit_statistics
 from ..solvers import SOLVERS, SolveResult, SolverOptions, choose_solver, hessian_sample_step
 from .messages import (
     aliased_message,
@@ -129,7 +129,8 @@ def solve_estimable(
     result = SOLVERS[solver].solve(reduced, start[keep], options)
     coef = np.zeros(objective.n_params)
     coef[keep] = result.coef
-    return replace(result, coef=coef)
+    # The run's state is over the reduced design: partial_fit cannot continue it.
+    return replace(result, coef=coef, state=None)
 
 
 def find_separation(
@@ -164,11 +165,13 @@ def make_record(
     feature_names: Sequence[str] | None,
     separation: Separation | None,
     aliased: Sequence[str] = (),
+    stats: FitStatistics | None = None,
 ) -> FitRecord:
     """The FitRecord of the solution ``result`` of ``objective``.
 
     θ is read back from the coefficients in the dtype of X (float32 stays float32), as
-    ``coef_`` and ``intercept_`` hold them; ℓ, ℓ₀, n, I and M are evaluated at the solution.
+    ``coef_`` and ``intercept_`` hold them; ℓ, ℓ₀, n, I and M are evaluated at the solution,
+    unless ``stats`` gives them (``partial_fit``'s, over the data of its last call).
     """
     design, datafit = objective.design, objective.datafit
     weights, intercept = (
@@ -176,7 +179,8 @@ def make_record(
         for a in class_coefficients(result.coef, datafit, design.n_params, design.fit_intercept)
     )
     theta = flat_coefficients(weights, intercept, datafit, design.fit_intercept)
-    stats = fit_statistics(objective, result.coef)
+    if stats is None:
+        stats = fit_statistics(objective, result.coef)
     return FitRecord(
         theta=theta,
         feature_names=None if feature_names is None else tuple(feature_names),

@@ -141,6 +141,8 @@ class SolveResult:
     ``loss`` and ``grad_norm`` hold one entry per iteration, the start (iteration 0) first;
     ``grad_norm`` is the largest KKT violation, ‖∇J‖∞ for a smooth cost.
     ``singular_columns`` lists collinear coefficients a solver found and worked around.
+    ``state`` is what a run that can go on keeps for the next call (the stochastic solvers'
+    :class:`~logitkit.solvers.stochastic.StochasticRun`, which ``partial_fit`` continues).
     """
 
     coef: NDArray
@@ -150,6 +152,7 @@ class SolveResult:
     loss: list[float] = field(default_factory=list)
     grad_norm: list[float] = field(default_factory=list)
     singular_columns: tuple[int, ...] = ()
+    state: object | None = None
 
 
 class Recorder:
