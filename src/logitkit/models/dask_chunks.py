@@ -51,7 +51,12 @@ def _is_frame(value: object) -> bool:
 def _parts(collection: Any, name: str) -> list[Any]:
     """The row blocks of a Dask array (one column chunk) or DataFrame, as Delayed objects."""
     if _is_frame(collection):
-        return list(collection.to_delayed())
+        # One partition at a time: optimised whole, a frame of few columns may have its
+        # partitions fused, and X's and y's would no longer match.
+        return [
+            collection.partitions[index].to_delayed()[0]
+            for index in range(collection.npartitions)
+        ]
     if collection.ndim == 2:
         if len(collection.chunks[1]) > 1:
             collection = collection.rechunk({1: -1})
@@ -132,7 +137,13 @@ def _block_step(
 
 
 def _client() -> Any:
-    """The ``distributed.Client`` Dask computes on, or None."""
+    """The ``distributed.Client`` Dask computes on (set as ``dask.config``'s scheduler, or the
+    default client), or None."""
+    scheduler = dask.config.get("scheduler", None)
+    if hasattr(scheduler, "submit"):
+        return scheduler
+    if scheduler is not None:
+        return None
     try:
         from distributed import default_client
     except ImportError:

@@ -30,10 +30,10 @@ from ..inference.separation import detect_separation, overlap_certified
 from ..inference.statistics import FitStatistics, fit_statistics
 from ..solvers import SOLVERS, SolveResult, SolverOptions, choose_solver, hessian_sample_step
 from .messages import (
+    ProgressLine,
     aliased_message,
     collinearity_message,
     convergence_message,
-    print_progress,
 )
 
 __all__ = [
@@ -72,7 +72,7 @@ def solver_plan(objective: Objective, params: Mapping[str, Any]) -> tuple[str, S
         schedule=params["schedule"],
         batch_size=params["batch_size"],
         random_state=check_random_state(params["random_state"]).randint(np.iinfo(np.int32).max),
-        progress=print_progress if params["verbose"] else None,
+        progress=ProgressLine() if params["verbose"] else None,
         allow_singular=automatic,
         hessian_sample_step=(
             hessian_sample_step(objective) if automatic and name == "newton" else None

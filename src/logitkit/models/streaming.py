@@ -46,7 +46,7 @@ from ..solvers.stochastic import InMemoryChunk, StochasticRun
 from .blocks import BlockSpec
 from .build import check_feature_names, check_magnitudes, check_reference
 from .fitting import make_record
-from .messages import print_progress
+from .messages import ProgressLine
 from .params import check_params, reference_index
 
 __all__ = ["STREAM_SOLVERS", "partial_fit", "stream_solver"]
@@ -112,7 +112,7 @@ def partial_fit(
     else:
         chunk = _MemoryChunk(_memory_objective(estimator, X, y, sample_weight, spec, first))
     run = getattr(estimator, "_stream", None)
-    tol, progress = _tol(params, chunk.template), print_progress if params["verbose"] else None
+    tol, progress = _tol(params, chunk.template), ProgressLine() if params["verbose"] else None
     if run is None:
         run = _start(estimator, params, chunk, progress)
     run.epoch(chunk)
