@@ -1,9 +1,10 @@
 """Out of core: Parquet and CSV files read lazily, streamed partition by partition each pass.
 
 The out-of-core fit (82 MB of Parquet in 16 files) runs on a LocalCluster of two
-single-threaded worker processes whose memory_limit is half the data's size; the memory each worker gains during the fit (its RSS
-over what it had, kernels compiled and libraries loaded, before the fit) and the data Dask
-keeps on it (its managed memory) are sampled throughout and stay under that limit.
+single-threaded worker processes whose memory_limit is half the data's size; the memory each
+worker gains during the fit (its RSS over what it had, kernels compiled and libraries loaded,
+before the fit) and the data Dask keeps on it (its managed memory) are sampled throughout and
+stay under that limit.
 """
 
 from __future__ import annotations
