@@ -24,7 +24,10 @@ from numpy.typing import NDArray
 import logitkit.backends.base
 import logitkit.backends.fused
 from logitkit.backends.design import Design, make_design
+from logitkit.backends.passes import PassRequest
 from logitkit.core.datafits import Bernoulli, Multinomial
+
+da = pytest.importorskip("dask.array")
 
 FACTORIES: dict[str, Callable[[NDArray, bool], Design]] = {
     "dense C float64": lambda X, fit: make_design(np.ascontiguousarray(X), fit),
@@ -33,6 +36,8 @@ FACTORIES: dict[str, Callable[[NDArray, bool], Design]] = {
     "CSR float64": lambda X, fit: make_design(sp.csr_array(X), fit),
     "CSC float64": lambda X, fit: make_design(sp.csc_matrix(X), fit),
     "CSR float32": lambda X, fit: make_design(sp.csr_matrix(X.astype(np.float32)), fit),
+    "Dask float64": lambda X, fit: make_design(da.from_array(X, chunks=(170, 3)), fit),
+    "Dask float32": lambda X, fit: make_design(da.from_array(X.astype(np.float32), 250), fit),
 }
 """How each implementation is built from a float64 X and fit_intercept."""
 
@@ -90,6 +95,11 @@ def case(request) -> Case:
     return Case(design, held, fit_intercept, rtol)
 
 
+def in_memory(case: Case) -> bool:
+    """Whether the design holds its rows in memory (dense or sparse), not Dask's chunks."""
+    return not type(case.design).__module__.endswith(".dask")
+
+
 def assert_close(actual: NDArray, expected: NDArray, rtol: float) -> None:
     """Equal to rtol relative to each entry, or to rtol × the largest entry (for cancellation)."""
     expected = np.asarray(expected, dtype=np.float64)
@@ -130,7 +140,8 @@ def test_attributes(case: Case) -> None:
         "fit_intercept": case.fit_intercept,
         "dtype": np.dtype(np.float32 if case.rtol == SINGLE else np.float64),
         "samples_rows_cheaply": isinstance(case.design.X, np.ndarray),
-        "prefers_hessian_products": not isinstance(case.design.X, np.ndarray),
+        "prefers_hessian_products": in_memory(case) and not isinstance(case.design.X, np.ndarray),
+        "holds_rows": in_memory(case),
     }
     assert set(expected) == set(Design.__annotations__)
     for name, value in expected.items():
@@ -175,7 +186,12 @@ def test_row_quadratic_forms(case: Case) -> None:
 
 
 def test_compiled_rows(case: Case) -> None:
-    """The arrays a compiled kernel reads hold X: dense as it is, else CSR."""
+    """The arrays a compiled kernel reads hold X: dense as it is, else CSR; a Dask design has
+    no rows in memory to give and says so."""
+    if not in_memory(case):
+        with pytest.raises(TypeError, match="not in memory"):
+            case.design.compiled_rows()
+        return
     layout, arrays = case.design.compiled_rows()
     if layout == "dense":
         (matrix,) = arrays
@@ -187,8 +203,12 @@ def test_compiled_rows(case: Case) -> None:
 
 
 def test_fuses(case: Case, monkeypatch) -> None:
-    """The fused pass runs on a C-ordered dense X of at least FUSED_MIN_ENTRIES entries only."""
+    """The fused pass runs on a C-ordered dense X of at least FUSED_MIN_ENTRIES entries only,
+    and on every Dask X (each evaluation is a pass)."""
     datafit = Bernoulli()
+    if not in_memory(case):
+        assert case.design.fuses(datafit)
+        return
     assert not case.design.fuses(datafit)
     monkeypatch.setattr(logitkit.backends.fused, "FUSED_MIN_ENTRIES", 0)
     X = case.design.X
@@ -221,7 +241,7 @@ def test_fused_value_gradient(case: Case, datafit, monkeypatch) -> None:
     value, grad, logits = fused
     assert value == pytest.approx(float(s @ loss), rel=EXACT)
     assert_float64(grad, (case.x_tilde.T @ residual).ravel(order="F"))
-    assert_float64(logits, z)
+    assert_float64(np.asarray(logits), z)
 
 
 @pytest.mark.parametrize("signed", [False, True], ids=["d >= 0", "signed d"])
@@ -331,6 +351,126 @@ def test_group_sums(case: Case) -> None:
     r = rng.standard_normal(case.X.shape[0])
     expected = np.array([case.x_tilde[groups == g].T @ r[groups == g] for g in range(6)])
     assert_float64(case.design.group_sums(r, groups), expected)
+
+
+def test_holds_rows(case: Case) -> None:
+    """In-memory designs hold their rows; a Dask design's n-vectors are lazy Dask arrays."""
+    z = case.design.linear_predictor(coef_for(case))
+    assert case.design.holds_rows == isinstance(z, np.ndarray)
+
+
+def test_sample_values(case: Case) -> None:
+    """One value per row in the design's form: NumPy, or a Dask array chunked as X's rows."""
+    values = np.arange(case.X.shape[0]) % 3
+    held = case.design.sample_values(values, np.float64)
+    np.testing.assert_array_equal(np.asarray(held), values.astype(np.float64))
+    if not in_memory(case):
+        assert held.chunks[0] == case.design.X.chunks[0]
+        with pytest.raises(ValueError, match="not aligned with X"):
+            case.design.sample_values(da.from_array(values, chunks=7), np.float64)
+        with pytest.raises(ValueError, match="has 5 entries but X has 600 rows"):
+            case.design.sample_values(values[:5], np.float64)
+
+
+def test_row_chunks(case: Case) -> None:
+    """The row ranges a pass reads as one block cover every row once, in order."""
+    chunks = case.design.row_chunks()
+    covered = np.concatenate([np.arange(part.start, part.stop) for part in chunks])
+    np.testing.assert_array_equal(covered, np.arange(case.X.shape[0]))
+    assert len(chunks) == (1 if in_memory(case) else len(case.design.X.chunks[0]))
+
+
+def test_group_codes(case: Case) -> None:
+    """Labels as codes 0 … G − 1 that group the rows as the labels do, and G."""
+    labels = np.random.default_rng(9).choice(["b", "a", "c"], size=case.X.shape[0])
+    codes, n_groups = case.design.group_codes(labels)
+    codes = np.asarray(codes)
+    assert n_groups == 3
+    for label in "abc":
+        assert np.unique(codes[labels == label]).size == 1
+    with pytest.raises(ValueError, match="at least two groups"):
+        case.design.group_codes(np.full(case.X.shape[0], "a"))
+
+
+@pytest.mark.parametrize(
+    "datafit",
+    [Bernoulli(), Multinomial(3), Multinomial(3, reference=1)],
+    ids=["bernoulli", "softmax", "softmax with a reference"],
+)
+def test_pass_sums(case: Case, datafit) -> None:
+    """Every sum of a pass against the datafit's per-row formulas on the dense X̃."""
+    rng = np.random.default_rng(15)
+    n = case.X.shape[0]
+    labels = rng.integers(0, datafit.n_classes, size=n)
+    y = labels.astype(np.float64) if datafit.n_outputs == 1 else labels
+    s = rng.random(n)
+    s[:40] = 0.0
+    B = 0.3 * rng.standard_normal((case.design.n_params, datafit.n_outputs))
+    V = rng.standard_normal(B.shape)
+    codes = rng.integers(0, 4, size=n)
+    wants = ["value", "gradient", "hessian", "score_outer", "hessian_product", "cluster_scores"]
+    wants += ["positive_gram", "class_totals", "abs_max"]
+    wants += ["overlap"] if datafit.n_outputs == 1 else []
+    request = PassRequest(
+        tuple(wants),
+        datafit=datafit,
+        coef=B.ravel(order="F"),
+        direction=V.ravel(order="F"),
+        n_groups=5,
+        n_classes=datafit.n_classes,
+    )
+    sums = case.design.pass_sums(request, y, s, None, codes)
+    Xt = case.x_tilde
+    eta = Xt @ B
+    z = datafit.logits(eta[:, 0] if datafit.n_outputs == 1 else eta)
+    loss, derivative = datafit.loss_and_gradient(y, z)
+    r = np.reshape(derivative, (n, -1))
+    factors = datafit.hessian_factors(z)
+    width, k = Xt.shape[1], B.size
+    hessian, meat = np.zeros((k, k)), np.zeros((k, k))
+    for a, b, curvature in datafit.hessian_blocks(factors):
+        hessian[a * width : (a + 1) * width, b * width : (b + 1) * width] = Xt.T @ (
+            (s * curvature)[:, None] * Xt
+        )
+        hessian[b * width : (b + 1) * width, a * width : (a + 1) * width] = hessian[
+            a * width : (a + 1) * width, b * width : (b + 1) * width
+        ].T
+    for a in range(r.shape[1]):
+        for b in range(r.shape[1]):
+            meat[a * width : (a + 1) * width, b * width : (b + 1) * width] = Xt.T @ (
+                (s * r[:, a] * r[:, b])[:, None] * Xt
+            )
+    along = np.reshape(
+        datafit.hessian_product(factors, np.reshape(Xt @ V, eta.shape).squeeze()), (n, -1)
+    )
+    clusters = np.hstack(
+        [
+            np.array([Xt[codes == g].T @ (-s * r[:, a])[codes == g] for g in range(5)])
+            for a in range(r.shape[1])
+        ]
+    )
+    kept = s > 0
+    expected = {
+        "value": s @ loss,
+        "gradient": (Xt.T @ (s[:, None] * r)).ravel(order="F"),
+        "hessian": hessian,
+        "score_outer": meat,
+        "hessian_product": (Xt.T @ (s[:, None] * along)).ravel(order="F"),
+        "cluster_scores": clusters,
+        "positive_gram": Xt[kept].T @ Xt[kept],
+        "positive_count": kept.sum(),
+        "class_totals": np.bincount(labels, weights=s, minlength=datafit.n_classes),
+        "abs_max": np.max(np.abs(Xt), axis=0),
+        "row_count": n,
+    }
+    if datafit.n_outputs == 1:
+        p = 1.0 / (1.0 + np.exp(-z))
+        expected["overlap_min"] = np.min((s * np.abs(y - p))[kept])
+        expected["overlap_gram"] = expected["positive_gram"]
+        expected["overlap_count"] = kept.sum()
+    assert set(sums) == set(expected)
+    for key, value in expected.items():
+        assert_close(sums[key], value, max(case.rtol, 1e-10))
 
 
 def test_every_operation_of_the_protocol_is_tested() -> None:

@@ -16,12 +16,21 @@ from functools import cache
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 from numpy.typing import NDArray
 from threadpoolctl import ThreadpoolController
 
+from .passes import PassRequest, block_sums
+
 BLOCK_ELEMENTS = 1 << 18
 """Row blocks of the dense products hold about this many entries (2 MiB of float64)."""
+
+
+def is_dask_collection(value: object) -> bool:
+    """Whether ``value`` is a Dask collection (array, DataFrame, Series), which the Dask
+    backend reads: told from its type's module, without importing Dask."""
+    return type(value).__module__.split(".")[0] == "dask"
 
 
 @cache
@@ -38,6 +47,10 @@ class DesignBase(ABC):
     """
 
     X: Any
+
+    holds_rows = True
+    """The rows are in the client's memory: n-vectors (logits, residuals, weights) are NumPy
+    arrays, and the objective evaluates itself with the products below."""
 
     @abstractmethod
     def _float64_row_blocks(
@@ -60,6 +73,10 @@ class DesignBase(ABC):
     ) -> tuple[NDArray, NDArray, NDArray]:
         """X_Lᵀ diag(d) X_R, X_Lᵀ d and X_Rᵀ d over the columns L and R (R = L when None)."""
 
+    @abstractmethod
+    def weighted_gram(self, d: NDArray) -> NDArray:
+        """X̃ᵀ diag(d) X̃."""
+
     @staticmethod
     @abstractmethod
     def _dense(product: Any) -> NDArray:
@@ -80,6 +97,39 @@ class DesignBase(ABC):
     def n_params(self) -> int:
         """Number of coefficients: the features, plus one for the intercept."""
         return self.n_features + int(self.fit_intercept)
+
+    def sample_values(self, values: Any, dtype: Any, name: str = "values") -> NDArray:
+        """One value per row (labels, weights, offsets, cluster codes) in the form the design
+        reads: here a NumPy array of ``dtype``."""
+        return np.asarray(values, dtype=dtype)
+
+    def group_codes(self, groups: Any) -> tuple[NDArray, int]:
+        """The cluster labels ``groups`` (one per row, any hashable kind) as integer codes
+        0 … G − 1 in the order the labels first appear, and G; refused unless one label per
+        row, none missing, and at least two groups."""
+        return group_codes(groups, self.n_samples)
+
+    def row_chunks(self) -> list[slice]:
+        """The ranges of rows a pass reads as one block: all rows at once in memory."""
+        return [slice(0, self.n_samples)]
+
+    def _kernel_rows(self) -> NDArray | None:
+        """X as a C-ordered dense array the serial fused kernel reads, else None."""
+        return None
+
+    def pass_sums(
+        self,
+        request: PassRequest,
+        y: NDArray | None,
+        s: NDArray | None,
+        offset: NDArray | None = None,
+        codes: NDArray | None = None,
+    ) -> dict[str, NDArray]:
+        """The sums of one pass over the rows (:mod:`logitkit.backends.passes`): the
+        objective's value, gradient, Hessian, meat, cluster scores and checks from θ, with the
+        labels ``y``, weights ``s``, offsets and cluster ``codes`` of the rows. The in-memory
+        designs evaluate themselves by their products instead; this gives the same numbers."""
+        return block_sums(self, request, y, s, offset, codes, rows=self._kernel_rows())
 
     def split(self, coef: NDArray) -> tuple[float, NDArray]:
         """θ as (b, w); b = 0 without an intercept."""
@@ -277,3 +327,41 @@ class DesignBase(ABC):
         if self.fit_intercept:
             return np.column_stack((np.bincount(codes, weights=r, minlength=n_groups), sums))
         return sums
+
+
+def group_codes(groups: Any, n_samples: int) -> tuple[NDArray, int]:
+    """Integer codes 0..G−1 of the cluster labels and G, checked: one per sample, no NaN,
+    G ≥ 2."""
+    labels = groups.to_numpy() if isinstance(groups, pd.Series | pd.Index) else np.asarray(groups)
+    if labels.ndim != 1:
+        raise ValueError(f"groups must be one label per sample; got shape {labels.shape}")
+    if labels.size != n_samples:
+        raise ValueError(
+            f"groups has {labels.size} labels but there are {n_samples} samples; "
+            "give one cluster label per row"
+        )
+    check_group_labels(labels)
+    codes, uniques = pd.factorize(labels)
+    check_group_count(uniques)
+    return codes.astype(np.intp), len(uniques)
+
+
+def check_group_labels(labels: NDArray) -> None:
+    """Refuse missing (NaN, None) cluster labels, counting them."""
+    missing = pd.isna(labels)
+    if np.any(missing):
+        raise ValueError(
+            f"groups has {int(np.sum(missing))} missing (NaN/None) labels; "
+            "every row needs a cluster"
+        )
+
+
+def check_group_count(uniques: Any) -> None:
+    """Refuse fewer than two clusters, naming the one found."""
+    if len(uniques) < 2:
+        if len(uniques):
+            label = uniques[0].item() if hasattr(uniques[0], "item") else uniques[0]
+            found = f"one group, {label!r}"
+        else:
+            found = "no rows"
+        raise ValueError(f"cluster-robust standard errors need at least two groups; got {found}")

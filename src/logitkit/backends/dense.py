@@ -37,6 +37,10 @@ class DenseDesign(DesignBase):
         ``FUSED_MIN_ENTRIES`` entries."""
         return bool(self.X.flags.c_contiguous) and self.X.size >= fused.FUSED_MIN_ENTRIES
 
+    def _kernel_rows(self) -> NDArray | None:
+        """X itself when C-ordered: the serial fused kernel reads it in place."""
+        return self.X if self.X.flags.c_contiguous else None
+
     def compiled_rows(self) -> tuple[str, tuple[NDArray, ...]]:
         """("dense", (X,)): the arrays a compiled row-by-row kernel reads."""
         return "dense", (self.X,)

@@ -4,19 +4,30 @@ Nothing outside ``backends/`` reads X itself or asks what kind of array it is: t
 the solvers and the statistics call these operations, and a new array backend is one new
 module that implements them (and one line in :func:`make_design`). The intercept is a virtual
 column of ones (see :mod:`logitkit.backends.base`): X̃ = [1, X], θ = (b, w).
+
+Two kinds of design exist. The in-memory ones (dense, sparse; ``holds_rows``) keep n-vectors
+(logits, residuals, weights) as NumPy arrays, and the objective computes with their products.
+The Dask design (:mod:`logitkit.backends.dask`) keeps its rows where Dask keeps them: its
+n-vectors are lazy Dask arrays, and the objective evaluates itself by passes
+(:meth:`Design.pass_sums`, :mod:`logitkit.backends.passes`), each one read of the rows that
+returns coefficient-sized sums.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+from .base import is_dask_collection
 from .dense import DenseDesign
 from .fused import KernelDatafit
+from .passes import PassRequest
 from .sparse import SparseDesign
+
+__all__ = ["Design", "is_dask_collection", "make_design"]
 
 
 class Design(Protocol):
@@ -59,6 +70,22 @@ class Design(Protocol):
 
     samples_rows_cheaply: bool
     prefers_hessian_products: bool
+    holds_rows: bool
+
+    def sample_values(self, values: Any, dtype: Any, name: str = "values") -> Any: ...
+
+    def group_codes(self, groups: Any) -> tuple[Any, int]: ...
+
+    def row_chunks(self) -> list[slice]: ...
+
+    def pass_sums(
+        self,
+        request: PassRequest,
+        y: Any,
+        s: Any,
+        offset: Any = None,
+        codes: Any = None,
+    ) -> dict[str, NDArray]: ...
 
     def split(self, coef: NDArray) -> tuple[float, NDArray]: ...
 
@@ -77,8 +104,13 @@ class Design(Protocol):
     def group_sums(self, r: NDArray, groups: NDArray) -> NDArray: ...
 
 
-def make_design(X, fit_intercept: bool = True) -> DenseDesign | SparseDesign:
-    """Wrap a validated 2-D array (dense or sparse) as a design matrix."""
+def make_design(X, fit_intercept: bool = True) -> Design:
+    """Wrap a validated 2-D array (dense or sparse) as a design matrix; a Dask array or
+    DataFrame as the Dask backend's design (importing Dask then, and only then)."""
+    if is_dask_collection(X):
+        from .dask import DaskDesign
+
+        return DaskDesign(X, fit_intercept)
     if sp.issparse(X):
         return SparseDesign(X, fit_intercept)
     return DenseDesign(np.asarray(X), fit_intercept)

@@ -14,16 +14,25 @@ term is then the unbiased estimate of the full one from those rows, (1/|B|) Σ_{
 with s̄ the mean weight over all samples (the plain mean over B for unit weights), and the
 penalty is unchanged. With ``firth=True`` (two classes) Firth's term −½ log det I(θ)/Σs joins
 the smooth part (:mod:`logitkit.core.firth`).
+
+Over a design that does not hold its rows in memory (the Dask backend; ``design.holds_rows``
+False) the labels, weights and offsets are the design's lazy n-vectors, and every evaluation
+over all rows is one *pass* (:meth:`~logitkit.backends.design.Design.pass_sums`): the value
+and gradient together, and, once a Hessian has been asked for (a Newton-type solver runs), the
+Hessian in the same pass, so that each Newton step reads the data once. The sums of the last
+θs evaluated are kept, since solvers and statistics ask again at the same θ.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ..backends.design import Design, make_design
+from ..backends.passes import PassRequest
 from .datafits import Bernoulli, Datafit, datafit_for
 from .firth import FirthTerm
 from .layout import coef_matrix, penalised_mask, start_coef
@@ -34,6 +43,13 @@ Rows = NDArray[np.intp] | slice | None
 FULL_HESSIAN_MAX_PARAMS = 2000
 """Above this many coefficients, Newton steps of a model with K′ ≥ 2 outputs use the
 block-diagonal Hessian (a block an output)."""
+
+PASS_HESSIAN_MAX_PARAMS = 2000
+"""Over a design read by passes, Hessian-vector products of at most this many coefficients
+come from the Hessian, reduced in one pass and kept; above it each product is a pass."""
+
+_KEPT_EVALUATIONS = 3
+"""The θs whose pass sums an objective keeps."""
 
 
 class Objective:
@@ -48,24 +64,34 @@ class Objective:
     def __init__(
         self,
         design: Design,
-        y: NDArray,
-        sample_weight: NDArray,
+        y: Any,
+        sample_weight: Any,
         penalty: ElasticNet,
         datafit: Datafit | None = None,
-        offset: NDArray | None = None,
+        offset: Any = None,
         firth: bool = False,
     ) -> None:
         self.design = design
         self.datafit: Datafit = datafit if datafit is not None else Bernoulli()
         label_dtype = design.dtype if self.datafit.n_outputs == 1 else np.intp
-        self.y = np.asarray(y, dtype=label_dtype)
-        self.sample_weight = np.asarray(sample_weight, dtype=np.float64)
-        self.offset = None if offset is None else np.asarray(offset, dtype=design.dtype)
+        self.y = design.sample_values(y, label_dtype)
+        self.sample_weight = design.sample_values(sample_weight, np.float64)
+        self.offset = None if offset is None else design.sample_values(offset, design.dtype)
         self.penalty = penalty
         self.firth = FirthTerm() if firth else None
-        self._normalised_weights = self.sample_weight / self.sample_weight.sum()
+        if firth and not design.holds_rows:
+            raise ValueError(
+                "firth=True needs per-row hat values, which a Dask array's rows do not give "
+                "the client: fit Firth's model in memory, or use a penalty (alpha > 0)"
+            )
+        self._totals: NDArray | None = None
+        self._normalised: object | None = None
+        if design.holds_rows:
+            self._normalised = self.sample_weight / self.sample_weight.sum()
         self._cache: tuple[NDArray, NDArray] | None = None
         self._fused_last: tuple[NDArray, float, NDArray] | None = None
+        self._evaluated: dict[bytes, dict[str, NDArray]] = {}
+        self._speculate_hessian = False
 
     @classmethod
     def from_data(
@@ -119,6 +145,14 @@ class Objective:
 
     def start(self) -> NDArray:
         """θ₀: zero weights and the intercept-only optimum (:func:`~.layout.start_coef`)."""
+        if not self.design.holds_rows:
+            return start_coef(
+                self.datafit,
+                np.arange(self.datafit.n_classes),
+                self.class_totals(),
+                self.design.n_params,
+                self.design.fit_intercept,
+            )
         return start_coef(
             self.datafit,
             self.y,
@@ -129,7 +163,47 @@ class Objective:
 
     def null_loglik(self) -> float:
         """ℓ₀, the log-likelihood of the intercept-only fit (of ŷ = ½ / 1/K without one)."""
+        if not self.design.holds_rows:
+            classes = np.arange(self.datafit.n_classes)
+            labels = classes.astype(np.float64) if self.n_outputs == 1 else classes
+            return self.datafit.null_loglik(labels, self.class_totals(), self.design.fit_intercept)
         return self.datafit.null_loglik(self.y, self.sample_weight, self.design.fit_intercept)
+
+    def class_totals(self) -> NDArray:
+        """Σ_{yᵢ=k} sᵢ for every class k (K values): one pass over y and s for a design read
+        by passes, which also checks the weights (finite, non-negative, not all zero)."""
+        if self._totals is None:
+            if self.design.holds_rows:
+                totals = np.bincount(
+                    np.asarray(self.y, dtype=np.intp),
+                    weights=self.sample_weight,
+                    minlength=self.datafit.n_classes,
+                )
+            else:
+                request = PassRequest(("class_totals",), n_classes=self.datafit.n_classes)
+                sums = self.design.pass_sums(request, self.y, self.sample_weight)
+                totals = sums["class_totals"]
+                if not totals.sum() > 0:
+                    raise ValueError(
+                        "sample_weight is zero for every sample: at least one weight must be "
+                        "positive"
+                    )
+            self._totals = np.asarray(totals, dtype=np.float64)
+        return self._totals
+
+    @property
+    def total_weight(self) -> float:
+        """Σsᵢ, the weighted number of observations n."""
+        if self.design.holds_rows:
+            return float(self.sample_weight.sum())
+        return float(self.class_totals().sum())
+
+    @property
+    def _normalised_weights(self):
+        """sᵢ/Σs: NumPy in memory, a lazy Dask array for a design read by passes."""
+        if self._normalised is None:
+            self._normalised = self.sample_weight / self.total_weight
+        return self._normalised
 
     def _data(self, rows: Rows) -> tuple[Design, NDArray, NDArray]:
         """Design, labels and weights sᵢ/Σs over all rows, or sᵢ/(|B| s̄) over the rows B.
@@ -139,8 +213,57 @@ class Objective:
         if rows is None:
             return self.design, self.y, self._normalised_weights
         weights = self.sample_weight[rows]
-        scale = weights.size * self.sample_weight.mean()
+        if self.design.holds_rows:
+            scale = weights.size * self.sample_weight.mean()
+        else:
+            scale = weights.shape[0] * self.total_weight / self.design.n_samples
         return self.design.take(rows), self.y[rows], weights / scale
+
+    def evaluate(self, coef: NDArray, wants: tuple[str, ...]) -> dict[str, NDArray]:
+        """The pass sums ``wants`` at θ over all rows, with the weights sᵢ/Σs
+        (:mod:`logitkit.backends.passes`): whatever the last evaluations at this θ lack comes
+        from one pass, with the Hessian too when a Newton-type solver has asked for one.
+
+        The value and gradient are the data term's (no penalty); the Hessian has no ridge;
+        ``score_outer``, ``cluster_scores`` and ``overlap_min`` scale by Σs to their sums over
+        the observations.
+        """
+        coef = np.asarray(coef, dtype=np.float64)
+        key = coef.tobytes()
+        entry = self._evaluated.pop(key, {})
+        self._evaluated[key] = entry
+        while len(self._evaluated) > _KEPT_EVALUATIONS:
+            del self._evaluated[next(iter(self._evaluated))]
+        names = {"overlap": "overlap_min", "positive_gram": "positive_gram"}
+        missing = tuple(want for want in wants if names.get(want, want) not in entry)
+        if missing:
+            extra: tuple[str, ...] = ()
+            if (
+                self._speculate_hessian
+                and "hessian" not in entry
+                and "hessian" not in missing
+                and {"value", "gradient"} & set(missing)
+            ):
+                extra = ("hessian",)
+            request = PassRequest(missing + extra, datafit=self.datafit, coef=coef)
+            entry.update(
+                self.design.pass_sums(request, self.y, self._normalised_weights, self.offset)
+            )
+        return entry
+
+    def _by_pass(self, coef: NDArray, rows: Rows, wants: tuple[str, ...]) -> dict[str, NDArray]:
+        """:meth:`evaluate` over all rows, or one uncached pass over the rows B."""
+        if rows is None:
+            return self.evaluate(coef, wants)
+        design, y, s = self._data(rows)
+        offset = None if self.offset is None else self.offset[rows]
+        request = PassRequest(wants, datafit=self.datafit, coef=np.asarray(coef, np.float64))
+        return design.pass_sums(request, y, s, offset)
+
+    def _pass_hessian(self, coef: NDArray, rows: Rows = None) -> NDArray:
+        """The data term's Hessian (no ridge) by a pass; later passes bring it along."""
+        self._speculate_hessian = True
+        return self._by_pass(coef, rows, ("hessian",))["hessian"].copy()
 
     def _product(self, design: Design, coef: NDArray) -> NDArray:
         """η = X̃θ for one output (in the dtype of X), X̃B (float64) for several."""
@@ -172,6 +295,14 @@ class Objective:
         self._fused_last = (coef.copy(), data, grad.copy())
         return data, grad
 
+    def _needs_rows(self, what: str) -> None:
+        """Refuse an n-vector result over a design whose rows are not in memory."""
+        if not self.design.holds_rows:
+            raise ValueError(
+                f"{what} are n-vectors, which a fit on a Dask array does not bring to the "
+                "client: compute them from the data and the coefficients with Dask"
+            )
+
     def _logits(self, coef: NDArray, rows: Rows, design: Design) -> NDArray:
         """Z = the datafit's logits of X̃θ (+ o); those over all rows of the last θ are kept,
         since line searches ask twice."""
@@ -187,10 +318,13 @@ class Objective:
 
     def logits(self, coef: NDArray) -> NDArray:
         """Z over all rows: z = X̃θ (+ o) for two classes, the n × K logits for the softmax."""
+        self._needs_rows("logits")
         return self._logits(coef, None, self.design)
 
     def data_term(self, coef: NDArray) -> float:
         """(1/Σs) Σ sᵢ L(yᵢ, zᵢ), the mean cross-entropy at θ without penalty or Firth's term."""
+        if not self.design.holds_rows:
+            return float(self.evaluate(coef, ("value",))["value"])
         fused = self._fused(coef) if self.firth is None else None
         if fused is not None:
             return fused[0]
@@ -199,11 +333,16 @@ class Objective:
 
     def score_residuals(self, coef: NDArray) -> NDArray:
         """rᵢ = ∂Lᵢ/∂ηᵢ over all rows (ŷᵢ − yᵢ; Pᵢ − Yᵢ over the modelled classes): the score of
-        sample i is −sᵢ x̃ᵢ ⊗ rᵢ."""
+        sample i is −sᵢ x̃ᵢ ⊗ rᵢ. In memory only: the sums built from them (:meth:`score_outer`,
+        :meth:`cluster_scores`) come by passes otherwise."""
+        self._needs_rows("per-row score residuals")
         return self.datafit.loss_and_gradient(self.y, self.logits(coef))[1]
 
     def _data_value_gradient(self, coef: NDArray, rows: Rows) -> tuple[float, NDArray]:
         """The data term and its gradient in θ, by the fused pass where it applies."""
+        if not self.design.holds_rows:
+            sums = self._by_pass(coef, rows, ("value", "gradient"))
+            return float(sums["value"]), sums["gradient"].copy()
         if rows is None:
             fused = self._fused(coef)
             if fused is not None:
@@ -217,6 +356,9 @@ class Objective:
         """The differentiable part of J: mean cross-entropy plus the ridge term (and Firth's)."""
         if self.firth is not None:
             return self.smooth_value_and_gradient(coef, rows)[0]
+        if not self.design.holds_rows:
+            value = float(self._by_pass(coef, rows, ("value", "gradient"))["value"])
+            return value + self.penalty.smooth_value(coef)
         if rows is None:
             fused = self._fused(coef)
             if fused is not None:
@@ -277,6 +419,10 @@ class Objective:
         """
         if self.firth is not None and rows is not None:
             raise ValueError("Firth's penalty has no per-row form: use a full-batch solver")
+        if not self.design.holds_rows:
+            hess = self._pass_hessian(coef, rows)
+            hess[np.diag_indices_from(hess)] += self.penalty.smooth_hessian_diagonal()
+            return hess
         design, s, factors = self._factors(coef, rows)
         blocks = [
             (k, m, design.weighted_gram(s * weights))
@@ -286,6 +432,10 @@ class Objective:
 
     def block_diagonal_hessian(self, coef: NDArray) -> NDArray:
         """∇²J with the blocks between different outputs set to 0: one p̃ × p̃ block each."""
+        if not self.design.holds_rows:
+            hess = self.hessian(coef)
+            outputs = np.arange(self.n_params) // self.design.n_params
+            return np.where(outputs[:, None] == outputs[None, :], hess, 0.0)
         design, s, factors = self._factors(coef, None)
         blocks = [
             (k, k, design.weighted_gram(s * weights))
@@ -316,6 +466,8 @@ class Objective:
     def hessian_diagonal(self, coef: NDArray, rows: Rows = None) -> NDArray:
         """diag ∇²J = (1/Σs) Σᵢ sᵢ ∂²Lᵢ/∂η_k² x̃ᵢⱼ² + α(1 − ρ), output by output: the Newton–CG
         preconditioner."""
+        if not self.design.holds_rows:
+            return np.diag(self.hessian(coef, rows)).copy()
         design, s, factors = self._factors(coef, rows)
         diagonal = np.concatenate(
             [
@@ -327,7 +479,31 @@ class Objective:
 
     def hessian_operator(self, coef: NDArray, rows: Rows = None) -> Callable[[NDArray], NDArray]:
         """v ↦ ∇²J(θ) v without forming the Hessian: X̃ᵀ(s ⊙ C(X̃V)) + α(1 − ρ) v_w, with C the
-        per-sample curvature (d ⊙ u for two classes), computed once."""
+        per-sample curvature (d ⊙ u for two classes), computed once.
+
+        Over a design read by passes, the Hessian is reduced in one pass and each product is
+        taken on the client, up to :data:`PASS_HESSIAN_MAX_PARAMS` coefficients; above, each
+        product is a pass.
+        """
+        if not self.design.holds_rows:
+            if self.n_params <= PASS_HESSIAN_MAX_PARAMS:
+                hess = self.hessian(coef, rows)
+                return lambda v: hess @ v
+            ridge_only = self.penalty.smooth_hessian_diagonal()
+
+            def pass_product(v: NDArray) -> NDArray:
+                design, y, s = self._data(rows)
+                request = PassRequest(
+                    ("hessian_product",),
+                    datafit=self.datafit,
+                    coef=np.asarray(coef, np.float64),
+                    direction=np.asarray(v, np.float64),
+                )
+                offset = self.offset if rows is None or self.offset is None else self.offset[rows]
+                sums = design.pass_sums(request, y, s, offset)
+                return sums["hessian_product"] + ridge_only * v
+
+            return pass_product
         design, s, factors = self._factors(coef, rows)
         ridge = self.penalty.smooth_hessian_diagonal()
         weights = s if self.n_outputs == 1 else s[:, None]
@@ -360,7 +536,11 @@ class Objective:
 
     def hessian_weights(self, coef: NDArray) -> tuple[NDArray, NDArray]:
         """(s/Σs, the datafit's Hessian factors) over all rows: with them,
-        :meth:`hessian_block` gives any block of ∇²J at θ."""
+        :meth:`hessian_block` gives any block of ∇²J at θ. Over a design read by passes, the
+        weights stay where the rows are: the pair holds θ, and a block is read off the Hessian
+        at θ (one pass, kept)."""
+        if not self.design.holds_rows:
+            return np.array(coef, dtype=np.float64), np.empty(0)
         _, s, factors = self._factors(coef, None)
         return s, factors
 
@@ -375,6 +555,8 @@ class Objective:
         """
         index = np.asarray(index, dtype=np.intp)
         other = index if other is None else np.asarray(other, dtype=np.intp)
+        if not self.design.holds_rows:
+            return self.hessian(weights[0])[np.ix_(index, other)]
         width = self.design.n_params
         rows_output, rows_column = np.divmod(index, width)
         cols_output, cols_column = np.divmod(other, width)
@@ -391,3 +573,54 @@ class Objective:
         ridge = self.penalty.smooth_hessian_diagonal()[index]
         hess += np.where(index[:, None] == other[None, :], ridge[:, None], 0.0)
         return hess
+
+    def score_outer(self, coef: NDArray) -> NDArray:
+        """M = Σᵢ sᵢ gᵢgᵢᵀ at θ, gᵢ the score of sample i: block (k, m) is
+        X̃ᵀ diag(s ⊙ rₖrₘ) X̃ with r = ∂L/∂η (one pass over a design read by passes)."""
+        if not self.design.holds_rows:
+            return self.evaluate(coef, ("score_outer",))["score_outer"] * self.total_weight
+        residual = self.score_residuals(coef)
+        columns = residual[:, None] if residual.ndim == 1 else residual
+        design, s = self.design, self.sample_weight
+        width = design.n_params
+        outer = np.empty((self.n_params, self.n_params))
+        for k in range(columns.shape[1]):
+            for m in range(k, columns.shape[1]):
+                block = design.weighted_gram(s * columns[:, k] * columns[:, m])
+                outer[k * width : (k + 1) * width, m * width : (m + 1) * width] = block
+                outer[m * width : (m + 1) * width, k * width : (k + 1) * width] = block.T
+        return outer
+
+    def cluster_scores(self, coef: NDArray, groups: object) -> NDArray:
+        """The G × len(θ) cluster score sums u_g = Σ_{i∈g} −sᵢ rᵢ ⊗ x̃ᵢ, r = ∂L/∂η, laid out
+        output by output as θ is, for the cluster labels ``groups`` (one per row; the design
+        codes them, :meth:`~logitkit.backends.design.Design.group_codes`)."""
+        codes, n_groups = self.design.group_codes(groups)
+        if not self.design.holds_rows:
+            request = PassRequest(
+                ("cluster_scores",),
+                datafit=self.datafit,
+                coef=np.asarray(coef, np.float64),
+                n_groups=n_groups,
+            )
+            sums = self.design.pass_sums(
+                request, self.y, self._normalised_weights, self.offset, codes
+            )
+            return sums["cluster_scores"] * self.total_weight
+        residual = -self.sample_weight[:, None] * np.reshape(
+            self.score_residuals(coef), (self.design.n_samples, -1)
+        )
+        parts = []
+        for k in range(residual.shape[1]):
+            group_sums = self.design.group_sums(residual[:, k], codes)
+            padded = np.zeros((n_groups, self.design.n_params))
+            padded[: group_sums.shape[0]] = group_sums
+            parts.append(padded)
+        return np.hstack(parts)
+
+    def positive_weight_gram(self) -> NDArray:
+        """G = Σ_{sᵢ>0} x̃ᵢx̃ᵢᵀ, the Gram matrix of the rows of positive weight (aliasing)."""
+        if not self.design.holds_rows:
+            request = PassRequest(("positive_gram",))
+            return self.design.pass_sums(request, None, self.sample_weight)["positive_gram"]
+        return self.design.gram_rows(np.flatnonzero(self.sample_weight > 0))

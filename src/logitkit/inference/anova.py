@@ -134,7 +134,7 @@ def _restricted_loglik(
             "a restricted fit of the analysis of deviance did not converge (the data may be "
             "separated without some terms); check the model with model.summary()"
         )
-    return -objective.data_term(restricted.expand(result.coef)) * objective.sample_weight.sum()
+    return -objective.data_term(restricted.expand(result.coef)) * objective.total_weight
 
 
 def _stars(p_value: float) -> str:

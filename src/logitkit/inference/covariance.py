@@ -24,12 +24,10 @@ from __future__ import annotations
 from typing import NoReturn
 
 import numpy as np
-import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from scipy.linalg import LinAlgError, cho_factor, cho_solve, lapack
 
 from ..backends.design import Design
-from ..core.validation import plain_label
 
 __all__ = [
     "COV_TYPES",
@@ -137,7 +135,7 @@ def cluster_score_sums(
         raise ValueError(f"residual must be one value per sample; got shape {r.shape}")
     if r.size != design.n_samples:
         raise ValueError(f"residual has {r.size} values but X has {design.n_samples} rows")
-    return design.group_sums(r, _group_codes(groups, design.n_samples))
+    return design.group_sums(r, design.group_codes(groups)[0])
 
 
 def square_matrix(
@@ -247,26 +245,3 @@ def _correction(
         return n / (n - n_params)
     n_groups = np.asarray(cluster_scores).shape[0]
     return n_groups / (n_groups - 1.0) * (n - 1.0) / (n - n_params)
-
-
-def _group_codes(groups: ArrayLike, n_samples: int) -> NDArray[np.intp]:
-    """Integer codes 0..G−1 of the cluster labels, checked: one per sample, no NaN, G ≥ 2."""
-    labels = groups.to_numpy() if isinstance(groups, pd.Series | pd.Index) else np.asarray(groups)
-    if labels.ndim != 1:
-        raise ValueError(f"groups must be one label per sample; got shape {labels.shape}")
-    if labels.size != n_samples:
-        raise ValueError(
-            f"groups has {labels.size} labels but there are {n_samples} samples; "
-            "give one cluster label per row"
-        )
-    missing = pd.isna(labels)
-    if np.any(missing):
-        raise ValueError(
-            f"groups has {int(np.sum(missing))} missing (NaN/None) labels; "
-            "every row needs a cluster"
-        )
-    codes, uniques = pd.factorize(labels)
-    if len(uniques) < 2:
-        found = f"one group, {plain_label(uniques[0])!r}" if len(uniques) else "no rows"
-        raise ValueError(f"cluster-robust standard errors need at least two groups; got {found}")
-    return codes.astype(np.intp)

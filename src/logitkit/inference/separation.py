@@ -64,7 +64,12 @@ def overlap_certified(objective: Objective, coef: NDArray) -> bool:
     overlapping data passes it unless some fitted probability is within about ‖r‖/σ_min of 0
     or 1; a fit that fails it goes to :func:`detect_separation`. Designs with more than
     ``_CERTIFICATE_MAX_PARAMS`` coefficients are always left to the programs.
+
+    Over a design read by passes (Dask), S is every row of positive weight: λ_min, the Gram
+    matrix of S and the score come from one pass (:func:`_overlap_certified_by_pass`).
     """
+    if not objective.design.holds_rows:
+        return _overlap_certified_by_pass(objective, coef)
     design, y, weights = objective.design, objective.y, objective.sample_weight
     kept = np.flatnonzero(weights > 0)
     if design.n_params > _CERTIFICATE_MAX_PARAMS or kept.size <= design.n_params:
@@ -85,6 +90,29 @@ def overlap_certified(objective: Objective, coef: NDArray) -> bool:
     diagonal = np.diag(gram)
     if not (np.all(np.isfinite(gram)) and np.all(diagonal > 0.0)):
         return False
+    scale = 1.0 / np.sqrt(diagonal)
+    lowest = float(eigh(gram * scale[:, None] * scale[None, :], eigvals_only=True)[0])
+    return smallest * np.sqrt(max(lowest, 0.0)) > 2.0 * float(np.linalg.norm(scale * score))
+
+
+def _overlap_certified_by_pass(objective: Objective, coef: NDArray) -> bool:
+    """:func:`overlap_certified` from the sums of one pass over every row of positive weight:
+    λ_min = min sᵢ|yᵢ − ŷᵢ|, their Gram matrix and the score."""
+    design = objective.design
+    if design.n_params > _CERTIFICATE_MAX_PARAMS:
+        return False
+    sums = objective.evaluate(coef, ("overlap", "gradient"))
+    total = objective.total_weight
+    if sums["overlap_count"] <= design.n_params:
+        return False
+    smallest = float(sums["overlap_min"]) * total
+    if not smallest > 0.0:
+        return False
+    gram = sums["overlap_gram"]
+    diagonal = np.diag(gram)
+    if not (np.all(np.isfinite(gram)) and np.all(diagonal > 0.0)):
+        return False
+    score = -total * sums["gradient"]
     scale = 1.0 / np.sqrt(diagonal)
     lowest = float(eigh(gram * scale[:, None] * scale[None, :], eigvals_only=True)[0])
     return smallest * np.sqrt(max(lowest, 0.0)) > 2.0 * float(np.linalg.norm(scale * score))

@@ -18,11 +18,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ..core.objective import Objective
-from .covariance import cluster_score_sums
 
 MAX_MATRIX_PARAMS = 2000
 """Fits with more coefficients k keep neither I nor M."""
@@ -50,14 +48,17 @@ def fit_statistics(
 
     ℓ = −Σs · (data term of J) (without Firth's term or the penalty), ℓ₀ from the datafit
     (:meth:`~logitkit.core.datafits.Bernoulli.null_loglik`); I and M when k ≤ 2000 and
-    n·k² ≤ 10⁹, or whenever ``keep_matrices`` asks for them (a summary given the data).
+    n·k² ≤ 10⁹, or whenever ``keep_matrices`` asks for them (a summary given the data). Over a
+    design read by passes (Dask) they are kept up to k ≤ 2000 whatever n: both come from one
+    pass, which a later summary would otherwise have to make.
     """
-    total = float(objective.sample_weight.sum())
+    total = objective.total_weight
     loglik = -total * objective.data_term(coef)
     information = score_outer = None
     k = objective.n_params
+    by_passes = not objective.design.holds_rows
     if k <= MAX_MATRIX_PARAMS and (
-        keep_matrices or objective.design.n_samples * k**2 <= MAX_MATRIX_WORK
+        keep_matrices or by_passes or objective.design.n_samples * k**2 <= MAX_MATRIX_WORK
     ):
         information, score_outer = information_matrices(objective, coef)
     return FitStatistics(loglik, objective.null_loglik(), total, information, score_outer)
@@ -69,29 +70,12 @@ def information_matrices(objective: Objective, coef: NDArray) -> tuple[NDArray, 
     M = Σᵢ sᵢ gᵢgᵢᵀ, gᵢ the score of sample i over θ: block (k, m) is X̃ᵀ diag(s ⊙ rₖrₘ) X̃ with
     r = ∂L/∂η (ŷ − y for two classes, P − Y over the modelled classes for the softmax).
     """
-    information = objective.hessian(coef) * objective.sample_weight.sum()
-    residual = objective.score_residuals(coef)
-    columns = residual[:, None] if residual.ndim == 1 else residual
-    design, s = objective.design, objective.sample_weight
-    width = design.n_params
-    score_outer = np.empty_like(information)
-    for k in range(columns.shape[1]):
-        for m in range(k, columns.shape[1]):
-            block = design.weighted_gram(s * columns[:, k] * columns[:, m])
-            score_outer[k * width : (k + 1) * width, m * width : (m + 1) * width] = block
-            score_outer[m * width : (m + 1) * width, k * width : (k + 1) * width] = block.T
-    return information, score_outer
+    information = objective.hessian(coef) * objective.total_weight
+    return information, objective.score_outer(coef)
 
 
 def cluster_score_matrix(objective: Objective, coef: NDArray, groups: ArrayLike) -> NDArray:
     """The G × len(θ) cluster score sums u_g = Σ_{i∈g} −sᵢ rᵢ ⊗ x̃ᵢ, r = ∂L/∂η (ŷ − y, or
-    P − Y over the modelled classes), laid out output by output as θ is."""
-    residual = -objective.sample_weight[:, None] * np.reshape(
-        objective.score_residuals(coef), (objective.design.n_samples, -1)
-    )
-    return np.hstack(
-        [
-            cluster_score_sums(objective.design, residual[:, k], groups)
-            for k in range(residual.shape[1])
-        ]
-    )
+    P − Y over the modelled classes), laid out output by output as θ is (one pass over a
+    design read by passes, after one over the labels)."""
+    return objective.cluster_scores(coef, groups)

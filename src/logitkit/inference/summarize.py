@@ -221,7 +221,7 @@ def _profile_bounds(
     bounds that separation makes infinite: those are not profiled. The ``aliased``
     coefficients (a boolean mask) stay at 0 in every constrained fit.
     """
-    total = objective.sample_weight.sum()
+    total = objective.total_weight
     loglik_max = -objective.smooth_value(theta) * total
     quantile = float(chi2.ppf(level, df=1))
     # A constrained fit whose data are still separated drives its probabilities to 0 and 1,

@@ -16,11 +16,11 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from sklearn.base import BaseEstimator
-from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.class_weight import compute_class_weight, compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..backends.design import Design, make_design
+from ..backends.design import Design, is_dask_collection, make_design
 from ..core.datafits import datafit_for
 from ..core.exceptions import SmallClassWarning
 from ..core.layout import penalised_mask
@@ -62,8 +62,11 @@ def build_objective(
     ``reset`` (a fit) learns ``classes_``, ``n_features_in_`` and ``feature_names_in_`` onto
     the estimator (through scikit-learn's ``validate_data``); otherwise (a summary given the
     fitted data) the features and labels must match the fitted ones. ``class_weight``
-    multiplies each sample's weight by its class's.
+    multiplies each sample's weight by its class's. A Dask X (array or DataFrame) is validated
+    without bringing its rows to the client (:func:`dask_objective`).
     """
+    if is_dask_collection(X):
+        return dask_objective(estimator, X, y, sample_weight, reset)
     params = estimator.get_params()
     if not reset:
         X = formula_input(estimator, X)
@@ -107,6 +110,107 @@ def build_objective(
     return Objective(design, labels, weights, penalty, datafit, firth=bool(params["firth"]))
 
 
+def dask_objective(
+    estimator: BaseEstimator,
+    X: Any,
+    y: Any,
+    sample_weight: Any,
+    reset: bool,
+) -> Objective:
+    """:func:`build_objective` for a Dask X, the rows left where Dask keeps them.
+
+    X, y and the weights are checked as :mod:`logitkit.backends.dask` reads them: X's shape,
+    dtype and chunks here, its values (finite, not too large) in one pass, the labels' distinct
+    values in one pass over y (which learns ``classes_`` and the counts that ``"balanced"``
+    class weights and the single-sample warning read), the weights (finite, non-negative, not
+    all zero) in the first pass over them. y and sample_weight must be chunked as the rows of
+    X (or be in memory, then they are cut like X).
+    """
+    from ..backends.dask import DaskDesign, dask_matrix, label_codes, row_weights, unique_labels
+
+    if getattr(estimator, "formula_terms_", None) is not None:
+        raise TypeError(
+            "a model fitted from a formula reads pandas data: pass its design as a Dask array "
+            "to a LogisticRegression instead"
+        )
+    params = estimator.get_params()
+    fit_intercept = params["fit_intercept"]
+    matrix, names = dask_matrix(X)
+    design = DaskDesign(matrix, fit_intercept)
+    _check_dask_features(estimator, design.n_features, names, reset)
+    if y is None:
+        raise ValueError("y is required: one label per row of X")
+    labels = design.sample_values(y, None, "y")
+    if labels.ndim != 1:
+        raise ValueError(f"y must be one label per row; got shape {labels.shape}")
+    found, counts = unique_labels(labels)
+    missing = pd.isna(found)
+    if np.any(missing):
+        raise ValueError(
+            "Input y contains NaN: missing labels (NaN or None). Drop those rows or fill in "
+            "their labels"
+        )
+    check_classification_targets(found)
+    if reset:
+        estimator.classes_ = found
+        check_labels(found)
+        check_classes(params, found, found, counts=counts)
+    else:
+        unknown = np.setdiff1d(found, estimator.classes_)
+        if unknown.size:
+            raise ValueError(
+                f"y has labels {unknown.tolist()} the model was not fitted on "
+                f"(its classes are {estimator.classes_.tolist()})"
+            )
+    classes = estimator.classes_
+    codes = label_codes(labels, classes)
+    per_class = None
+    class_weight = params["class_weight"]
+    if class_weight is not None:
+        if isinstance(class_weight, str) and class_weight == "balanced":
+            full = np.zeros(len(classes))
+            full[np.searchsorted(classes, found)] = counts
+            per_class = design.n_samples / (len(classes) * full)
+        else:
+            per_class = compute_class_weight(class_weight, classes=classes, y=classes)
+    weights = row_weights(design, sample_weight, codes, per_class)
+    check_magnitudes(design, getattr(estimator, "feature_names_in_", None))
+    datafit = datafit_for(
+        len(classes), reference_index(classes, params["alpha"], params["reference"])
+    )
+    mask = penalised_mask(design.n_params, datafit.n_outputs, fit_intercept)
+    penalty = ElasticNet.with_mask(params["alpha"], params["l1_ratio"], mask)
+    return Objective(design, codes, weights, penalty, datafit, firth=bool(params["firth"]))
+
+
+def _check_dask_features(
+    estimator: BaseEstimator, n_features: int, names: list[str] | None, reset: bool
+) -> None:
+    """Learn (``reset``) or check ``n_features_in_`` and ``feature_names_in_`` for a Dask X,
+    as scikit-learn's ``validate_data`` does for X in memory."""
+    fitted = getattr(estimator, "feature_names_in_", None)
+    if reset:
+        estimator.n_features_in_ = n_features
+        if names is not None:
+            estimator.feature_names_in_ = np.asarray(names, dtype=object)
+        elif fitted is not None:
+            del estimator.feature_names_in_
+        check_feature_names(
+            getattr(estimator, "feature_names_in_", None), estimator.get_params()["fit_intercept"]
+        )
+        return
+    if n_features != estimator.n_features_in_:
+        raise ValueError(
+            f"X has {n_features} features, but {type(estimator).__name__} is expecting "
+            f"{estimator.n_features_in_} features as input."
+        )
+    if fitted is not None and names is not None and list(map(str, fitted)) != names:
+        raise ValueError(
+            f"The feature names should match those that were passed during fit: got {names}, "
+            f"fitted on {list(map(str, fitted))}"
+        )
+
+
 def check_magnitudes(design: Design, names: NDArray | None) -> None:
     """Refuse columns too large for double precision: max |xᵢⱼ| > √(max double / n).
 
@@ -139,12 +243,15 @@ def check_feature_names(names: Iterable[object] | None, fit_intercept: bool) -> 
         )
 
 
-def check_classes(params: Mapping[str, Any], classes: NDArray, y: NDArray) -> None:
+def check_classes(
+    params: Mapping[str, Any], classes: NDArray, y: NDArray, counts: NDArray | None = None
+) -> None:
     """Refuse what the classes found rule out (:func:`check_reference`); warn about a class
-    with a single sample."""
+    with a single sample. ``counts`` gives how often each of ``y``'s distinct labels occurs,
+    when y holds only those (a Dask y, counted in one pass)."""
     if check_reference(params, classes):
         return
-    labels, counts = np.unique(y, return_counts=True)
+    labels, counts = (y, counts) if counts is not None else np.unique(y, return_counts=True)
     single = labels[counts == 1]
     if single.size:
         listed = ", ".join(repr(plain_label(label)) for label in single)
@@ -236,10 +343,10 @@ def summary_data(
         return None, groups, target
     objective = build_objective(estimator, X, y, sample_weight, reset=False)
     n_obs = estimator.record_.n_obs
-    if not np.isclose(objective.sample_weight.sum(), n_obs):
+    if not np.isclose(objective.total_weight, n_obs):
         raise ValueError(
             f"summary() needs the data the model was fitted on: these have "
-            f"n = {objective.sample_weight.sum():g} (weighted) observations, the fit had "
+            f"n = {objective.total_weight:g} (weighted) observations, the fit had "
             f"{n_obs:g}"
         )
     return objective, groups, target
@@ -273,7 +380,7 @@ def diagnostics_data(
             "with logitkit.logit(formula, data), which keeps them"
         )
     objective = build_objective(estimator, X, y, sample_weight, reset=False)
-    total = float(objective.sample_weight.sum())
+    total = objective.total_weight
     if not np.isclose(total, record.n_obs):
         raise ValueError(
             f"model checking needs the data the model was fitted on: these have n = "

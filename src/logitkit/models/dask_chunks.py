@@ -54,8 +54,7 @@ def _parts(collection: Any, name: str) -> list[Any]:
         # One partition at a time: optimised whole, a frame of few columns may have its
         # partitions fused, and X's and y's would no longer match.
         return [
-            collection.partitions[index].to_delayed()[0]
-            for index in range(collection.npartitions)
+            collection.partitions[index].to_delayed()[0] for index in range(collection.npartitions)
         ]
     if collection.ndim == 2:
         if len(collection.chunks[1]) > 1:

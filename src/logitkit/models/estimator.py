@@ -28,6 +28,7 @@ from .fitting import (
     find_aliased,
     find_separation,
     make_record,
+    prefetch_statistics,
     solve_estimable,
     solver_plan,
     start_from,
@@ -176,6 +177,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             result = solve_estimable(objective, solver, start, options, aliased)
         except SingularDesignError as error:
             raise ValueError(collinearity_message(names, error.columns, n_samples)) from None
+        prefetch_statistics(objective, result.coef, params)
         separation = find_separation(objective, result.coef, params, names)
         record = make_record(
             objective,

@@ -27,7 +27,7 @@ from ..core.penalties import ElasticNet
 from ..core.record import FitRecord, Separation
 from ..core.restricted import Restricted
 from ..inference.separation import detect_separation, overlap_certified
-from ..inference.statistics import FitStatistics, fit_statistics
+from ..inference.statistics import MAX_MATRIX_PARAMS, FitStatistics, fit_statistics
 from ..solvers import SOLVERS, SolveResult, SolverOptions, choose_solver, hessian_sample_step
 from .messages import (
     ProgressLine,
@@ -37,6 +37,7 @@ from .messages import (
 )
 
 __all__ = [
+    "UNCHECKED_SEPARATION",
     "find_aliased",
     "find_separation",
     "make_record",
@@ -45,6 +46,32 @@ __all__ = [
     "start_from",
     "warn_about_fit",
 ]
+
+
+UNCHECKED_SEPARATION = (
+    "separation was not ruled out: the one-pass overlap certificate, which proves that the "
+    "classes overlap from the fitted probabilities, failed on this Dask data (some fitted "
+    "probability is within about the gradient's size of 0 or 1), and the linear programs that "
+    "find a separation need the rows in memory, so they did not run. If the data are "
+    "separated the estimates are not finite and their standard errors mean nothing: check a "
+    "large fitted coefficient or standard error, refit in memory (a sample of the rows shows "
+    "separation of the whole data only when it is separated too), or add a penalty (alpha > 0)"
+)
+"""What a fit on Dask data says when it could not check separation."""
+
+
+def prefetch_statistics(objective: Objective, coef: NDArray, params: Mapping[str, Any]) -> None:
+    """Over a design read by passes, evaluate in one pass at θ̂ what the separation check and
+    the fit statistics will ask for (the cost, gradient, Hessian, meat and the overlap
+    certificate's sums); in memory, nothing."""
+    if objective.design.holds_rows:
+        return
+    wants: tuple[str, ...] = ("value", "gradient")
+    if objective.n_params <= MAX_MATRIX_PARAMS:
+        wants += ("hessian", "score_outer")
+    if params["alpha"] == 0 and objective.n_outputs == 1 and not params["firth"]:
+        wants += ("overlap",)
+    objective.evaluate(coef, wants)
 
 
 def solver_plan(objective: Objective, params: Mapping[str, Any]) -> tuple[str, SolverOptions]:
@@ -98,8 +125,7 @@ def find_aliased(objective: Objective, params: Mapping[str, Any]) -> list[int]:
     penalty or parameterisation decides. A CollinearityWarning names them."""
     if params["alpha"] != 0 or objective.n_outputs > 1:
         return []
-    rows = np.flatnonzero(objective.sample_weight > 0)
-    return aliased_columns(objective.design.gram_rows(rows))
+    return aliased_columns(objective.positive_weight_gram())
 
 
 def solve_estimable(
@@ -116,6 +142,12 @@ def solve_estimable(
         return replace(result, coef=problem.expand(result.coef))
     # The stochastic solvers sample rows of a design: give them one without the aliased columns.
     design = objective.design
+    if not design.holds_rows:
+        raise ValueError(
+            f"solver={solver!r} steps through the rows of X, and columns of this Dask X are "
+            "aliased (linear combinations of others): drop them, or use a full-batch solver "
+            "('auto', 'newton', 'lbfgs')"
+        )
     features = keep[keep > 0] if design.fit_intercept else keep
     penalty = objective.penalty
     reduced = Objective(
@@ -144,6 +176,9 @@ def find_separation(
     if not params["firth"] and overlap_certified(objective, coef):
         return None
     design = objective.design
+    if not design.holds_rows:
+        warnings.warn(UNCHECKED_SEPARATION, SeparationWarning, stacklevel=3)
+        return None
     separation = detect_separation(design, objective.y, objective.sample_weight, list(names))
     if separation is not None and not params["firth"]:
         warnings.warn(

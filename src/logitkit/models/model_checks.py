@@ -129,14 +129,14 @@ def _fitted_data(
         )
     record = model.record_
     objective = build_objective(model, X, y, sample_weight, reset=False)
-    loglik = -objective.data_term(record.theta) * objective.sample_weight.sum()
+    loglik = -objective.data_term(record.theta) * objective.total_weight
     if not (
-        np.isclose(objective.sample_weight.sum(), record.n_obs)
+        np.isclose(objective.total_weight, record.n_obs)
         and np.isclose(loglik, record.loglik, rtol=1e-8, atol=1e-8)
     ):
         raise ValueError(
             f"{what}() needs the data the model was fitted on, and these differ from them "
-            f"(n = {objective.sample_weight.sum():g} and log-likelihood {loglik:.6g} here; "
+            f"(n = {objective.total_weight:g} and log-likelihood {loglik:.6g} here; "
             f"the fit had n = {record.n_obs:g} and {record.loglik:.6g}): pass the fitted X, "
             "y and sample_weight"
         )

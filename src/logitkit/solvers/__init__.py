@@ -9,6 +9,12 @@
 - more coefficients: ``newton-cg`` on a design whose products are cheap against a p × p
   Hessian (sparse X), else ``lbfgs``.
 
+On a design read by passes (a Dask array), where each evaluation reads the data once, the rule
+counts passes: ``cd`` with an L1 part; else ``newton`` up to 500 coefficients, binary or
+softmax (its Hessian, every block of it, comes from the same pass as the cost and gradient, so
+a Newton step is one pass); above that ``lbfgs`` (one pass per evaluation and no p × p
+matrix). ``newton-cg`` is never chosen there: it would make a pass per Hessian-vector product.
+
 On a tall dense X (at least 4 × ``HESSIAN_SAMPLE_ROWS`` rows and ``HESSIAN_SAMPLE_MIN_PARAMS``
 coefficients) ``auto``'s ``newton`` builds its Hessian from a systematic sample of about
 ``HESSIAN_SAMPLE_ROWS`` rows (see :func:`hessian_sample_step`).
@@ -78,6 +84,8 @@ def choose_solver(objective: DataProblem) -> str:
     """The solver ``auto`` stands for on this objective (see the module docstring)."""
     if not objective.penalty.is_smooth:
         return "cd"
+    if not objective.design.holds_rows:
+        return "newton" if objective.n_params <= NEWTON_MAX_PARAMS else "lbfgs"
     if objective.n_outputs > 1 and objective.fused_pass:
         return "lbfgs"
     if objective.n_params <= NEWTON_MAX_PARAMS:

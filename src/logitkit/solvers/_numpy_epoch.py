@@ -7,6 +7,10 @@ objective with ``smooth_gradient(θ, rows)`` and ``prox``: on each batch B of th
 
 with η_t of the schedule after t samples seen. Each step costs a call into NumPy, so these
 epochs suit mini-batches better than single samples.
+
+Over a design read by passes (Dask), :func:`chunk_epoch_runner` takes each chunk of rows as
+one batch: a step is one task on one chunk, and the chunks are visited in an order drawn from
+the epoch's permutation.
 """
 
 from __future__ import annotations
@@ -52,6 +56,31 @@ def numpy_epoch_runner(
             theta = objective.prox(theta - eta * gradient(theta, rows), eta)
             mean += (theta - mean) / step
             samples_seen += rows.size
+        return theta, mean, samples_seen
+
+    return epoch
+
+
+def chunk_epoch_runner(objective: DataProblem, schedule: str, eta0: float) -> Epoch:
+    """``epoch(θ, order, t)`` with the design's chunks of rows as the batches
+    (:meth:`~logitkit.backends.design.Design.row_chunks`), taken in the order in which their
+    first rows appear in the permutation ``order``."""
+    n_samples = objective.design.n_samples
+    chunks = objective.design.row_chunks()
+    starts = np.array([part.start for part in chunks])
+    code = SCHEDULES[schedule]
+
+    def epoch(theta: NDArray, order: NDArray, samples_seen: int) -> EpochResult:
+        position = np.empty(n_samples, dtype=np.intp)
+        position[order] = np.arange(n_samples)
+        theta = np.array(theta, dtype=np.float64)
+        mean = np.zeros_like(theta)
+        for step, index in enumerate(np.argsort(position[starts]), start=1):
+            rows = chunks[index]
+            eta = step_size(code, eta0, samples_seen, n_samples)
+            theta = objective.prox(theta - eta * objective.smooth_gradient(theta, rows), eta)
+            mean += (theta - mean) / step
+            samples_seen += rows.stop - rows.start
         return theta, mean, samples_seen
 
     return epoch

@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .base import DataProblem, Recorder, SolveResult, SolverOptions, flat_cost, tol_reached
-from .stochastic import InMemoryChunk, smoothness, solve_chunk
+from .stochastic import InMemoryChunk, RowChunks, smoothness, solve_chunk
 
 _MAX_BACKTRACKS = 60
 
@@ -86,7 +86,8 @@ def _solve_stochastic(
     over a NumPy permutation of the samples (:mod:`logitkit.solvers._sgd_kernels`, which
     imports Numba on first use); the multinomial objective, which the compiled kernels do not
     cover, runs its epochs as NumPy steps on ``objective.smooth_gradient(θ, rows)``
-    (:mod:`logitkit.solvers._numpy_epoch`).
+    (:mod:`logitkit.solvers._numpy_epoch`). Over a design read by passes (Dask) each batch is
+    one chunk of rows, whatever ``batch_size`` (one task per step); ``sgd`` is refused there.
 
     The iterate reported after epoch k is the average of all iterates of epochs ⌊k/2⌋ + 1 … k
     (Polyak–Ruppert averaging over the second half of the run), which removes most of the
@@ -95,9 +96,18 @@ def _solve_stochastic(
     one after those epochs means the steps are too large, and stops the run.
 
     The epochs are those of a :class:`~logitkit.solvers.stochastic.StochasticRun` over all the
-    data, returned as the result's ``state`` for ``partial_fit`` to continue.
+    data, returned as the result's ``state`` for ``partial_fit`` to continue. On a design read
+    by passes (a Dask array) a step is one chunk of rows (``minibatch``; ``sgd``'s step of one
+    row would be a task per row, and is refused).
     """
-    return solve_chunk(InMemoryChunk(objective), coef0, options, batch_size)
+    if objective.design.holds_rows:
+        return solve_chunk(InMemoryChunk(objective), coef0, options, batch_size)
+    if batch_size == 1:
+        raise ValueError(
+            "solver='sgd' takes one row per step, which on a Dask array would be a task per "
+            "row: use 'minibatch' (one chunk of rows per step) or a full-batch solver"
+        )
+    return solve_chunk(RowChunks(objective), coef0, options, batch_size)
 
 
 def solve_sgd(objective: DataProblem, coef0: NDArray, options: SolverOptions) -> SolveResult:

@@ -41,6 +41,7 @@ __all__ = [
     "EpochSettings",
     "InMemoryChunk",
     "Pass",
+    "RowChunks",
     "StochasticRun",
     "block_epoch",
     "epoch_of",
@@ -54,10 +55,10 @@ def smoothness(objective: DataProblem) -> float:
     ½ for the softmax).
 
     It bounds the Lipschitz constant of ∇J (the trace bound) and is the average smoothness of
-    one sample's loss.
+    one sample's loss. Σᵢ sᵢ‖x̃ᵢ‖² = Σⱼ Σᵢ sᵢx̃ᵢⱼ² is one pass over X whatever its backend.
     """
-    s = objective.sample_weight
-    mean_sq_norm = float(np.dot(s, objective.design.row_sq_norms()) / s.sum())
+    weighted = objective.design.weighted_column_sq_norms(objective.sample_weight)
+    mean_sq_norm = float(np.sum(weighted)) / objective.total_weight
     return objective.datafit.curvature_bound * mean_sq_norm + objective.penalty.l2_strength
 
 
@@ -172,6 +173,21 @@ class InMemoryChunk:
         """J(θ) with its L1 part, and the KKT violation, as the solvers record them."""
         f, grad = self.objective.smooth_value_and_gradient(coef)
         return f + self.objective.penalty.l1_value(coef), self.objective.optimality(coef, grad)
+
+
+class RowChunks(InMemoryChunk):
+    """All the data of a design read by passes (a Dask array): one step a chunk of rows, the
+    chunks in the order of their first rows in the permutation
+    (:func:`~logitkit.solvers._numpy_epoch.chunk_epoch_runner`)."""
+
+    def run_epoch(self, settings: EpochSettings, order: Sequence[int], state: Pass) -> Pass:
+        from ._numpy_epoch import chunk_epoch_runner
+
+        epoch = chunk_epoch_runner(self.objective, settings.schedule, settings.eta0)
+        permutation = state.rng.permutation(self.n_samples)
+        theta, mean, seen = epoch(state.theta, permutation, state.seen)
+        steps = state.steps + len(self.objective.design.row_chunks())
+        return Pass(theta, mean, steps, seen, state.rng)
 
 
 @dataclass

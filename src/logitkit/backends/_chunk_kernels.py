@@ -1,0 +1,87 @@
+"""The fused cost-and-gradient kernels of :mod:`._fused` and :mod:`._fused_multinomial`, serial.
+
+A pass of the Dask backend runs one task per chunk of rows, and the tasks of a worker share its
+threads: a kernel that spread its rows over Numba's threads as well would oversubscribe the
+cores (and Numba's default thread pool takes no calls from several threads at once). These
+kernels walk the rows of one chunk in order on the calling thread, with the same row-level
+arithmetic (the inlined helpers of the parallel kernels), and release the GIL, so a worker's
+threads run them side by side. Sums and logits are float64 for a float32 X too.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ._fused import _row_axpy, _row_dot
+from ._fused_multinomial import (
+    TILE,
+    _residual,
+    _row_gradient,
+    _row_logits,
+    _tile_gradient,
+    _tile_logits,
+)
+from .jit import compile_kernel
+
+
+@compile_kernel(nogil=True)
+def binary_value_gradient(
+    X: NDArray,
+    w: NDArray,
+    intercept: float,
+    y: NDArray,
+    s: NDArray,
+    offset: NDArray,
+    z_out: NDArray,
+) -> tuple[float, NDArray]:
+    """(Σ sᵢLᵢ, [Σ rᵢ, Xᵀr]) with rᵢ = sᵢ(σ(zᵢ) − yᵢ), zᵢ = b + xᵢᵀw (+ oᵢ) into ``z_out``."""
+    n_rows, n_columns = X.shape
+    gradient = np.zeros(n_columns + 1)
+    loss = 0.0
+    for i in range(n_rows):
+        z = intercept + _row_dot(X, i, w)
+        if offset.size:
+            z += offset[i]
+        z_out[i] = z
+        e = np.exp(-abs(z))
+        log_term = np.log1p(e)
+        positive_part = log_term + max(-z, 0.0)
+        negative_part = log_term + max(z, 0.0)
+        loss += s[i] * (y[i] * positive_part + (1.0 - y[i]) * negative_part)
+        sigma = 1.0 / (1.0 + e) if z >= 0 else e / (1.0 + e)
+        r = s[i] * (sigma - y[i])
+        gradient[0] += r
+        _row_axpy(gradient, r, X, i)
+    return loss, gradient
+
+
+@compile_kernel(nogil=True)
+def multinomial_value_gradient(
+    X: NDArray,
+    weights: NDArray,
+    intercepts: NDArray,
+    y: NDArray,
+    s: NDArray,
+    z_out: NDArray,
+) -> tuple[float, NDArray]:
+    """(Σ sᵢLᵢ, the K × (1 + p) matrix [Σ rₖ, Xᵀrₖ]) of the softmax, Z into ``z_out``;
+    ``weights`` is K × p, ``intercepts`` K values, ``y`` the labels 0 … K − 1."""
+    n_rows, n_columns = X.shape
+    n_classes = weights.shape[0]
+    gradient = np.zeros((n_classes, n_columns + 1))
+    z = np.empty((TILE, n_classes))
+    loss = 0.0
+    full_tiles_end = n_rows // TILE * TILE
+    for i in range(0, full_tiles_end, TILE):
+        _tile_logits(X, i, weights, intercepts, z)
+        for t in range(TILE):
+            z_out[i + t] = z[t]
+            loss += _residual(z, t, y[i + t], s[i + t])
+        _tile_gradient(X, i, z, gradient)
+    for i in range(full_tiles_end, n_rows):
+        _row_logits(X, i, weights, intercepts, z)
+        z_out[i] = z[0]
+        loss += _residual(z, 0, y[i], s[i])
+        _row_gradient(X, i, z, gradient)
+    return loss, gradient

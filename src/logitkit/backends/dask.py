@@ -1,0 +1,558 @@
+"""The Dask backend: a row-chunked ``dask.array.Array`` (or a Dask DataFrame), read by passes.
+
+X stays where Dask keeps it (in chunks on the workers of a cluster, or read from files chunk by
+chunk): the client never holds a row of it. Everything the objective and the statistics need
+is a sum over the rows, so each evaluation is **one pass**: one task per chunk of rows, which
+runs the in-memory design's products and the serial fused kernel
+(:mod:`logitkit.backends.passes`, :mod:`._chunk_kernels`) on its block and returns
+coefficient-sized sums (p̃ values for a gradient, p̃² for a Hessian), then a tree reduction
+that adds them ``SPLIT_EVERY`` at a time. Only θ travels to the tasks and only those sums
+travel back. The intercept is the virtual column of the in-memory designs, added inside each
+task, never a concatenated column.
+
+One value per row (labels, weights, offsets, cluster codes) is a Dask array chunked exactly as
+the rows of X (:meth:`DaskDesign.sample_values`), so the task of a chunk reads the matching
+pieces; a collection chunked otherwise is refused with the chunks of both. ``dask.compute``
+runs the passes: on the ``distributed.Client`` when one exists, else on Dask's default
+scheduler (threads), with BLAS on one thread per task while they run.
+
+This module imports Dask; :func:`logitkit.backends.design.make_design` imports it only when
+it is given a Dask collection, so ``import logitkit`` stays free of Dask.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import dask
+import dask.array as da
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from .base import check_group_count, check_group_labels, is_dask_collection, threadpools
+from .dense import DenseDesign
+from .fused import KernelDatafit
+from .passes import PassRequest, block_sums, combine
+
+SPLIT_EVERY = 8
+"""Partial sums added per task of the tree reduction."""
+
+_CACHED_ARRAYS = 16
+"""Arrays whose per-chunk blocks a design keeps (X, the labels, the weights, ...)."""
+
+_CHUNKS_HELP = (
+    "Dask needs to know how many rows each chunk holds: call X.compute_chunk_sizes() on the "
+    "array, or make it from a DataFrame with df.to_dask_array(lengths=True) (or pass the "
+    "DataFrame itself)"
+)
+
+
+def _is_frame(value: object) -> bool:
+    """A Dask DataFrame or Series (what turns into an array with ``to_dask_array``)."""
+    return is_dask_collection(value) and hasattr(value, "to_dask_array")
+
+
+def dask_matrix(X: Any, allow_empty: bool = False) -> tuple[da.Array, list[str] | None]:
+    """X as a validated float Dask array of row chunks and one column chunk, with the column
+    names of a DataFrame (None for an array).
+
+    A DataFrame's columns must be numbers or booleans; it is converted with its chunks' row
+    counts (``to_dask_array(lengths=True)``, one pass over its partitions). An array must know
+    its chunks' sizes; integers and booleans become float64, float32 stays float32; column
+    chunks are merged into one. At least one row and one column, unless ``allow_empty``.
+    """
+    names = None
+    if _is_frame(X):
+        if not hasattr(X, "columns"):
+            raise ValueError("X must be 2-D: a Dask DataFrame or array, not a Series")
+        names = [str(name) for name in X.columns]
+        bad = [str(name) for name, dtype in X.dtypes.items() if not _numeric(dtype)]
+        if bad:
+            raise ValueError(
+                f"X has non-numeric column(s) {', '.join(map(repr, bad))}: logistic regression "
+                "needs numbers. Encode them first or drop them"
+            )
+        X = X.to_dask_array(lengths=True)
+    if not isinstance(X, da.Array):
+        raise TypeError(f"the Dask backend reads a dask.array.Array or DataFrame; got {type(X)}")
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D (rows × features); got {X.ndim} dimension(s)")
+    if any(np.isnan(size) for size in X.chunks[0]) or np.isnan(X.shape[1]):
+        raise ValueError(f"X has chunks of unknown size. {_CHUNKS_HELP}")
+    if X.shape[0] < 1 and not allow_empty:
+        raise ValueError("X has 0 samples: at least one is required")
+    if X.shape[1] < 1:
+        raise ValueError("X has 0 features: at least one is required")
+    if X.dtype not in (np.float32, np.float64):
+        if not _numeric(X.dtype):
+            raise ValueError(f"X must hold numbers; got dtype {X.dtype}")
+        X = X.astype(np.float64)
+    if len(X.chunks[1]) > 1:
+        X = X.rechunk({1: -1})
+    return X, names
+
+
+def _numeric(dtype: Any) -> bool:
+    """Numbers and booleans (NumPy's or pandas' extension dtypes)."""
+    try:
+        return bool(pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype))
+    except TypeError:
+        return False
+
+
+class DaskDesign:
+    """X̃ = [1, X] of a row-chunked Dask array X, read by passes of one task per chunk.
+
+    Results over the rows (X̃ᵀr, X̃ᵀDX̃, the objective's sums) are computed and returned as
+    NumPy arrays, each by one pass; n-vectors (X̃θ, ‖x̃ᵢ‖²) are returned as lazy Dask arrays
+    chunked as X. ``passes`` counts the passes made.
+    """
+
+    holds_rows = False
+    samples_rows_cheaply = False
+    prefers_hessian_products = False
+
+    def __init__(self, X: da.Array, fit_intercept: bool) -> None:
+        self.X, _ = dask_matrix(X, allow_empty=True)
+        self.fit_intercept = bool(fit_intercept)
+        self.n_samples, self.n_features = (int(size) for size in self.X.shape)
+        self.dtype = self.X.dtype
+        self.passes = 0
+        self._blocks: OrderedDict[str, list[Any]] = OrderedDict()
+
+    @property
+    def n_params(self) -> int:
+        """Number of coefficients: the features, plus one for the intercept."""
+        return self.n_features + int(self.fit_intercept)
+
+    @property
+    def chunks(self) -> tuple[int, ...]:
+        """The rows of each chunk of X."""
+        return tuple(int(size) for size in self.X.chunks[0])
+
+    def split(self, coef: NDArray) -> tuple[float, NDArray]:
+        """θ as (b, w); b = 0 without an intercept."""
+        if self.fit_intercept:
+            return float(coef[0]), coef[1:]
+        return 0.0, coef
+
+    def row_chunks(self) -> list[slice]:
+        """The ranges of rows of the chunks of X, in order: a pass reads each in one task."""
+        edges = np.concatenate(([0], np.cumsum(self.chunks))).astype(int)
+        return [slice(int(edges[i]), int(edges[i + 1])) for i in range(len(self.chunks))]
+
+    # --- values per row -----------------------------------------------------------------
+
+    def sample_values(self, values: Any, dtype: Any, name: str = "values") -> Any:
+        """One value per row as a Dask array chunked as the rows of X, of ``dtype`` (None
+        keeps it): a NumPy array or list is cut into X's chunks; a Dask array must have them
+        already, and a Dask Series as many partitions as X has chunks (their lengths are
+        checked as each chunk is read). Two columns (n × K) are kept as one column chunk."""
+        if isinstance(values, da.Array):
+            array = values
+        elif _is_frame(values):
+            if getattr(values, "npartitions", None) != len(self.chunks):
+                raise ValueError(
+                    f"{name} has {values.npartitions} partitions but X has {len(self.chunks)} "
+                    f"chunks of rows: {name} must be aligned with X, chunk by chunk (take both "
+                    "from the same DataFrame, or rechunk one like the other)"
+                )
+            array = values.to_dask_array(lengths=self.chunks)
+        elif is_dask_collection(values):
+            raise TypeError(f"{name} must be a Dask array or Series; got {type(values)}")
+        else:
+            local = np.asarray(values) if dtype is None else np.asarray(values, dtype=dtype)
+            if local.ndim == 0 or local.shape[0] != self.n_samples:
+                got = "a scalar" if local.ndim == 0 else f"{local.shape[0]} entries"
+                raise ValueError(f"{name} has {got} but X has {self.n_samples} rows")
+            array = da.from_array(local, chunks=(self.chunks, *local.shape[1:]))
+        if array.ndim == 2 and array.shape[1] == 1 and name in ("y", "labels"):
+            array = array[:, 0]
+        if array.ndim not in (1, 2):
+            raise ValueError(f"{name} must hold one value per row; got shape {array.shape}")
+        if any(np.isnan(size) for size in array.chunks[0]):
+            raise ValueError(f"{name} has chunks of unknown size. {_CHUNKS_HELP}")
+        if tuple(array.chunks[0]) != self.chunks:
+            raise ValueError(
+                f"{name} is not aligned with X: its chunks hold {_shown(array.chunks[0])} rows, "
+                f"those of X {_shown(self.chunks)}. Rechunk it like X, e.g. "
+                f"{name}.rechunk(X.chunks[0])"
+            )
+        if array.ndim == 2 and len(array.chunks[1]) > 1:
+            array = array.rechunk({1: -1})
+        return array if dtype is None or array.dtype == dtype else array.astype(dtype)
+
+    # --- passes -------------------------------------------------------------------------
+
+    def _row_blocks(self, array: da.Array) -> list[Any]:
+        """The delayed blocks of ``array``, one per chunk of rows (kept for the next pass)."""
+        blocks = self._blocks.get(array.name)
+        if blocks is None:
+            blocks = list(array.to_delayed().ravel())
+            self._blocks[array.name] = blocks
+            while len(self._blocks) > _CACHED_ARRAYS:
+                self._blocks.popitem(last=False)
+        else:
+            self._blocks.move_to_end(array.name)
+        return blocks
+
+    def _vector_blocks(self, values: Any, name: str) -> list[Any]:
+        if values is None:
+            return [None] * len(self.chunks)
+        return self._row_blocks(self.sample_values(values, None, name))
+
+    def _where(self) -> list[str]:
+        return [
+            f"chunk {index} of X (rows {part.start}–{part.stop - 1})"
+            for index, part in enumerate(self.row_chunks())
+        ]
+
+    def _reduce(self, tasks: list[Any], how: Callable[..., Any]) -> Any:
+        """Combine the per-chunk results ``tasks`` by ``how``, ``SPLIT_EVERY`` at a time,
+        and compute the one result: one pass."""
+        parts = tasks
+        while len(parts) > 1:
+            parts = [
+                dask.delayed(how, pure=False)(*parts[start : start + SPLIT_EVERY])
+                for start in range(0, len(parts), SPLIT_EVERY)
+            ]
+        with threadpools().limit(limits=1, user_api="blas"):
+            (result,) = dask.compute(parts[0])
+        self.passes += 1
+        return result
+
+    def pass_sums(
+        self,
+        request: PassRequest,
+        y: Any,
+        s: Any,
+        offset: Any = None,
+        codes: Any = None,
+    ) -> dict[str, NDArray]:
+        """The sums of ``request`` over every row (:mod:`logitkit.backends.passes`) in one
+        pass: a task per chunk, the results added in a tree."""
+        blocks = self._row_blocks(self.X)
+        vectors = [
+            self._vector_blocks(values, name)
+            for values, name in (
+                (y, "y"),
+                (s, "sample_weight"),
+                (offset, "offset"),
+                (codes, "groups"),
+            )
+        ]
+        tasks = [
+            dask.delayed(_chunk_sums, pure=False)(
+                block, self.fit_intercept, request, *(column[i] for column in vectors), where
+            )
+            for i, (block, where) in enumerate(zip(blocks, self._where(), strict=True))
+        ]
+        return self._reduce(tasks, _combine)
+
+    def _map_reduce(
+        self, method: str, arguments: Sequence[Any], vectors: Sequence[Any], how: Callable
+    ) -> NDArray:
+        """``method`` of the in-memory design of each chunk, called with the chunk's pieces
+        of ``vectors`` (one value per row each) and then ``arguments``; the results combined
+        by ``how`` (added, or the largest) over the chunks: one pass."""
+        blocks = self._row_blocks(self.X)
+        pieces = [self._vector_blocks(values, "values") for values in vectors]
+        tasks = [
+            dask.delayed(_chunk_call, pure=False)(
+                block, self.fit_intercept, method, tuple(arguments), *(p[i] for p in pieces)
+            )
+            for i, block in enumerate(blocks)
+        ]
+        return np.asarray(self._reduce(tasks, how))
+
+    # --- the design protocol ----------------------------------------------------------------
+
+    def linear_predictor(self, coef: NDArray) -> Any:
+        """z = X̃θ (X̃B for a matrix B) in float64, lazily: a Dask array chunked as X."""
+        return self.matvec_rows(coef)
+
+    def matvec_rows(self, coef: NDArray, rows: NDArray | None = None) -> Any:
+        """X̃_Rθ for the rows R (every row when None) in float64, lazily."""
+        design = self if rows is None else self.take(rows)
+        coef = np.asarray(coef, dtype=np.float64)
+        chunks: tuple = (design.X.chunks[0], *coef.shape[1:])
+        return da.map_blocks(
+            _block_product,
+            design.X,
+            coef,
+            self.fit_intercept,
+            dtype=np.float64,
+            chunks=chunks,
+            drop_axis=None if coef.ndim == 2 else 1,
+            meta=np.empty((0,) * len(chunks)),
+        )
+
+    def rmatvec(self, r: Any) -> NDArray:
+        """X̃ᵀr = [Σ r, Xᵀr] in float64 (p̃ × K′ for an n × K′ r), in one pass."""
+        return self._map_reduce("rmatvec_rows", (), (r,), _add)
+
+    def rmatvec_rows(self, r: Any, rows: NDArray | None = None) -> NDArray:
+        """X̃_Rᵀr for the rows R (r one value per row of R, in R's order), in one pass."""
+        design = self if rows is None else self.take(rows)
+        return design.rmatvec(r)
+
+    def weighted_gram(self, d: Any) -> NDArray:
+        """X̃ᵀ diag(d) X̃, in one pass."""
+        return self._map_reduce("weighted_gram", (), (d,), _add)
+
+    def weighted_gram_subset(self, d: Any, index: NDArray, other: NDArray | None = None) -> NDArray:
+        """X̃_Iᵀ diag(d) X̃_K for the positions I and K (default I), in one pass."""
+        return self._map_reduce("weighted_gram_subset", (index, other), (d,), _add)
+
+    def weighted_column_sq_norms(self, d: Any) -> NDArray:
+        """Σᵢ dᵢ x̃ᵢⱼ² for every column j, in one pass."""
+        return self._map_reduce("weighted_column_sq_norms", (), (d,), _add)
+
+    def gram_rows(self, rows: NDArray | None = None) -> NDArray:
+        """X̃_Rᵀ X̃_R in float64 over the rows R (every row when None), in one pass."""
+        design = self if rows is None else self.take(rows)
+        return design._map_reduce("gram_rows", (), (), _add)
+
+    def column_abs_max(self, rows: NDArray | None = None) -> NDArray:
+        """maxᵢ |x̃ᵢⱼ| over the rows R (every row when None), in one pass; over every row the
+        pass also checks that X is finite, naming the first chunk that is not."""
+        if rows is None:
+            return self.pass_sums(PassRequest(("abs_max",)), None, None)["abs_max"]
+        return self.take(rows)._map_reduce("column_abs_max", (), (), _largest)
+
+    def group_sums(self, r: Any, groups: Any) -> NDArray:
+        """The G × p̃ sums Σ_{gᵢ = g} rᵢx̃ᵢ for the integer codes ``groups`` (G = max + 1), in
+        one pass (after one over the codes for G)."""
+        codes = self.sample_values(groups, np.intp, "groups")
+        n_groups = int(codes.max().compute()) + 1 if self.n_samples else 0
+        return self._map_reduce("group_sums", (n_groups,), (r, codes), _add)
+
+    def group_codes(self, groups: Any) -> tuple[Any, int]:
+        """The cluster labels ``groups`` (a Dask array or Series aligned with X, or one label
+        per row in memory) as lazy integer codes 0 … G − 1 (the sorted labels' positions), and
+        G: one pass over the labels finds them. Refused with missing labels or one group."""
+        labels = self.sample_values(groups, None, "groups")
+        if labels.ndim != 1:
+            raise ValueError(f"groups must be one label per sample; got shape {labels.shape}")
+        uniques = unique_labels(labels)[0]
+        self.passes += 1
+        check_group_labels(uniques)
+        check_group_count(uniques)
+        return label_codes(labels, uniques), len(uniques)
+
+    def row_sq_norms(self) -> Any:
+        """‖x̃ᵢ‖² for every row, lazily."""
+        return da.map_blocks(
+            _block_method,
+            self.X,
+            self.fit_intercept,
+            "row_sq_norms",
+            (),
+            dtype=np.float64,
+            drop_axis=1,
+            meta=np.empty(0),
+        )
+
+    def row_quadratic_forms(self, matrix: NDArray) -> Any:
+        """x̃ᵢᵀ M x̃ᵢ for every row, lazily."""
+        return da.map_blocks(
+            _block_method,
+            self.X,
+            self.fit_intercept,
+            "row_quadratic_forms",
+            (np.asarray(matrix, dtype=np.float64),),
+            dtype=np.float64,
+            drop_axis=1,
+            meta=np.empty(0),
+        )
+
+    def take(self, rows: NDArray | slice) -> DaskDesign:
+        """The design of the rows ``rows`` (a slice, or indices in their order), lazily."""
+        if not isinstance(rows, slice):
+            rows = np.asarray(rows, dtype=np.intp)
+        return DaskDesign(self.X[rows], self.fit_intercept)
+
+    def submatrix(
+        self, rows: NDArray | None = None, columns: NDArray | None = None
+    ) -> sp.csr_array:
+        """X̃[R, K] as a SciPy CSR array: the rows asked for are computed and brought to the
+        client, so ask for few of them."""
+        design = self if rows is None else self.take(rows)
+        block = np.asarray(design.X.compute())
+        return DenseDesign(block, self.fit_intercept).submatrix(None, columns)
+
+    def fused_value_gradient(
+        self, datafit: KernelDatafit, coef: NDArray, y: Any, s: Any, offset: Any
+    ) -> tuple[float, NDArray, Any]:
+        """(Σ sᵢLᵢ, its gradient, the logits Z): the sums by one pass, Z lazily."""
+        request = PassRequest(("value", "gradient"), datafit=datafit, coef=coef)
+        sums = self.pass_sums(request, y, s, offset)
+        return float(sums["value"]), sums["gradient"], self.logits(datafit, coef, offset)
+
+    def logits(self, datafit: Any, coef: NDArray, offset: Any = None) -> da.Array:
+        """The datafit's logits Z of X̃θ (+ o), lazily: n values, or n × K for the softmax."""
+        coef = np.asarray(coef, dtype=np.float64)
+        shift = None if offset is None else self.sample_values(offset, np.float64, "offset")
+        several = datafit.n_outputs > 1
+        chunks: tuple = (self.chunks, (datafit.n_classes,)) if several else (self.chunks,)
+        arguments = (self.X, coef, self.fit_intercept, datafit)
+        return da.map_blocks(
+            _block_logits,
+            *arguments,
+            *(() if shift is None else (shift,)),
+            dtype=np.float64,
+            chunks=chunks,
+            drop_axis=None if several else 1,
+            meta=np.empty((0,) * len(chunks)),
+        )
+
+    def compiled_rows(self) -> tuple[str, tuple[NDArray, ...]]:
+        """Refused: the rows of a Dask array are not in the client's memory."""
+        raise TypeError(
+            "a Dask array's rows are not in memory for a compiled row-by-row kernel: the "
+            "stochastic solvers step through its chunks instead"
+        )
+
+    def fuses(self, datafit: KernelDatafit) -> bool:
+        """True: every evaluation of the cost and gradient is one fused pass."""
+        return True
+
+
+def unique_labels(labels: da.Array) -> tuple[NDArray, NDArray]:
+    """The sorted distinct values of a Dask array and how often each occurs (one pass)."""
+    classes, counts = da.unique(labels, return_counts=True)
+    classes, counts = dask.compute(classes, counts)
+    return np.asarray(classes), np.asarray(counts)
+
+
+def label_codes(labels: da.Array, classes: NDArray) -> da.Array:
+    """Each label's position among the sorted ``classes``, lazily."""
+    return da.map_blocks(_positions, labels, classes, dtype=np.intp, meta=np.empty(0, np.intp))
+
+
+def per_code(codes: da.Array, table: NDArray) -> da.Array:
+    """``table[codeᵢ]`` for every row, lazily (a class weight per row, say)."""
+    return da.map_blocks(_lookup, codes, np.asarray(table), dtype=np.asarray(table).dtype)
+
+
+def _positions(block: NDArray, classes: NDArray) -> NDArray:
+    return np.searchsorted(classes, np.asarray(block)).astype(np.intp)
+
+
+def _lookup(block: NDArray, table: NDArray) -> NDArray:
+    return table[np.asarray(block, dtype=np.intp)]
+
+
+def row_weights(
+    design: DaskDesign,
+    sample_weight: Any,
+    codes: da.Array | None = None,
+    per_class: NDArray | None = None,
+) -> da.Array:
+    """The weight of every row, lazily: ``sample_weight`` (None: 1, a number: that number,
+    else one value per row aligned with X), times ``per_class[codeᵢ]`` when given (class
+    weights). Their values are checked as the first pass reads them."""
+    if sample_weight is None:
+        weights = da.ones(design.n_samples, chunks=(design.chunks,))
+    elif np.ndim(sample_weight) == 0 and not is_dask_collection(sample_weight):
+        weights = da.full(design.n_samples, float(sample_weight), chunks=(design.chunks,))
+    else:
+        weights = design.sample_values(sample_weight, np.float64, "sample_weight")
+        if weights.ndim != 1:
+            raise ValueError(
+                f"sample_weight must be 1-D, one weight per sample; got shape {weights.shape}"
+            )
+    if per_class is not None and codes is not None:
+        weights = weights * per_code(codes, np.asarray(per_class, dtype=np.float64))
+    return weights
+
+
+def _shown(chunks: Sequence[float]) -> str:
+    """Chunk sizes as a short list."""
+    sizes = [int(size) if not np.isnan(size) else size for size in chunks]
+    return str(sizes) if len(sizes) <= 8 else f"{sizes[:4]} … {sizes[-2:]} ({len(sizes)} chunks)"
+
+
+def _block_design(block: Any, fit_intercept: bool) -> DenseDesign:
+    """The in-memory design of one chunk: its rows as a C-ordered float array."""
+    rows = np.ascontiguousarray(block)
+    if rows.dtype not in (np.float32, np.float64):
+        rows = rows.astype(np.float64)
+    return DenseDesign(rows, fit_intercept)
+
+
+def _chunk_sums(
+    block: Any,
+    fit_intercept: bool,
+    request: PassRequest,
+    y: Any,
+    s: Any,
+    offset: Any,
+    codes: Any,
+    where: str,
+) -> dict[str, NDArray]:
+    """The sums of one chunk (:func:`logitkit.backends.passes.block_sums`), run in its task."""
+    design = _block_design(block, fit_intercept)
+    for name, values in (("y", y), ("sample_weight", s), ("offset", offset), ("groups", codes)):
+        if values is not None and len(values) != design.n_samples:
+            raise ValueError(
+                f"{name} is not aligned with X: it has {len(values)} rows in {where}, which "
+                f"holds {design.n_samples}. Take X and {name} from the same DataFrame, or "
+                "rechunk one like the other"
+            )
+    return block_sums(design, request, y, s, offset, codes, rows=design.X, where=where)
+
+
+def _chunk_call(
+    block: Any, fit_intercept: bool, method: str, arguments: tuple, *vectors: Any
+) -> NDArray:
+    """``method`` of the in-memory design of one chunk, with its pieces of the n-vectors."""
+    design = _block_design(block, fit_intercept)
+    if method == "group_sums":
+        (n_groups,) = arguments
+        sums = design.group_sums(*vectors)
+        padded = np.zeros((n_groups, design.n_params))
+        padded[: sums.shape[0]] = sums
+        return padded
+    return np.asarray(getattr(design, method)(*vectors, *arguments), dtype=np.float64)
+
+
+def _block_method(block: Any, fit_intercept: bool, method: str, arguments: tuple) -> NDArray:
+    """An n-vector ``method`` of the in-memory design of one chunk."""
+    return np.asarray(getattr(_block_design(block, fit_intercept), method)(*arguments))
+
+
+def _block_product(block: Any, coef: NDArray, fit_intercept: bool) -> NDArray:
+    """X̃θ (or X̃B) of one chunk, in float64."""
+    return _block_design(block, fit_intercept).matvec_rows(coef)
+
+
+def _block_logits(
+    block: Any, coef: NDArray, fit_intercept: bool, datafit: Any, offset: Any = None
+) -> NDArray:
+    """The datafit's logits of one chunk."""
+    design = _block_design(block, fit_intercept)
+    width = design.n_params
+    eta = design.matvec_rows(coef if datafit.n_outputs == 1 else np.reshape(coef, (-1, width)).T)
+    if offset is not None:
+        eta = eta + np.asarray(offset, dtype=np.float64)
+    return np.asarray(datafit.logits(eta), dtype=np.float64)
+
+
+def _combine(*parts: dict[str, NDArray]) -> dict[str, NDArray]:
+    return combine(parts)
+
+
+def _add(*parts: NDArray) -> NDArray:
+    total = np.array(parts[0], dtype=np.float64, copy=True)
+    for part in parts[1:]:
+        total += part
+    return total
+
+
+def _largest(*parts: NDArray) -> NDArray:
+    return np.max(np.stack(parts), axis=0)

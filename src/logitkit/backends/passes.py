@@ -1,0 +1,365 @@
+"""One pass over a block of rows: every sum over the rows that the objective and the statistics
+need, from the coefficients, in one read of the block.
+
+A backend that cannot hold n-vectors on the client (the Dask backend: its rows live in chunks,
+possibly on other machines) evaluates the objective by *passes*: each chunk of rows, with its
+labels y, weights s (and offsets o, cluster codes g), turns into the sums below, and the sums of
+the chunks are added (a tree reduction). Every result is coefficient-sized, so only p- and
+p²-sized arrays travel. With θ laid out as the objective lays it out (B = (b_k, w_k), one
+column per modelled output, :mod:`logitkit.core.layout`), η = X̃B (+ o), Z the datafit's logits
+and r = ∂L/∂η:
+
+============== ===================================================================
+``value``       Σ sᵢ L(yᵢ, zᵢ)
+``gradient``    X̃ᵀ(s ⊙ r), θ-shaped
+``hessian``     the blocks X̃ᵀ diag(s ⊙ ∂²L/∂η_k∂η_m) X̃, assembled (k̃ × k̃, k̃ = len θ)
+``score_outer`` the blocks X̃ᵀ diag(s ⊙ r_k r_m) X̃ (the sandwich's meat M)
+``hessian_product`` X̃ᵀ(s ⊙ C(X̃V)) for V = ``direction`` (C the per-row curvature)
+``cluster_scores``  u_g = Σ_{i: gᵢ = g} −sᵢ rᵢ ⊗ x̃ᵢ, G × k̃, for the codes gᵢ < ``n_groups``
+``overlap``     two classes: ``overlap_min`` = min_{sᵢ>0} sᵢ|yᵢ − ŷᵢ| (+inf without rows),
+                ``overlap_gram`` = Σ_{sᵢ>0} x̃ᵢx̃ᵢᵀ and ``overlap_count`` = #{sᵢ > 0}
+``positive_gram``   Σ_{sᵢ>0} x̃ᵢx̃ᵢᵀ and ``positive_count``: no coefficients needed
+``class_totals``    Σ_{yᵢ=k} sᵢ for k < ``n_classes`` (and a check of the weights)
+``abs_max``     maxᵢ |x̃ᵢⱼ| (and a check that X is finite), ``row_count``
+============== ===================================================================
+
+The sums of two blocks are combined by :func:`combine`: added, except ``overlap_min`` (the
+least) and ``abs_max`` (the largest). A block whose sums are not finite because its data are
+not (NaN or infinite values in X, y or s) raises ValueError naming the block (``where``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+WANTS = (
+    "value",
+    "gradient",
+    "hessian",
+    "score_outer",
+    "hessian_product",
+    "cluster_scores",
+    "overlap",
+    "positive_gram",
+    "class_totals",
+    "abs_max",
+)
+"""What a pass can compute (see the module docstring)."""
+
+_NEEDS_LOGITS = frozenset(WANTS[:7])
+_LEAST = frozenset({"overlap_min"})
+_LARGEST = frozenset({"abs_max"})
+
+
+@dataclass(frozen=True)
+class PassRequest:
+    """What one pass computes, and the coefficient-sized inputs it needs.
+
+    ``datafit`` is the datafit of the objective (its kernel, logits, loss and curvature);
+    ``coef`` θ; ``direction`` V for ``hessian_product``; ``n_groups`` G for
+    ``cluster_scores``; ``n_classes`` K for ``class_totals``.
+    """
+
+    wants: tuple[str, ...]
+    datafit: Any = None
+    coef: NDArray | None = None
+    direction: NDArray | None = None
+    n_groups: int = 0
+    n_classes: int = 0
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.wants) - set(WANTS))
+        if unknown:
+            raise ValueError(f"a pass cannot compute {unknown}; it computes {list(WANTS)}")
+        if set(self.wants) & _NEEDS_LOGITS and (self.datafit is None or self.coef is None):
+            raise ValueError(f"{sorted(set(self.wants) & _NEEDS_LOGITS)} need a datafit and θ")
+
+
+class BlockDesign(Protocol):
+    """The in-memory design operations a pass over a block uses."""
+
+    n_samples: int
+    fit_intercept: bool
+
+    @property
+    def n_params(self) -> int: ...
+
+    def linear_predictor(self, coef: NDArray) -> NDArray: ...
+
+    def rmatvec(self, r: NDArray) -> NDArray: ...
+
+    def weighted_gram(self, d: NDArray) -> NDArray: ...
+
+    def gram_rows(self, rows: NDArray | None = None) -> NDArray: ...
+
+    def column_abs_max(self, rows: NDArray | None = None) -> NDArray: ...
+
+    def group_sums(self, r: NDArray, groups: NDArray) -> NDArray: ...
+
+
+def block_sums(
+    design: BlockDesign,
+    request: PassRequest,
+    y: NDArray | None,
+    s: NDArray | None,
+    offset: NDArray | None = None,
+    codes: NDArray | None = None,
+    *,
+    rows: NDArray | None = None,
+    where: str = "X",
+) -> dict[str, NDArray]:
+    """The sums of ``request`` over one block: ``design`` holds its rows X (in memory), ``y``,
+    ``s``, ``offset`` and ``codes`` its labels, weights, offsets and cluster codes.
+
+    ``rows``, when given, is the block's X as a C-ordered dense array: the cost and gradient
+    then come from the serial fused kernel (:mod:`._chunk_kernels`), in one read of the rows;
+    otherwise from the design's products. ``where`` names the block in errors.
+    """
+    wants = set(request.wants)
+    out: dict[str, NDArray] = {}
+    if "abs_max" in wants:
+        out["abs_max"] = _checked_abs_max(design, rows, where)
+        out["row_count"] = np.array(float(design.n_samples))
+    if wants & {"positive_gram", "class_totals", "overlap"}:
+        weights = _checked_weights(s, where)
+    if "class_totals" in wants:
+        labels = np.asarray(y)
+        _check_finite(labels, "y", where)
+        out["class_totals"] = np.bincount(
+            labels.astype(np.intp), weights=weights, minlength=request.n_classes
+        )[: request.n_classes].astype(np.float64)
+    if "positive_gram" in wants:
+        kept = np.flatnonzero(weights > 0)
+        out["positive_gram"] = design.gram_rows(None if kept.size == weights.size else kept)
+        out["positive_count"] = np.array(float(kept.size))
+    if wants & _NEEDS_LOGITS:
+        _datafit_sums(design, request, wants, y, s, offset, codes, rows, out)
+        _check_sums(out, design, rows, (y, s), where)
+    return out
+
+
+def _datafit_sums(
+    design: BlockDesign,
+    request: PassRequest,
+    wants: set[str],
+    y: Any,
+    s: Any,
+    offset: Any,
+    codes: Any,
+    rows: NDArray | None,
+    out: dict[str, NDArray],
+) -> None:
+    """The sums that need the logits Z at θ (see :func:`block_sums`)."""
+    datafit, coef = request.datafit, np.asarray(request.coef, dtype=np.float64)
+    width = design.n_params
+    n_outputs = datafit.n_outputs
+    labels = np.asarray(y, dtype=np.float64 if n_outputs == 1 else np.intp)
+    weights = np.asarray(s, dtype=np.float64)
+    shift = None if offset is None else np.asarray(offset, dtype=np.float64)
+    z = None
+    if wants & {"value", "gradient"} and rows is not None:
+        value, grad, z = serial_value_gradient(
+            rows, datafit, coef, design.fit_intercept, labels, weights, shift
+        )
+        out["value"], out["gradient"] = np.array(value), grad
+    if z is None:
+        eta = design.linear_predictor(coef if n_outputs == 1 else _matrix(coef, width))
+        eta = np.asarray(eta, dtype=np.float64)
+        if shift is not None:
+            eta = eta + (shift if eta.ndim == 1 else shift[:, None])
+        z = datafit.logits(eta)
+    derivative = None
+    if wants & {"value", "gradient", "score_outer", "cluster_scores"} - set(out):
+        loss, derivative = datafit.loss_and_gradient(labels, z)
+        if "value" in wants and "value" not in out:
+            out["value"] = np.array(float(np.dot(weights, loss)))
+        if "gradient" in wants and "gradient" not in out:
+            out["gradient"] = design.rmatvec(_scaled(weights, derivative)).ravel(order="F")
+    k = width * n_outputs
+    if wants & {"hessian", "hessian_product"}:
+        factors = datafit.hessian_factors(z)
+        if "hessian" in wants:
+            hessian = np.zeros((k, k))
+            for a, b, curvature in datafit.hessian_blocks(factors):
+                block = design.weighted_gram(weights * curvature)
+                hessian[a * width : (a + 1) * width, b * width : (b + 1) * width] = block
+                hessian[b * width : (b + 1) * width, a * width : (a + 1) * width] = block.T
+            out["hessian"] = hessian
+        if "hessian_product" in wants:
+            direction = np.asarray(request.direction, dtype=np.float64)
+            along = design.linear_predictor(
+                direction if n_outputs == 1 else _matrix(direction, width)
+            )
+            curved = datafit.hessian_product(factors, np.asarray(along, dtype=np.float64))
+            out["hessian_product"] = design.rmatvec(_scaled(weights, curved)).ravel(order="F")
+    if derivative is not None:
+        columns = np.reshape(derivative, (design.n_samples, -1))
+        if "score_outer" in wants:
+            meat = np.zeros((k, k))
+            for a in range(n_outputs):
+                for b in range(a, n_outputs):
+                    block = design.weighted_gram(weights * columns[:, a] * columns[:, b])
+                    meat[a * width : (a + 1) * width, b * width : (b + 1) * width] = block
+                    meat[b * width : (b + 1) * width, a * width : (a + 1) * width] = block.T
+            out["score_outer"] = meat
+        if "cluster_scores" in wants:
+            out["cluster_scores"] = _cluster_scores(
+                design, -weights[:, None] * columns, codes, request.n_groups
+            )
+    if "overlap" in wants:
+        kept = np.flatnonzero(weights > 0)
+        if n_outputs != 1:
+            raise ValueError("the overlap certificate is for two classes")
+        residual = np.where(labels[kept] == 1, _sigmoid(-z[kept]), _sigmoid(z[kept]))
+        out["overlap_min"] = np.array(float(np.min(weights[kept] * residual, initial=np.inf)))
+        out["overlap_gram"] = design.gram_rows(None if kept.size == weights.size else kept)
+        out["overlap_count"] = np.array(float(kept.size))
+
+
+def _cluster_scores(design: BlockDesign, residual: NDArray, codes: Any, n_groups: int) -> NDArray:
+    """[Σ_{g} r_k x̃ᵢ] for every output k, side by side: G × k̃ with G = ``n_groups``."""
+    labels = np.asarray(codes, dtype=np.intp)
+    parts = []
+    for k in range(residual.shape[1]):
+        sums = design.group_sums(residual[:, k], labels)
+        padded = np.zeros((n_groups, design.n_params))
+        padded[: sums.shape[0]] = sums
+        parts.append(padded)
+    return np.hstack(parts)
+
+
+def serial_value_gradient(
+    X: NDArray,
+    datafit: Any,
+    coef: NDArray,
+    fit_intercept: bool,
+    y: NDArray,
+    s: NDArray,
+    offset: NDArray | None,
+) -> tuple[float, NDArray, NDArray]:
+    """(Σ sᵢLᵢ, its gradient as a flat θ, Z) in one serial pass over the dense rows X, laid out
+    as :func:`logitkit.backends.fused.fused_value_gradient` lays them out."""
+    from ._chunk_kernels import binary_value_gradient, multinomial_value_gradient
+
+    X = np.ascontiguousarray(X)
+    width = X.shape[1] + int(fit_intercept)
+    matrix = np.reshape(coef, (-1, width)).T
+    start = int(fit_intercept)
+    if datafit.kernel == "bernoulli":
+        z = np.empty(X.shape[0])
+        value, grad = binary_value_gradient(
+            X,
+            np.ascontiguousarray(matrix[start:, 0], dtype=np.float64),
+            float(matrix[0, 0]) if fit_intercept else 0.0,
+            np.asarray(y, dtype=np.float64),
+            np.asarray(s, dtype=np.float64),
+            np.empty(0) if offset is None else np.asarray(offset, dtype=np.float64),
+            z,
+        )
+        return float(value), grad if fit_intercept else grad[1:], z
+    full = np.zeros((width, datafit.n_classes))
+    full[:, datafit.free] = matrix
+    intercepts = full[0] if fit_intercept else np.zeros(datafit.n_classes)
+    logits = np.empty((X.shape[0], datafit.n_classes))
+    value, grad = multinomial_value_gradient(
+        X,
+        np.ascontiguousarray(full[start:].T),
+        np.ascontiguousarray(intercepts),
+        np.asarray(y, dtype=np.intp),
+        np.asarray(s, dtype=np.float64),
+        logits,
+    )
+    grad = grad[datafit.free] if fit_intercept else grad[datafit.free, 1:]
+    return float(value), grad.ravel(), logits
+
+
+def combine(parts: Iterable[Mapping[str, NDArray]]) -> dict[str, NDArray]:
+    """The sums of several blocks as those of their union: added entry by entry, except the
+    least ``overlap_min`` and the largest ``abs_max``."""
+    total: dict[str, NDArray] = {}
+    for part in parts:
+        for key, value in part.items():
+            if key not in total:
+                total[key] = np.array(value, dtype=np.float64, copy=True)
+            elif key in _LEAST:
+                total[key] = np.minimum(total[key], value)
+            elif key in _LARGEST:
+                total[key] = np.maximum(total[key], value)
+            else:
+                total[key] = total[key] + value
+    return total
+
+
+def _matrix(coef: NDArray, width: int) -> NDArray:
+    """B (p̃ × K′) from θ."""
+    return np.reshape(coef, (-1, width)).T
+
+
+def _scaled(weights: NDArray, values: NDArray) -> NDArray:
+    """s ⊙ values, row by row."""
+    return weights * values if values.ndim == 1 else weights[:, None] * values
+
+
+def _sigmoid(z: NDArray) -> NDArray:
+    """σ(z), without overflow."""
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _checked_weights(s: Any, where: str) -> NDArray:
+    """The weights of a block as float64, refused unless finite and non-negative."""
+    weights = np.asarray(s, dtype=np.float64)
+    _check_finite(weights, "sample_weight", where)
+    if np.any(weights < 0):
+        first = int(np.flatnonzero(weights < 0)[0])
+        raise ValueError(
+            f"sample_weight must be non-negative; {where} has weight {weights[first]:g} in its "
+            f"row {first}"
+        )
+    return weights
+
+
+def _check_finite(values: NDArray, name: str, where: str) -> None:
+    """ValueError naming the block and the first bad row unless ``values`` are finite."""
+    if values.dtype.kind in "fc" and not np.all(np.isfinite(values)):
+        bad = np.argwhere(~np.isfinite(values))[0]
+        raise ValueError(
+            f"{name} has NaN or infinite values in {where}, the first in its row {int(bad[0])}"
+            + (f", column {int(bad[1])}" if bad.size > 1 else "")
+            + ": drop or fill those rows first"
+        )
+
+
+def _checked_abs_max(design: BlockDesign, rows: NDArray | None, where: str) -> NDArray:
+    """maxᵢ |x̃ᵢⱼ| of the block; ValueError naming the block when X is not finite there."""
+    top = design.column_abs_max()
+    if not np.all(np.isfinite(top)) and rows is not None:
+        _check_finite(rows, "X", where)
+    if not np.all(np.isfinite(top)):
+        raise ValueError(f"X has NaN or infinite values in {where}: drop or fill those rows first")
+    return top
+
+
+def _check_sums(
+    out: Mapping[str, NDArray],
+    design: BlockDesign,
+    rows: NDArray | None,
+    samples: tuple,
+    where: str,
+) -> None:
+    """ValueError naming the block when its sums are not finite because its data are not."""
+    if all(np.all(np.isfinite(value)) for key, value in out.items() if key != "overlap_min"):
+        return
+    if rows is not None:
+        _check_finite(rows, "X", where)
+    elif not np.all(np.isfinite(design.column_abs_max())):
+        raise ValueError(f"X has NaN or infinite values in {where}: drop or fill those rows first")
+    for name, values in zip(("y", "sample_weight"), samples, strict=True):
+        if values is not None:
+            _check_finite(np.asarray(values), name, where)
