@@ -5,6 +5,7 @@
     logitkit fit DATA (--formula "y ~ a + C(b)" | --target COL [--features A,B,...])
                  [--alpha A] [--l1-ratio R] [--solver S] [--max-iter N] [--tol T]
                  [--out model.json] [--verbose]
+                 [--dask] [--scheduler ADDRESS] [--dask-above SIZE]
     logitkit predict MODEL DATA [--proba] [--out FILE]
     logitkit demo
     logitkit --version
@@ -15,6 +16,10 @@ A warning (say, a solver that did not converge) is one line ``logitkit: warning:
 that the warning filters turn into an error (``python -W error``) is an error line, status 2.
 The first fit with ``--solver sgd`` or ``minibatch`` compiles their kernels (Numba, cached on
 disk); when that takes more than a second a line on stderr says so.
+
+DATA may also be a glob (``"data/*.parquet"``) or a directory of Parquet or CSV files, read with
+Dask when they are larger than ``--dask-above`` or with ``--dask`` / ``--scheduler``
+(:mod:`logitkit.io.cli_dask`).
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ from ..models.estimator import LogisticRegression
 from ..models.formula import logit
 from ..models.model_checks import anova, goodness_of_fit, vif
 from ..solvers import SOLVERS
+from .cli_dask import DataSource, add_dask_options, fit_with_dask, plan_source, read_joined
 from .encoding import design_from_terms, formula_for
 from .model_file import load, save
 from .tables import (
@@ -91,7 +97,14 @@ def build_parser() -> argparse.ArgumentParser:
             "with a missing value are dropped, with a note on stderr."
         ),
     )
-    fit.add_argument("data", metavar="DATA", help="the data file ('-': standard input)")
+    fit.add_argument(
+        "data",
+        metavar="DATA",
+        help=(
+            "the data file ('-': standard input), or a glob (quoted: \"data/*.parquet\") or a "
+            "directory of Parquet or CSV files"
+        ),
+    )
     choice = fit.add_mutually_exclusive_group(required=True)
     choice.add_argument("--target", metavar="COL", help="the column to predict")
     choice.add_argument(
@@ -156,6 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument(
         "--verbose", action="store_true", help="print each iteration's cost and gradient norm"
     )
+    add_dask_options(fit)
     fit.set_defaults(run=_run_fit)
 
     predict = commands.add_parser(
@@ -242,12 +256,15 @@ def _run_fit(args: argparse.Namespace) -> int:
         check_writable(args.out)
     if args.features is not None and args.formula is not None:
         raise DataError("--features goes with --target; with --formula name the terms in it")
-    frame = read_table(args.data)
+    if args.cov_type == "cluster" and args.groups is None:
+        raise DataError("--cov-type cluster needs --groups COL, the cluster of each row")
+    source = plan_source(args)
+    if source is not None and source.dask:
+        return _report_dask_fit(args, source)
+    frame = read_table(args.data) if source is None else read_joined(source)
     check_finite(frame)
     if args.groups is not None and args.groups not in frame.columns:
         raise DataError(f"--groups column {args.groups!r} is not in {args.data!r}")
-    if args.cov_type == "cluster" and args.groups is None:
-        raise DataError("--cov-type cluster needs --groups COL, the cluster of each row")
     if args.diagnostics and args.json:
         raise DataError("--diagnostics prints text: drop --json, or drop --diagnostics")
     if args.formula is None:
@@ -278,6 +295,19 @@ def _run_fit(args: argparse.Namespace) -> int:
     print(json.dumps(summary.to_dict(), indent=2) if args.json else text)
     if args.diagnostics:
         print(_diagnostics(model))
+    if args.out:
+        save(model, args.out)
+        print(f"Model saved to {args.out}", file=sys.stderr if args.json else sys.stdout)
+    return 0
+
+
+def _report_dask_fit(args: argparse.Namespace, source: DataSource) -> int:
+    """Fit with Dask and print the report, as for data read whole."""
+    with _compile_notice(args.solver):
+        model, summary, data_line = fit_with_dask(args, source)
+    features = ", ".join(model.feature_names_in_)
+    text = f"Logistic regression of {args.target} on {features}\n{data_line}\n\n{summary}"
+    print(json.dumps(summary.to_dict(), indent=2) if args.json else text)
     if args.out:
         save(model, args.out)
         print(f"Model saved to {args.out}", file=sys.stderr if args.json else sys.stdout)

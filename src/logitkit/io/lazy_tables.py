@@ -82,7 +82,7 @@ def _kind(path: Path) -> str | None:
 def memory_size(files: list[Path]) -> int:
     """Bytes the files take in memory, estimated: for Parquet the uncompressed size of their
     row groups (from the footers, nothing else read), for CSV the size on disk."""
-    if _kind(files[0]) == "csv":
+    if _kind(files[0]) != "parquet":
         return sum(path.stat().st_size for path in files)
     import pyarrow.parquet as pq
 
