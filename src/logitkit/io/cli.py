@@ -290,8 +290,8 @@ def _run_fit(args: argparse.Namespace) -> int:
             verbose=int(args.verbose),
         )
     summary = model.summary(cov_type=args.cov_type, ci=args.ci, level=args.level)
-    source = "standard input" if args.data == "-" else args.data
-    text = f"{title}\nData: {source}, {len(model.formula_data_.X)} rows\n\n{summary}"
+    shown = "standard input" if args.data == "-" else args.data
+    text = f"{title}\nData: {shown}, {len(model.formula_data_.X)} rows\n\n{summary}"
     print(json.dumps(summary.to_dict(), indent=2) if args.json else text)
     if args.diagnostics:
         print(_diagnostics(model))
