@@ -9,7 +9,6 @@ stay under that limit.
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 
@@ -24,6 +23,7 @@ from logitkit.io.tables import DataError
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
 psutil = pytest.importorskip("psutil")
+from dask_support import local_client  # noqa: E402
 
 N_FILES, ROWS, P = 16, 40_000, 15  # 16 × 40,000 × 16 float64 columns: 82 MB in memory
 
@@ -130,15 +130,7 @@ def test_a_parquet_directory_twice_a_workers_memory_is_fitted_out_of_core(parque
 
     with (
         dask.config.set(memory),
-        distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            memory_limit=limit,
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        ) as cluster,
-        distributed.Client(cluster, set_as_default=False) as client,
+        local_client(memory_limit=limit) as client,
         dask.config.set(scheduler=client),
     ):
         frame = read_lazy(parquet_dir)
