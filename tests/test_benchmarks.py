@@ -139,3 +139,21 @@ def test_problem_names_take_their_own_scale() -> None:
     ]
     with pytest.raises(SystemExit, match="unknown problem"):
         run.parse_problems(["dense"], 1.0)
+
+
+@pytest.mark.slow
+def test_the_scale_out_problems_run_at_a_small_size() -> None:
+    """dask-tall and out-of-core at 10,000 rows: logitkit on Dask reaches the best cost of the
+    contenders that converge, in few passes, and the out-of-core fit the same cost."""
+    pytest.importorskip("dask_ml")
+    from benchmarks import scale_out
+
+    rows = {row.name: row for row in scale_out.dask_tall(0.0025)}
+    on_dask = rows["logitkit on Dask (auto: newton)"]
+    best = min(row.cost for row in rows.values())
+    assert on_dask.cost - best <= 1e-9 * abs(best)
+    assert abs(rows["logitkit in memory"].cost - on_dask.cost) <= 1e-9 * abs(best)
+    assert on_dask.passes is not None and on_dask.passes <= scale_out.PASSES_GOAL
+    (streamed,) = scale_out.out_of_core(0.0025)
+    assert abs(streamed.cost - on_dask.cost) <= 1e-9 * abs(best)
+    assert "read at every pass" in streamed.note
