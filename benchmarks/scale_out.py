@@ -131,8 +131,11 @@ def counted_passes() -> Iterator[list[Any]]:
         backend.DaskDesign.__init__ = original  # type: ignore[method-assign]
 
 
-def dask_tall(scale: float) -> list[Row]:
-    """The dask-tall problem (module docstring)."""
+DASK_ML_SOLVERS = ("newton", "lbfgs", "admm")
+
+
+def dask_tall(scale: float, dask_ml_solvers: Sequence[str] = DASK_ML_SOLVERS) -> list[Row]:
+    """The dask-tall problem (module docstring), against dask-ml's ``dask_ml_solvers``."""
     from dask_ml.linear_model import LogisticRegression as DaskMLLogisticRegression
 
     import logitkit
@@ -147,7 +150,7 @@ def dask_tall(scale: float) -> list[Row]:
             seconds, b, w = timed(lambda: _logitkit(X, y))
         passes = sum(design.passes for design in designs)
         rows.append(Row("logitkit on Dask (auto: newton)", seconds, cost(b, w, X, y), passes))
-        for solver in ("newton", "lbfgs", "admm"):
+        for solver in dask_ml_solvers:
             cap = ADMM_MAX_ITER if solver == "admm" else 100
             model = DaskMLLogisticRegression(solver=solver, tol=1e-8, C=1e8, max_iter=cap)
             seconds, b, w = timed(lambda m=model: _dask_ml(m, X, y))
