@@ -29,7 +29,7 @@ def local_client(n_workers: int = 2, **options: Any) -> Iterator[Any]:
         "n_workers": n_workers,
         "threads_per_worker": 1,
         "processes": True,
-        "dashboard_address": None,
+        "dashboard_address": ":0",
         "silence_logs": logging.ERROR,
         **options,
     }

@@ -232,3 +232,46 @@ def test_non_numeric_columns_are_refused() -> None:
 def test_import_logitkit_loads_no_dask() -> None:
     code = "import logitkit, sys; logitkit.LogisticRegression; assert 'dask' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_each_evaluation_is_one_pass() -> None:
+    """Cost and gradient together in one pass, kept for the same θ; a Newton-type solver's
+    Hessian comes in the same pass as the cost and gradient."""
+    from logitkit.backends.design import make_design
+    from logitkit.core.objective import Objective
+    from logitkit.core.penalties import ElasticNet
+
+    design = make_design(lazy(X_BIN), True)
+    objective = Objective(design, Y_BIN, np.ones(X_BIN.shape[0]), ElasticNet(0.0, 0.0, 5, True))
+    assert objective.total_weight == X_BIN.shape[0]
+    assert design.passes == 1
+    theta = np.full(5, 0.1)
+    value, grad = objective.smooth_value_and_gradient(theta)
+    assert objective.smooth_value(theta) == value
+    assert design.passes == 2
+    objective.expect_hessians()
+    objective.smooth_value_and_gradient(2 * theta)
+    hessian = objective.hessian(2 * theta)
+    assert design.passes == 3
+    expected = Objective(make_design(X_BIN), Y_BIN, np.ones(X_BIN.shape[0]), objective.penalty)
+    np.testing.assert_allclose(grad, expected.smooth_value_and_gradient(theta)[1], rtol=1e-12)
+    np.testing.assert_allclose(hessian, expected.hessian(2 * theta), rtol=1e-12)
+
+
+@pytest.mark.parametrize("y", [Y_BIN, Y_THREE], ids=["binary", "four classes"])
+def test_predictions_are_lazy_and_equal_numpy(y: np.ndarray) -> None:
+    """decision_function, predict_proba, predict_log_proba and predict of a Dask X are Dask
+    arrays chunked as X, equal to the in-memory predictions."""
+    model = LogisticRegression().fit(lazy(X_BIN), lazy(y))
+    expected = LogisticRegression().fit(X_BIN, y)
+    for method in ("decision_function", "predict_proba", "predict_log_proba", "predict"):
+        result = getattr(model, method)(lazy(X_BIN))
+        assert isinstance(result, da.Array)
+        assert result.chunks[0] == lazy(X_BIN).chunks[0]
+        wanted = getattr(expected, method)(X_BIN)
+        if method == "predict":
+            np.testing.assert_array_equal(result.compute(), wanted)
+        else:
+            np.testing.assert_allclose(result.compute(), wanted, rtol=1e-8, atol=1e-12)
+    with pytest.raises(ValueError, match="X has 3 features"):
+        model.predict(lazy(X_BIN[:, :3]))

@@ -94,14 +94,28 @@ def test_overlap_certified_in_one_pass_gives_no_warning(dask_scheduler) -> None:
         warnings.simplefilter("error")
         model = LogisticRegression().fit(lazy(X), lazy(Y))
     assert model.separation_ is None
+    assert model.record_.separation_checked
+    assert "separation" not in str(model.summary())
 
 
 def test_separated_data_say_what_was_not_checked() -> None:
     """The certificate cannot rule out separation and the programs need the rows in memory:
-    the warning says both, where memory names the separation."""
+    the warning and the summary say both, where memory names the separation."""
     y = (X[:, 0] > 0).astype(int)
     with pytest.warns(SeparationWarning, match="x0"):
         LogisticRegression(max_iter=30).fit(X, y)
     with pytest.warns(SeparationWarning, match="not ruled out.*need the rows in memory"):
         model = LogisticRegression(max_iter=30).fit(lazy(X), lazy(y))
     assert model.separation_ is None
+    assert not model.record_.separation_checked
+    assert "Note: separation was not ruled out" in str(model.summary())
+    assert model.summary().to_dict()["separation_checked"] is False
+
+
+def test_row_by_row_diagnostics_are_refused_with_the_reason() -> None:
+    import logitkit as lk
+
+    model = LogisticRegression().fit(lazy(X), lazy(Y))
+    for check in (lk.marginal_effects, lk.goodness_of_fit):
+        with pytest.raises(ValueError, match="rows of a Dask X stay on its workers"):
+            check(model, lazy(X), lazy(Y))

@@ -5,7 +5,9 @@ threads: a kernel that spread its rows over Numba's threads as well would oversu
 cores (and Numba's default thread pool takes no calls from several threads at once). These
 kernels walk the rows of one chunk in order on the calling thread, with the same row-level
 arithmetic (the inlined helpers of the parallel kernels), and release the GIL, so a worker's
-threads run them side by side. Sums and logits are float64 for a float32 X too.
+threads run them side by side. Sums and logits are float64 for a float32 X too, and each block
+of ``BLOCK`` rows is summed on its own before joining the total, so the cost keeps the accuracy
+a line search near the optimum needs on chunks of any size.
 """
 
 from __future__ import annotations
@@ -24,6 +26,10 @@ from ._fused_multinomial import (
 )
 from .jit import compile_kernel
 
+BLOCK = 2048
+"""Rows whose sums are accumulated on their own before joining the total: rounding errors
+then grow with the number of blocks, not of rows, as in the parallel kernels."""
+
 
 @compile_kernel(nogil=True)
 def binary_value_gradient(
@@ -35,24 +41,31 @@ def binary_value_gradient(
     offset: NDArray,
     z_out: NDArray,
 ) -> tuple[float, NDArray]:
-    """(Σ sᵢLᵢ, [Σ rᵢ, Xᵀr]) with rᵢ = sᵢ(σ(zᵢ) − yᵢ), zᵢ = b + xᵢᵀw (+ oᵢ) into ``z_out``."""
+    """(Σ sᵢLᵢ, [Σ rᵢ, Xᵀr]) with rᵢ = sᵢ(σ(zᵢ) − yᵢ), zᵢ = b + xᵢᵀw (+ oᵢ) into ``z_out``;
+    summed a block of ``BLOCK`` rows at a time, the blocks' sums added in order."""
     n_rows, n_columns = X.shape
     gradient = np.zeros(n_columns + 1)
+    partial = np.empty(n_columns + 1)
     loss = 0.0
-    for i in range(n_rows):
-        z = intercept + _row_dot(X, i, w)
-        if offset.size:
-            z += offset[i]
-        z_out[i] = z
-        e = np.exp(-abs(z))
-        log_term = np.log1p(e)
-        positive_part = log_term + max(-z, 0.0)
-        negative_part = log_term + max(z, 0.0)
-        loss += s[i] * (y[i] * positive_part + (1.0 - y[i]) * negative_part)
-        sigma = 1.0 / (1.0 + e) if z >= 0 else e / (1.0 + e)
-        r = s[i] * (sigma - y[i])
-        gradient[0] += r
-        _row_axpy(gradient, r, X, i)
+    for start in range(0, n_rows, BLOCK):
+        partial[:] = 0.0
+        block_loss = 0.0
+        for i in range(start, min(n_rows, start + BLOCK)):
+            z = intercept + _row_dot(X, i, w)
+            if offset.size:
+                z += offset[i]
+            z_out[i] = z
+            e = np.exp(-abs(z))
+            log_term = np.log1p(e)
+            positive_part = log_term + max(-z, 0.0)
+            negative_part = log_term + max(z, 0.0)
+            block_loss += s[i] * (y[i] * positive_part + (1.0 - y[i]) * negative_part)
+            sigma = 1.0 / (1.0 + e) if z >= 0 else e / (1.0 + e)
+            r = s[i] * (sigma - y[i])
+            partial[0] += r
+            _row_axpy(partial, r, X, i)
+        loss += block_loss
+        gradient += partial
     return loss, gradient
 
 
@@ -66,22 +79,30 @@ def multinomial_value_gradient(
     z_out: NDArray,
 ) -> tuple[float, NDArray]:
     """(Σ sᵢLᵢ, the K × (1 + p) matrix [Σ rₖ, Xᵀrₖ]) of the softmax, Z into ``z_out``;
-    ``weights`` is K × p, ``intercepts`` K values, ``y`` the labels 0 … K − 1."""
+    ``weights`` is K × p, ``intercepts`` K values, ``y`` the labels 0 … K − 1. Summed a block
+    of ``BLOCK`` rows at a time (a multiple of ``TILE``), the blocks' sums added in order."""
     n_rows, n_columns = X.shape
     n_classes = weights.shape[0]
     gradient = np.zeros((n_classes, n_columns + 1))
+    partial = np.empty((n_classes, n_columns + 1))
     z = np.empty((TILE, n_classes))
     loss = 0.0
-    full_tiles_end = n_rows // TILE * TILE
-    for i in range(0, full_tiles_end, TILE):
-        _tile_logits(X, i, weights, intercepts, z)
-        for t in range(TILE):
-            z_out[i + t] = z[t]
-            loss += _residual(z, t, y[i + t], s[i + t])
-        _tile_gradient(X, i, z, gradient)
-    for i in range(full_tiles_end, n_rows):
-        _row_logits(X, i, weights, intercepts, z)
-        z_out[i] = z[0]
-        loss += _residual(z, 0, y[i], s[i])
-        _row_gradient(X, i, z, gradient)
+    for start in range(0, n_rows, BLOCK):
+        partial[:] = 0.0
+        block_loss = 0.0
+        stop = min(n_rows, start + BLOCK)
+        full_tiles_end = start + (stop - start) // TILE * TILE
+        for i in range(start, full_tiles_end, TILE):
+            _tile_logits(X, i, weights, intercepts, z)
+            for t in range(TILE):
+                z_out[i + t] = z[t]
+                block_loss += _residual(z, t, y[i + t], s[i + t])
+            _tile_gradient(X, i, z, partial)
+        for i in range(full_tiles_end, stop):
+            _row_logits(X, i, weights, intercepts, z)
+            z_out[i] = z[0]
+            block_loss += _residual(z, 0, y[i], s[i])
+            _row_gradient(X, i, z, partial)
+        loss += block_loss
+        gradient += partial
     return loss, gradient

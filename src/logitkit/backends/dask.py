@@ -29,79 +29,49 @@ from typing import Any
 import dask
 import dask.array as da
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+from ._dask_tasks import (
+    add,
+    block_design,
+    block_logits,
+    block_method,
+    block_product,
+    block_rows,
+    chunk_call,
+    chunk_sums,
+    combine_sums,
+    largest,
+)
 from .base import check_group_count, check_group_labels, is_dask_collection, threadpools
-from .dense import DenseDesign
+from .dask_inputs import (
+    CHUNKS_HELP,
+    dask_matrix,
+    is_frame,
+    label_codes,
+    per_code,
+    shown,
+    unique_labels,
+)
 from .fused import KernelDatafit
-from .passes import PassRequest, block_sums, combine
+from .passes import PassRequest
+
+__all__ = [
+    "SPLIT_EVERY",
+    "DaskDesign",
+    "dask_matrix",
+    "label_codes",
+    "per_code",
+    "row_weights",
+    "unique_labels",
+]
 
 SPLIT_EVERY = 8
 """Partial sums added per task of the tree reduction."""
 
 _CACHED_ARRAYS = 16
 """Arrays whose per-chunk blocks a design keeps (X, the labels, the weights, ...)."""
-
-_CHUNKS_HELP = (
-    "Dask needs to know how many rows each chunk holds: call X.compute_chunk_sizes() on the "
-    "array, or make it from a DataFrame with df.to_dask_array(lengths=True) (or pass the "
-    "DataFrame itself)"
-)
-
-
-def _is_frame(value: object) -> bool:
-    """A Dask DataFrame or Series (what turns into an array with ``to_dask_array``)."""
-    return is_dask_collection(value) and hasattr(value, "to_dask_array")
-
-
-def dask_matrix(X: Any, allow_empty: bool = False) -> tuple[da.Array, list[str] | None]:
-    """X as a validated float Dask array of row chunks and one column chunk, with the column
-    names of a DataFrame (None for an array).
-
-    A DataFrame's columns must be numbers or booleans; it is converted with its chunks' row
-    counts (``to_dask_array(lengths=True)``, one pass over its partitions). An array must know
-    its chunks' sizes; integers and booleans become float64, float32 stays float32; column
-    chunks are merged into one. At least one row and one column, unless ``allow_empty``.
-    """
-    names = None
-    if _is_frame(X):
-        if not hasattr(X, "columns"):
-            raise ValueError("X must be 2-D: a Dask DataFrame or array, not a Series")
-        names = [str(name) for name in X.columns]
-        bad = [str(name) for name, dtype in X.dtypes.items() if not _numeric(dtype)]
-        if bad:
-            raise ValueError(
-                f"X has non-numeric column(s) {', '.join(map(repr, bad))}: logistic regression "
-                "needs numbers. Encode them first or drop them"
-            )
-        X = X.to_dask_array(lengths=True)
-    if not isinstance(X, da.Array):
-        raise TypeError(f"the Dask backend reads a dask.array.Array or DataFrame; got {type(X)}")
-    if X.ndim != 2:
-        raise ValueError(f"X must be 2-D (rows × features); got {X.ndim} dimension(s)")
-    if any(np.isnan(size) for size in X.chunks[0]) or np.isnan(X.shape[1]):
-        raise ValueError(f"X has chunks of unknown size. {_CHUNKS_HELP}")
-    if X.shape[0] < 1 and not allow_empty:
-        raise ValueError("X has 0 samples: at least one is required")
-    if X.shape[1] < 1:
-        raise ValueError("X has 0 features: at least one is required")
-    if X.dtype not in (np.float32, np.float64):
-        if not _numeric(X.dtype):
-            raise ValueError(f"X must hold numbers; got dtype {X.dtype}")
-        X = X.astype(np.float64)
-    if len(X.chunks[1]) > 1:
-        X = X.rechunk({1: -1})
-    return X, names
-
-
-def _numeric(dtype: Any) -> bool:
-    """Numbers and booleans (NumPy's or pandas' extension dtypes)."""
-    try:
-        return bool(pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype))
-    except TypeError:
-        return False
 
 
 class DaskDesign:
@@ -154,7 +124,7 @@ class DaskDesign:
         checked as each chunk is read). Two columns (n × K) are kept as one column chunk."""
         if isinstance(values, da.Array):
             array = values
-        elif _is_frame(values):
+        elif is_frame(values):
             if getattr(values, "npartitions", None) != len(self.chunks):
                 raise ValueError(
                     f"{name} has {values.npartitions} partitions but X has {len(self.chunks)} "
@@ -175,11 +145,11 @@ class DaskDesign:
         if array.ndim not in (1, 2):
             raise ValueError(f"{name} must hold one value per row; got shape {array.shape}")
         if any(np.isnan(size) for size in array.chunks[0]):
-            raise ValueError(f"{name} has chunks of unknown size. {_CHUNKS_HELP}")
+            raise ValueError(f"{name} has chunks of unknown size. {CHUNKS_HELP}")
         if tuple(array.chunks[0]) != self.chunks:
             raise ValueError(
-                f"{name} is not aligned with X: its chunks hold {_shown(array.chunks[0])} rows, "
-                f"those of X {_shown(self.chunks)}. Rechunk it like X, e.g. "
+                f"{name} is not aligned with X: its chunks hold {shown(array.chunks[0])} rows, "
+                f"those of X {shown(self.chunks)}. Rechunk it like X, e.g. "
                 f"{name}.rechunk(X.chunks[0])"
             )
         if array.ndim == 2 and len(array.chunks[1]) > 1:
@@ -213,7 +183,7 @@ class DaskDesign:
 
     def _reduce(self, tasks: list[Any], how: Callable[..., Any]) -> Any:
         """Combine the per-chunk results ``tasks`` by ``how``, ``SPLIT_EVERY`` at a time,
-        and compute the one result: one pass."""
+        and compute the one result (aligned float64 arrays): one pass."""
         parts = tasks
         while len(parts) > 1:
             parts = [
@@ -223,7 +193,11 @@ class DaskDesign:
         with threadpools().limit(limits=1, user_api="blas"):
             (result,) = dask.compute(parts[0])
         self.passes += 1
-        return result
+        # Arrays received from workers may sit unaligned in their message buffer, which some
+        # LAPACK wrappers refuse: hand out aligned copies (coefficient-sized, so cheap).
+        if isinstance(result, dict):
+            return {key: np.array(value, dtype=np.float64) for key, value in result.items()}
+        return np.array(result, dtype=np.float64)
 
     def pass_sums(
         self,
@@ -246,12 +220,12 @@ class DaskDesign:
             )
         ]
         tasks = [
-            dask.delayed(_chunk_sums, pure=False)(
+            dask.delayed(chunk_sums, pure=False)(
                 block, self.fit_intercept, request, *(column[i] for column in vectors), where
             )
             for i, (block, where) in enumerate(zip(blocks, self._where(), strict=True))
         ]
-        return self._reduce(tasks, _combine)
+        return self._reduce(tasks, combine_sums)
 
     def _map_reduce(
         self, method: str, arguments: Sequence[Any], vectors: Sequence[Any], how: Callable
@@ -262,7 +236,7 @@ class DaskDesign:
         blocks = self._row_blocks(self.X)
         pieces = [self._vector_blocks(values, "values") for values in vectors]
         tasks = [
-            dask.delayed(_chunk_call, pure=False)(
+            dask.delayed(chunk_call, pure=False)(
                 block, self.fit_intercept, method, tuple(arguments), *(p[i] for p in pieces)
             )
             for i, block in enumerate(blocks)
@@ -281,10 +255,10 @@ class DaskDesign:
         coef = np.asarray(coef, dtype=np.float64)
         chunks: tuple = (design.X.chunks[0], *coef.shape[1:])
         return da.map_blocks(
-            _block_product,
+            block_product,
             design.X,
-            coef,
-            self.fit_intercept,
+            coef=coef,
+            fit_intercept=self.fit_intercept,
             dtype=np.float64,
             chunks=chunks,
             drop_axis=None if coef.ndim == 2 else 1,
@@ -293,7 +267,7 @@ class DaskDesign:
 
     def rmatvec(self, r: Any) -> NDArray:
         """X̃ᵀr = [Σ r, Xᵀr] in float64 (p̃ × K′ for an n × K′ r), in one pass."""
-        return self._map_reduce("rmatvec_rows", (), (r,), _add)
+        return self._map_reduce("rmatvec_rows", (), (r,), add)
 
     def rmatvec_rows(self, r: Any, rows: NDArray | None = None) -> NDArray:
         """X̃_Rᵀr for the rows R (r one value per row of R, in R's order), in one pass."""
@@ -302,34 +276,34 @@ class DaskDesign:
 
     def weighted_gram(self, d: Any) -> NDArray:
         """X̃ᵀ diag(d) X̃, in one pass."""
-        return self._map_reduce("weighted_gram", (), (d,), _add)
+        return self._map_reduce("weighted_gram", (), (d,), add)
 
     def weighted_gram_subset(self, d: Any, index: NDArray, other: NDArray | None = None) -> NDArray:
         """X̃_Iᵀ diag(d) X̃_K for the positions I and K (default I), in one pass."""
-        return self._map_reduce("weighted_gram_subset", (index, other), (d,), _add)
+        return self._map_reduce("weighted_gram_subset", (index, other), (d,), add)
 
     def weighted_column_sq_norms(self, d: Any) -> NDArray:
         """Σᵢ dᵢ x̃ᵢⱼ² for every column j, in one pass."""
-        return self._map_reduce("weighted_column_sq_norms", (), (d,), _add)
+        return self._map_reduce("weighted_column_sq_norms", (), (d,), add)
 
     def gram_rows(self, rows: NDArray | None = None) -> NDArray:
         """X̃_Rᵀ X̃_R in float64 over the rows R (every row when None), in one pass."""
         design = self if rows is None else self.take(rows)
-        return design._map_reduce("gram_rows", (), (), _add)
+        return design._map_reduce("gram_rows", (), (), add)
 
     def column_abs_max(self, rows: NDArray | None = None) -> NDArray:
         """maxᵢ |x̃ᵢⱼ| over the rows R (every row when None), in one pass; over every row the
         pass also checks that X is finite, naming the first chunk that is not."""
         if rows is None:
             return self.pass_sums(PassRequest(("abs_max",)), None, None)["abs_max"]
-        return self.take(rows)._map_reduce("column_abs_max", (), (), _largest)
+        return self.take(rows)._map_reduce("column_abs_max", (), (), largest)
 
     def group_sums(self, r: Any, groups: Any) -> NDArray:
         """The G × p̃ sums Σ_{gᵢ = g} rᵢx̃ᵢ for the integer codes ``groups`` (G = max + 1), in
         one pass (after one over the codes for G)."""
         codes = self.sample_values(groups, np.intp, "groups")
         n_groups = int(codes.max().compute()) + 1 if self.n_samples else 0
-        return self._map_reduce("group_sums", (n_groups,), (r, codes), _add)
+        return self._map_reduce("group_sums", (n_groups,), (r, codes), add)
 
     def group_codes(self, groups: Any) -> tuple[Any, int]:
         """The cluster labels ``groups`` (a Dask array or Series aligned with X, or one label
@@ -347,7 +321,7 @@ class DaskDesign:
     def row_sq_norms(self) -> Any:
         """‖x̃ᵢ‖² for every row, lazily."""
         return da.map_blocks(
-            _block_method,
+            block_method,
             self.X,
             self.fit_intercept,
             "row_sq_norms",
@@ -360,11 +334,11 @@ class DaskDesign:
     def row_quadratic_forms(self, matrix: NDArray) -> Any:
         """x̃ᵢᵀ M x̃ᵢ for every row, lazily."""
         return da.map_blocks(
-            _block_method,
+            block_method,
             self.X,
             self.fit_intercept,
             "row_quadratic_forms",
-            (np.asarray(matrix, dtype=np.float64),),
+            arguments=(np.asarray(matrix, dtype=np.float64),),
             dtype=np.float64,
             drop_axis=1,
             meta=np.empty(0),
@@ -383,7 +357,7 @@ class DaskDesign:
         client, so ask for few of them."""
         design = self if rows is None else self.take(rows)
         block = np.asarray(design.X.compute())
-        return DenseDesign(block, self.fit_intercept).submatrix(None, columns)
+        return block_design(block, self.fit_intercept).submatrix(None, columns)
 
     def fused_value_gradient(
         self, datafit: KernelDatafit, coef: NDArray, y: Any, s: Any, offset: Any
@@ -399,15 +373,34 @@ class DaskDesign:
         shift = None if offset is None else self.sample_values(offset, np.float64, "offset")
         several = datafit.n_outputs > 1
         chunks: tuple = (self.chunks, (datafit.n_classes,)) if several else (self.chunks,)
-        arguments = (self.X, coef, self.fit_intercept, datafit)
         return da.map_blocks(
-            _block_logits,
-            *arguments,
+            block_logits,
+            self.X,
             *(() if shift is None else (shift,)),
+            coef=coef,
+            fit_intercept=self.fit_intercept,
+            datafit=datafit,
             dtype=np.float64,
             chunks=chunks,
             drop_axis=None if several else 1,
             meta=np.empty((0,) * len(chunks)),
+        )
+
+    def map_rows(self, coef: NDArray, function: Any, width: int | None, dtype: Any) -> Any:
+        """``function(X̃B)`` chunk by chunk, lazily, for the coefficient matrix B (p̃ × K):
+        ``width`` values per row, or one when None (predictions of a fitted model)."""
+        coef = np.asarray(coef, dtype=np.float64)
+        chunks: tuple = (self.chunks,) if width is None else (self.chunks, (width,))
+        return da.map_blocks(
+            block_rows,
+            self.X,
+            coef=coef,
+            fit_intercept=self.fit_intercept,
+            function=function,
+            dtype=dtype,
+            chunks=chunks,
+            drop_axis=1 if width is None else None,
+            meta=np.empty((0,) * len(chunks), dtype=dtype),
         )
 
     def compiled_rows(self) -> tuple[str, tuple[NDArray, ...]]:
@@ -420,31 +413,6 @@ class DaskDesign:
     def fuses(self, datafit: KernelDatafit) -> bool:
         """True: every evaluation of the cost and gradient is one fused pass."""
         return True
-
-
-def unique_labels(labels: da.Array) -> tuple[NDArray, NDArray]:
-    """The sorted distinct values of a Dask array and how often each occurs (one pass)."""
-    classes, counts = da.unique(labels, return_counts=True)
-    classes, counts = dask.compute(classes, counts)
-    return np.asarray(classes), np.asarray(counts)
-
-
-def label_codes(labels: da.Array, classes: NDArray) -> da.Array:
-    """Each label's position among the sorted ``classes``, lazily."""
-    return da.map_blocks(_positions, labels, classes, dtype=np.intp, meta=np.empty(0, np.intp))
-
-
-def per_code(codes: da.Array, table: NDArray) -> da.Array:
-    """``table[codeᵢ]`` for every row, lazily (a class weight per row, say)."""
-    return da.map_blocks(_lookup, codes, np.asarray(table), dtype=np.asarray(table).dtype)
-
-
-def _positions(block: NDArray, classes: NDArray) -> NDArray:
-    return np.searchsorted(classes, np.asarray(block)).astype(np.intp)
-
-
-def _lookup(block: NDArray, table: NDArray) -> NDArray:
-    return table[np.asarray(block, dtype=np.intp)]
 
 
 def row_weights(
@@ -469,90 +437,3 @@ def row_weights(
     if per_class is not None and codes is not None:
         weights = weights * per_code(codes, np.asarray(per_class, dtype=np.float64))
     return weights
-
-
-def _shown(chunks: Sequence[float]) -> str:
-    """Chunk sizes as a short list."""
-    sizes = [int(size) if not np.isnan(size) else size for size in chunks]
-    return str(sizes) if len(sizes) <= 8 else f"{sizes[:4]} … {sizes[-2:]} ({len(sizes)} chunks)"
-
-
-def _block_design(block: Any, fit_intercept: bool) -> DenseDesign:
-    """The in-memory design of one chunk: its rows as a C-ordered float array."""
-    rows = np.ascontiguousarray(block)
-    if rows.dtype not in (np.float32, np.float64):
-        rows = rows.astype(np.float64)
-    return DenseDesign(rows, fit_intercept)
-
-
-def _chunk_sums(
-    block: Any,
-    fit_intercept: bool,
-    request: PassRequest,
-    y: Any,
-    s: Any,
-    offset: Any,
-    codes: Any,
-    where: str,
-) -> dict[str, NDArray]:
-    """The sums of one chunk (:func:`logitkit.backends.passes.block_sums`), run in its task."""
-    design = _block_design(block, fit_intercept)
-    for name, values in (("y", y), ("sample_weight", s), ("offset", offset), ("groups", codes)):
-        if values is not None and len(values) != design.n_samples:
-            raise ValueError(
-                f"{name} is not aligned with X: it has {len(values)} rows in {where}, which "
-                f"holds {design.n_samples}. Take X and {name} from the same DataFrame, or "
-                "rechunk one like the other"
-            )
-    return block_sums(design, request, y, s, offset, codes, rows=design.X, where=where)
-
-
-def _chunk_call(
-    block: Any, fit_intercept: bool, method: str, arguments: tuple, *vectors: Any
-) -> NDArray:
-    """``method`` of the in-memory design of one chunk, with its pieces of the n-vectors."""
-    design = _block_design(block, fit_intercept)
-    if method == "group_sums":
-        (n_groups,) = arguments
-        sums = design.group_sums(*vectors)
-        padded = np.zeros((n_groups, design.n_params))
-        padded[: sums.shape[0]] = sums
-        return padded
-    return np.asarray(getattr(design, method)(*vectors, *arguments), dtype=np.float64)
-
-
-def _block_method(block: Any, fit_intercept: bool, method: str, arguments: tuple) -> NDArray:
-    """An n-vector ``method`` of the in-memory design of one chunk."""
-    return np.asarray(getattr(_block_design(block, fit_intercept), method)(*arguments))
-
-
-def _block_product(block: Any, coef: NDArray, fit_intercept: bool) -> NDArray:
-    """X̃θ (or X̃B) of one chunk, in float64."""
-    return _block_design(block, fit_intercept).matvec_rows(coef)
-
-
-def _block_logits(
-    block: Any, coef: NDArray, fit_intercept: bool, datafit: Any, offset: Any = None
-) -> NDArray:
-    """The datafit's logits of one chunk."""
-    design = _block_design(block, fit_intercept)
-    width = design.n_params
-    eta = design.matvec_rows(coef if datafit.n_outputs == 1 else np.reshape(coef, (-1, width)).T)
-    if offset is not None:
-        eta = eta + np.asarray(offset, dtype=np.float64)
-    return np.asarray(datafit.logits(eta), dtype=np.float64)
-
-
-def _combine(*parts: dict[str, NDArray]) -> dict[str, NDArray]:
-    return combine(parts)
-
-
-def _add(*parts: NDArray) -> NDArray:
-    total = np.array(parts[0], dtype=np.float64, copy=True)
-    for part in parts[1:]:
-        total += part
-    return total
-
-
-def _largest(*parts: NDArray) -> NDArray:
-    return np.max(np.stack(parts), axis=0)

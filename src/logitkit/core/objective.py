@@ -36,6 +36,7 @@ from ..backends.passes import PassRequest
 from .datafits import Bernoulli, Datafit, datafit_for
 from .firth import FirthTerm
 from .layout import coef_matrix, penalised_mask, start_coef
+from .pass_evaluation import PassEvaluation
 from .penalties import ElasticNet
 
 Rows = NDArray[np.intp] | slice | None
@@ -48,11 +49,8 @@ PASS_HESSIAN_MAX_PARAMS = 2000
 """Over a design read by passes, Hessian-vector products of at most this many coefficients
 come from the Hessian, reduced in one pass and kept; above it each product is a pass."""
 
-_KEPT_EVALUATIONS = 3
-"""The θs whose pass sums an objective keeps."""
 
-
-class Objective:
+class Objective(PassEvaluation):
     """J(θ) for fixed data, with value, gradient, Hessian and Hessian-vector products.
 
     ``y`` holds 0/1 labels for :class:`~logitkit.core.datafits.Bernoulli` (the default datafit)
@@ -84,14 +82,9 @@ class Objective:
                 "firth=True needs per-row hat values, which a Dask array's rows do not give "
                 "the client: fit Firth's model in memory, or use a penalty (alpha > 0)"
             )
-        self._totals: NDArray | None = None
-        self._normalised: object | None = None
-        if design.holds_rows:
-            self._normalised = self.sample_weight / self.sample_weight.sum()
         self._cache: tuple[NDArray, NDArray] | None = None
         self._fused_last: tuple[NDArray, float, NDArray] | None = None
-        self._evaluated: dict[bytes, dict[str, NDArray]] = {}
-        self._speculate_hessian = False
+        self._start_passes()
 
     @classmethod
     def from_data(
@@ -169,102 +162,6 @@ class Objective:
             return self.datafit.null_loglik(labels, self.class_totals(), self.design.fit_intercept)
         return self.datafit.null_loglik(self.y, self.sample_weight, self.design.fit_intercept)
 
-    def class_totals(self) -> NDArray:
-        """Σ_{yᵢ=k} sᵢ for every class k (K values): one pass over y and s for a design read
-        by passes, which also checks the weights (finite, non-negative, not all zero)."""
-        if self._totals is None:
-            if self.design.holds_rows:
-                totals = np.bincount(
-                    np.asarray(self.y, dtype=np.intp),
-                    weights=self.sample_weight,
-                    minlength=self.datafit.n_classes,
-                )
-            else:
-                request = PassRequest(("class_totals",), n_classes=self.datafit.n_classes)
-                sums = self.design.pass_sums(request, self.y, self.sample_weight)
-                totals = sums["class_totals"]
-                if not totals.sum() > 0:
-                    raise ValueError(
-                        "sample_weight is zero for every sample: at least one weight must be "
-                        "positive"
-                    )
-            self._totals = np.asarray(totals, dtype=np.float64)
-        return self._totals
-
-    @property
-    def total_weight(self) -> float:
-        """Σsᵢ, the weighted number of observations n."""
-        if self.design.holds_rows:
-            return float(self.sample_weight.sum())
-        return float(self.class_totals().sum())
-
-    @property
-    def _normalised_weights(self):
-        """sᵢ/Σs: NumPy in memory, a lazy Dask array for a design read by passes."""
-        if self._normalised is None:
-            self._normalised = self.sample_weight / self.total_weight
-        return self._normalised
-
-    def _data(self, rows: Rows) -> tuple[Design, NDArray, NDArray]:
-        """Design, labels and weights sᵢ/Σs over all rows, or sᵢ/(|B| s̄) over the rows B.
-
-        B is an index array or a slice; a slice of a dense X is a view, not a copy.
-        """
-        if rows is None:
-            return self.design, self.y, self._normalised_weights
-        weights = self.sample_weight[rows]
-        if self.design.holds_rows:
-            scale = weights.size * self.sample_weight.mean()
-        else:
-            scale = weights.shape[0] * self.total_weight / self.design.n_samples
-        return self.design.take(rows), self.y[rows], weights / scale
-
-    def evaluate(self, coef: NDArray, wants: tuple[str, ...]) -> dict[str, NDArray]:
-        """The pass sums ``wants`` at θ over all rows, with the weights sᵢ/Σs
-        (:mod:`logitkit.backends.passes`): whatever the last evaluations at this θ lack comes
-        from one pass, with the Hessian too when a Newton-type solver has asked for one.
-
-        The value and gradient are the data term's (no penalty); the Hessian has no ridge;
-        ``score_outer``, ``cluster_scores`` and ``overlap_min`` scale by Σs to their sums over
-        the observations.
-        """
-        coef = np.asarray(coef, dtype=np.float64)
-        key = coef.tobytes()
-        entry = self._evaluated.pop(key, {})
-        self._evaluated[key] = entry
-        while len(self._evaluated) > _KEPT_EVALUATIONS:
-            del self._evaluated[next(iter(self._evaluated))]
-        names = {"overlap": "overlap_min", "positive_gram": "positive_gram"}
-        missing = tuple(want for want in wants if names.get(want, want) not in entry)
-        if missing:
-            extra: tuple[str, ...] = ()
-            if (
-                self._speculate_hessian
-                and "hessian" not in entry
-                and "hessian" not in missing
-                and {"value", "gradient"} & set(missing)
-            ):
-                extra = ("hessian",)
-            request = PassRequest(missing + extra, datafit=self.datafit, coef=coef)
-            entry.update(
-                self.design.pass_sums(request, self.y, self._normalised_weights, self.offset)
-            )
-        return entry
-
-    def _by_pass(self, coef: NDArray, rows: Rows, wants: tuple[str, ...]) -> dict[str, NDArray]:
-        """:meth:`evaluate` over all rows, or one uncached pass over the rows B."""
-        if rows is None:
-            return self.evaluate(coef, wants)
-        design, y, s = self._data(rows)
-        offset = None if self.offset is None else self.offset[rows]
-        request = PassRequest(wants, datafit=self.datafit, coef=np.asarray(coef, np.float64))
-        return design.pass_sums(request, y, s, offset)
-
-    def _pass_hessian(self, coef: NDArray, rows: Rows = None) -> NDArray:
-        """The data term's Hessian (no ridge) by a pass; later passes bring it along."""
-        self._speculate_hessian = True
-        return self._by_pass(coef, rows, ("hessian",))["hessian"].copy()
-
     def _product(self, design: Design, coef: NDArray) -> NDArray:
         """η = X̃θ for one output (in the dtype of X), X̃B (float64) for several."""
         if self.n_outputs == 1:
@@ -294,14 +191,6 @@ class Objective:
         self._cache = (coef.copy(), z)
         self._fused_last = (coef.copy(), data, grad.copy())
         return data, grad
-
-    def _needs_rows(self, what: str) -> None:
-        """Refuse an n-vector result over a design whose rows are not in memory."""
-        if not self.design.holds_rows:
-            raise ValueError(
-                f"{what} are n-vectors, which a fit on a Dask array does not bring to the "
-                "client: compute them from the data and the coefficients with Dask"
-            )
 
     def _logits(self, coef: NDArray, rows: Rows, design: Design) -> NDArray:
         """Z = the datafit's logits of X̃θ (+ o); those over all rows of the last θ are kept,
@@ -617,10 +506,3 @@ class Objective:
             padded[: group_sums.shape[0]] = group_sums
             parts.append(padded)
         return np.hstack(parts)
-
-    def positive_weight_gram(self) -> NDArray:
-        """G = Σ_{sᵢ>0} x̃ᵢx̃ᵢᵀ, the Gram matrix of the rows of positive weight (aliasing)."""
-        if not self.design.holds_rows:
-            request = PassRequest(("positive_gram",))
-            return self.design.pass_sums(request, None, self.sample_weight)["positive_gram"]
-        return self.design.gram_rows(np.flatnonzero(self.sample_weight > 0))

@@ -145,6 +145,10 @@ class FitRecord:
     aliased : tuple of str
         The terms whose columns are linear combinations of earlier ones: not estimable, held
         at 0 in θ (binary unpenalised fits; empty otherwise).
+    separation_checked : bool
+        False when the separation check could not run to the end: on Dask data whose one-pass
+        overlap certificate failed (the linear programs need the rows in memory), so
+        ``separation`` None does not rule separation out. True otherwise.
 
     Arrays are read-only copies and scalars plain Python values, so a record never changes
     after it is made.
@@ -172,6 +176,7 @@ class FitRecord:
     stop_reason: str
     dtype: np.dtype
     aliased: tuple[str, ...] = ()
+    separation_checked: bool = True
 
     def __post_init__(self) -> None:
         frozen = {
@@ -299,7 +304,7 @@ class FitRecord:
 
 
 _SCALARS = {
-    bool: ("fit_intercept", "firth", "converged"),
+    bool: ("fit_intercept", "firth", "converged", "separation_checked"),
     float: ("alpha", "l1_ratio", "loglik", "null_loglik", "n_obs"),
     int: ("n_iter",),
     str: ("solver", "stop_reason"),

@@ -65,6 +65,8 @@ class Summary:
     cov_type: "nonrobust", "HC0", "HC1" or "cluster" (then ``n_groups`` clusters).
     ci, level: "wald" or "profile" intervals at this confidence level.
     separation: None, or the separation finding (its str() is one sentence).
+    separation_checked: False when the check could not run to the end (Dask data whose
+        one-pass certificate failed): then None above does not rule separation out.
     aliased: each aliased (not estimable) term → the terms it is a linear combination of;
         its row of the table is NaN and it does not count in the degrees of freedom.
     target, modelled: the response's name and the label modelled as P(y = 1).
@@ -102,6 +104,7 @@ class Summary:
     penalty: str | None = None
     reference: Any = None
     symmetric: bool = False
+    separation_checked: bool = True
 
     def __post_init__(self) -> None:
         if list(self.table.columns) != list(TABLE_COLUMNS):
@@ -272,6 +275,12 @@ class Summary:
 
     def _separation_note(self) -> list[str]:
         """The separation finding in plain words, and what it means for this fit."""
+        if not self.separation_checked:
+            return [
+                "Note: separation was not ruled out. The one-pass overlap certificate failed on "
+                "this fit's Dask data, and the linear programs that find a separation need the "
+                "rows in memory. Very large coefficients or standard errors would signal it."
+            ]
         if self.separation is None:
             return []
         sentence = str(self.separation).strip()
@@ -361,5 +370,5 @@ def fit_fields(record: FitRecord) -> dict[str, Any]:
         "bic",
         "df_model",
     )
-    names += ("df_resid", "n_obs", "converged", "n_iter", "solver")
+    names += ("df_resid", "n_obs", "converged", "n_iter", "solver", "separation_checked")
     return {name: getattr(record, name) for name in names}

@@ -8,43 +8,42 @@ unpenalised), with the penalty α(ρ‖w‖₁ + (1 − ρ)/2 ‖w‖²) on ever
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from sklearn.base import BaseEstimator
-from sklearn.utils.class_weight import compute_class_weight, compute_sample_weight
+from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..backends.design import Design, is_dask_collection, make_design
 from ..core.datafits import datafit_for
-from ..core.exceptions import SmallClassWarning
 from ..core.layout import penalised_mask
 from ..core.objective import Objective
 from ..core.penalties import ElasticNet
-from ..core.record import INTERCEPT, FitRecord
+from ..core.record import FitRecord
 from ..core.validation import (
     check_labels,
     check_missing_labels,
     check_numeric_columns,
     check_sample_weight,
-    plain_label,
 )
+from .dask_input import check_dask_features, dask_objective
+from .input_checks import check_classes, check_feature_names, check_magnitudes
 from .params import reference_index
 
 __all__ = [
     "build_objective",
     "check_classes",
+    "check_dask_features",
     "check_feature_names",
-    "check_magnitudes",
-    "check_reference",
+    "dask_objective",
     "diagnostics_data",
     "formula_input",
     "prediction_design",
+    "refuse_rows_elsewhere",
     "row_index",
     "summary_data",
 ]
@@ -108,188 +107,6 @@ def build_objective(
     penalty = ElasticNet.with_mask(params["alpha"], params["l1_ratio"], mask)
     labels = np.searchsorted(classes, y_valid)
     return Objective(design, labels, weights, penalty, datafit, firth=bool(params["firth"]))
-
-
-def dask_objective(
-    estimator: BaseEstimator,
-    X: Any,
-    y: Any,
-    sample_weight: Any,
-    reset: bool,
-) -> Objective:
-    """:func:`build_objective` for a Dask X, the rows left where Dask keeps them.
-
-    X, y and the weights are checked as :mod:`logitkit.backends.dask` reads them: X's shape,
-    dtype and chunks here, its values (finite, not too large) in one pass, the labels' distinct
-    values in one pass over y (which learns ``classes_`` and the counts that ``"balanced"``
-    class weights and the single-sample warning read), the weights (finite, non-negative, not
-    all zero) in the first pass over them. y and sample_weight must be chunked as the rows of
-    X (or be in memory, then they are cut like X).
-    """
-    from ..backends.dask import DaskDesign, dask_matrix, label_codes, row_weights, unique_labels
-
-    if getattr(estimator, "formula_terms_", None) is not None:
-        raise TypeError(
-            "a model fitted from a formula reads pandas data: pass its design as a Dask array "
-            "to a LogisticRegression instead"
-        )
-    params = estimator.get_params()
-    fit_intercept = params["fit_intercept"]
-    matrix, names = dask_matrix(X)
-    design = DaskDesign(matrix, fit_intercept)
-    _check_dask_features(estimator, design.n_features, names, reset)
-    if y is None:
-        raise ValueError("y is required: one label per row of X")
-    labels = design.sample_values(y, None, "y")
-    if labels.ndim != 1:
-        raise ValueError(f"y must be one label per row; got shape {labels.shape}")
-    found, counts = unique_labels(labels)
-    missing = pd.isna(found)
-    if np.any(missing):
-        raise ValueError(
-            "Input y contains NaN: missing labels (NaN or None). Drop those rows or fill in "
-            "their labels"
-        )
-    check_classification_targets(found)
-    if reset:
-        estimator.classes_ = found
-        check_labels(found)
-        check_classes(params, found, found, counts=counts)
-    else:
-        unknown = np.setdiff1d(found, estimator.classes_)
-        if unknown.size:
-            raise ValueError(
-                f"y has labels {unknown.tolist()} the model was not fitted on "
-                f"(its classes are {estimator.classes_.tolist()})"
-            )
-    classes = estimator.classes_
-    codes = label_codes(labels, classes)
-    per_class = None
-    class_weight = params["class_weight"]
-    if class_weight is not None:
-        if isinstance(class_weight, str) and class_weight == "balanced":
-            full = np.zeros(len(classes))
-            full[np.searchsorted(classes, found)] = counts
-            per_class = design.n_samples / (len(classes) * full)
-        else:
-            per_class = compute_class_weight(class_weight, classes=classes, y=classes)
-    weights = row_weights(design, sample_weight, codes, per_class)
-    check_magnitudes(design, getattr(estimator, "feature_names_in_", None))
-    datafit = datafit_for(
-        len(classes), reference_index(classes, params["alpha"], params["reference"])
-    )
-    mask = penalised_mask(design.n_params, datafit.n_outputs, fit_intercept)
-    penalty = ElasticNet.with_mask(params["alpha"], params["l1_ratio"], mask)
-    return Objective(design, codes, weights, penalty, datafit, firth=bool(params["firth"]))
-
-
-def _check_dask_features(
-    estimator: BaseEstimator, n_features: int, names: list[str] | None, reset: bool
-) -> None:
-    """Learn (``reset``) or check ``n_features_in_`` and ``feature_names_in_`` for a Dask X,
-    as scikit-learn's ``validate_data`` does for X in memory."""
-    fitted = getattr(estimator, "feature_names_in_", None)
-    if reset:
-        estimator.n_features_in_ = n_features
-        if names is not None:
-            estimator.feature_names_in_ = np.asarray(names, dtype=object)
-        elif fitted is not None:
-            del estimator.feature_names_in_
-        check_feature_names(
-            getattr(estimator, "feature_names_in_", None), estimator.get_params()["fit_intercept"]
-        )
-        return
-    if n_features != estimator.n_features_in_:
-        raise ValueError(
-            f"X has {n_features} features, but {type(estimator).__name__} is expecting "
-            f"{estimator.n_features_in_} features as input."
-        )
-    if fitted is not None and names is not None and list(map(str, fitted)) != names:
-        raise ValueError(
-            f"The feature names should match those that were passed during fit: got {names}, "
-            f"fitted on {list(map(str, fitted))}"
-        )
-
-
-def check_magnitudes(design: Design, names: NDArray | None) -> None:
-    """Refuse columns too large for double precision: max |xᵢⱼ| > √(max double / n).
-
-    Above that bound a column's sum of squares, and with it the Hessian XᵀWX, overflows.
-    """
-    limit = np.sqrt(np.finfo(np.float64).max / max(design.n_samples, 1))
-    top = design.column_abs_max()[int(design.fit_intercept) :]
-    too_large = np.flatnonzero(top > limit)
-    if too_large.size:
-        listed = ", ".join(
-            repr(str(names[j])) if names is not None else f"column {j}" for j in too_large
-        )
-        raise ValueError(
-            f"X has values too large for double precision in {listed} (largest |x| "
-            f"{top.max():.3g}, above {limit:.3g}, so their squares overflow): rescale those "
-            "columns, e.g. with sklearn's StandardScaler"
-        )
-
-
-def check_feature_names(names: Iterable[object] | None, fit_intercept: bool) -> None:
-    """Refuse a feature named like the intercept term ("Intercept") when the intercept is
-    fitted: every table, dict and JSON output is keyed by term name, and two terms of one name
-    would collide there."""
-    if fit_intercept and names is not None and INTERCEPT in {str(name) for name in names}:
-        raise ValueError(
-            f"X has a column named {INTERCEPT!r}, the name of the fitted intercept term: the "
-            "two would share one name in the summary. Rename the column, or drop it and keep "
-            "fit_intercept=True if it is a column of ones (or pass fit_intercept=False to use "
-            "it as the intercept)"
-        )
-
-
-def check_classes(
-    params: Mapping[str, Any], classes: NDArray, y: NDArray, counts: NDArray | None = None
-) -> None:
-    """Refuse what the classes found rule out (:func:`check_reference`); warn about a class
-    with a single sample. ``counts`` gives how often each of ``y``'s distinct labels occurs,
-    when y holds only those (a Dask y, counted in one pass)."""
-    if check_reference(params, classes):
-        return
-    labels, counts = (y, counts) if counts is not None else np.unique(y, return_counts=True)
-    single = labels[counts == 1]
-    if single.size:
-        listed = ", ".join(repr(plain_label(label)) for label in single)
-        warnings.warn(
-            f"class(es) {listed} have a single sample: the fit is still defined with a "
-            "penalty (alpha > 0), but without one such a class is likely separated and its "
-            "coefficients run off to infinity",
-            SmallClassWarning,
-            stacklevel=4,
-        )
-
-
-def check_reference(params: Mapping[str, Any], classes: NDArray) -> bool:
-    """Refuse what the classes rule out: Firth or an unknown reference with K ≥ 3, a
-    reference other than ``classes[0]`` with two. True for two classes."""
-    reference = params["reference"]
-    if (
-        reference is not None
-        and not np.isin(np.asarray([reference], dtype=object), classes.astype(object)).all()
-    ):
-        raise ValueError(
-            f"reference={reference!r} is not one of the classes "
-            f"{classes.tolist()}: pass one of them, or None for the first"
-        )
-    if len(classes) == 2:
-        if reference is not None and reference != classes[0]:
-            raise ValueError(
-                f"with two classes the reference is classes_[0] = {classes[0]!r} "
-                f"(the model is P(y = {classes[1]!r})); got reference="
-                f"{reference!r}. Leave reference=None"
-            )
-        return True
-    if params["firth"]:
-        raise ValueError(
-            f"firth=True is for two classes; y has {len(classes)}. Use a penalty "
-            "(alpha > 0) for finite estimates with more classes"
-        )
-    return False
 
 
 def formula_input(estimator: BaseEstimator, X: ArrayLike) -> ArrayLike:
@@ -380,6 +197,7 @@ def diagnostics_data(
             "with logitkit.logit(formula, data), which keeps them"
         )
     objective = build_objective(estimator, X, y, sample_weight, reset=False)
+    refuse_rows_elsewhere(objective, "model checking")
     total = objective.total_weight
     if not np.isclose(total, record.n_obs):
         raise ValueError(
@@ -388,6 +206,17 @@ def diagnostics_data(
             "fitted X, y and sample_weight"
         )
     return record, objective, row_index(X, objective.design.n_samples)
+
+
+def refuse_rows_elsewhere(objective: Objective, what: str) -> None:
+    """Refuse a statistic that reads the data row by row (residuals, influence, marginal
+    effects, goodness of fit) when the rows are a Dask array's, kept on its workers."""
+    if not objective.design.holds_rows:
+        raise ValueError(
+            f"{what} reads the fitted values row by row, and the rows of a Dask X stay on its "
+            "workers: pass the data in memory (X.compute(), or a sample of the rows) for it. "
+            "summary(), its covariances and intervals, and lr_test work on Dask data"
+        )
 
 
 def prediction_design(estimator: BaseEstimator, X: ArrayLike) -> tuple[Design, pd.Index]:

@@ -34,7 +34,7 @@ from ..core.objective import Objective
 from ..inference.statistics import FitStatistics
 from ..solvers.stochastic import EpochSettings, Pass, block_epoch
 from .blocks import BlockSpec
-from .build import check_feature_names
+from .input_checks import check_feature_names
 
 __all__ = ["DaskChunk", "dask_chunk"]
 

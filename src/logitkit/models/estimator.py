@@ -9,6 +9,7 @@ leaves as ``record_``; every other fitted attribute is read from the record, by 
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -18,17 +19,19 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..backends.design import is_dask_collection
 from ..core.datafits import Datafit, datafit_for
 from ..core.exceptions import SingularDesignError
 from ..core.record import FitRecord, term_names
 from ..inference.summarize import summarize
 from ..inference.summary import Summary
-from .build import build_objective, formula_input, summary_data
+from .build import build_objective, check_dask_features, formula_input, summary_data
 from .fitting import (
     find_aliased,
     find_separation,
     make_record,
     prefetch_statistics,
+    separation_checkable,
     solve_estimable,
     solver_plan,
     start_from,
@@ -178,6 +181,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         except SingularDesignError as error:
             raise ValueError(collinearity_message(names, error.columns, n_samples)) from None
         prefetch_statistics(objective, result.coef, params)
+        checked = separation_checkable(objective, result.coef, params)
         separation = find_separation(objective, result.coef, params, names)
         record = make_record(
             objective,
@@ -188,6 +192,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             feature_names=feature_names,
             separation=separation,
             aliased=[names[j] for j in aliased],
+            separation_checked=checked,
         )
         self._set_record(record)
         self._stream = result.state
@@ -295,8 +300,13 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
 
         z is computed in the dtype of X (float32 stays float32); the probabilities derived from
         it are then evaluated in float64, so ``predict_log_proba`` equals ``log(predict_proba)``.
+        For a Dask X (array or DataFrame) this and the other predictions are lazy Dask arrays
+        chunked as its rows, computed in float64 chunk by chunk, never brought to the client.
         """
         check_is_fitted(self)
+        if is_dask_collection(X):
+            width = None if len(self.classes_) == 2 else len(self.classes_)
+            return self._dask_rows(X, _scores, width)
         X_valid = validate_data(
             self,
             formula_input(self, X),
@@ -310,6 +320,20 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         )
         return z.ravel() if z.shape[1] == 1 else z
 
+    def _dask_rows(self, X: Any, function: Any, width: int | None, dtype: Any = np.float64) -> Any:
+        """``function`` of the logits X̃B of a Dask X, lazily, chunk by chunk: a Dask array of
+        ``width`` columns (one value per row when None), its rows never on the client."""
+        from ..backends.dask import DaskDesign, dask_matrix
+
+        check_is_fitted(self)
+        matrix, names = dask_matrix(X)
+        check_dask_features(self, matrix.shape[1], names, reset=False)
+        design = DaskDesign(matrix, self.record_.fit_intercept)
+        weights = self.coef_.T.astype(np.float64)
+        if self.record_.fit_intercept:
+            weights = np.vstack((self.intercept_.astype(np.float64), weights))
+        return design.map_rows(weights, function, width, dtype)
+
     def _link(self) -> Datafit:
         """The datafit whose link turns logits into the probabilities of ``classes_``."""
         return datafit_for(len(self.classes_), None)
@@ -317,17 +341,41 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X: ArrayLike) -> NDArray:
         """Columns P(y = classes_[0] | x) = σ(−z) and P(y = classes_[1] | x) = σ(z); with
         K ≥ 3 classes, softmax(z)_k (:meth:`~logitkit.core.datafits.Bernoulli.probabilities`)."""
+        if is_dask_collection(X):
+            function = partial(_through, self._link().probabilities)
+            return self._dask_rows(X, function, len(self.classes_))
         z = self.decision_function(X)
         return self._link().probabilities(z)
 
     def predict_log_proba(self, X: ArrayLike) -> NDArray:
         """Columns log σ(−z) and log σ(z), computed without taking the log of a probability;
         with K ≥ 3 classes, log softmax(z)_k = z_k − logsumexp(z)."""
+        if is_dask_collection(X):
+            function = partial(_through, self._link().log_probabilities)
+            return self._dask_rows(X, function, len(self.classes_))
         z = self.decision_function(X)
         return self._link().log_probabilities(z)
 
     def predict(self, X: ArrayLike) -> NDArray:
         """classes_[1] where ŷ > ½ (z > 0), else classes_[0]; with K ≥ 3 classes the most
         probable class, argmaxₖ z_k."""
+        if is_dask_collection(X):
+            function = partial(_labels, self.classes_, self._link().most_probable)
+            return self._dask_rows(X, function, None, self.classes_.dtype)
         z = self.decision_function(X)
         return self.classes_[self._link().most_probable(z)]
+
+
+def _scores(z: NDArray) -> NDArray:
+    """The logits a decision function returns: one column as a vector."""
+    return z[:, 0] if z.shape[1] == 1 else z
+
+
+def _through(function: Any, z: NDArray) -> NDArray:
+    """``function`` of the decision function's logits (probabilities, log-probabilities)."""
+    return function(_scores(z))
+
+
+def _labels(classes: NDArray, most_probable: Any, z: NDArray) -> NDArray:
+    """The most probable class of each row."""
+    return classes[most_probable(_scores(z))]

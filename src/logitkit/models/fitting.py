@@ -41,6 +41,7 @@ __all__ = [
     "find_aliased",
     "find_separation",
     "make_record",
+    "separation_checkable",
     "solve_estimable",
     "solver_plan",
     "start_from",
@@ -48,14 +49,17 @@ __all__ = [
 ]
 
 
+HESSIAN_SOLVERS = ("newton", "newton-cg", "cd")
+"""The solvers that ask for Hessians (over Dask data, each evaluation then brings one)."""
+
 UNCHECKED_SEPARATION = (
-    "separation was not ruled out: the one-pass overlap certificate, which proves that the "
-    "classes overlap from the fitted probabilities, failed on this Dask data (some fitted "
-    "probability is within about the gradient's size of 0 or 1), and the linear programs that "
-    "find a separation need the rows in memory, so they did not run. If the data are "
-    "separated the estimates are not finite and their standard errors mean nothing: check a "
-    "large fitted coefficient or standard error, refit in memory (a sample of the rows shows "
-    "separation of the whole data only when it is separated too), or add a penalty (alpha > 0)"
+    "separation was not ruled out: the one-pass overlap certificate, which proves from the "
+    "fitted probabilities that the classes overlap, failed on this Dask data (some fitted "
+    "probability is within about the gradient's size of 0 or 1), and the linear programs "
+    "that find a separation need the rows in memory, so they did not run. If the data are "
+    "separated, some estimates are not finite and their standard errors mean nothing: look "
+    "for a very large coefficient or standard error, fit the data in memory to run the full "
+    "check, or add a penalty (alpha > 0)"
 )
 """What a fit on Dask data says when it could not check separation."""
 
@@ -133,6 +137,8 @@ def solve_estimable(
 ) -> SolveResult:
     """Run ``solver`` from ``start``; with aliased coefficients, on the estimable ones only
     (the aliased held at 0, as R's ``glm`` leaves them NA), θ returned in full."""
+    if solver in HESSIAN_SOLVERS:
+        objective.expect_hessians()
     if not aliased:
         return SOLVERS[solver].solve(objective, start, options)
     keep = np.setdiff1d(np.arange(objective.n_params), aliased)
@@ -163,6 +169,14 @@ def solve_estimable(
     coef[keep] = result.coef
     # The run's state is over the reduced design: partial_fit cannot continue it.
     return replace(result, coef=coef, state=None)
+
+
+def separation_checkable(objective: Objective, coef: NDArray, params: Mapping[str, Any]) -> bool:
+    """Whether :func:`find_separation` can decide on these data: always in memory; over Dask
+    data only when the one-pass overlap certificate holds (or no check is due)."""
+    if objective.design.holds_rows or params["alpha"] != 0 or objective.n_outputs > 1:
+        return True
+    return not params["firth"] and overlap_certified(objective, coef)
 
 
 def find_separation(
@@ -200,6 +214,7 @@ def make_record(
     feature_names: Sequence[str] | None,
     separation: Separation | None,
     aliased: Sequence[str] = (),
+    separation_checked: bool = True,
     stats: FitStatistics | None = None,
 ) -> FitRecord:
     """The FitRecord of the solution ``result`` of ``objective``.
@@ -207,6 +222,7 @@ def make_record(
     θ is read back from the coefficients in the dtype of X (float32 stays float32), as
     ``coef_`` and ``intercept_`` hold them; ℓ, ℓ₀, n, I and M are evaluated at the solution,
     unless ``stats`` gives them (``partial_fit``'s, over the data of its last call).
+    ``separation_checked`` False says that the separation check could not run to the end.
     """
     design, datafit = objective.design, objective.datafit
     weights, intercept = (
@@ -239,6 +255,7 @@ def make_record(
         stop_reason=result.reason,
         dtype=design.dtype,
         aliased=tuple(aliased),
+        separation_checked=separation_checked,
     )
 
 

@@ -21,7 +21,7 @@ from ..inference.anova import AnovaTable, analysis_of_deviance
 from ..inference.fit_quality import GoodnessOfFit, fit_quality
 from ..inference.margins import marginal_effects as effects_of
 from ..inference.vif import inflation_factors
-from .build import build_objective
+from .build import build_objective, refuse_rows_elsewhere
 
 __all__ = ["anova", "goodness_of_fit", "marginal_effects", "vif"]
 
@@ -83,6 +83,7 @@ def vif(model: Any, X: ArrayLike | None = None, basis: str = "covariance") -> pd
             X = model.formula_data_.X
         placeholder = np.repeat(record.classes[:1], _n_rows(X))
         objective = build_objective(model, X, placeholder, None, reset=False)
+        refuse_rows_elsewhere(objective, "vif()")
     return inflation_factors(record, objective, _terms(model, record), basis=basis)
 
 
@@ -129,6 +130,7 @@ def _fitted_data(
         )
     record = model.record_
     objective = build_objective(model, X, y, sample_weight, reset=False)
+    refuse_rows_elsewhere(objective, f"{what}()")
     loglik = -objective.data_term(record.theta) * objective.total_weight
     if not (
         np.isclose(objective.total_weight, record.n_obs)

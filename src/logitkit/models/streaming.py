@@ -44,8 +44,8 @@ from ..inference.statistics import FitStatistics
 from ..solvers import SOLVERS, SolverOptions
 from ..solvers.stochastic import InMemoryChunk, StochasticRun
 from .blocks import BlockSpec
-from .build import check_feature_names, check_magnitudes, check_reference
 from .fitting import make_record
+from .input_checks import check_classes, check_feature_names, check_magnitudes
 from .messages import ProgressLine
 from .params import check_params, reference_index
 
@@ -147,7 +147,8 @@ def _classes(estimator: BaseEstimator, classes: ArrayLike | None, first: bool) -
 
 
 def _spec(params: Mapping[str, Any], classes: NDArray) -> BlockSpec:
-    check_reference(params, classes)
+    # The reference and Firth checks; no chunk's counts can tell a class of a single sample.
+    check_classes(params, classes, classes, counts=np.full(len(classes), 2))
     weights = params["class_weight"]
     return BlockSpec(
         classes=classes,

@@ -1,0 +1,102 @@
+"""The tasks of a pass of the Dask backend: what runs on a worker for one chunk of rows.
+
+Each wraps its chunk as the in-memory dense design (:class:`~logitkit.backends.dense.DenseDesign`,
+the intercept a virtual column) and returns coefficient-sized results; the combining tasks of
+the tree reduction add them (or keep the largest).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .dense import DenseDesign
+from .passes import PassRequest, block_sums, combine
+
+
+def block_design(block: Any, fit_intercept: bool) -> DenseDesign:
+    """The in-memory design of one chunk: its rows as a C-ordered float array."""
+    rows = np.ascontiguousarray(block)
+    if rows.dtype not in (np.float32, np.float64):
+        rows = rows.astype(np.float64)
+    return DenseDesign(rows, fit_intercept)
+
+
+def chunk_sums(
+    block: Any,
+    fit_intercept: bool,
+    request: PassRequest,
+    y: Any,
+    s: Any,
+    offset: Any,
+    codes: Any,
+    where: str,
+) -> dict[str, NDArray]:
+    """The sums of one chunk (:func:`logitkit.backends.passes.block_sums`), run in its task."""
+    design = block_design(block, fit_intercept)
+    for name, values in (("y", y), ("sample_weight", s), ("offset", offset), ("groups", codes)):
+        if values is not None and len(values) != design.n_samples:
+            raise ValueError(
+                f"{name} is not aligned with X: it has {len(values)} rows in {where}, which "
+                f"holds {design.n_samples}. Take X and {name} from the same DataFrame, or "
+                "rechunk one like the other"
+            )
+    return block_sums(design, request, y, s, offset, codes, rows=design.X, where=where)
+
+
+def chunk_call(
+    block: Any, fit_intercept: bool, method: str, arguments: tuple, *vectors: Any
+) -> NDArray:
+    """``method`` of the in-memory design of one chunk, with its pieces of the n-vectors."""
+    design = block_design(block, fit_intercept)
+    if method == "group_sums":
+        (n_groups,) = arguments
+        sums = design.group_sums(*vectors)
+        padded = np.zeros((n_groups, design.n_params))
+        padded[: sums.shape[0]] = sums
+        return padded
+    return np.asarray(getattr(design, method)(*vectors, *arguments), dtype=np.float64)
+
+
+def block_method(block: Any, fit_intercept: bool, method: str, arguments: tuple) -> NDArray:
+    """An n-vector ``method`` of the in-memory design of one chunk."""
+    return np.asarray(getattr(block_design(block, fit_intercept), method)(*arguments))
+
+
+def block_product(block: Any, coef: NDArray, fit_intercept: bool) -> NDArray:
+    """X̃θ (or X̃B) of one chunk, in float64."""
+    return block_design(block, fit_intercept).matvec_rows(coef)
+
+
+def block_rows(block: Any, coef: NDArray, fit_intercept: bool, function: Any) -> NDArray:
+    """``function(X̃B)`` of one chunk."""
+    return np.asarray(function(block_design(block, fit_intercept).matvec_rows(coef)))
+
+
+def block_logits(
+    block: Any, offset: Any = None, *, coef: NDArray, fit_intercept: bool, datafit: Any
+) -> NDArray:
+    """The datafit's logits of one chunk."""
+    design = block_design(block, fit_intercept)
+    width = design.n_params
+    eta = design.matvec_rows(coef if datafit.n_outputs == 1 else np.reshape(coef, (-1, width)).T)
+    if offset is not None:
+        eta = eta + np.asarray(offset, dtype=np.float64)
+    return np.asarray(datafit.logits(eta), dtype=np.float64)
+
+
+def combine_sums(*parts: dict[str, NDArray]) -> dict[str, NDArray]:
+    return combine(parts)
+
+
+def add(*parts: NDArray) -> NDArray:
+    total = np.array(parts[0], dtype=np.float64, copy=True)
+    for part in parts[1:]:
+        total += part
+    return total
+
+
+def largest(*parts: NDArray) -> NDArray:
+    return np.max(np.stack(parts), axis=0)

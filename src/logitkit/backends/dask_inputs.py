@@ -1,0 +1,110 @@
+"""Dask collections as the Dask backend reads them: a validated matrix of row chunks, and
+the distinct labels, codes and per-row lookups built lazily from one value per row.
+
+Nothing here brings rows to the client: a DataFrame is converted with its partitions' row
+counts, labels are counted by ``dask.array.unique`` (one pass over them), and codes and
+lookups are lazy ``map_blocks`` that run inside the passes that read them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import dask
+import dask.array as da
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from .base import is_dask_collection
+
+CHUNKS_HELP = (
+    "Dask needs to know how many rows each chunk holds: call X.compute_chunk_sizes() on the "
+    "array, or make it from a DataFrame with df.to_dask_array(lengths=True) (or pass the "
+    "DataFrame itself)"
+)
+
+
+def is_frame(value: object) -> bool:
+    """A Dask DataFrame or Series (what turns into an array with ``to_dask_array``)."""
+    return is_dask_collection(value) and hasattr(value, "to_dask_array")
+
+
+def dask_matrix(X: Any, allow_empty: bool = False) -> tuple[da.Array, list[str] | None]:
+    """X as a validated float Dask array of row chunks and one column chunk, with the column
+    names of a DataFrame (None for an array).
+
+    A DataFrame's columns must be numbers or booleans; it is converted with its chunks' row
+    counts (``to_dask_array(lengths=True)``, one pass over its partitions). An array must know
+    its chunks' sizes; integers and booleans become float64, float32 stays float32; column
+    chunks are merged into one. At least one row and one column, unless ``allow_empty``.
+    """
+    names = None
+    if is_frame(X):
+        if not hasattr(X, "columns"):
+            raise ValueError("X must be 2-D: a Dask DataFrame or array, not a Series")
+        names = [str(name) for name in X.columns]
+        bad = [str(name) for name, dtype in X.dtypes.items() if not _numeric(dtype)]
+        if bad:
+            raise ValueError(
+                f"X has non-numeric column(s) {', '.join(map(repr, bad))}: logistic regression "
+                "needs numbers. Encode them first or drop them"
+            )
+        X = X.to_dask_array(lengths=True)
+    if not isinstance(X, da.Array):
+        raise TypeError(f"the Dask backend reads a dask.array.Array or DataFrame; got {type(X)}")
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D (rows × features); got {X.ndim} dimension(s)")
+    if any(np.isnan(size) for size in X.chunks[0]) or np.isnan(X.shape[1]):
+        raise ValueError(f"X has chunks of unknown size. {CHUNKS_HELP}")
+    if X.shape[0] < 1 and not allow_empty:
+        raise ValueError("X has 0 samples: at least one is required")
+    if X.shape[1] < 1:
+        raise ValueError("X has 0 features: at least one is required")
+    if X.dtype not in (np.float32, np.float64):
+        if not _numeric(X.dtype):
+            raise ValueError(f"X must hold numbers; got dtype {X.dtype}")
+        X = X.astype(np.float64)
+    if len(X.chunks[1]) > 1:
+        X = X.rechunk({1: -1})
+    return X, names
+
+
+def _numeric(dtype: Any) -> bool:
+    """Numbers and booleans (NumPy's or pandas' extension dtypes)."""
+    try:
+        return bool(pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype))
+    except TypeError:
+        return False
+
+
+def unique_labels(labels: da.Array) -> tuple[NDArray, NDArray]:
+    """The sorted distinct values of a Dask array and how often each occurs (one pass)."""
+    classes, counts = da.unique(labels, return_counts=True)
+    classes, counts = dask.compute(classes, counts)
+    return np.asarray(classes), np.asarray(counts)
+
+
+def label_codes(labels: da.Array, classes: NDArray) -> da.Array:
+    """Each label's position among the sorted ``classes``, lazily."""
+    return da.map_blocks(_positions, labels, classes, dtype=np.intp, meta=np.empty(0, np.intp))
+
+
+def per_code(codes: da.Array, table: NDArray) -> da.Array:
+    """``table[codeᵢ]`` for every row, lazily (a class weight per row, say)."""
+    return da.map_blocks(_lookup, codes, np.asarray(table), dtype=np.asarray(table).dtype)
+
+
+def _positions(block: NDArray, classes: NDArray) -> NDArray:
+    return np.searchsorted(classes, np.asarray(block)).astype(np.intp)
+
+
+def _lookup(block: NDArray, table: NDArray) -> NDArray:
+    return table[np.asarray(block, dtype=np.intp)]
+
+
+def shown(chunks: Sequence[float]) -> str:
+    """Chunk sizes as a short list."""
+    sizes = [int(size) if not np.isnan(size) else size for size in chunks]
+    return str(sizes) if len(sizes) <= 8 else f"{sizes[:4]} … {sizes[-2:]} ({len(sizes)} chunks)"

@@ -1,0 +1,188 @@
+"""How an objective evaluates itself over a design read by passes, and the totals it keeps.
+
+Over a design that does not hold its rows in memory (the Dask backend, ``design.holds_rows``
+False), the labels, weights and offsets are lazy n-vectors, and everything over all rows is a
+sum that one pass computes (:meth:`~logitkit.backends.design.Design.pass_sums`,
+:mod:`logitkit.backends.passes`), with the weights sᵢ/Σs. :class:`PassEvaluation` keeps the
+sums of the last θs evaluated, since solvers and statistics ask again at the same θ, and asks
+for whatever is missing at θ in one pass: the cost and gradient together and, once a
+Newton-type solver has said it will want them (:meth:`PassEvaluation.expect_hessians`) or has
+asked for one, the Hessian in the same pass. It also gives Σs (the class totals), the weights
+of a subset of rows for the stochastic solvers, and the Gram matrix of the rows of positive
+weight, for in-memory designs as well.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..backends.design import Design
+from ..backends.passes import PassRequest
+from .datafits import Datafit
+
+Rows = NDArray[np.intp] | slice | None
+
+_KEPT_EVALUATIONS = 3
+"""The θs whose pass sums an objective keeps."""
+
+
+class PassEvaluation:
+    """The pass-based evaluation and the totals of :class:`~logitkit.core.objective.Objective`
+    (a base class of it: it reads the objective's design, datafit, labels, weights and
+    offsets)."""
+
+    design: Design
+    datafit: Datafit
+    y: Any
+    sample_weight: Any
+    offset: Any
+
+    def _start_passes(self) -> None:
+        """The empty caches: no totals, no sums, no Hessian expected yet."""
+        self._totals: NDArray | None = None
+        self._positive_gram: NDArray | None = None
+        self._normalised: Any = None
+        if self.design.holds_rows:
+            self._normalised = self.sample_weight / self.sample_weight.sum()
+        self._evaluated: dict[bytes, dict[str, NDArray]] = {}
+        self._speculate_hessian = False
+
+    def class_totals(self) -> NDArray:
+        """Σ_{yᵢ=k} sᵢ for every class k (K values): one pass over y and s for a design read
+        by passes, which also checks the weights (finite, non-negative, not all zero)."""
+        if self._totals is None:
+            if self.design.holds_rows:
+                totals = np.bincount(
+                    np.asarray(self.y, dtype=np.intp),
+                    weights=self.sample_weight,
+                    minlength=self.datafit.n_classes,
+                )
+                self._totals = np.asarray(totals, dtype=np.float64)
+            else:
+                request = PassRequest(("class_totals",), n_classes=self.datafit.n_classes)
+                sums = self.design.pass_sums(request, self.y, self.sample_weight)
+                self._set_totals(sums["class_totals"])
+        assert self._totals is not None
+        return self._totals
+
+    def _set_totals(self, totals: NDArray) -> None:
+        """Keep the class totals of a pass, refusing weights that are zero everywhere."""
+        if not totals.sum() > 0:
+            raise ValueError(
+                "sample_weight is zero for every sample: at least one weight must be positive"
+            )
+        self._totals = np.asarray(totals, dtype=np.float64)
+
+    @property
+    def total_weight(self) -> float:
+        """Σsᵢ, the weighted number of observations n."""
+        if self.design.holds_rows:
+            return float(self.sample_weight.sum())
+        return float(self.class_totals().sum())
+
+    @property
+    def _normalised_weights(self):
+        """sᵢ/Σs: NumPy in memory, a lazy Dask array for a design read by passes."""
+        if self._normalised is None:
+            self._normalised = self.sample_weight / self.total_weight
+        return self._normalised
+
+    def _data(self, rows: Rows) -> tuple[Design, NDArray, NDArray]:
+        """Design, labels and weights sᵢ/Σs over all rows, or sᵢ/(|B| s̄) over the rows B.
+
+        B is an index array or a slice; a slice of a dense X is a view, not a copy.
+        """
+        if rows is None:
+            return self.design, self.y, self._normalised_weights
+        weights = self.sample_weight[rows]
+        if self.design.holds_rows:
+            scale = weights.size * self.sample_weight.mean()
+        else:
+            scale = weights.shape[0] * self.total_weight / self.design.n_samples
+        return self.design.take(rows), self.y[rows], weights / scale
+
+    def evaluate(self, coef: NDArray, wants: tuple[str, ...]) -> dict[str, NDArray]:
+        """The pass sums ``wants`` at θ over all rows, with the weights sᵢ/Σs
+        (:mod:`logitkit.backends.passes`): whatever the last evaluations at this θ lack comes
+        from one pass, with the Hessian too when a Newton-type solver has asked for one.
+
+        The value and gradient are the data term's (no penalty); the Hessian has no ridge;
+        ``score_outer``, ``cluster_scores`` and ``overlap_min`` scale by Σs to their sums over
+        the observations.
+        """
+        coef = np.asarray(coef, dtype=np.float64)
+        key = coef.tobytes()
+        entry = self._evaluated.pop(key, {})
+        self._evaluated[key] = entry
+        while len(self._evaluated) > _KEPT_EVALUATIONS:
+            del self._evaluated[next(iter(self._evaluated))]
+        names = {"overlap": "overlap_min", "positive_gram": "positive_gram"}
+        missing = tuple(want for want in wants if names.get(want, want) not in entry)
+        if missing:
+            extra: tuple[str, ...] = ()
+            if (
+                self._speculate_hessian
+                and "hessian" not in entry
+                and "hessian" not in missing
+                and {"value", "gradient"} & set(missing)
+            ):
+                extra = ("hessian",)
+            request = PassRequest(missing + extra, datafit=self.datafit, coef=coef)
+            entry.update(
+                self.design.pass_sums(request, self.y, self._normalised_weights, self.offset)
+            )
+        return entry
+
+    def _by_pass(self, coef: NDArray, rows: Rows, wants: tuple[str, ...]) -> dict[str, NDArray]:
+        """:meth:`evaluate` over all rows, or one uncached pass over the rows B."""
+        if rows is None:
+            return self.evaluate(coef, wants)
+        design, y, s = self._data(rows)
+        offset = None if self.offset is None else self.offset[rows]
+        request = PassRequest(wants, datafit=self.datafit, coef=np.asarray(coef, np.float64))
+        return design.pass_sums(request, y, s, offset)
+
+    def _pass_hessian(self, coef: NDArray, rows: Rows = None) -> NDArray:
+        """The data term's Hessian (no ridge) by a pass; later passes bring it along."""
+        self._speculate_hessian = True
+        return self._by_pass(coef, rows, ("hessian",))["hessian"].copy()
+
+    def _needs_rows(self, what: str) -> None:
+        """Refuse an n-vector result over a design whose rows are not in memory."""
+        if not self.design.holds_rows:
+            raise ValueError(
+                f"{what} are n-vectors, which a fit on a Dask array does not bring to the "
+                "client: compute them from the data and the coefficients with Dask"
+            )
+
+    def positive_weight_gram(self) -> NDArray:
+        """G = Σ_{sᵢ>0} x̃ᵢx̃ᵢᵀ, the Gram matrix of the rows of positive weight (aliasing)."""
+        if not self.design.holds_rows:
+            if self._positive_gram is None:
+                request = PassRequest(("positive_gram",))
+                sums = self.design.pass_sums(request, None, self.sample_weight)
+                self._positive_gram = sums["positive_gram"]
+            return self._positive_gram
+        return self.design.gram_rows(np.flatnonzero(self.sample_weight > 0))
+
+    def first_pass(self, with_gram: bool) -> NDArray:
+        """The column maxima maxᵢ |x̃ᵢⱼ|; over a design read by passes, in the same pass, the
+        class totals and (``with_gram``) the Gram matrix of the rows of positive weight, kept
+        for :meth:`class_totals` and :meth:`positive_weight_gram`. The pass checks X, y and
+        the weights (finite, non-negative weights), naming the chunk where they are not."""
+        if self.design.holds_rows:
+            return self.design.column_abs_max()
+        wants = ("abs_max", "class_totals") + (("positive_gram",) if with_gram else ())
+        request = PassRequest(wants, n_classes=self.datafit.n_classes)
+        sums = self.design.pass_sums(request, self.y, self.sample_weight)
+        self._set_totals(sums["class_totals"])
+        self._positive_gram = sums.get("positive_gram")
+        return sums["abs_max"]
+
+    def expect_hessians(self) -> None:
+        """Say that a Newton-type solver will ask for Hessians: over a design read by passes,
+        every evaluation then brings the Hessian along in the same pass."""
+        self._speculate_hessian = True

@@ -1,0 +1,94 @@
+"""The checks of a model's data that no array library does: magnitudes too large for double
+precision, a feature named like the intercept, and what the classes found rule out."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..backends.design import Design
+from ..core.exceptions import SmallClassWarning
+from ..core.record import INTERCEPT
+from ..core.validation import plain_label
+
+__all__ = ["check_classes", "check_feature_names", "check_magnitudes"]
+
+
+def check_magnitudes(design: Design, names: NDArray | None, maxima: NDArray | None = None) -> None:
+    """Refuse columns too large for double precision: max |xᵢⱼ| > √(max double / n).
+
+    Above that bound a column's sum of squares, and with it the Hessian XᵀWX, overflows.
+    ``maxima`` are the design's column maxima when already known.
+    """
+    limit = np.sqrt(np.finfo(np.float64).max / max(design.n_samples, 1))
+    maxima = design.column_abs_max() if maxima is None else maxima
+    top = maxima[int(design.fit_intercept) :]
+    too_large = np.flatnonzero(top > limit)
+    if too_large.size:
+        listed = ", ".join(
+            repr(str(names[j])) if names is not None else f"column {j}" for j in too_large
+        )
+        raise ValueError(
+            f"X has values too large for double precision in {listed} (largest |x| "
+            f"{top.max():.3g}, above {limit:.3g}, so their squares overflow): rescale those "
+            "columns, e.g. with sklearn's StandardScaler"
+        )
+
+
+def check_feature_names(names: Iterable[object] | None, fit_intercept: bool) -> None:
+    """Refuse a feature named like the intercept term ("Intercept") when the intercept is
+    fitted: every table, dict and JSON output is keyed by term name, and two terms of one name
+    would collide there."""
+    if fit_intercept and names is not None and INTERCEPT in {str(name) for name in names}:
+        raise ValueError(
+            f"X has a column named {INTERCEPT!r}, the name of the fitted intercept term: the "
+            "two would share one name in the summary. Rename the column, or drop it and keep "
+            "fit_intercept=True if it is a column of ones (or pass fit_intercept=False to use "
+            "it as the intercept)"
+        )
+
+
+def check_classes(
+    params: Mapping[str, Any], classes: NDArray, y: NDArray, counts: NDArray | None = None
+) -> None:
+    """Refuse what the classes found rule out: Firth or an unknown reference with K ≥ 3, a
+    reference other than ``classes[0]`` with two; warn about a class with a single sample.
+    ``counts`` gives how often each of ``y``'s distinct labels occurs, when y holds only
+    those (a Dask y, counted in one pass)."""
+    reference = params["reference"]
+    if (
+        reference is not None
+        and not np.isin(np.asarray([reference], dtype=object), classes.astype(object)).all()
+    ):
+        raise ValueError(
+            f"reference={reference!r} is not one of the classes "
+            f"{classes.tolist()}: pass one of them, or None for the first"
+        )
+    if len(classes) == 2:
+        if reference is not None and reference != classes[0]:
+            raise ValueError(
+                f"with two classes the reference is classes_[0] = {classes[0]!r} "
+                f"(the model is P(y = {classes[1]!r})); got reference="
+                f"{reference!r}. Leave reference=None"
+            )
+        return
+    if params["firth"]:
+        raise ValueError(
+            f"firth=True is for two classes; y has {len(classes)}. Use a penalty "
+            "(alpha > 0) for finite estimates with more classes"
+        )
+    labels, counts = (y, counts) if counts is not None else np.unique(y, return_counts=True)
+    single = labels[counts == 1]
+    if single.size:
+        listed = ", ".join(repr(plain_label(label)) for label in single)
+        warnings.warn(
+            f"class(es) {listed} have a single sample: the fit is still defined with a "
+            "penalty (alpha > 0), but without one such a class is likely separated and its "
+            "coefficients run off to infinity",
+            SmallClassWarning,
+            stacklevel=4,
+        )
