@@ -121,6 +121,8 @@ class _PeakMemory:
 
 @pytest.mark.slow
 def test_a_parquet_directory_twice_a_workers_memory_is_fitted_out_of_core(parquet_dir):
+    """fit (Newton, one pass an iteration) and partial_fit (two epochs) read the files at
+    every pass; both equal their in-memory counterparts."""
     files = data_files(parquet_dir)
     size = memory_size(files)
     limit = size // 2
@@ -142,13 +144,21 @@ def test_a_parquet_directory_twice_a_workers_memory_is_fitted_out_of_core(parque
         warm.partial_fit(frame.partitions[:2][features], frame.partitions[:2]["y"], [0.0, 1.0])
         client.run(__import__("gc").collect)
         model = lk.LogisticRegression(**params)
+        # fit's passes read X and y from one array of the frame's columns, so that their
+        # chunks are the same partitions.
+        columns = frame[[*features, "y"]].to_dask_array(lengths=True)
+        lk.LogisticRegression().fit(columns[:1000, :P], columns[:1000, P])  # compiles, once
         with _PeakMemory(client) as peak:
+            newton = lk.LogisticRegression().fit(columns[:, :P], columns[:, P])
             for _ in range(2):
                 model.partial_fit(frame[features], frame["y"], classes=[0.0, 1.0])
     assert peak.managed < limit, (peak.managed, limit)
     assert peak.growth < limit, (peak.growth, limit)
-    # The same blocks, in memory, give the same run.
     data = pd.concat([_frame(i) for i in range(N_FILES)], ignore_index=True)
+    exact = lk.LogisticRegression().fit(data[features], data["y"])
+    np.testing.assert_allclose(newton.coef_, exact.coef_, rtol=1e-8)
+    np.testing.assert_allclose(newton.loglik_, exact.loglik_, rtol=1e-10)
+    # The stream over the same blocks, in memory, is the same run.
     blocks = dd.from_pandas(data, npartitions=N_FILES, sort=False)
     assert blocks.map_partitions(len).compute().tolist() == [ROWS] * N_FILES
     in_memory = lk.LogisticRegression(**params)
