@@ -44,14 +44,13 @@ from ._dask_tasks import (
     combine_sums,
     largest,
 )
-from .base import check_group_count, check_group_labels, is_dask_collection, threadpools
+from .base import check_group_count, check_group_labels, threadpools
 from .dask_inputs import (
-    CHUNKS_HELP,
+    aligned_values,
     dask_matrix,
-    is_frame,
     label_codes,
     per_code,
-    shown,
+    row_weights,
     unique_labels,
 )
 from .fused import KernelDatafit
@@ -119,42 +118,8 @@ class DaskDesign:
 
     def sample_values(self, values: Any, dtype: Any, name: str = "values") -> Any:
         """One value per row as a Dask array chunked as the rows of X, of ``dtype`` (None
-        keeps it): a NumPy array or list is cut into X's chunks; a Dask array must have them
-        already, and a Dask Series as many partitions as X has chunks (their lengths are
-        checked as each chunk is read). Two columns (n × K) are kept as one column chunk."""
-        if isinstance(values, da.Array):
-            array = values
-        elif is_frame(values):
-            if getattr(values, "npartitions", None) != len(self.chunks):
-                raise ValueError(
-                    f"{name} has {values.npartitions} partitions but X has {len(self.chunks)} "
-                    f"chunks of rows: {name} must be aligned with X, chunk by chunk (take both "
-                    "from the same DataFrame, or rechunk one like the other)"
-                )
-            array = values.to_dask_array(lengths=self.chunks)
-        elif is_dask_collection(values):
-            raise TypeError(f"{name} must be a Dask array or Series; got {type(values)}")
-        else:
-            local = np.asarray(values) if dtype is None else np.asarray(values, dtype=dtype)
-            if local.ndim == 0 or local.shape[0] != self.n_samples:
-                got = "a scalar" if local.ndim == 0 else f"{local.shape[0]} entries"
-                raise ValueError(f"{name} has {got} but X has {self.n_samples} rows")
-            array = da.from_array(local, chunks=(self.chunks, *local.shape[1:]))
-        if array.ndim == 2 and array.shape[1] == 1 and name in ("y", "labels"):
-            array = array[:, 0]
-        if array.ndim not in (1, 2):
-            raise ValueError(f"{name} must hold one value per row; got shape {array.shape}")
-        if any(np.isnan(size) for size in array.chunks[0]):
-            raise ValueError(f"{name} has chunks of unknown size. {CHUNKS_HELP}")
-        if tuple(array.chunks[0]) != self.chunks:
-            raise ValueError(
-                f"{name} is not aligned with X: its chunks hold {shown(array.chunks[0])} rows, "
-                f"those of X {shown(self.chunks)}. Rechunk it like X, e.g. "
-                f"{name}.rechunk(X.chunks[0])"
-            )
-        if array.ndim == 2 and len(array.chunks[1]) > 1:
-            array = array.rechunk({1: -1})
-        return array if dtype is None or array.dtype == dtype else array.astype(dtype)
+        keeps it): see :func:`~logitkit.backends.dask_inputs.aligned_values`."""
+        return aligned_values(values, self.chunks, dtype, name)
 
     # --- passes -------------------------------------------------------------------------
 
@@ -413,27 +378,3 @@ class DaskDesign:
     def fuses(self, datafit: KernelDatafit) -> bool:
         """True: every evaluation of the cost and gradient is one fused pass."""
         return True
-
-
-def row_weights(
-    design: DaskDesign,
-    sample_weight: Any,
-    codes: da.Array | None = None,
-    per_class: NDArray | None = None,
-) -> da.Array:
-    """The weight of every row, lazily: ``sample_weight`` (None: 1, a number: that number,
-    else one value per row aligned with X), times ``per_class[codeᵢ]`` when given (class
-    weights). Their values are checked as the first pass reads them."""
-    if sample_weight is None:
-        weights = da.ones(design.n_samples, chunks=(design.chunks,))
-    elif np.ndim(sample_weight) == 0 and not is_dask_collection(sample_weight):
-        weights = da.full(design.n_samples, float(sample_weight), chunks=(design.chunks,))
-    else:
-        weights = design.sample_values(sample_weight, np.float64, "sample_weight")
-        if weights.ndim != 1:
-            raise ValueError(
-                f"sample_weight must be 1-D, one weight per sample; got shape {weights.shape}"
-            )
-    if per_class is not None and codes is not None:
-        weights = weights * per_code(codes, np.asarray(per_class, dtype=np.float64))
-    return weights

@@ -79,6 +79,49 @@ def _numeric(dtype: Any) -> bool:
         return False
 
 
+def aligned_values(
+    values: Any, chunks: tuple[int, ...], dtype: Any, name: str = "values"
+) -> da.Array:
+    """One value per row as a Dask array whose chunks hold ``chunks`` rows (those of X), of
+    ``dtype`` (None keeps it): a NumPy array or list is cut into those chunks; a Dask array
+    must have them already, and a Dask Series as many partitions (their lengths are checked as
+    each chunk is read). Two columns (n × K) are kept as one column chunk."""
+    n_samples = int(sum(chunks))
+    if isinstance(values, da.Array):
+        array = values
+    elif is_frame(values):
+        if getattr(values, "npartitions", None) != len(chunks):
+            raise ValueError(
+                f"{name} has {values.npartitions} partitions but X has {len(chunks)} "
+                f"chunks of rows: {name} must be aligned with X, chunk by chunk (take both "
+                "from the same DataFrame, or rechunk one like the other)"
+            )
+        array = values.to_dask_array(lengths=chunks)
+    elif is_dask_collection(values):
+        raise TypeError(f"{name} must be a Dask array or Series; got {type(values)}")
+    else:
+        local = np.asarray(values) if dtype is None else np.asarray(values, dtype=dtype)
+        if local.ndim == 0 or local.shape[0] != n_samples:
+            got = "a scalar" if local.ndim == 0 else f"{local.shape[0]} entries"
+            raise ValueError(f"{name} has {got} but X has {n_samples} rows")
+        array = da.from_array(local, chunks=(chunks, *local.shape[1:]))
+    if array.ndim == 2 and array.shape[1] == 1 and name in ("y", "labels"):
+        array = array[:, 0]
+    if array.ndim not in (1, 2):
+        raise ValueError(f"{name} must hold one value per row; got shape {array.shape}")
+    if any(np.isnan(size) for size in array.chunks[0]):
+        raise ValueError(f"{name} has chunks of unknown size. {CHUNKS_HELP}")
+    if tuple(array.chunks[0]) != chunks:
+        raise ValueError(
+            f"{name} is not aligned with X: its chunks hold {shown(array.chunks[0])} rows, "
+            f"those of X {shown(chunks)}. Rechunk it like X, e.g. "
+            f"{name}.rechunk(X.chunks[0])"
+        )
+    if array.ndim == 2 and len(array.chunks[1]) > 1:
+        array = array.rechunk({1: -1})
+    return array if dtype is None or array.dtype == dtype else array.astype(dtype)
+
+
 def unique_labels(labels: da.Array) -> tuple[NDArray, NDArray]:
     """The sorted distinct values of a Dask array and how often each occurs (one pass)."""
     classes, counts = da.unique(labels, return_counts=True)
@@ -108,3 +151,28 @@ def shown(chunks: Sequence[float]) -> str:
     """Chunk sizes as a short list."""
     sizes = [int(size) if not np.isnan(size) else size for size in chunks]
     return str(sizes) if len(sizes) <= 8 else f"{sizes[:4]} … {sizes[-2:]} ({len(sizes)} chunks)"
+
+
+def row_weights(
+    design: Any,
+    sample_weight: Any,
+    codes: da.Array | None = None,
+    per_class: NDArray | None = None,
+) -> da.Array:
+    """The weight of every row, lazily: ``sample_weight`` (None: 1, a number: that number,
+    else one value per row aligned with X), times ``per_class[codeᵢ]`` when given (class
+    weights), for the rows of the Dask design ``design``. Their values are checked as the
+    first pass reads them."""
+    if sample_weight is None:
+        weights = da.ones(design.n_samples, chunks=(design.chunks,))
+    elif np.ndim(sample_weight) == 0 and not is_dask_collection(sample_weight):
+        weights = da.full(design.n_samples, float(sample_weight), chunks=(design.chunks,))
+    else:
+        weights = design.sample_values(sample_weight, np.float64, "sample_weight")
+        if weights.ndim != 1:
+            raise ValueError(
+                f"sample_weight must be 1-D, one weight per sample; got shape {weights.shape}"
+            )
+    if per_class is not None and codes is not None:
+        weights = weights * per_code(codes, np.asarray(per_class, dtype=np.float64))
+    return weights
