@@ -139,3 +139,20 @@ def test_problem_names_take_their_own_scale() -> None:
     ]
     with pytest.raises(SystemExit, match="unknown problem"):
         run.parse_problems(["dense"], 1.0)
+
+
+@pytest.mark.slow
+def test_the_scale_out_problem_runs_at_a_small_size() -> None:
+    """dask-tall at 10,000 rows against dask-ml's newton: logitkit on Dask reaches the best
+    cost, as logitkit in memory does, in few passes (out-of-core's fit is tested in
+    tests/test_out_of_core.py)."""
+    pytest.importorskip("dask_ml")
+    from benchmarks import scale_out
+
+    rows = {row.name: row for row in scale_out.dask_tall(0.0025, dask_ml_solvers=("newton",))}
+    on_dask = rows["logitkit on Dask (auto: newton)"]
+    best = min(row.cost for row in rows.values())
+    assert on_dask.cost - best <= 1e-9 * abs(best)
+    assert abs(rows["logitkit in memory"].cost - on_dask.cost) <= 1e-9 * abs(best)
+    assert abs(rows["dask-ml newton"].cost - on_dask.cost) <= 1e-6 * abs(best)
+    assert on_dask.passes is not None and on_dask.passes <= scale_out.PASSES_GOAL

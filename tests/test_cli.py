@@ -265,7 +265,7 @@ def _write(path, text):
     ("case", "match"),
     [
         ("missing_file", "cannot read '.*absent.csv': no such file"),
-        ("directory", "it is a directory"),
+        ("directory", "no Parquet or CSV file in the directory"),
         ("unsupported", "unsupported file type '.xlsx'"),
         ("malformed", "malformed file .*Expected 2 fields in line 3, saw 3"),
         ("missing_target", "target column 'outcome' not found; available columns: 'x', 'y'"),
@@ -277,9 +277,10 @@ def _write(path, text):
 )
 def test_fit_errors_are_one_line(capsys, tmp_path, case, match):
     good = _write(tmp_path / "good.csv", "x,y\n1,0\n2,1\n3,0\n4,1\n")
+    (tmp_path / "empty").mkdir()
     argv = {
         "missing_file": [tmp_path / "absent.csv", "--target", "y"],
-        "directory": [tmp_path, "--target", "y"],
+        "directory": [tmp_path / "empty", "--target", "y"],
         "unsupported": [_write(tmp_path / "data.xlsx", "x,y\n1,0\n"), "--target", "y"],
         "malformed": [_write(tmp_path / "bad.csv", "x,y\n1,0\n2,1,7\n"), "--target", "y"],
         "missing_target": [good, "--target", "outcome"],

@@ -88,8 +88,9 @@ def summarize(
         if objective is None:
             raise ValueError(
                 f"this fit did not keep its information matrix ({len(theta)} coefficients on "
-                f"{record.n_obs:g} observations: more than {MAX_MATRIX_PARAMS} coefficients, or "
-                f"n·k² > {MAX_MATRIX_WORK:g}): pass X and y (and sample_weight) to summary()"
+                f"{record.n_obs:g} observations: partial_fit keeps none, fit none for more than "
+                f"{MAX_MATRIX_PARAMS} coefficients or n·k² > {MAX_MATRIX_WORK:g}): pass X and y "
+                "(and sample_weight) to summary()"
             )
         information, score_outer = information_matrices(objective, theta)
     separation = record.separation

@@ -6,6 +6,7 @@ and the derivation as a lesson page.
     logitkit fit DATA (--formula "y ~ a + C(b)" | --target COL [--features A,B,...])
                  [--alpha A] [--l1-ratio R] [--solver S] [--max-iter N] [--tol T]
                  [--out model.json] [--verbose]
+                 [--dask] [--scheduler ADDRESS] [--dask-above SIZE]
     logitkit predict MODEL DATA [--proba] [--out FILE]
     logitkit report DATA (--formula "y ~ a + C(b)" | --target COL [--features A,B,...])
                  [the model options of fit] [--out report.html] [--title TEXT]
@@ -19,6 +20,10 @@ A warning (say, a solver that did not converge) is one line ``logitkit: warning:
 that the warning filters turn into an error (``python -W error``) is an error line, status 2.
 The first fit with ``--solver sgd`` or ``minibatch`` compiles their kernels (Numba, cached on
 disk); when that takes more than a second a line on stderr says so.
+
+DATA may also be a glob (``"data/*.parquet"``) or a directory of Parquet or CSV files, read with
+Dask when they are larger than ``--dask-above`` or with ``--dask`` / ``--scheduler``
+(:mod:`logitkit.io.cli_dask`).
 """
 
 from __future__ import annotations
@@ -43,9 +48,17 @@ from ..lesson import lesson as write_lesson
 from ..models.diagnostics import influence
 from ..models.estimator import LogisticRegression
 from ..models.model_checks import anova, goodness_of_fit, vif
+from .cli_dask import DataSource, add_dask_options, fit_with_dask, plan_source
 from .encoding import design_from_terms
 from .model_file import load, save
-from .model_options import PROG, add_model_options, fit_from_arguments
+from .model_options import (
+    DATA_HELP,
+    PROG,
+    add_model_options,
+    check_option_pairs,
+    compile_notice,
+    fit_from_arguments,
+)
 from .report_command import add_report_command
 from .tables import (
     DataError,
@@ -94,7 +107,10 @@ def build_parser() -> argparse.ArgumentParser:
             "with a missing value are dropped, with a note on stderr."
         ),
     )
-    add_model_options(fit)
+    add_model_options(
+        fit,
+        DATA_HELP + ', or a glob (quoted: "data/*.parquet") or a directory of Parquet or CSV files',
+    )
     fit.add_argument(
         "--json", action="store_true", help="write the summary as JSON instead of text"
     )
@@ -108,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
             "the most influential rows"
         ),
     )
+    add_dask_options(fit)
     fit.set_defaults(run=_run_fit)
 
     predict = commands.add_parser(
@@ -216,13 +233,30 @@ def _run_fit(args: argparse.Namespace) -> int:
         check_writable(args.out)
     if args.diagnostics and args.json:
         raise DataError("--diagnostics prints text: drop --json, or drop --diagnostics")
-    model, title = fit_from_arguments(args)
+    check_option_pairs(args)
+    source = plan_source(args)
+    if source is not None and source.dask:
+        return _report_dask_fit(args, source)
+    model, title = fit_from_arguments(args, source)
     summary = model.summary(cov_type=args.cov_type, ci=args.ci, level=args.level)
-    source = "standard input" if args.data == "-" else args.data
-    text = f"{title}\nData: {source}, {len(model.formula_data_.X)} rows\n\n{summary}"
+    shown = "standard input" if args.data == "-" else args.data
+    text = f"{title}\nData: {shown}, {len(model.formula_data_.X)} rows\n\n{summary}"
     print(json.dumps(summary.to_dict(), indent=2) if args.json else text)
     if args.diagnostics:
         print(_diagnostics(model))
+    if args.out:
+        save(model, args.out)
+        print(f"Model saved to {args.out}", file=sys.stderr if args.json else sys.stdout)
+    return 0
+
+
+def _report_dask_fit(args: argparse.Namespace, source: DataSource) -> int:
+    """Fit with Dask and print the report, as for data read whole."""
+    with compile_notice(args.solver):
+        model, summary, data_line = fit_with_dask(args, source)
+    features = ", ".join(model.feature_names_in_)
+    text = f"Logistic regression of {args.target} on {features}\n{data_line}\n\n{summary}"
+    print(json.dumps(summary.to_dict(), indent=2) if args.json else text)
     if args.out:
         save(model, args.out)
         print(f"Model saved to {args.out}", file=sys.stderr if args.json else sys.stdout)

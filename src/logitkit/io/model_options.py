@@ -10,19 +10,28 @@ from contextlib import AbstractContextManager, nullcontext
 from ..models.estimator import LogisticRegression
 from ..models.formula import logit
 from ..solvers import SOLVERS
+from .cli_dask import DataSource, read_joined
 from .encoding import formula_for
 from .tables import DataError, check_finite, read_table
 
-__all__ = ["PROG", "add_model_options", "fit_from_arguments"]
+__all__ = [
+    "DATA_HELP",
+    "PROG",
+    "add_model_options",
+    "check_option_pairs",
+    "compile_notice",
+    "fit_from_arguments",
+]
 
 PROG = "logitkit"
 COMPILED_SOLVERS = ("sgd", "minibatch")
+DATA_HELP = "the data file ('-': standard input)"
 COMPILING = f"{PROG}: compiling the stochastic solver's kernels (once: later runs reuse them)..."
 
 
-def add_model_options(parser: argparse.ArgumentParser) -> None:
+def add_model_options(parser: argparse.ArgumentParser, data_help: str = DATA_HELP) -> None:
     """The data and model options that ``fit`` and ``report`` share."""
-    parser.add_argument("data", metavar="DATA", help="the data file ('-': standard input)")
+    parser.add_argument("data", metavar="DATA", help=data_help)
     choice = parser.add_mutually_exclusive_group(required=True)
     choice.add_argument("--target", metavar="COL", help="the column to predict")
     choice.add_argument(
@@ -84,17 +93,24 @@ def column_list(text: str) -> list[str]:
     return names
 
 
-def fit_from_arguments(args: argparse.Namespace) -> tuple[LogisticRegression, str]:
-    """Read the data and fit the model that the options of ``fit`` (and ``report``) describe;
-    the model and a one-line title."""
+def check_option_pairs(args: argparse.Namespace) -> None:
+    """Refuse options that do not go together, before any data are read."""
     if args.features is not None and args.formula is not None:
         raise DataError("--features goes with --target; with --formula name the terms in it")
-    frame = read_table(args.data)
+    if args.cov_type == "cluster" and args.groups is None:
+        raise DataError("--cov-type cluster needs --groups COL, the cluster of each row")
+
+
+def fit_from_arguments(
+    args: argparse.Namespace, source: DataSource | None = None
+) -> tuple[LogisticRegression, str]:
+    """Read the data (one file, or the files of ``source`` joined) and fit the model that the
+    options of ``fit`` (and ``report``) describe; the model and a one-line title."""
+    check_option_pairs(args)
+    frame = read_table(args.data) if source is None else read_joined(source)
     check_finite(frame)
     if args.groups is not None and args.groups not in frame.columns:
         raise DataError(f"--groups column {args.groups!r} is not in {args.data!r}")
-    if args.cov_type == "cluster" and args.groups is None:
-        raise DataError("--cov-type cluster needs --groups COL, the cluster of each row")
     if args.formula is None:
         features = args.features
         if features is None:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..backends.design import is_dask_collection
@@ -38,6 +39,7 @@ from .fitting import (
 )
 from .messages import collinearity_message
 from .params import check_against_record, check_params, record_params
+from .streaming import partial_fit, stream_solver
 
 _RECORD_FIELDS = (
     *("n_iter", "converged", "stop_reason", "solver", "separation", "loglik", "null_loglik"),
@@ -196,7 +198,31 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         # The wall-clock time of each iteration describes this run, not the model: it is kept
         # beside the record (not in it, nor in a model file) for plots.plot_history.
         self._iteration_seconds = np.asarray(result.seconds, dtype=np.float64)
+        self._stream = result.state
         warn_about_fit(result, solver, options, names, n_samples, aliased)
+        return self
+
+    @available_if(stream_solver)
+    def partial_fit(
+        self,
+        X: ArrayLike,
+        y: ArrayLike,
+        classes: ArrayLike | None = None,
+        sample_weight: ArrayLike | None = None,
+    ):
+        """One epoch of "sgd" or "minibatch" over a chunk of the data, going on from the last.
+
+        X is what ``fit`` takes (array, DataFrame, sparse matrix), or a Dask array or DataFrame
+        whose row blocks are read one at a time; y and sample_weight match it. ``classes``, every
+        label the stream holds, is required on the first call. Each call is one epoch of the
+        run ``fit`` makes (the same cost, schedule and averaging; after a ``fit`` with these
+        solvers, the same run goes on) and adds one row to ``history_``, J over this chunk; the
+        fit's statistics (``loglik_``, ``n_obs_``, …) are over this chunk. ``partial_fit`` on
+        all the data E times equals ``fit`` with ``max_iter=E``; see
+        :mod:`logitkit.models.streaming` and docs/scale-out.md. Only for the stochastic solvers:
+        with another, ``hasattr(model, "partial_fit")`` is False.
+        """
+        partial_fit(self, X, y, classes, sample_weight)
         return self
 
     def _previous_fit(self) -> tuple[NDArray | None, NDArray | None]:

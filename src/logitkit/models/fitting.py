@@ -27,13 +27,13 @@ from ..core.penalties import ElasticNet
 from ..core.record import FitRecord, Separation
 from ..core.restricted import Restricted
 from ..inference.separation import detect_separation, overlap_certified
-from ..inference.statistics import MAX_MATRIX_PARAMS, fit_statistics
+from ..inference.statistics import MAX_MATRIX_PARAMS, FitStatistics, fit_statistics
 from ..solvers import SOLVERS, SolveResult, SolverOptions, choose_solver, hessian_sample_step
 from .messages import (
+    ProgressLine,
     aliased_message,
     collinearity_message,
     convergence_message,
-    print_progress,
 )
 
 __all__ = [
@@ -103,7 +103,7 @@ def solver_plan(objective: Objective, params: Mapping[str, Any]) -> tuple[str, S
         schedule=params["schedule"],
         batch_size=params["batch_size"],
         random_state=check_random_state(params["random_state"]).randint(np.iinfo(np.int32).max),
-        progress=print_progress if params["verbose"] else None,
+        progress=ProgressLine() if params["verbose"] else None,
         allow_singular=automatic,
         hessian_sample_step=(
             hessian_sample_step(objective) if automatic and name == "newton" else None
@@ -167,7 +167,8 @@ def solve_estimable(
     result = SOLVERS[solver].solve(reduced, start[keep], options)
     coef = np.zeros(objective.n_params)
     coef[keep] = result.coef
-    return replace(result, coef=coef)
+    # The run's state is over the reduced design: partial_fit cannot continue it.
+    return replace(result, coef=coef, state=None)
 
 
 def separation_checkable(objective: Objective, coef: NDArray, params: Mapping[str, Any]) -> bool:
@@ -214,11 +215,13 @@ def make_record(
     separation: Separation | None,
     aliased: Sequence[str] = (),
     separation_checked: bool = True,
+    stats: FitStatistics | None = None,
 ) -> FitRecord:
     """The FitRecord of the solution ``result`` of ``objective``.
 
     θ is read back from the coefficients in the dtype of X (float32 stays float32), as
-    ``coef_`` and ``intercept_`` hold them; ℓ, ℓ₀, n, I and M are evaluated at the solution.
+    ``coef_`` and ``intercept_`` hold them; ℓ, ℓ₀, n, I and M are evaluated at the solution,
+    unless ``stats`` gives them (``partial_fit``'s, over the data of its last call).
     ``separation_checked`` False says that the separation check could not run to the end.
     """
     design, datafit = objective.design, objective.datafit
@@ -227,7 +230,8 @@ def make_record(
         for a in class_coefficients(result.coef, datafit, design.n_params, design.fit_intercept)
     )
     theta = flat_coefficients(weights, intercept, datafit, design.fit_intercept)
-    stats = fit_statistics(objective, result.coef)
+    if stats is None:
+        stats = fit_statistics(objective, result.coef)
     return FitRecord(
         theta=theta,
         feature_names=None if feature_names is None else tuple(feature_names),

@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Sequence
 
 from ..solvers import SOLVERS, SolveResult, SolverOptions
 
-__all__ = ["aliased_message", "collinearity_message", "convergence_message", "print_progress"]
+__all__ = ["ProgressLine", "aliased_message", "collinearity_message", "convergence_message"]
 
 
-def print_progress(iteration: int, loss: float, grad_norm: float) -> None:
-    """One line on stderr: the iteration, the cost J and the largest optimality violation."""
-    print(f"iter {iteration:6d}  loss {loss:.10g}  grad_norm {grad_norm:.3e}", file=sys.stderr)
+class ProgressLine:
+    """Prints one line on stderr per iteration: the iteration, the cost J, the largest
+    optimality violation and the seconds since this printer was made (the fit's start)."""
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+
+    def __call__(self, iteration: int, loss: float, grad_norm: float) -> None:
+        elapsed = time.perf_counter() - self.start
+        print(
+            f"iter {iteration:6d}  loss {loss:.10g}  grad_norm {grad_norm:.3e}  "
+            f"elapsed {elapsed:.2f}s",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def collinearity_message(

@@ -9,7 +9,9 @@ on the batch B, taken after t samples were seen, is
     θ ← prox(θ − η_t g, η_t),   prox = soft-thresholding S(w, η_t αρ) of the weights only
     θ̄ ← θ̄ + (θ − θ̄) / k       after the k-th step of the epoch (θ̄ starts at 0)
 
-with the step size η_t of the schedule, as a function of e = t/m epochs seen:
+with the step size η_t of the schedule, as a function of e = t/m epochs seen (m the samples of
+an epoch: all of X's rows, or more when X is one block of a longer epoch, as in
+:mod:`logitkit.solvers.stochastic`; s̄ may likewise be given for the whole epoch):
 
     constant:   η_t = η₀
     invscaling: η_t = η₀ / (1 + e)^½
@@ -250,6 +252,7 @@ def _dense_epoch(
     eta0: float,
     samples_seen: int,
     batch_size: int,
+    epoch_samples: int,
 ) -> EpochResult:
     """One epoch on dense X (see the module docstring); returns θ, θ̄ and the samples seen."""
     n_samples, n_features = X.shape
@@ -260,7 +263,7 @@ def _dense_epoch(
     grad = np.zeros_like(theta)
     for start in range(0, n_samples, batch_size):
         stop = min(start + batch_size, n_samples)
-        eta = step_size(schedule, eta0, samples_seen, n_samples)
+        eta = step_size(schedule, eta0, samples_seen, epoch_samples)
         scale = (stop - start) * weight_mean
         n_steps = start // batch_size + 1
         for position in range(start, stop):
@@ -305,6 +308,7 @@ def _csr_epoch(
     eta0: float,
     samples_seen: int,
     batch_size: int,
+    epoch_samples: int,
 ) -> EpochResult:
     """One epoch on CSR X given by (data, indices, indptr); as :func:`_dense_epoch`."""
     n_samples = indptr.size - 1
@@ -315,7 +319,7 @@ def _csr_epoch(
     grad = np.zeros_like(theta)
     for start in range(0, n_samples, batch_size):
         stop = min(start + batch_size, n_samples)
-        eta = step_size(schedule, eta0, samples_seen, n_samples)
+        eta = step_size(schedule, eta0, samples_seen, epoch_samples)
         scale = (stop - start) * weight_mean
         for position in range(start, stop):
             if position + 2 * _AHEAD < n_samples:
@@ -340,15 +344,27 @@ def _csr_epoch(
     return theta, mean, samples_seen
 
 
-def epoch_runner(objective: DataProblem, schedule: str, eta0: float, batch_size: int) -> Epoch:
+def epoch_runner(
+    objective: DataProblem,
+    schedule: str,
+    eta0: float,
+    batch_size: int,
+    epoch_samples: int | None = None,
+    weight_mean: float | None = None,
+) -> Epoch:
     """The function ``epoch(θ, order, t) -> (θ', θ̄, t')`` that runs one compiled epoch.
 
     ``order`` is the permutation of the samples for the epoch and t the samples seen before
     it; θ is left unchanged. Sparse X is laid out as CSR once, here, for all the epochs.
+    ``epoch_samples`` (m of the schedule) and ``weight_mean`` (s̄) default to X's rows and
+    their mean weight; a block of a longer epoch passes the epoch's.
     """
     design = objective.design
     weights = objective.sample_weight
-    weight_mean = float(weights.mean())
+    if weight_mean is None:
+        weight_mean = float(weights.mean())
+    if epoch_samples is None:
+        epoch_samples = design.n_samples
     offset = np.empty(0) if objective.offset is None else np.asarray(objective.offset, np.float64)
     penalty = objective.penalty
     samples = (objective.y, weights, weight_mean, offset)
@@ -358,6 +374,16 @@ def epoch_runner(objective: DataProblem, schedule: str, eta0: float, batch_size:
     kernel = _csr_epoch if layout == "csr" else _dense_epoch
 
     def epoch(theta: NDArray, order: NDArray, samples_seen: int) -> EpochResult:
-        return kernel(*matrix, *samples, order, theta, *settings, *step, samples_seen, batch_size)
+        return kernel(
+            *matrix,
+            *samples,
+            order,
+            theta,
+            *settings,
+            *step,
+            samples_seen,
+            batch_size,
+            epoch_samples,
+        )
 
     return epoch

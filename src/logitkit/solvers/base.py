@@ -146,6 +146,8 @@ class SolveResult:
     ``grad_norm`` is the largest KKT violation, ‖∇J‖∞ for a smooth cost.
     ``seconds``: the wall-clock time from the solver's start to each entry.
     ``singular_columns`` lists collinear coefficients a solver found and worked around.
+    ``state`` is what a run that can go on keeps for the next call (the stochastic solvers'
+    :class:`~logitkit.solvers.stochastic.StochasticRun`, which ``partial_fit`` continues).
     """
 
     coef: NDArray
@@ -156,6 +158,7 @@ class SolveResult:
     grad_norm: list[float] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
     singular_columns: tuple[int, ...] = ()
+    state: object | None = None
 
 
 class Recorder:

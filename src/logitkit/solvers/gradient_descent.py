@@ -13,26 +13,13 @@ the gradient flipped.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numpy.typing import NDArray
 
 from .base import DataProblem, Recorder, SolveResult, SolverOptions, flat_cost, tol_reached
+from .stochastic import InMemoryChunk, RowChunks, smoothness, solve_chunk
 
 _MAX_BACKTRACKS = 60
-
-
-def _smoothness(objective: DataProblem) -> float:
-    """L̄ = c (1/Σs) Σ sᵢ‖x̃ᵢ‖² + α(1 − ρ), c the datafit's curvature bound (σ′ ≤ ¼ binary,
-    ½ for the softmax).
-
-    It bounds the Lipschitz constant of ∇J (the trace bound) and is the average smoothness of
-    one sample's loss. Σᵢ sᵢ‖x̃ᵢ‖² = Σⱼ Σᵢ sᵢx̃ᵢⱼ² is one pass over X whatever its backend.
-    """
-    weighted = objective.design.weighted_column_sq_norms(objective.sample_weight)
-    mean_sq_norm = float(np.sum(weighted)) / objective.total_weight
-    return objective.datafit.curvature_bound * mean_sq_norm + objective.penalty.l2_strength
 
 
 def solve_gd(objective: DataProblem, coef0: NDArray, options: SolverOptions) -> SolveResult:
@@ -49,8 +36,8 @@ def solve_gd(objective: DataProblem, coef0: NDArray, options: SolverOptions) -> 
     theta = np.array(coef0, dtype=np.float64)
     f, grad = objective.smooth_value_and_gradient(theta)
     fixed = options.learning_rate is not None
-    smoothness = _smoothness(objective)
-    step = options.learning_rate if options.learning_rate is not None else 1.0 / smoothness
+    lipschitz = smoothness(objective)
+    step = options.learning_rate if options.learning_rate is not None else 1.0 / lipschitz
     start_cost = f
     for iteration in range(options.max_iter + 1):
         violation = objective.optimality(theta, grad)
@@ -67,7 +54,7 @@ def solve_gd(objective: DataProblem, coef0: NDArray, options: SolverOptions) -> 
                     theta,
                     False,
                     f"the cost rose above its starting value with the fixed learning_rate={step:g}:"
-                    f" use a smaller one (1/L = {1.0 / smoothness:.3g} is safe for this data), "
+                    f" use a smaller one (1/L = {1.0 / lipschitz:.3g} is safe for this data), "
                     "or leave learning_rate=None for a line search",
                 )
         else:
@@ -107,68 +94,20 @@ def _solve_stochastic(
     noise the last iterate carries. It stops when that cost fell, but by less than ``tol``
     (relative), over the last ``n_iter_no_change`` epochs; a cost still above the starting
     one after those epochs means the steps are too large, and stops the run.
-    """
-    from ._numpy_epoch import chunk_epoch_runner, numpy_epoch_runner
-    from ._sgd_kernels import epoch_runner
 
-    by_chunks = not objective.design.holds_rows
-    if by_chunks and batch_size == 1:
+    The epochs are those of a :class:`~logitkit.solvers.stochastic.StochasticRun` over all the
+    data, returned as the result's ``state`` for ``partial_fit`` to continue. On a design read
+    by passes (a Dask array) a step is one chunk of rows (``minibatch``; ``sgd``'s step of one
+    row would be a task per row, and is refused).
+    """
+    if objective.design.holds_rows:
+        return solve_chunk(InMemoryChunk(objective), coef0, options, batch_size)
+    if batch_size == 1:
         raise ValueError(
             "solver='sgd' takes one row per step, which on a Dask array would be a task per "
             "row: use 'minibatch' (one chunk of rows per step) or a full-batch solver"
         )
-    recorder = Recorder(options)
-    n = objective.design.n_samples
-    rng = np.random.default_rng(options.random_state)
-    eta0 = (
-        options.learning_rate
-        if options.learning_rate is not None
-        else math.sqrt(batch_size) / _smoothness(objective)
-    )
-    if by_chunks:
-        run_epoch = chunk_epoch_runner(objective, options.schedule, eta0)
-    else:
-        runner = epoch_runner if objective.n_outputs == 1 else numpy_epoch_runner
-        run_epoch = runner(objective, options.schedule, eta0, batch_size)
-    theta = np.array(coef0, dtype=np.float64)
-    epoch_means: list[NDArray] = []
-    reported = theta
-    f, grad = objective.smooth_value_and_gradient(reported)
-    start_cost = f + objective.penalty.l1_value(reported)
-    recorder.record(start_cost, objective.optimality(reported, grad))
-    window = options.n_iter_no_change
-    decrease = float("inf")
-    seen = 0
-    for epoch in range(1, options.max_iter + 1):
-        theta, epoch_mean, seen = run_epoch(theta, rng.permutation(n), seen)
-        epoch_means.append(epoch_mean)
-        reported = np.mean(epoch_means[epoch // 2 :], axis=0)
-        f, grad = objective.smooth_value_and_gradient(reported)
-        cost = f + objective.penalty.l1_value(reported)
-        recorder.record(cost, objective.optimality(reported, grad))
-        if not np.isfinite(cost) or (epoch >= window and cost > start_cost):
-            return recorder.result(
-                reported,
-                False,
-                f"the cost rose above its starting value with learning_rate={eta0:g}: use a "
-                "smaller one, or leave learning_rate=None",
-            )
-        if epoch >= window:
-            earlier = recorder.loss[-1 - window]
-            decrease = (earlier - cost) / max(abs(cost), np.finfo(float).tiny)
-            if 0.0 <= decrease < options.tol:
-                return recorder.result(
-                    reported,
-                    True,
-                    f"the cost fell by {decrease:.3g} (relative) over the last {window} epochs, "
-                    f"below tol {options.tol:.3g}",
-                )
-    return recorder.result(
-        reported,
-        False,
-        f"reached max_iter={options.max_iter} epochs with the cost still changing by "
-        f"{decrease:.3g} (relative) over the last {window} epochs, above tol {options.tol:.3g}",
-    )
+    return solve_chunk(RowChunks(objective), coef0, options, batch_size)
 
 
 def solve_sgd(objective: DataProblem, coef0: NDArray, options: SolverOptions) -> SolveResult:
