@@ -27,6 +27,7 @@ This module imports Numba (through the compiled epochs) only when an epoch runs.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -195,8 +196,9 @@ class StochasticRun:
     """The state of a stochastic run between epochs (see the module docstring).
 
     ``theta`` is the last iterate, ``reported`` the averaged one the history describes; ``loss``
-    and ``grad_norm`` hold one entry per epoch, the start first. ``samples`` counts the rows s̄
-    averages over.
+    and ``grad_norm`` hold one entry per epoch, the start first, and ``seconds`` the wall-clock
+    time from the run's start to each entry (across ``partial_fit`` calls). ``samples`` counts
+    the rows s̄ averages over.
     """
 
     eta0: float
@@ -211,6 +213,8 @@ class StochasticRun:
     epoch_means: list[NDArray] = field(default_factory=list)
     loss: list[float] = field(default_factory=list)
     grad_norm: list[float] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
+    started: float = field(default_factory=time.perf_counter)
 
     @classmethod
     def start(
@@ -273,6 +277,7 @@ class StochasticRun:
     def record(self, cost: float, violation: float, progress: Progress | None) -> None:
         self.loss.append(float(cost))
         self.grad_norm.append(float(violation))
+        self.seconds.append(time.perf_counter() - self.started)
         if progress is not None:
             progress(len(self.loss) - 1, float(cost), float(violation))
 
@@ -313,6 +318,7 @@ class StochasticRun:
             reason=reason,
             loss=list(self.loss),
             grad_norm=list(self.grad_norm),
+            seconds=list(self.seconds),
             state=self,
         )
 
