@@ -154,6 +154,19 @@ def test_every_row_its_own_chunk() -> None:
     assert_same_fit(model, expected)
 
 
+def test_columns_of_a_parquet_directory_taken_apart_fit_as_in_memory(tmp_path) -> None:
+    """X and y selected separately from one read_parquet: reading one column, Dask joins the
+    small files into fewer partitions than for the others, and y is cut like X's rows."""
+    frame = pd.DataFrame(X_BIN, columns=["a", "b", "c", "d"]).assign(y=Y_BIN)
+    for part in range(6):
+        frame.iloc[part * 250 : (part + 1) * 250].to_parquet(tmp_path / f"part{part}.parquet")
+    lazy_frame = dd.read_parquet(tmp_path)
+    features, labels = lazy_frame[["a", "b", "c", "d"]], lazy_frame["y"]
+    assert labels.optimize().npartitions < features.optimize().npartitions
+    model = LogisticRegression().fit(features, labels)
+    assert_same_fit(model, LogisticRegression().fit(frame[["a", "b", "c", "d"]], frame["y"]))
+
+
 def test_dataframe_input_keeps_feature_names(dask_scheduler) -> None:
     frame = pd.DataFrame(X_BIN, columns=["a", "b", "c", "d"]).assign(y=Y_BIN)
     lazy_frame = dd.from_pandas(frame, npartitions=3)
@@ -189,11 +202,14 @@ def test_unaligned_chunks_are_refused() -> None:
         LogisticRegression().fit(lazy(X_BIN), lazy(Y_BIN), sample_weight=lazy(Y_BIN * 1.0, 300))
 
 
-def test_unaligned_series_is_refused() -> None:
+def test_a_series_partitioned_apart_is_cut_like_x_and_one_of_other_length_is_refused() -> None:
     frame = dd.from_pandas(pd.DataFrame(X_BIN, columns=list("abcd")), npartitions=3)
     labels = dd.from_pandas(pd.Series(Y_BIN), npartitions=2)
-    with pytest.raises(ValueError, match="y has 2 partitions but X has 3 chunks"):
-        LogisticRegression().fit(frame, labels)
+    model = LogisticRegression().fit(frame, labels)
+    assert_same_fit(model, LogisticRegression().fit(X_BIN, Y_BIN))
+    shorter = dd.from_pandas(pd.Series(Y_BIN[:-10]), npartitions=2)
+    with pytest.raises(ValueError, match="y is not aligned with X"):
+        LogisticRegression().fit(frame, shorter)
 
 
 def test_unknown_chunk_sizes_are_refused_with_the_fix() -> None:

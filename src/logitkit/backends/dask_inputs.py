@@ -51,7 +51,7 @@ def dask_matrix(X: Any, allow_empty: bool = False) -> tuple[da.Array, list[str] 
                 f"X has non-numeric column(s) {', '.join(map(repr, bad))}: logistic regression "
                 "needs numbers. Encode them first or drop them"
             )
-        X = X.to_dask_array(lengths=True)
+        X = frame_array(X)
     if not isinstance(X, da.Array):
         raise TypeError(f"the Dask backend reads a dask.array.Array or DataFrame; got {type(X)}")
     if X.ndim != 2:
@@ -71,6 +71,13 @@ def dask_matrix(X: Any, allow_empty: bool = False) -> tuple[da.Array, list[str] 
     return X, names
 
 
+def frame_array(frame: Any) -> da.Array:
+    """A Dask DataFrame or Series as an array with its partitions' row counts (one pass),
+    taken after Dask's optimisation: reading few columns from files can join partitions, so
+    the partitions before it need not be those computed."""
+    return frame.optimize().to_dask_array(lengths=True)
+
+
 def _numeric(dtype: Any) -> bool:
     """Numbers and booleans (NumPy's or pandas' extension dtypes)."""
     try:
@@ -84,19 +91,16 @@ def aligned_values(
 ) -> da.Array:
     """One value per row as a Dask array whose chunks hold ``chunks`` rows (those of X), of
     ``dtype`` (None keeps it): a NumPy array or list is cut into those chunks; a Dask array
-    must have them already, and a Dask Series as many partitions (their lengths are checked as
-    each chunk is read). Two columns (n × K) are kept as one column chunk."""
+    must have them already; a Dask Series or DataFrame is cut like X whatever its partitions
+    (a column read from files may be partitioned apart from the others: Dask joins small
+    partitions when it reads few columns). Two columns (n × K) are kept as one column chunk."""
     n_samples = int(sum(chunks))
     if isinstance(values, da.Array):
         array = values
     elif is_frame(values):
-        if getattr(values, "npartitions", None) != len(chunks):
-            raise ValueError(
-                f"{name} has {values.npartitions} partitions but X has {len(chunks)} "
-                f"chunks of rows: {name} must be aligned with X, chunk by chunk (take both "
-                "from the same DataFrame, or rechunk one like the other)"
-            )
-        array = values.to_dask_array(lengths=chunks)
+        array = frame_array(values)
+        if array.shape[0] == n_samples and tuple(array.chunks[0]) != chunks:
+            array = array.rechunk({0: chunks})
     elif is_dask_collection(values):
         raise TypeError(f"{name} must be a Dask array or Series; got {type(values)}")
     else:

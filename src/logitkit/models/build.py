@@ -156,7 +156,7 @@ def summary_data(
         X, y, sample_weight = formula_data.X, formula_data.y, formula_data.sample_weight
         if groups is None:
             groups = formula_data.groups
-    target = terms.response if terms is not None else getattr(y, "name", None)
+    target = terms.response if terms is not None else response_name(y)
     if X is None or y is None:
         return None, groups, target
     objective = build_objective(estimator, X, y, sample_weight, reset=False)
@@ -168,6 +168,15 @@ def summary_data(
             f"{n_obs:g}"
         )
     return objective, groups, target
+
+
+def response_name(y: object) -> Any:
+    """The name of a labelled column of labels (pandas, polars or Dask Series); None for an
+    array, whose ``name`` (a Dask array's graph key) names no column."""
+    name = getattr(y, "name", None)
+    if is_dask_collection(y) and not hasattr(y, "index"):
+        return None
+    return name
 
 
 def diagnostics_data(
