@@ -18,7 +18,12 @@ from numpy.typing import ArrayLike, NDArray
 from sklearn.base import BaseEstimator
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_feature_names,
+    _check_n_features,
+    check_is_fitted,
+    validate_data,
+)
 
 from ..backends.design import Design, make_design
 from ..core.datafits import datafit_for
@@ -66,18 +71,23 @@ def build_objective(
     params = estimator.get_params()
     if not reset:
         X = formula_input(estimator, X)
-    check_numeric_columns(X)
-    check_missing_labels(y)
-    X_valid, y_valid = validate_data(
-        estimator,
-        X,
-        y,
-        reset=reset,
-        accept_sparse=["csr", "csc"],
-        dtype=[np.float64, np.float32],
-        y_numeric=False,
-    )
-    check_classification_targets(y_valid)
+    if plain_arrays(X, y):
+        _check_feature_names(estimator, X, reset=reset)
+        _check_n_features(estimator, X, reset=reset)
+        X_valid, y_valid = X, y
+    else:
+        check_numeric_columns(X)
+        check_missing_labels(y)
+        X_valid, y_valid = validate_data(
+            estimator,
+            X,
+            y,
+            reset=reset,
+            accept_sparse=["csr", "csc"],
+            dtype=[np.float64, np.float32],
+            y_numeric=False,
+        )
+        check_classification_targets(y_valid)
     if reset:
         check_feature_names(getattr(estimator, "feature_names_in_", None), params["fit_intercept"])
         estimator.classes_ = np.unique(y_valid)
@@ -104,6 +114,31 @@ def build_objective(
     penalty = ElasticNet.with_mask(params["alpha"], params["l1_ratio"], mask)
     labels = np.searchsorted(classes, y_valid)
     return Objective(design, labels, weights, penalty, datafit, firth=bool(params["firth"]))
+
+
+def plain_arrays(X: object, y: object) -> bool:
+    """Whether X and y pass scikit-learn's checks as they are, without its conversions: X a
+    2-D float64 or float32 ndarray with a row and a column, all finite; y a 1-D integer or
+    float ndarray of X's length, finite and whole numbers (a float y equal to ``y.astype(int)``,
+    scikit-learn's test of a classification target).
+
+    Such data skip ``validate_data`` and ``check_classification_targets``, which spend more time
+    than a small fit's solve on detecting frame libraries and label types; anything else goes
+    through them, and their errors. The finiteness of X is tested on its sum (one pass, no
+    temporary): a finite sum means finite entries, and a sum that overflows sends X through
+    scikit-learn's own test.
+    """
+    if type(X) is not np.ndarray or type(y) is not np.ndarray:
+        return False
+    if X.ndim != 2 or X.dtype not in (np.float64, np.float32) or min(X.shape) < 1:
+        return False
+    if y.ndim != 1 or y.shape[0] != X.shape[0] or y.dtype.kind not in "iuf":
+        return False
+    if not np.isfinite(X.sum()):
+        return False
+    if y.dtype.kind == "f":
+        return bool(np.isfinite(y).all() and not np.any(y != y.astype(int)))
+    return True
 
 
 def check_magnitudes(design: Design, names: NDArray | None) -> None:

@@ -9,6 +9,7 @@ leaves as ``record_``; every other fitted attribute is read from the record, by 
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -41,6 +42,12 @@ _RECORD_FIELDS = (
     *("information", "score_outer"),
 )
 """Fitted attributes that are the record's field of the same name: ``name_ = record.name``."""
+
+
+@functools.cache
+def _parameter_names(cls: type) -> tuple[str, ...]:
+    """scikit-learn's parameter names of estimator class ``cls``, from its signature."""
+    return tuple(BaseEstimator._get_param_names.__func__(cls))  # type: ignore[attr-defined]
 
 
 class LogisticRegression(ClassifierMixin, BaseEstimator):
@@ -223,12 +230,27 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         elif hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
         self.coef_, self.intercept_ = record.coefficients()
-        self.history_ = pd.DataFrame(
+        for name in _RECORD_FIELDS:
+            setattr(self, f"{name}_", getattr(record, name))
+
+    @property
+    def history_(self) -> pd.DataFrame:
+        """The fit's iterations: ``loss`` (J at each iterate) and ``grad_norm``, one row per
+        iteration, indexed by ``iteration``; read from ``record_`` when asked for (building a
+        DataFrame costs more than a small fit's solve)."""
+        record = self.__dict__.get("record_")
+        if record is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute 'history_'")
+        return pd.DataFrame(
             {"loss": record.loss, "grad_norm": record.grad_norm},
             index=pd.RangeIndex(len(record.loss), name="iteration"),
         )
-        for name in _RECORD_FIELDS:
-            setattr(self, f"{name}_", getattr(record, name))
+
+    @classmethod
+    def _get_param_names(cls) -> list[str]:
+        """The constructor's parameter names, as scikit-learn reads them from its signature,
+        read once per class (``get_params`` runs on every fit and clone)."""
+        return list(_parameter_names(cls))
 
     def summary(
         self,

@@ -46,15 +46,19 @@ def cholesky_direction(hessian: NDArray, grad: NDArray) -> NDArray:
 
     When H is numerically singular (coefficients running off to infinity under separation,
     where ŷ(1 − ŷ) underflows), Levenberg damping H + λ·mean(diag H)·I is added, λ from 1e-12
-    growing ×100 until the factorisation succeeds.
+    growing ×100 until the factorisation succeeds. H and ∇J are checked for infinities and
+    NaNs once, before the factorisations (SciPy's own check would run on each).
     """
+    if not (np.all(np.isfinite(hessian)) and np.all(np.isfinite(grad))):
+        raise ValueError("array must not contain infs or NaNs")
     damping = 0.0
     mean_diagonal = float(np.mean(np.diag(hessian))) or 1.0
     identity = np.eye(len(grad))
     while True:
         try:
-            factor = cho_factor(hessian + damping * mean_diagonal * identity, lower=True)
-            return -cho_solve(factor, grad)
+            shifted = hessian + damping * mean_diagonal * identity
+            factor = cho_factor(shifted, lower=True, check_finite=False)
+            return -cho_solve(factor, grad, check_finite=False)
         except LinAlgError:
             damping = 1e-12 if damping == 0.0 else damping * 100.0
 
