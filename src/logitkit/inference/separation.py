@@ -49,7 +49,7 @@ _CERTIFICATE_MAX_PARAMS = 1000
 """Above this many coefficients :func:`overlap_certified` does not try."""
 
 
-def overlap_certified(objective: Objective, coef: NDArray) -> bool:
+def overlap_certified(objective: Objective, coef: NDArray, gram: NDArray | None = None) -> bool:
     """Whether a fit's probabilities prove that the data are not separated, without a program.
 
     With λᵢ = sᵢ |yᵢ − ŷᵢ| at the fitted θ and r = Aᵀλ = X̃ᵀ(s ⊙ (y − ŷ)), the score (zero at
@@ -67,6 +67,9 @@ def overlap_certified(objective: Objective, coef: NDArray) -> bool:
     overlapping data passes it unless some fitted probability is within about ‖r‖/σ_min of 0
     or 1; a fit that fails it goes to :func:`detect_separation`. Designs with more than
     ``_CERTIFICATE_MAX_PARAMS`` coefficients are always left to the programs.
+
+    ``gram``, X̃ᵀX̃ over every row of positive weight, is A_SᵀA_S when the sample is all of
+    them (at most 2 × ``_CERTIFICATE_ROWS`` such rows): given, it is used instead of a new one.
     """
     design, y, weights = objective.design, objective.y, objective.sample_weight
     positive = weights > 0
@@ -82,8 +85,9 @@ def overlap_certified(objective: Objective, coef: NDArray) -> bool:
     score = -weights.sum() * data_gradient  # X̃ᵀ(s ⊙ (y − ŷ)), one (fused) pass over X
     step = max(1, n_kept // _CERTIFICATE_ROWS)
     sample = slice(0, None, step) if n_kept == weights.size else np.flatnonzero(positive)[::step]
-    rows = design.take(sample)
-    gram = rows.weighted_gram(np.ones(rows.n_samples))
+    if gram is None or step > 1:
+        rows = design.take(sample)
+        gram = rows.weighted_gram(np.ones(rows.n_samples))
     diagonal = np.diag(gram)
     if not (np.all(np.isfinite(gram)) and np.all(diagonal > 0.0)):
         return False

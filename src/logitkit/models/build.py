@@ -74,7 +74,7 @@ def build_objective(
     if plain_arrays(X, y):
         _check_feature_names(estimator, X, reset=reset)
         _check_n_features(estimator, X, reset=reset)
-        X_valid, y_valid = X, y
+        X_valid, y_valid = np.asarray(X), np.asarray(y)
     else:
         check_numeric_columns(X)
         check_missing_labels(y)

@@ -9,7 +9,6 @@ leaves as ``record_``; every other fitted attribute is read from the record, by 
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import numpy as np
@@ -25,9 +24,11 @@ from ..inference.summarize import summarize
 from ..inference.summary import Summary
 from .build import build_objective, formula_input, summary_data
 from .fitting import (
+    blas_threads,
     find_aliased,
     find_separation,
     make_record,
+    positive_gram,
     solve_estimable,
     solver_plan,
     start_from,
@@ -44,10 +45,17 @@ _RECORD_FIELDS = (
 """Fitted attributes that are the record's field of the same name: ``name_ = record.name``."""
 
 
-@functools.cache
+_PARAMETER_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def _parameter_names(cls: type) -> tuple[str, ...]:
-    """scikit-learn's parameter names of estimator class ``cls``, from its signature."""
-    return tuple(BaseEstimator._get_param_names.__func__(cls))  # type: ignore[attr-defined]
+    """scikit-learn's parameter names of estimator class ``cls``, from its signature (read
+    once per class)."""
+    names = _PARAMETER_NAMES.get(cls)
+    if names is None:
+        names = tuple(BaseEstimator._get_param_names.__func__(cls))
+        _PARAMETER_NAMES[cls] = names
+    return names
 
 
 class LogisticRegression(ClassifierMixin, BaseEstimator):
@@ -175,23 +183,25 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         names = term_names(feature_names, self.n_features_in_, self.fit_intercept)
         n_samples = objective.design.n_samples
         solver, options = solver_plan(objective, params)
-        aliased = find_aliased(objective, params)
-        try:
-            start = start_from(objective, *self._previous_fit())
-            result = solve_estimable(objective, solver, start, options, aliased)
-        except SingularDesignError as error:
-            raise ValueError(collinearity_message(names, error.columns, n_samples)) from None
-        separation = find_separation(objective, result.coef, params, names)
-        record = make_record(
-            objective,
-            result,
-            solver=solver,
-            params=params,
-            classes=self.classes_,
-            feature_names=feature_names,
-            separation=separation,
-            aliased=[names[j] for j in aliased],
-        )
+        with blas_threads(objective):
+            gram = positive_gram(objective, params)
+            aliased = find_aliased(gram)
+            try:
+                start = start_from(objective, *self._previous_fit())
+                result = solve_estimable(objective, solver, start, options, aliased)
+            except SingularDesignError as error:
+                raise ValueError(collinearity_message(names, error.columns, n_samples)) from None
+            separation = find_separation(objective, result.coef, params, names, gram)
+            record = make_record(
+                objective,
+                result,
+                solver=solver,
+                params=params,
+                classes=self.classes_,
+                feature_names=feature_names,
+                separation=separation,
+                aliased=[names[j] for j in aliased],
+            )
         self._set_record(record)
         # The wall-clock time of each iteration describes this run, not the model: it is kept
         # beside the record (not in it, nor in a model file) for plots.plot_history.
