@@ -134,8 +134,9 @@ def plain_arrays(X: object, y: object) -> bool:
         return False
     if y.ndim != 1 or y.shape[0] != X.shape[0] or y.dtype.kind not in "iuf":
         return False
-    if not np.isfinite(X.sum()):
-        return False
+    with np.errstate(over="ignore", invalid="ignore"):
+        if not np.isfinite(X.sum()):
+            return False
     if y.dtype.kind == "f":
         return bool(np.isfinite(y).all() and not np.any(y != y.astype(int)))
     return True
