@@ -33,6 +33,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.linalg import eigh
 
+from ..backends.base import threadpools
 from ..backends.design import Design
 from ..core.functions import sigmoid
 from ..core.objective import Objective
@@ -92,7 +93,8 @@ def overlap_certified(objective: Objective, coef: NDArray, gram: NDArray | None 
     if not (np.all(np.isfinite(gram)) and np.all(diagonal > 0.0)):
         return False
     scale = 1.0 / np.sqrt(diagonal)
-    lowest = float(eigh(gram * scale[:, None] * scale[None, :], eigvals_only=True)[0])
+    with threadpools().limit(limits=1, user_api="blas"):  # small: see collinear_columns
+        lowest = float(eigh(gram * scale[:, None] * scale[None, :], eigvals_only=True)[0])
     return smallest * np.sqrt(max(lowest, 0.0)) > 2.0 * float(np.linalg.norm(scale * score))
 
 

@@ -72,7 +72,10 @@ def build_objective(
     if not reset:
         X = formula_input(estimator, X)
     if plain_arrays(X, y):
-        _check_feature_names(estimator, X, reset=reset)
+        if not reset:
+            _check_feature_names(estimator, X, reset=False)
+        elif hasattr(estimator, "feature_names_in_"):
+            del estimator.feature_names_in_  # an ndarray has no column names
         _check_n_features(estimator, X, reset=reset)
         X_valid, y_valid = np.asarray(X), np.asarray(y)
     else:
