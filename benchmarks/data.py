@@ -137,3 +137,63 @@ def multinomial_classes(n: int, p: int, seed: int) -> tuple[NDArray, NDArray]:
     weights = rng.standard_normal((p, N_CLASSES)) / np.sqrt(p)
     z = X @ weights + 0.5 * rng.standard_normal(N_CLASSES)
     return X, np.argmax(z + rng.gumbel(size=z.shape), axis=1)
+
+
+ONE_HOT_NUMERIC = 4
+"""Numeric columns of the one-hot problem, first in X."""
+
+ONE_HOT_LEVELS = (40, 25, 60)
+"""Levels of the one-hot problem's three categoricals, one 0/1 column per level after the
+numeric ones, categorical by categorical."""
+
+
+def one_hot_codes(n: int, seed: int) -> tuple[NDArray, list[NDArray], NDArray]:
+    """The one-hot problem's numeric columns, level codes and labels.
+
+    Level k of a categorical with L levels is drawn with probability ∝ 1/(k + 1) (Zipf's law:
+    the first level is common, the last some L times rarer). Numeric columns are N(0, 1); the
+    true weights are N(0, ½²) on the numeric columns and N(0, 1) per level; z = −1 + c·(Xβ −
+    mean) with sd(z) = 2, y ~ Bernoulli(σ(z)).
+    """
+    rng = np.random.default_rng(seed)
+    numeric = rng.standard_normal((n, ONE_HOT_NUMERIC))
+    codes = []
+    z = numeric @ (0.5 * rng.standard_normal(ONE_HOT_NUMERIC))
+    for levels in ONE_HOT_LEVELS:
+        weights = 1.0 / np.arange(1, levels + 1)
+        code = rng.choice(levels, size=n, p=weights / weights.sum())
+        codes.append(code)
+        z += rng.standard_normal(levels)[code]
+    z = -1.0 + (z - z.mean()) * (2.0 / z.std())
+    return numeric, codes, _labels(rng, z)
+
+
+def _one_hot_csr(numeric: NDArray, codes: list[NDArray]) -> sp.csr_matrix:
+    """[numeric | one-hot of each categorical] as CSR: 4 + 3 entries a row, sorted by column."""
+    n = numeric.shape[0]
+    offsets = ONE_HOT_NUMERIC + np.cumsum((0, *ONE_HOT_LEVELS[:-1]))
+    columns = np.column_stack(
+        [np.broadcast_to(np.arange(ONE_HOT_NUMERIC), (n, ONE_HOT_NUMERIC))]
+        + [code + offset for code, offset in zip(codes, offsets, strict=True)]
+    )
+    values = np.column_stack([numeric, np.ones((n, len(codes)))])
+    width = ONE_HOT_NUMERIC + sum(ONE_HOT_LEVELS)
+    indptr = np.arange(0, columns.size + 1, columns.shape[1])
+    return sp.csr_matrix((values.ravel(), columns.ravel(), indptr), shape=(n, width))
+
+
+def one_hot_sparse(n: int, p: int, seed: int) -> tuple[sp.csr_matrix, NDArray]:
+    """The one-hot problem as CSR (``p`` is fixed by ONE_HOT_LEVELS and ignored)."""
+    numeric, codes, y = one_hot_codes(n, seed)
+    return _one_hot_csr(numeric, codes), y
+
+
+def one_hot_dense(n: int, p: int, seed: int) -> tuple[NDArray, NDArray]:
+    """The one-hot problem as a dense C-ordered float64 X, the same data as ``one_hot_sparse``."""
+    X, y = one_hot_sparse(n, p, seed)
+    return X.toarray(), y
+
+
+def float32_copy(data: Data) -> NDArray:
+    """X as C-ordered float32 (made once, outside the timing)."""
+    return np.ascontiguousarray(data.X, dtype=np.float32)

@@ -94,6 +94,8 @@ class Row:
     label: str | None = None
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
+    fit: Fit | None = None
+    """The last fit's intercept and weights."""
 
     @property
     def name(self) -> str:
@@ -165,6 +167,16 @@ class Result:
         if reference is None or not row.times:
             return float("nan")
         return row.median / reference.median
+
+    def coef_difference(self, row: Row) -> float:
+        """max |βⱼ − βⱼ,ref| / max |βⱼ,ref| over the intercept and weights of ``row`` and of the
+        reference row (NaN without a reference)."""
+        reference = self.reference
+        if reference is None or row.fit is None or reference.fit is None:
+            return float("nan")
+        mine = np.append(np.ravel(row.fit.intercept), np.ravel(row.fit.coef))
+        theirs = np.append(np.ravel(reference.fit.intercept), np.ravel(reference.fit.coef))
+        return float(np.abs(mine - theirs).max() / np.abs(theirs).max())
 
     def passes(self, row: Row) -> float | None:
         if self.matvec_seconds is None or not row.times:
@@ -242,6 +254,7 @@ def measure(
     row.cost, row.kkt = score(data, fit)
     row.n_iter = fit.n_iter
     row.label = fit.label
+    row.fit = fit
     return row
 
 

@@ -11,8 +11,11 @@ from numpy.typing import NDArray
 from .data import (
     N_CLASSES,
     Data,
+    float32_copy,
     ill_conditioned,
     multinomial_classes,
+    one_hot_dense,
+    one_hot_sparse,
     sparse_truth,
     sparse_wide,
     standard_normal,
@@ -21,10 +24,13 @@ from .tools import (
     SAGA_TOL,
     Fit,
     Tool,
+    categorical_frame,
+    glum_categorical,
     glum_fit,
     glum_path,
     logitkit_diagnostics,
     logitkit_fit,
+    logitkit_float32,
     logitkit_path,
     logitkit_with_summary,
     sklearn_fit,
@@ -32,6 +38,7 @@ from .tools import (
     sklearn_sgd,
     statsmodels_diagnostics,
     statsmodels_fit,
+    statsmodels_with_errors,
     with_constant,
 )
 
@@ -88,6 +95,11 @@ class Problem:
     l1_ratio: float = 0.0
     n_alphas: int | None = None
     """A path problem: this many α from α_max down to ``alpha``·α_max, log-spaced."""
+    repeats: int | None = None
+    """Timed fits per tool in ``benchmarks/run.py``, whatever ``--repeats`` says (the small
+    fits, whose times are medians of many)."""
+    coef_goal: float | None = None
+    """logitkit's coefficients within this (largest relative difference) of the reference's."""
 
     def data(self, scale: float = 1.0) -> Data:
         """The problem's data at n·scale rows (and p·scale columns when ``scales_p``)."""
@@ -103,6 +115,94 @@ class Problem:
 
 def _logitkit_default() -> Tool:
     return Tool("logitkit default", logitkit_fit(), anchor=False)
+
+
+SMALL_FITS = ((200, 5), (2_000, 10), (20_000, 30))
+"""The small-fits problems' n × p (scale multiplies n)."""
+
+SMALL_FIT_REPEATS = 200
+"""Timed fits per tool on a small-fits problem; the table gives their median."""
+
+
+def _small_fits() -> list[Problem]:
+    """Unpenalised, summary-ready fits: logitkit computes its statistics as its fit does;
+    statsmodels adds its standard errors; scikit-learn and glum fit only."""
+    return [
+        Problem(
+            f"small-fits-{n}x{p}",
+            f"standard normal features, no penalty, {SMALL_FIT_REPEATS} fits; logitkit fit "
+            "(with its statistics), statsmodels Logit newton + bse",
+            n,
+            p,
+            0.0,
+            standard_normal,
+            seed=7,
+            tools=[
+                _logitkit_default(),
+                Tool(
+                    "statsmodels Logit newton + bse",
+                    statsmodels_with_errors,
+                    prepare=with_constant,
+                ),
+                Tool("scikit-learn lbfgs", sklearn_fit("lbfgs")),
+                Tool("scikit-learn newton-cholesky", sklearn_fit("newton-cholesky")),
+                Tool("glum irls-ls", glum_fit("irls-ls")),
+            ],
+            goal=Goal(0.5),
+            repeats=SMALL_FIT_REPEATS,
+        )
+        for n, p in SMALL_FITS
+    ]
+
+
+def _float32() -> Problem:
+    """dense-tall's data as float32 against logitkit's own float64 fit."""
+    return Problem(
+        "float32",
+        "the dense-tall data as float32 (converted untimed) against logitkit's default on the "
+        "float64 X",
+        1_000_000,
+        100,
+        0.0,
+        standard_normal,
+        seed=1,
+        tools=[
+            Tool("logitkit default, float32", logitkit_float32, anchor=False, prepare=float32_copy),
+            Tool("logitkit default, float64", logitkit_fit()),
+        ],
+        goal=Goal(0.6, "logitkit's float64 fit"),
+        coef_goal=1e-5,
+    )
+
+
+def _one_hot() -> list[Problem]:
+    """4 numeric columns and three skewed categoricals, as a dense 0/1 block and as CSR."""
+    description = (
+        "4 N(0, 1) columns and one 0/1 column per level of three categoricals of 40, 25 and "
+        "60 levels (level k drawn ∝ 1/(k + 1)); L2, α = 1e-6; glum reads the categoricals as "
+        "pandas Categoricals"
+    )
+    return [
+        Problem(
+            f"one-hot-{kind}",
+            f"{description}; X {layout}",
+            500_000,
+            129,
+            1e-6,
+            generate,
+            seed=8,
+            tools=[
+                _logitkit_default(),
+                Tool("glum irls-ls, categoricals", glum_categorical, prepare=categorical_frame),
+                Tool("scikit-learn newton-cholesky", sklearn_fit("newton-cholesky")),
+            ],
+            goal=Goal(0.5),
+        )
+        for kind, layout, generate in (
+            ("dense", "dense float64", one_hot_dense),
+            ("sparse", "CSR", one_hot_sparse),
+        )
+    ]
 
 
 PROBLEMS: dict[str, Problem] = {
@@ -263,5 +363,8 @@ PROBLEMS: dict[str, Problem] = {
             ],
             goal=Goal(0.5),
         ),
+        *_small_fits(),
+        _float32(),
+        *_one_hot(),
     ]
 }

@@ -175,6 +175,12 @@ def goals(result: Result) -> list[str]:
             f"  - cost after the epoch ≤ {reference.name}'s: {row.cost:.6f} vs "
             f"{reference.cost:.6f} — {_verdict(row.cost <= reference.cost)}"
         )
+    if problem.coef_goal is not None and reference is not None:
+        difference = result.coef_difference(row)
+        lines.append(
+            f"  - coefficients within {problem.coef_goal:g} (relative) of {reference.name}'s: "
+            f"{difference:.1e} — {_verdict(difference <= problem.coef_goal)}"
+        )
     if problem.l1_ratio > 0 and reference is not None:
         lines.append(
             f"  - accuracy: largest KKT violation {row.kkt:.1e} (logitkit) vs "

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
+import scipy.sparse as sp
 from glum import GeneralizedLinearRegressor
 from numpy.typing import NDArray
 from sklearn.linear_model import LogisticRegression, SGDClassifier
@@ -14,7 +16,7 @@ from statsmodels.discrete.discrete_model import Logit
 
 import logitkit
 
-from .data import Data
+from .data import ONE_HOT_LEVELS, ONE_HOT_NUMERIC, Data
 
 
 @dataclass
@@ -179,3 +181,50 @@ def statsmodels_fit(summary: bool) -> Callable[..., Fit]:
         return Fit(params[0], params[1:], int(result.mle_retvals["iterations"]))
 
     return fit
+
+
+def statsmodels_with_errors(data: Data, prepared: object) -> Fit:
+    """statsmodels' Logit by Newton and its standard errors (``bse``): what a summary needs,
+    as logitkit's fit keeps its statistics."""
+    result = Logit(data.y, prepared).fit(method="newton", tol=1e-8, maxiter=100, disp=0)
+    np.asarray(result.bse)
+    params = np.asarray(result.params)
+    return Fit(params[0], params[1:], int(result.mle_retvals["iterations"]))
+
+
+def logitkit_float32(data: Data, prepared: object) -> Fit:
+    """logitkit's default on ``prepared``, the float32 copy of X."""
+    model = logitkit.LogisticRegression(alpha=data.alpha).fit(prepared, data.y)
+    return Fit(model.intercept_[0], model.coef_[0], model.n_iter_, model.solver_)
+
+
+def categorical_frame(data: Data) -> pd.DataFrame:
+    """The one-hot X as glum reads categoricals: the numeric columns, then one pandas
+    Categorical per block of 0/1 columns (all levels declared, so that glum's expansion has
+    X's columns, in X's order)."""
+    X = data.X
+    columns: dict[str, object] = {}
+    for j in range(ONE_HOT_NUMERIC):
+        column = X[:, [j]].toarray() if sp.issparse(X) else X[:, j]
+        columns[f"x{j}"] = np.ravel(column)
+    start = ONE_HOT_NUMERIC
+    for index, levels in enumerate(ONE_HOT_LEVELS):
+        block = X[:, start : start + levels]
+        codes = np.asarray(block.argmax(axis=1)).ravel()
+        columns[f"c{index}"] = pd.Categorical.from_codes(codes, categories=range(levels))
+        start += levels
+    return pd.DataFrame(columns)
+
+
+def glum_categorical(data: Data, prepared: object) -> Fit:
+    """glum's IRLS (least-squares inner solve) on ``prepared``, the frame of
+    ``categorical_frame``: tabmat keeps each categorical as one integer code a row."""
+    model = GeneralizedLinearRegressor(
+        family="binomial",
+        alpha=data.alpha,
+        solver="irls-ls",
+        gradient_tol=1e-8,
+        max_iter=10_000,
+    )
+    model.fit(prepared, data.y)
+    return Fit(model.intercept_, model.coef_, int(model.n_iter_))

@@ -13,12 +13,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from scipy.special import expit
 from sklearn.metrics import log_loss
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import measure, problems, report, run
+from benchmarks import data, measure, problems, report, run, tools
 
 SCALES = {
     "dense-tall": 0.002,
@@ -33,6 +34,19 @@ SCALES = {
 }
 """A few thousand rows each; sparse-wide's p shrinks with n (2,000 × 500, 50 entries a row), as
 does that of the L1 problems (2,000 × 20)."""
+
+SCALES.update(
+    {
+        "small-fits-200x5": 1.0,
+        "small-fits-2000x10": 0.1,
+        "small-fits-20000x30": 0.05,
+        "float32": 0.002,
+        "one-hot-dense": 0.004,
+        "one-hot-sparse": 0.004,
+    }
+)
+"""The small fits at 200 × 5, 200 × 10 and 1,000 × 30; float32 as dense-tall (2,000 × 100); the
+one-hot problems at 2,000 × 129."""
 
 EXACT = [name for name, problem in problems.PROBLEMS.items() if problem.exact]
 
@@ -156,3 +170,54 @@ def test_the_scale_out_problem_runs_at_a_small_size() -> None:
     assert abs(rows["logitkit in memory"].cost - on_dask.cost) <= 1e-9 * abs(best)
     assert abs(rows["dask-ml newton"].cost - on_dask.cost) <= 1e-6 * abs(best)
     assert on_dask.passes is not None and on_dask.passes <= scale_out.PASSES_GOAL
+
+
+def test_float32_coefficients_agree_with_float64(results: dict[str, object]) -> None:
+    result = _result(results, "float32")
+    assert result.reference is not None
+    assert result.reference.name.startswith("logitkit default, float64")
+    assert result.logitkit.name.startswith("logitkit default, float32")
+    difference = result.coef_difference(result.logitkit)
+    assert 0.0 < difference <= problems.PROBLEMS["float32"].coef_goal
+
+
+def test_one_hot_problems_hold_the_same_data_dense_and_sparse() -> None:
+    dense = problems.PROBLEMS["one-hot-dense"].data(0.001)
+    sparse = problems.PROBLEMS["one-hot-sparse"].data(0.001)
+    assert sp.isspmatrix_csr(sparse.X) and isinstance(dense.X, np.ndarray)
+    assert dense.X.shape == sparse.X.shape == (500, 4 + 40 + 25 + 60)
+    np.testing.assert_array_equal(dense.X, sparse.X.toarray())
+    np.testing.assert_array_equal(dense.y, sparse.y)
+    blocks = np.split(dense.X[:, 4:], np.cumsum(data.ONE_HOT_LEVELS)[:-1], axis=1)
+    for block, levels in zip(blocks, data.ONE_HOT_LEVELS, strict=True):
+        assert block.shape[1] == levels
+        np.testing.assert_array_equal(block.sum(axis=1), 1.0)
+    first, last = blocks[2][:, 0].sum(), blocks[2][:, -1].sum()
+    assert first > 10 * max(last, 1.0)
+
+
+def test_the_categorical_frame_has_the_codes_of_the_one_hot_columns() -> None:
+    sparse = problems.PROBLEMS["one-hot-sparse"].data(0.001)
+    frame = tools.categorical_frame(sparse)
+    assert list(frame.columns) == ["x0", "x1", "x2", "x3", "c0", "c1", "c2"]
+    np.testing.assert_array_equal(
+        frame[["x0", "x1", "x2", "x3"]].to_numpy(), sparse.X[:, :4].toarray()
+    )
+    codes = frame["c1"].cat.codes.to_numpy()
+    np.testing.assert_array_equal(np.asarray(sparse.X[np.arange(500), 44 + codes]).ravel(), 1.0)
+    assert list(frame["c2"].cat.categories) == list(range(60))
+
+
+def test_small_fits_run_their_own_number_of_fits() -> None:
+    names = [name for name in problems.PROBLEMS if name.startswith("small-fits")]
+    assert len(names) == 3
+    for name in names:
+        problem = problems.PROBLEMS[name]
+        assert problem.repeats == problems.SMALL_FIT_REPEATS == 200
+        assert problem.alpha == 0.0
+        assert {tool.name for tool in problem.tools} >= {
+            "statsmodels Logit newton + bse",
+            "scikit-learn lbfgs",
+            "scikit-learn newton-cholesky",
+            "glum irls-ls",
+        }

@@ -263,13 +263,16 @@ class DesignBase(ABC):
         """G = X̃_Rᵀ X̃_R = Σ_{i∈R} x̃ᵢ x̃ᵢᵀ over the rows R = ``rows`` (every row when None), in
         float64 whatever the dtype of X (for decisions of rank), accumulated by blocks of rows.
 
-        The intercept's row and column hold |R| and the column sums Σ_{i∈R} xᵢ.
+        The intercept's row and column hold |R| and the column sums Σ_{i∈R} xᵢ. BLAS runs on
+        one thread, as in the weighted Gram of the dense design: on two loaded cores the
+        product over a 50,000 × 100 X took 185 ms with two OpenBLAS threads and 50 ms with one.
         """
         gram = np.zeros((self.n_features, self.n_features))
         sums = np.zeros(self.n_features)
-        for _, block in self._float64_row_blocks(rows):
-            gram += self._dense(block.T @ block)
-            sums += np.asarray(block.sum(axis=0)).ravel()
+        with threadpools().limit(limits=1, user_api="blas"):
+            for _, block in self._float64_row_blocks(rows):
+                gram += self._dense(block.T @ block)
+                sums += np.asarray(block.sum(axis=0)).ravel()
         if not self.fit_intercept:
             return gram
         out = np.empty((self.n_params, self.n_params))

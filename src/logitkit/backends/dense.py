@@ -56,8 +56,30 @@ class DenseDesign(DesignBase):
 
     def weighted_gram(self, d: NDArray) -> NDArray:
         """X̃ᵀ diag(d) X̃, accumulated over blocks of rows so no n×p temporary is made: the
-        subset of every position (:meth:`weighted_gram_subset`)."""
-        return self.weighted_gram_subset(d, np.arange(self.n_params))
+        subset of every position (:meth:`weighted_gram_subset`).
+
+        An X of one block is multiplied as it is, with the same products in the same order:
+        (√d ⊙ X)ᵀ(√d ⊙ X) for d ≥ 0, else (d ⊙ X)ᵀX, bordered by Σ dᵢxᵢⱼ and Σ dᵢ for the
+        intercept, without the column bookkeeping of a subset.
+        """
+        width = self.n_features
+        if self.n_samples > max(256, base.BLOCK_ELEMENTS // max(2 * width, 1)):
+            return self.weighted_gram_subset(d, np.arange(self.n_params))
+        weights = d.astype(self.dtype)
+        if np.all(d >= 0.0):
+            scaled = self.X * np.sqrt(weights)[:, None]
+            gram = scaled.T @ scaled
+        else:
+            gram = (self.X * weights[:, None]).T @ self.X
+        if not self.fit_intercept:
+            return gram.astype(np.float64)
+        column_d = weights @ self.X
+        extended = np.empty((width + 1, width + 1))
+        extended[1:, 1:] = gram
+        extended[0, 1:] = column_d
+        extended[1:, 0] = column_d
+        extended[0, 0] = np.sum(d, dtype=np.float64)
+        return extended
 
     def take(self, rows: NDArray | slice) -> DenseDesign:
         """The design restricted to ``rows`` (a view of X for a slice, a copy for indices)."""

@@ -26,9 +26,28 @@ ALIAS_TOL = 1e-7
 _NAMED = 1e-8
 
 
+_CLEAR = 100.0
+"""Residuals above ``_CLEAR`` × tol from the Cholesky factor settle that no column is aliased."""
+
+
 def aliased_columns(gram: NDArray, tol: float = ALIAS_TOL) -> list[int]:
-    """The positions of the aliased columns of a Gram matrix G = X̃ᵀ diag(s) X̃, in order."""
+    """The positions of the aliased columns of a Gram matrix G = X̃ᵀ diag(s) X̃, in order.
+
+    With every column kept, the residuals rⱼ are the squared diagonal of the Cholesky factor L
+    of the scaled G (G = LLᵀ gives Gⱼⱼ = Σₖ₍≤ⱼ₎ Lⱼₖ² and G_jK G_KK⁻¹ G_Kj = Σₖ₍<ⱼ₎ Lⱼₖ²), so
+    one factorisation answers when all of them clear the tolerance by a wide margin (100·tol,
+    far above rounding). Otherwise (a zero column, a residual near or below tol) the columns
+    are taken one at a time, each against the ones kept before it.
+    """
     diagonal = np.diag(gram).astype(np.float64)
+    if np.all(diagonal > 0.0) and np.all(np.isfinite(diagonal)):
+        scale = 1.0 / np.sqrt(diagonal)
+        try:
+            factor = np.linalg.cholesky(gram * scale[:, None] * scale[None, :])
+        except np.linalg.LinAlgError:
+            factor = None
+        if factor is not None and np.all(np.diag(factor) ** 2 > _CLEAR * tol):
+            return []
     kept: list[int] = []
     aliased: list[int] = []
     for j, g in enumerate(diagonal):

@@ -166,7 +166,8 @@ class PassEvaluation:
                 sums = self.design.pass_sums(request, None, self.sample_weight)
                 self._positive_gram = sums["positive_gram"]
             return self._positive_gram
-        return self.design.gram_rows(np.flatnonzero(self.sample_weight > 0))
+        positive = self.sample_weight > 0
+        return self.design.gram_rows(None if positive.all() else np.flatnonzero(positive))
 
     def first_pass(self, with_gram: bool) -> NDArray:
         """The column maxima maxᵢ |x̃ᵢⱼ|; over a design read by passes, in the same pass, the

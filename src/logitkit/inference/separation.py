@@ -33,6 +33,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.linalg import LinAlgError, eigh, solve
 
+from ..backends.base import threadpools
 from ..backends.design import Design
 from ..core.functions import sigmoid
 from ..core.objective import Objective
@@ -52,7 +53,7 @@ _CERTIFICATE_STEPS = 2
 """Newton steps the one-pass certificate of a Dask fit may take towards the optimum."""
 
 
-def overlap_certified(objective: Objective, coef: NDArray) -> bool:
+def overlap_certified(objective: Objective, coef: NDArray, gram: NDArray | None = None) -> bool:
     """Whether a fit's probabilities prove that the data are not separated, without a program.
 
     With λᵢ = sᵢ |yᵢ − ŷᵢ| at the fitted θ and r = Aᵀλ = X̃ᵀ(s ⊙ (y − ŷ)), the score (zero at
@@ -73,6 +74,9 @@ def overlap_certified(objective: Objective, coef: NDArray) -> bool:
 
     Over a design read by passes (Dask), S is every row of positive weight: λ_min, the Gram
     matrix of S and the score come from one pass (:func:`_overlap_certified_by_pass`).
+
+    ``gram``, X̃ᵀX̃ over every row of positive weight, is A_SᵀA_S when the sample is all of
+    them (at most 2 × ``_CERTIFICATE_ROWS`` such rows): given, it is used instead of a new one.
     """
     if not objective.design.holds_rows:
         return _overlap_certified_by_pass(objective, coef)
@@ -90,8 +94,10 @@ def overlap_certified(objective: Objective, coef: NDArray) -> bool:
     score = -weights.sum() * data_gradient  # X̃ᵀ(s ⊙ (y − ŷ)), one (fused) pass over X
     step = max(1, n_kept // _CERTIFICATE_ROWS)
     sample = slice(0, None, step) if n_kept == weights.size else np.flatnonzero(positive)[::step]
-    rows = design.take(sample)
-    return _certificate_holds(smallest, rows.weighted_gram(np.ones(rows.n_samples)), score)
+    if gram is None or step > 1:
+        rows = design.take(sample)
+        gram = rows.weighted_gram(np.ones(rows.n_samples))
+    return _certificate_holds(smallest, gram, score)
 
 
 def _smallest_residual_weight(z: NDArray, y: NDArray, weights: NDArray) -> float:
@@ -151,7 +157,8 @@ def _certificate_holds(smallest: float, gram: NDArray, score: NDArray) -> bool:
     if not (np.all(np.isfinite(gram)) and np.all(diagonal > 0.0)):
         return False
     scale = 1.0 / np.sqrt(diagonal)
-    lowest = float(eigh(gram * scale[:, None] * scale[None, :], eigvals_only=True)[0])
+    with threadpools().limit(limits=1, user_api="blas"):  # small: see collinear_columns
+        lowest = float(eigh(gram * scale[:, None] * scale[None, :], eigvals_only=True)[0])
     return smallest * np.sqrt(max(lowest, 0.0)) > 2.0 * float(np.linalg.norm(scale * score))
 
 

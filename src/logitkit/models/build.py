@@ -16,7 +16,12 @@ from numpy.typing import ArrayLike, NDArray
 from sklearn.base import BaseEstimator
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_feature_names,
+    _check_n_features,
+    check_is_fitted,
+    validate_data,
+)
 
 from ..backends.design import Design, is_dask_collection, make_design
 from ..core.datafits import datafit_for
@@ -32,7 +37,7 @@ from ..core.validation import (
 )
 from ..inference.check_inputs import require_binary
 from .dask_input import check_dask_features, dask_objective
-from .input_checks import check_classes, check_feature_names, check_magnitudes
+from .input_checks import check_classes, check_feature_names, check_magnitudes, plain_arrays
 from .params import reference_index
 
 __all__ = [
@@ -70,18 +75,26 @@ def build_objective(
     params = estimator.get_params()
     if not reset:
         X = formula_input(estimator, X)
-    check_numeric_columns(X)
-    check_missing_labels(y)
-    X_valid, y_valid = validate_data(
-        estimator,
-        X,
-        y,
-        reset=reset,
-        accept_sparse=["csr", "csc"],
-        dtype=[np.float64, np.float32],
-        y_numeric=False,
-    )
-    check_classification_targets(y_valid)
+    if plain_arrays(X, y):
+        if not reset:
+            _check_feature_names(estimator, X, reset=False)
+        elif hasattr(estimator, "feature_names_in_"):
+            del estimator.feature_names_in_  # an ndarray has no column names
+        _check_n_features(estimator, X, reset=reset)
+        X_valid, y_valid = np.asarray(X), np.asarray(y)
+    else:
+        check_numeric_columns(X)
+        check_missing_labels(y)
+        X_valid, y_valid = validate_data(
+            estimator,
+            X,
+            y,
+            reset=reset,
+            accept_sparse=["csr", "csc"],
+            dtype=[np.float64, np.float32],
+            y_numeric=False,
+        )
+        check_classification_targets(y_valid)
     if reset:
         check_feature_names(getattr(estimator, "feature_names_in_", None), params["fit_intercept"])
         estimator.classes_ = np.unique(y_valid)

@@ -15,7 +15,7 @@ from ..core.exceptions import SmallClassWarning
 from ..core.record import INTERCEPT
 from ..core.validation import plain_label
 
-__all__ = ["check_classes", "check_feature_names", "check_magnitudes"]
+__all__ = ["check_classes", "check_feature_names", "check_magnitudes", "plain_arrays"]
 
 
 def check_magnitudes(design: Design, names: NDArray | None, maxima: NDArray | None = None) -> None:
@@ -92,3 +92,29 @@ def check_classes(
             SmallClassWarning,
             stacklevel=4,
         )
+
+
+def plain_arrays(X: object, y: object) -> bool:
+    """Whether X and y pass scikit-learn's checks as they are, without its conversions: X a
+    2-D float64 or float32 ndarray with a row and a column, all finite; y a 1-D integer or
+    float ndarray of X's length, finite and whole numbers (a float y equal to ``y.astype(int)``,
+    scikit-learn's test of a classification target).
+
+    Such data skip ``validate_data`` and ``check_classification_targets``, which spend more time
+    than a small fit's solve on detecting frame libraries and label types; anything else goes
+    through them, and their errors. The finiteness of X is tested on its sum (one pass, no
+    temporary): a finite sum means finite entries, and a sum that overflows sends X through
+    scikit-learn's own test.
+    """
+    if type(X) is not np.ndarray or type(y) is not np.ndarray:
+        return False
+    if X.ndim != 2 or X.dtype not in (np.float64, np.float32) or min(X.shape) < 1:
+        return False
+    if y.ndim != 1 or y.shape[0] != X.shape[0] or y.dtype.kind not in "iuf":
+        return False
+    with np.errstate(over="ignore", invalid="ignore"):
+        if not np.isfinite(X.sum()):
+            return False
+    if y.dtype.kind == "f":
+        return bool(np.isfinite(y).all() and not np.any(y != y.astype(int)))
+    return True
