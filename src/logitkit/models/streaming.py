@@ -44,7 +44,7 @@ from ..inference.statistics import FitStatistics
 from ..solvers import SOLVERS, SolverOptions
 from ..solvers.stochastic import InMemoryChunk, StochasticRun
 from .blocks import BlockSpec
-from .fitting import make_record
+from .fitting import blas_threads, make_record
 from .input_checks import check_classes, check_feature_names, check_magnitudes
 from .messages import ProgressLine
 from .params import check_params, reference_index
@@ -113,11 +113,12 @@ def partial_fit(
         chunk = _MemoryChunk(_memory_objective(estimator, X, y, sample_weight, spec, first))
     run = getattr(estimator, "_stream", None)
     tol, progress = _tol(params, chunk.template), ProgressLine() if params["verbose"] else None
-    if run is None:
-        run = _start(estimator, params, chunk, progress)
-    run.epoch(chunk)
-    run.evaluate(chunk, progress)
-    _finish(estimator, params, spec, chunk, run, tol)
+    with blas_threads(chunk.template):  # as fit's, so that the same data give the same sums
+        if run is None:
+            run = _start(estimator, params, chunk, progress)
+        run.epoch(chunk)
+        run.evaluate(chunk, progress)
+        _finish(estimator, params, spec, chunk, run, tol)
 
 
 def _classes(estimator: BaseEstimator, classes: ArrayLike | None, first: bool) -> NDArray:
