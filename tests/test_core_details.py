@@ -1,0 +1,33 @@
+"""Details of the core layer the broader tests leave open, each pinned down by a test that a
+plausible slip in it would fail (found by mutation testing, see docs/testing.md)."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import softmax
+
+from logitkit.core.datafits import Multinomial
+
+
+def test_multinomial_curvature_is_diag_p_minus_p_pt_row_by_row() -> None:
+    z = np.array([[0.3, -1.0, 2.0, 0.0], [1.5, 1.5, -0.5, 4.0], [-3.0, 0.0, 0.2, 0.1]])
+    p = softmax(z, axis=1)
+    expected = np.stack([np.diag(row) - np.outer(row, row) for row in p])
+    curvature = Multinomial(4).curvature(z)
+    assert curvature.shape == (3, 4, 4)
+    np.testing.assert_allclose(curvature, expected, rtol=1e-13, atol=1e-16)
+
+
+def test_multinomial_curvature_keeps_its_accuracy_near_certainty_and_in_float32() -> None:
+    """p_k(1 − p_k) with p_k = 1 − 2e^(−30)(1 + O(e^(−30))): the diagonal keeps every digit,
+    which 1 − p_k computed by subtraction would lose; float32 logits are computed in float64."""
+    z = np.array([[30.0, 0.0, 0.0]])
+    curvature = Multinomial(3).curvature(z)[0]
+    tail = np.exp(-30.0)
+    np.testing.assert_allclose(curvature[0, 0], 2 * tail / (1 + 2 * tail) ** 2, rtol=1e-12)
+    np.testing.assert_allclose(curvature[1, 1], tail * (1 + tail) / (1 + 2 * tail) ** 2, rtol=1e-12)
+    logits = np.array([[0.1, -0.7, 1.3], [2.0, 0.5, -1.0]])
+    single = logits.astype(np.float32)
+    np.testing.assert_allclose(
+        Multinomial(3).curvature(single), Multinomial(3).curvature(single.astype(float)), rtol=1e-14
+    )
