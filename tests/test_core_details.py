@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import softmax
 
-from logitkit.core.datafits import Multinomial
+from logitkit.core.datafits import Bernoulli, Multinomial
 
 
 def test_multinomial_curvature_is_diag_p_minus_p_pt_row_by_row() -> None:
@@ -31,3 +31,9 @@ def test_multinomial_curvature_keeps_its_accuracy_near_certainty_and_in_float32(
     np.testing.assert_allclose(
         Multinomial(3).curvature(single), Multinomial(3).curvature(single.astype(float)), rtol=1e-14
     )
+
+
+def test_a_tie_predicts_the_first_class() -> None:
+    """ŷ = ½ exactly (z = 0) predicts class 0, as scikit-learn's decision_function > 0 does."""
+    z = np.array([0.0, 1e-300, -1e-300, -0.0])
+    np.testing.assert_array_equal(Bernoulli().most_probable(z), [0, 1, 0, 0])

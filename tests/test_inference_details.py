@@ -58,3 +58,36 @@ def test_profile_bounds_give_up_after_thirty_doublings(spread, finite) -> None:
         assert high == pytest.approx(estimate + half_width, rel=1e-9)
     else:
         assert (low, high) == (-np.inf, np.inf)
+
+
+def test_a_singular_information_without_an_empty_column_names_no_column() -> None:
+    information = np.array([[1.0, 1.0], [1.0, 1.0]])
+    with pytest.raises(ValueError, match=r"\(nearly collinear columns, or separation\)$"):
+        covariance(information)
+
+
+def test_cluster_scores_are_the_score_sums_per_group() -> None:
+    """u_g = Σ_{i∈g} sᵢ (yᵢ − ŷᵢ) x̃ᵢ: the score of θ summed within each group, groups in the
+    order they first appear, for two classes and, output by output, for three."""
+    X, y = make_problem(60, 2, seed=47)
+    weights = np.random.default_rng(8).uniform(0.5, 2.0, 60)
+    groups = np.repeat(["b", "a", "c"], 20)
+    objective = lk.Objective.from_data(X, y, sample_weight=weights)
+    coef = np.array([0.2, -0.4, 0.7])
+    design = np.column_stack([np.ones(60), X])
+    score = (weights * (y - 1 / (1 + np.exp(-design @ coef))))[:, None] * design
+    expected = np.array([score[groups == g].sum(axis=0) for g in ("b", "a", "c")])
+    np.testing.assert_allclose(statistics.cluster_score_matrix(objective, coef, groups), expected)
+    labels = np.arange(60) % 3
+    multi = lk.Objective.from_data(X, labels, sample_weight=weights, reference=0)
+    theta = np.array([0.1, 0.3, -0.2, -0.5, 0.4, 0.6])
+    logits = np.column_stack([np.zeros(60), design @ theta[:3], design @ theta[3:]])
+    p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    onehot = np.eye(3)[labels]
+    blocks = [
+        np.array([s[groups == g].sum(axis=0) for g in ("b", "a", "c")])
+        for s in ((weights * (onehot[:, k] - p[:, k]))[:, None] * design for k in (1, 2))
+    ]
+    np.testing.assert_allclose(
+        statistics.cluster_score_matrix(multi, theta, groups), np.hstack(blocks), rtol=1e-12
+    )
