@@ -6,7 +6,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import softmax
 
+from logitkit.backends.design import make_design
 from logitkit.core.datafits import Bernoulli, Multinomial
+from logitkit.core.firth import FirthTerm
 
 
 def test_multinomial_curvature_is_diag_p_minus_p_pt_row_by_row() -> None:
@@ -37,3 +39,13 @@ def test_a_tie_predicts_the_first_class() -> None:
     """ŷ = ½ exactly (z = 0) predicts class 0, as scikit-learn's decision_function > 0 does."""
     z = np.array([0.0, 1e-300, -1e-300, -0.0])
     np.testing.assert_array_equal(Bernoulli().most_probable(z), [0, 1, 0, 0])
+
+
+def test_firths_term_is_infinite_where_the_information_is_singular() -> None:
+    """An all-zero column makes I singular: −½ log det I = +∞ (the fit must step back), with a
+    zero gradient of the full length k = 3."""
+    x = np.linspace(-1.0, 1.0, 8)
+    design = make_design(np.column_stack([x, np.zeros(8)]))
+    value, gradient = FirthTerm().value_and_gradient(design, np.ones(8), 0.3 * x, Bernoulli())
+    assert value == np.inf
+    np.testing.assert_array_equal(gradient, np.zeros(3))
