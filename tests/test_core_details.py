@@ -4,6 +4,7 @@ plausible slip in it would fail (found by mutation testing, see docs/testing.md)
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from scipy.special import softmax
 
 from logitkit.backends.design import make_design
@@ -49,3 +50,29 @@ def test_firths_term_is_infinite_where_the_information_is_singular() -> None:
     value, gradient = FirthTerm().value_and_gradient(design, np.ones(8), 0.3 * x, Bernoulli())
     assert value == np.inf
     np.testing.assert_array_equal(gradient, np.zeros(3))
+
+
+def test_multinomial_null_loglik_uses_the_weighted_class_counts() -> None:
+    """ℓ₀ = Σₖ nₖ log(nₖ/n) with nₖ = Σ_{yᵢ=k} sᵢ: a class of total weight 0.8 counts, one of
+    weight 0 adds nothing (0 log 0 = 0) and n = Σ sᵢ."""
+    y = np.array([0, 0, 1, 1, 1, 2, 2, 3])
+    s = np.array([1.0, 2.0, 0.5, 0.5, 3.0, 0.3, 0.5, 0.0])
+    counts = np.array([3.0, 4.0, 0.8])
+    expected = float(np.sum(counts * np.log(counts / counts.sum())))
+    assert Multinomial(4).null_loglik(y, s, True) == pytest.approx(expected, rel=1e-14)
+    assert Multinomial(4).null_loglik(y, s, False) == pytest.approx(-7.8 * np.log(4), rel=1e-14)
+
+
+@pytest.mark.parametrize("reference", [None, 0, 2])
+def test_multinomial_start_is_the_weighted_intercept_only_optimum(reference) -> None:
+    """b_k = log π_k − mean_m log π_m (symmetric) or log π_k − log π_r (reference r), with π the
+    weighted class frequencies, a class absent from y given π = 1e-10."""
+    y = np.array([0, 0, 1, 1, 1, 2])
+    s = np.array([1.0, 3.0, 0.5, 0.5, 1.0, 2.0])
+    log_freq = np.log([4.0 / 8.0, 2.0 / 8.0, 2.0 / 8.0, 1e-10])
+    start = Multinomial(4, reference).start(y, s)
+    if reference is None:
+        np.testing.assert_allclose(start, log_freq - log_freq.mean(), rtol=1e-14)
+    else:
+        expected = np.delete(log_freq - log_freq[reference], reference)
+        np.testing.assert_allclose(start, expected, rtol=1e-14)

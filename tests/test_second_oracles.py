@@ -76,6 +76,19 @@ def test_weighted_null_rate_equals_statsmodels_glm_freq_weights() -> None:
     assert model.loglik_ == pytest.approx(reference.llf, rel=1e-10)
 
 
+def test_weighted_class_counts_equal_statsmodels_mnlogit_on_repeated_rows() -> None:
+    """Three classes: ℓ₀ = Σₖ nₖ log(nₖ/n) from the weighted counts nₖ, as MNLogit's llnull
+    on the rows repeated."""
+    X, y = three_class_problem(150)
+    counts = np.random.default_rng(7).integers(1, 5, size=150) * np.where(y == 2, 3, 1)
+    model = lk.LogisticRegression(tol=1e-12).fit(X, y, sample_weight=counts)
+    reference = sm.MNLogit(np.repeat(y, counts), sm.add_constant(np.repeat(X, counts, 0))).fit(
+        method="newton", tol=1e-12, maxiter=100, disp=0
+    )
+    assert model.null_loglik_ == pytest.approx(reference.llnull, rel=1e-10)
+    assert model.loglik_ == pytest.approx(reference.llf, rel=1e-9)
+
+
 # ---- HC1, AIC and BIC ---------------------------------------------------------------------------
 
 
