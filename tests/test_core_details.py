@@ -10,6 +10,7 @@ from scipy.special import softmax
 from logitkit.backends.design import make_design
 from logitkit.core.datafits import Bernoulli, Multinomial
 from logitkit.core.firth import FirthTerm
+from logitkit.core.penalties import ElasticNet
 
 
 def test_multinomial_curvature_is_diag_p_minus_p_pt_row_by_row() -> None:
@@ -76,3 +77,21 @@ def test_multinomial_start_is_the_weighted_intercept_only_optimum(reference) -> 
     else:
         expected = np.delete(log_freq - log_freq[reference], reference)
         np.testing.assert_allclose(start, expected, rtol=1e-14)
+
+
+def test_multinomial_hessian_blocks_are_the_upper_triangle_in_float64() -> None:
+    """(k, m, P_k(δ_km − P_m)) for k ≤ m only, from probabilities computed in float64."""
+    z = np.array([[0.1, -0.7, 1.3], [2.0, 0.5, -1.0]], dtype=np.float32)
+    datafit = Multinomial(3)
+    p = datafit.hessian_factors(z)
+    np.testing.assert_allclose(p, softmax(z.astype(np.float64), axis=1), rtol=1e-15)
+    blocks = list(datafit.hessian_blocks(p))
+    assert [(k, m) for k, m, _ in blocks] == [(0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2)]
+    for k, m, weights in blocks:
+        np.testing.assert_allclose(weights, p[:, k] * (float(k == m) - p[:, m]), rtol=1e-15)
+
+
+def test_the_l1_value_at_unit_strength() -> None:
+    penalty = ElasticNet(alpha=1.0, l1_ratio=1.0, n_params=3, fit_intercept=True)
+    assert penalty.l1_value(np.array([5.0, -2.0, 0.5])) == 2.5
+    assert ElasticNet(2.0, 0.25, 3, False).l1_value(np.array([5.0, -2.0, 0.5])) == 3.75
