@@ -95,3 +95,17 @@ def test_the_l1_value_at_unit_strength() -> None:
     penalty = ElasticNet(alpha=1.0, l1_ratio=1.0, n_params=3, fit_intercept=True)
     assert penalty.l1_value(np.array([5.0, -2.0, 0.5])) == 2.5
     assert ElasticNet(2.0, 0.25, 3, False).l1_value(np.array([5.0, -2.0, 0.5])) == 3.75
+
+
+def test_the_default_multinomial_is_the_binary_model_in_float64() -> None:
+    """Multinomial() has K = 2 classes, and with z = (0, z₁) its loss and derivative are
+    Bernoulli's of z₁, computed in float64 whatever the logits' dtype."""
+    datafit = Multinomial()
+    assert datafit.n_classes == 2 and datafit.n_outputs == 2
+    z1 = np.array([-3.0, 0.2, 4.5], dtype=np.float32)
+    y = np.array([0, 1, 1])
+    loss, derivative = datafit.loss_and_derivative(y, np.column_stack([np.zeros(3), z1]))
+    assert loss.dtype == derivative.dtype == np.float64
+    exact = z1.astype(np.float64)
+    np.testing.assert_allclose(loss, Bernoulli().loss(y, exact), rtol=1e-14)
+    np.testing.assert_allclose(derivative[:, 1], Bernoulli().derivative(y, exact), rtol=1e-14)
