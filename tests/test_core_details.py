@@ -104,7 +104,8 @@ def test_the_default_multinomial_is_the_binary_model_in_float64() -> None:
     assert datafit.n_classes == 2 and datafit.n_outputs == 2
     z1 = np.array([-3.0, 0.2, 4.5], dtype=np.float32)
     y = np.array([0, 1, 1])
-    loss, derivative = datafit.loss_and_derivative(y, np.column_stack([np.zeros(3), z1]))
+    z = np.column_stack([np.zeros(3), z1]).astype(np.float32)
+    loss, derivative = datafit.loss_and_derivative(y, z)
     assert loss.dtype == derivative.dtype == np.float64
     exact = z1.astype(np.float64)
     np.testing.assert_allclose(loss, Bernoulli().loss(y, exact), rtol=1e-14)
