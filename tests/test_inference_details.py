@@ -8,8 +8,9 @@ import pytest
 from scipy.stats import chi2
 
 import logitkit as lk
+from logitkit.backends.design import make_design
 from logitkit.inference import statistics
-from logitkit.inference.covariance import covariance
+from logitkit.inference.covariance import cluster_score_sums, covariance
 from logitkit.inference.intervals import profile_interval
 from problems import make_problem
 
@@ -91,3 +92,24 @@ def test_cluster_scores_are_the_score_sums_per_group() -> None:
     np.testing.assert_allclose(
         statistics.cluster_score_matrix(multi, theta, groups), np.hstack(blocks), rtol=1e-12
     )
+
+
+def test_cluster_sums_need_two_groups_and_say_what_they_got() -> None:
+    X = np.array([[1.0, 2.0], [0.5, -1.0], [2.0, 0.0]])
+    residual = np.array([0.5, -0.25, 1.0])
+    sums = cluster_score_sums(make_design(X), residual, ["a", "b", "a"])
+    np.testing.assert_allclose(sums, [[1.5, 2.5, 1.0], [-0.25, -0.125, 0.25]])
+    with pytest.raises(ValueError, match="at least two groups; got one group, 'a'"):
+        cluster_score_sums(make_design(X), residual, ["a", "a", "a"])
+    with pytest.raises(ValueError, match="at least two groups; got no rows"):
+        cluster_score_sums(make_design(np.zeros((0, 2))), np.zeros(0), [])
+
+
+def test_cluster_sums_are_computed_in_float64() -> None:
+    X = np.random.default_rng(9).standard_normal((50, 3))
+    residual = np.random.default_rng(10).standard_normal(50).astype(np.float32)
+    groups = np.arange(50) % 4
+    sums = cluster_score_sums(make_design(X), residual, groups)
+    expected = cluster_score_sums(make_design(X), residual.astype(np.float64), groups)
+    assert sums.dtype == np.float64
+    np.testing.assert_allclose(sums, expected, rtol=1e-14)
