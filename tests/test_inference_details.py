@@ -11,7 +11,7 @@ import logitkit as lk
 from logitkit.backends.design import make_design
 from logitkit.inference import statistics
 from logitkit.inference.covariance import cluster_score_sums, covariance
-from logitkit.inference.intervals import profile_interval
+from logitkit.inference.intervals import profile_interval, replace_intervals, wald_table
 from problems import make_problem
 
 
@@ -113,3 +113,27 @@ def test_cluster_sums_are_computed_in_float64() -> None:
     expected = cluster_score_sums(make_design(X), residual.astype(np.float64), groups)
     assert sums.dtype == np.float64
     np.testing.assert_allclose(sums, expected, rtol=1e-14)
+
+
+def test_the_meat_is_checked_and_computed_in_float64() -> None:
+    information = np.array([[2.0, 0.5], [0.5, 1.0]])
+    scores = np.array([[0.3, -0.1], [-0.2, 0.4]], dtype=np.float32)
+    two_groups = covariance(information, cov_type="cluster", cluster_scores=scores, n_obs=10)
+    exact = covariance(
+        information, cov_type="cluster", cluster_scores=scores.astype(np.float64), n_obs=10
+    )
+    np.testing.assert_allclose(two_groups, exact, rtol=1e-14)
+    with pytest.raises(ValueError, match="score_outer must be a square matrix"):
+        covariance(information, cov_type="HC0", score_outer=np.ones((2, 3)))
+    with pytest.raises(ValueError, match="score_outer is 3×3, expected 2"):
+        covariance(information, cov_type="HC0", score_outer=np.eye(3))
+
+
+def test_replaced_intervals_are_floats_of_the_tables_length() -> None:
+    table = wald_table([0.5, -1.0], np.diag([0.04, 0.09]), ["a", "b"])
+    replaced = replace_intervals(table, [0, -2], [1, 0])
+    assert replaced["ci_low"].dtype == replaced["ci_high"].dtype == np.float64
+    np.testing.assert_array_equal(replaced["or_low"], np.exp([0.0, -2.0]))
+    for low, high in (([0.0], [1.0, 0.0]), ([0.0, -2.0], [1.0])):
+        with pytest.raises(ValueError, match="the table has 2 terms"):
+            replace_intervals(table, low, high)
