@@ -137,3 +137,25 @@ def test_replaced_intervals_are_floats_of_the_tables_length() -> None:
     for low, high in (([0.0], [1.0, 0.0]), ([0.0, -2.0], [1.0])):
         with pytest.raises(ValueError, match="the table has 2 terms"):
             replace_intervals(table, low, high)
+
+
+def test_the_wald_table_of_integer_estimates_is_in_floats() -> None:
+    table = wald_table([1, -2], np.diag([0.25, 1.0]), ["a", "b"])
+    assert table["coef"].dtype == table["z"].dtype == np.float64
+    np.testing.assert_array_equal(table["z"], [2.0, -2.0])
+    with pytest.raises(ValueError, match="cov must be a square matrix"):
+        wald_table([1.0, 2.0], np.ones((2, 3)), ["a", "b"])
+
+
+def test_profiling_needs_a_positive_tolerance_and_copes_with_a_zero_standard_error() -> None:
+    """tol = 0 is refused; std_err = 0 (or NaN) walks in steps of max(1, |β̂|) instead, and
+    finds the same bounds."""
+
+    def loglik(beta: float) -> float:
+        return -0.5 * ((beta - 2.0) / 0.3) ** 2
+
+    with pytest.raises(ValueError, match="tol must be positive"):
+        profile_interval(loglik, 2.0, 0.3, 0.0, tol=0.0)
+    expected = profile_interval(loglik, 2.0, 0.3, 0.0)
+    for std_err in (0.0, np.nan):
+        np.testing.assert_allclose(profile_interval(loglik, 2.0, std_err, 0.0), expected, rtol=1e-6)
