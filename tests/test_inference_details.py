@@ -159,3 +159,9 @@ def test_profiling_needs_a_positive_tolerance_and_copes_with_a_zero_standard_err
     expected = profile_interval(loglik, 2.0, 0.3, 0.0)
     for std_err in (0.0, np.nan):
         np.testing.assert_allclose(profile_interval(loglik, 2.0, std_err, 0.0), expected, rtol=1e-6)
+
+
+def test_a_zero_variance_is_a_known_coefficient_not_an_error() -> None:
+    table = wald_table([1.5, -0.5], np.diag([0.0, 0.25]), ["fixed", "free"])
+    assert table.loc["fixed", "std_err"] == 0.0 and table.loc["fixed", "p_value"] == 0.0
+    assert table.loc["fixed", "ci_low"] == table.loc["fixed", "ci_high"] == 1.5
