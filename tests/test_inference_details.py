@@ -165,3 +165,25 @@ def test_a_zero_variance_is_a_known_coefficient_not_an_error() -> None:
     table = wald_table([1.5, -0.5], np.diag([0.0, 0.25]), ["fixed", "free"])
     assert table.loc["fixed", "std_err"] == 0.0 and table.loc["fixed", "p_value"] == 0.0
     assert table.loc["fixed", "ci_low"] == table.loc["fixed", "ci_high"] == 1.5
+
+
+def nearly_singular(smallest: float) -> np.ndarray:
+    """A 3 × 3 information with unit-diagonal eigenvalues about 2, 1 and ``smallest``, its
+    columns then scaled by 10⁻³, 1 and 10³."""
+    vectors = np.linalg.qr(np.random.default_rng(1).standard_normal((3, 3)))[0]
+    unit = vectors @ np.diag([2.0, 1.0, smallest]) @ vectors.T
+    scale = np.array([1e-3, 1.0, 1e3]) / np.sqrt(np.diag(unit))
+    return unit * np.outer(scale, scale)
+
+
+def test_singularity_is_judged_by_the_one_norm_condition_of_the_unit_diagonal_scaling() -> None:
+    """The reciprocal condition number 1/(‖S‖₁‖S⁻¹‖₁) of S = D^(−½) I D^(−½) must exceed 10ε:
+    about 4·10⁻¹⁵ passes whatever the columns' scales, about 10⁻¹⁵ is singular."""
+    information = nearly_singular(6e-15)
+    unit = information / np.sqrt(np.outer(np.diag(information), np.diag(information)))
+    rcond = 1.0 / (np.linalg.norm(unit, 1) * np.linalg.norm(np.linalg.inv(unit), 1))
+    assert 3e-15 < rcond < 6e-15
+    cov = covariance(information)
+    assert np.all(np.isfinite(cov)) and np.all(np.diag(cov) > 0)
+    with pytest.raises(ValueError, match="information matrix is singular"):
+        covariance(nearly_singular(1.5e-15))
