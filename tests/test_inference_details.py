@@ -187,3 +187,18 @@ def test_singularity_is_judged_by_the_one_norm_condition_of_the_unit_diagonal_sc
     assert np.all(np.isfinite(cov)) and np.all(np.diag(cov) > 0)
     with pytest.raises(ValueError, match="information matrix is singular"):
         covariance(nearly_singular(1.5e-15))
+
+
+def test_the_information_is_checked_and_factored_in_float64() -> None:
+    with pytest.raises(ValueError, match="information must be a square matrix"):
+        covariance(np.ones((2, 3)))
+    information = np.array([[2.0, 0.7, 0.1], [0.7, 1.0, 0.3], [0.1, 0.3, 0.5]])
+    single = covariance(information.astype(np.float32))
+    np.testing.assert_allclose(single, np.linalg.inv(information.astype(np.float32).astype(float)))
+
+
+def test_odds_ratios_overflow_to_infinity_silently() -> None:
+    table = wald_table([800.0, 1.0], np.diag([1.0, 1.0]), ["huge", "small"])
+    assert table.loc["huge", "odds_ratio"] == np.inf and table.loc["huge", "or_high"] == np.inf
+    replaced = replace_intervals(table, [799.0, 0.0], [801.0, 2.0])
+    assert replaced.loc["huge", "or_low"] == replaced.loc["huge", "or_high"] == np.inf
