@@ -110,3 +110,16 @@ def test_the_default_multinomial_is_the_binary_model_in_float64() -> None:
     exact = z1.astype(np.float64)
     np.testing.assert_allclose(loss, Bernoulli().loss(y, exact), rtol=1e-14)
     np.testing.assert_allclose(derivative[:, 1], Bernoulli().derivative(y, exact), rtol=1e-14)
+
+
+def test_bernoulli_null_loglik_is_zero_when_the_weighted_rate_is_zero_or_one() -> None:
+    """ȳ = 0 or 1 (every positive, or every negative, of weight 0): the intercept-only fit is
+    exact and ℓ₀ = 0, with no log 0 on the way."""
+    y = np.array([0.0, 1.0, 1.0, 0.0])
+    assert Bernoulli().null_loglik(y, np.array([1.0, 0.0, 0.0, 2.0]), True) == 0.0
+    assert Bernoulli().null_loglik(y, np.array([0.0, 1.5, 0.5, 0.0]), True) == 0.0
+    rate = 2.0 / 3.0
+    expected = 3.0 * (rate * np.log(rate) + (1 - rate) * np.log(1 - rate))
+    assert Bernoulli().null_loglik(y, np.array([1.0, 1.5, 0.5, 0.0]), True) == pytest.approx(
+        expected, rel=1e-14
+    )
