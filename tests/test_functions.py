@@ -7,6 +7,7 @@ import warnings
 import mpmath
 import numpy as np
 import pytest
+from scipy.special import logsumexp
 
 import logitkit as lk
 
@@ -114,3 +115,22 @@ def test_float32_stays_float32() -> None:
     for function in (lk.sigmoid, lk.softplus, lk.log_sigmoid):
         assert function(z).dtype == np.float32
     assert lk.cross_entropy(np.array([1, 0, 1]), z).dtype == np.float32
+
+
+def test_softmax_works_along_the_last_axis_by_default() -> None:
+    z = np.array([[1.0, 2.0, 3.0], [0.0, -1.0, 4.0], [2.5, 2.5, -7.0]])
+    by_row = z - logsumexp(z, axis=1, keepdims=True)
+    np.testing.assert_allclose(lk.log_softmax(z), by_row, rtol=1e-13)
+    np.testing.assert_allclose(lk.softmax(z), np.exp(by_row), rtol=1e-13)
+    by_column = z - logsumexp(z, axis=0, keepdims=True)
+    np.testing.assert_allclose(lk.log_softmax(z, axis=0), by_column, rtol=1e-13)
+    np.testing.assert_allclose(lk.softmax(z, axis=0), np.exp(by_column), rtol=1e-13)
+
+
+def test_integer_logits_are_computed_in_float64() -> None:
+    z = np.array([-3, 0, 2])
+    for function in (lk.sigmoid, lk.softplus, lk.log_sigmoid, lk.softmax, lk.log_softmax):
+        result = function(z)
+        assert result.dtype == np.float64, function.__name__
+        np.testing.assert_array_equal(result, function(z.astype(np.float64)))
+    assert lk.cross_entropy([1, 0, 1], z).dtype == np.float64

@@ -22,7 +22,9 @@ g the gradient of the data term. The fit moves the kept weights only (and the in
 others held at 0 (:class:`~logitkit.core.restricted.Restricted`: X is used as it is, never
 copied); the KKT conditions are then checked on all weights, and any discarded weight that
 violates them, |gⱼ| − αρ > tol, joins the kept set for another fit, until none does. The
-strong rule can fail; this check makes the path exact regardless.
+strong rule can fail; this check makes the path exact regardless. The result records, per
+α, how many weights the rule kept (``n_screened``) and how many the check added back
+(``n_violations``): the rule's speed and its failures, which the coefficients cannot show.
 
 With K ≥ 3 classes the path is glmnet's multinomial family with the ungrouped lasso: the
 softmax cost of :class:`~logitkit.core.objective.Objective` in its symmetric parameterisation
@@ -37,7 +39,7 @@ from __future__ import annotations
 import copy
 import numbers
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -70,6 +72,12 @@ class RegularizationPath:
     l1_ratio: ρ.
     feature_names: the column names when X was a DataFrame, else None.
     classes: the labels, sorted (``classes[1]`` is modelled as y = 1 when there are two).
+    n_screened: shape (n_alphas,), the weights the strong rule kept for the first fit at each
+        α (out of p, or K·p with K ≥ 3 classes); the others were held at 0 without being
+        fitted. Empty when the path was built without it.
+    n_violations: shape (n_alphas,), the discarded weights the KKT check then found violating
+        the optimality conditions and added back for another fit: the strong rule's failures,
+        0 at almost every α. n_screened + n_violations weights were fitted at each α.
     """
 
     alphas: NDArray
@@ -79,6 +87,8 @@ class RegularizationPath:
     l1_ratio: float
     feature_names: NDArray | None = None
     classes: NDArray | None = None
+    n_screened: NDArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    n_violations: NDArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     def plot(self, ax=None):
         """Draw each coefficient against α on a log axis, α decreasing to the right: one Axes
@@ -142,8 +152,10 @@ def logistic_path(
     fitter = _PathFitter(full, float(l1_ratio), solver, tol, max_iter)
     thetas = np.zeros((grid.size, full.n_params))
     n_iter = np.zeros(grid.size, dtype=np.int64)
+    n_screened = np.zeros(grid.size, dtype=np.int64)
+    n_violations = np.zeros(grid.size, dtype=np.int64)
     for k, alpha in enumerate(grid):
-        thetas[k], n_iter[k] = fitter.fit(alpha)
+        thetas[k], n_iter[k], n_screened[k], n_violations[k] = fitter.fit(alpha)
     coefs, intercepts = _split_path(full, thetas)
     return RegularizationPath(
         alphas=grid,
@@ -153,6 +165,8 @@ def logistic_path(
         l1_ratio=float(l1_ratio),
         feature_names=getattr(estimator, "feature_names_in_", None),
         classes=estimator.classes_,
+        n_screened=n_screened,
+        n_violations=n_violations,
     )
 
 
@@ -238,10 +252,12 @@ class _PathFitter:
         _, self.grad = objective.smooth_value_and_gradient(self.theta)
         self.penalised = np.asarray(objective.penalty.penalised, dtype=bool)
 
-    def fit(self, alpha: float) -> tuple[NDArray, int]:
-        """θ̂(α) over all coefficients, and the solver iterations it took."""
+    def fit(self, alpha: float) -> tuple[NDArray, int, int, int]:
+        """θ̂(α) over all coefficients, the solver iterations it took, the penalised
+        coefficients the strong rule kept and those the KKT check added back."""
         threshold = self.l1_ratio * (2.0 * alpha - self.previous_alpha)
         kept = ~self.penalised | (self.theta != 0.0) | (np.abs(self.grad) >= threshold)
+        screened = int(np.count_nonzero(kept & self.penalised))
         full = with_alpha(self.objective, alpha, self.l1_ratio)
         iterations = 0
         while True:
@@ -254,7 +270,8 @@ class _PathFitter:
                 break
             kept |= violators
         self.theta, self.grad, self.previous_alpha = theta, grad, alpha
-        return theta, iterations
+        added = int(np.count_nonzero(kept & self.penalised)) - screened
+        return theta, iterations, screened, added
 
     def _solve(self, full: Objective, alpha: float, kept: NDArray) -> tuple[NDArray, int, float]:
         """Fit J at α over the kept coefficients from the previous solution, the others held

@@ -1,0 +1,125 @@
+"""Details of the core layer the broader tests leave open, each pinned down by a test that a
+plausible slip in it would fail (found by mutation testing, see docs/testing.md)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.special import softmax
+
+from logitkit.backends.design import make_design
+from logitkit.core.datafits import Bernoulli, Multinomial
+from logitkit.core.firth import FirthTerm
+from logitkit.core.penalties import ElasticNet
+
+
+def test_multinomial_curvature_is_diag_p_minus_p_pt_row_by_row() -> None:
+    z = np.array([[0.3, -1.0, 2.0, 0.0], [1.5, 1.5, -0.5, 4.0], [-3.0, 0.0, 0.2, 0.1]])
+    p = softmax(z, axis=1)
+    expected = np.stack([np.diag(row) - np.outer(row, row) for row in p])
+    curvature = Multinomial(4).curvature(z)
+    assert curvature.shape == (3, 4, 4)
+    np.testing.assert_allclose(curvature, expected, rtol=1e-13, atol=1e-16)
+
+
+def test_multinomial_curvature_keeps_its_accuracy_near_certainty_and_in_float32() -> None:
+    """p_k(1 − p_k) with p_k = 1 − 2e^(−30)(1 + O(e^(−30))): the diagonal keeps every digit,
+    which 1 − p_k computed by subtraction would lose; float32 logits are computed in float64."""
+    z = np.array([[30.0, 0.0, 0.0]])
+    curvature = Multinomial(3).curvature(z)[0]
+    tail = np.exp(-30.0)
+    np.testing.assert_allclose(curvature[0, 0], 2 * tail / (1 + 2 * tail) ** 2, rtol=1e-12)
+    np.testing.assert_allclose(curvature[1, 1], tail * (1 + tail) / (1 + 2 * tail) ** 2, rtol=1e-12)
+    logits = np.array([[0.1, -0.7, 1.3], [2.0, 0.5, -1.0]])
+    single = logits.astype(np.float32)
+    np.testing.assert_allclose(
+        Multinomial(3).curvature(single), Multinomial(3).curvature(single.astype(float)), rtol=1e-14
+    )
+
+
+def test_a_tie_predicts_the_first_class() -> None:
+    """ŷ = ½ exactly (z = 0) predicts class 0, as scikit-learn's decision_function > 0 does."""
+    z = np.array([0.0, 1e-300, -1e-300, -0.0])
+    np.testing.assert_array_equal(Bernoulli().most_probable(z), [0, 1, 0, 0])
+
+
+def test_firths_term_is_infinite_where_the_information_is_singular() -> None:
+    """An all-zero column makes I singular: −½ log det I = +∞ (the fit must step back), with a
+    zero gradient of the full length k = 3."""
+    x = np.linspace(-1.0, 1.0, 8)
+    design = make_design(np.column_stack([x, np.zeros(8)]))
+    value, gradient = FirthTerm().value_and_gradient(design, np.ones(8), 0.3 * x, Bernoulli())
+    assert value == np.inf
+    np.testing.assert_array_equal(gradient, np.zeros(3))
+
+
+def test_multinomial_null_loglik_uses_the_weighted_class_counts() -> None:
+    """ℓ₀ = Σₖ nₖ log(nₖ/n) with nₖ = Σ_{yᵢ=k} sᵢ: a class of total weight 0.8 counts, one of
+    weight 0 adds nothing (0 log 0 = 0) and n = Σ sᵢ."""
+    y = np.array([0, 0, 1, 1, 1, 2, 2, 3])
+    s = np.array([1.0, 2.0, 0.5, 0.5, 3.0, 0.3, 0.5, 0.0])
+    counts = np.array([3.0, 4.0, 0.8])
+    expected = float(np.sum(counts * np.log(counts / counts.sum())))
+    assert Multinomial(4).null_loglik(y, s, True) == pytest.approx(expected, rel=1e-14)
+    assert Multinomial(4).null_loglik(y, s, False) == pytest.approx(-7.8 * np.log(4), rel=1e-14)
+
+
+@pytest.mark.parametrize("reference", [None, 0, 2])
+def test_multinomial_start_is_the_weighted_intercept_only_optimum(reference) -> None:
+    """b_k = log π_k − mean_m log π_m (symmetric) or log π_k − log π_r (reference r), with π the
+    weighted class frequencies, a class absent from y given π = 1e-10."""
+    y = np.array([0, 0, 1, 1, 1, 2])
+    s = np.array([1.0, 3.0, 0.5, 0.5, 1.0, 2.0])
+    log_freq = np.log([4.0 / 8.0, 2.0 / 8.0, 2.0 / 8.0, 1e-10])
+    start = Multinomial(4, reference).start(y, s)
+    if reference is None:
+        np.testing.assert_allclose(start, log_freq - log_freq.mean(), rtol=1e-14)
+    else:
+        expected = np.delete(log_freq - log_freq[reference], reference)
+        np.testing.assert_allclose(start, expected, rtol=1e-14)
+
+
+def test_multinomial_hessian_blocks_are_the_upper_triangle_in_float64() -> None:
+    """(k, m, P_k(δ_km − P_m)) for k ≤ m only, from probabilities computed in float64."""
+    z = np.array([[0.1, -0.7, 1.3], [2.0, 0.5, -1.0]], dtype=np.float32)
+    datafit = Multinomial(3)
+    p = datafit.hessian_factors(z)
+    np.testing.assert_allclose(p, softmax(z.astype(np.float64), axis=1), rtol=1e-15)
+    blocks = list(datafit.hessian_blocks(p))
+    assert [(k, m) for k, m, _ in blocks] == [(0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2)]
+    for k, m, weights in blocks:
+        np.testing.assert_allclose(weights, p[:, k] * (float(k == m) - p[:, m]), rtol=1e-15)
+
+
+def test_the_l1_value_at_unit_strength() -> None:
+    penalty = ElasticNet(alpha=1.0, l1_ratio=1.0, n_params=3, fit_intercept=True)
+    assert penalty.l1_value(np.array([5.0, -2.0, 0.5])) == 2.5
+    assert ElasticNet(2.0, 0.25, 3, False).l1_value(np.array([5.0, -2.0, 0.5])) == 3.75
+
+
+def test_the_default_multinomial_is_the_binary_model_in_float64() -> None:
+    """Multinomial() has K = 2 classes, and with z = (0, z₁) its loss and derivative are
+    Bernoulli's of z₁, computed in float64 whatever the logits' dtype."""
+    datafit = Multinomial()
+    assert datafit.n_classes == 2 and datafit.n_outputs == 2
+    z1 = np.array([-3.0, 0.2, 4.5], dtype=np.float32)
+    y = np.array([0, 1, 1])
+    z = np.column_stack([np.zeros(3), z1]).astype(np.float32)
+    loss, derivative = datafit.loss_and_derivative(y, z)
+    assert loss.dtype == derivative.dtype == np.float64
+    exact = z1.astype(np.float64)
+    np.testing.assert_allclose(loss, Bernoulli().loss(y, exact), rtol=1e-14)
+    np.testing.assert_allclose(derivative[:, 1], Bernoulli().derivative(y, exact), rtol=1e-14)
+
+
+def test_bernoulli_null_loglik_is_zero_when_the_weighted_rate_is_zero_or_one() -> None:
+    """ȳ = 0 or 1 (every positive, or every negative, of weight 0): the intercept-only fit is
+    exact and ℓ₀ = 0, with no log 0 on the way."""
+    y = np.array([0.0, 1.0, 1.0, 0.0])
+    assert Bernoulli().null_loglik(y, np.array([1.0, 0.0, 0.0, 2.0]), True) == 0.0
+    assert Bernoulli().null_loglik(y, np.array([0.0, 1.5, 0.5, 0.0]), True) == 0.0
+    rate = 2.0 / 3.0
+    expected = 3.0 * (rate * np.log(rate) + (1 - rate) * np.log(1 - rate))
+    assert Bernoulli().null_loglik(y, np.array([1.0, 1.5, 0.5, 0.0]), True) == pytest.approx(
+        expected, rel=1e-14
+    )
