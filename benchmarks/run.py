@@ -14,6 +14,8 @@ same objective, and by the largest KKT violation of their solution(s). The table
 the goals.
 
 A problem that sets its own number of timed fits (the small fits: 200) ignores ``--repeats``.
+The command line section (``benchmarks/command_line.py``) times ``logitkit report`` against
+``logitkit fit`` on a CSV of 1e6 × ``--scale`` rows; ``--no-command-line`` leaves it out.
 ``--scale`` multiplies every problem's n (and sparse-wide's p, which keeps its shape n/p;
 0.01 is a quick smoke run); ``NAME=SCALE`` in ``--problems`` sets one problem's scale.
 Parameters map onto the anchors so that all minimise J: scikit-learn C = 1/(α·n) (C = ∞ for
@@ -33,6 +35,7 @@ from pathlib import Path
 # As a script, run.py has benchmarks/ on the path; the package needs the repository root.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.command_line import command_line_lines
 from benchmarks.imports import import_time_lines
 from benchmarks.measure import Result, run_problem
 from benchmarks.problems import PROBLEMS, Problem
@@ -74,6 +77,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=float("inf"),
         help="seconds: a tool whose fits take longer in all is not repeated (default: none)",
     )
+    parser.add_argument(
+        "--no-command-line",
+        action="store_true",
+        help="leave out `logitkit report` against `logitkit fit` on a CSV of 1e6 × scale rows",
+    )
     args = parser.parse_args(argv)
     if args.repeats < 1 or args.scale <= 0 or args.budget <= 0:
         parser.error("--repeats must be at least 1, --scale and --budget positive")
@@ -88,6 +96,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         text = report(results, command, started, load_at_start)
         args.out.write_text(text, encoding="utf-8")
     text += "\n" + "\n".join(import_time_lines(args.repeats))
+    if not args.no_command_line:
+        rows = max(round(1_000_000 * args.scale), 100)
+        text += "\n\n" + "\n".join(command_line_lines(rows, args.repeats))
     args.out.write_text(text, encoding="utf-8")
     print(args.out.read_text(encoding="utf-8"))
     return 0

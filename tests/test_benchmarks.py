@@ -138,11 +138,34 @@ def test_the_shared_cost_is_finite_for_huge_logits() -> None:
 
 def test_the_command_writes_the_report(tmp_path: Path) -> None:
     out = tmp_path / "BENCHMARKS.md"
-    assert run.main(["--problems", "inference=0.001", "--repeats", "1", "--out", str(out)]) == 0
+    arguments = ["--problems", "inference=0.001", "--repeats", "1", "--no-command-line"]
+    assert run.main([*arguments, "--out", str(out)]) == 0
     text = out.read_text(encoding="utf-8")
-    assert "python benchmarks/run.py --problems inference=0.001 --repeats 1 --out" in text
+    assert f"python benchmarks/run.py {' '.join(arguments)} --out" in text
     assert "| inference (n = 1,000, p = 20, scale 0.001) | logitkit default + summary()" in text
     assert "## Goals" in text and "ratio" in text and "CPU:" in text and "NumPy BLAS:" in text
+
+
+def test_the_command_line_section_times_report_and_fit(tmp_path: Path) -> None:
+    """Both commands run on a small CSV; the section names them, with one run each, and goes
+    into a Markdown file in place of its old version, the sections after it kept."""
+    from benchmarks import command_line
+
+    data = tmp_path / "small.csv"
+    command_line.write_csv(data, 300)
+    lines = data.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 301 and lines[0].split(",")[-1] == "y"
+    assert {line.rsplit(",", 1)[1] for line in lines[1:]} == {"0", "1"}
+    out = tmp_path / "BENCHMARKS.md"
+    out.write_text(f"# B\n\n{command_line.TITLE}\n\nold\n\n## Import time\n\nkept\n")
+    assert command_line.main(["--rows", "300", "--repeats", "1", "--into", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "old" not in text and text.count(command_line.TITLE) == 1
+    assert text.index(command_line.TITLE) < text.index("## Import time") and "kept" in text
+    rows = [line for line in text.splitlines() if line.startswith("| `logitkit ")]
+    assert [row.split("`")[1].split()[1] for row in rows] == ["fit", "report"]
+    assert all(float(row.rstrip(" |").rsplit("|", 1)[1]) > 0 for row in rows)
+    assert "× the fit (goal: at most 3 ×)" in text
 
 
 def test_problem_names_take_their_own_scale() -> None:
