@@ -123,3 +123,110 @@ def test_bernoulli_null_loglik_is_zero_when_the_weighted_rate_is_zero_or_one() -
     assert Bernoulli().null_loglik(y, np.array([1.0, 1.5, 0.5, 0.0]), True) == pytest.approx(
         expected, rel=1e-14
     )
+
+
+class _Cubic:
+    """J(θ) = c + k(θ₀ − m)³ with its exact gradient (or a wrong one, 0, when asked): central
+    differences of a cubic are off by exactly k·h², which pins down the step h and the floor."""
+
+    n_params = 1
+
+    def __init__(self, constant: float, k: float, centre: float, wrong: bool = False) -> None:
+        self.constant, self.k, self.centre, self.wrong = constant, k, centre, wrong
+
+    def value(self, coef: np.ndarray) -> float:
+        return float(self.constant + self.k * (coef[0] - self.centre) ** 3)
+
+    def gradient(self, coef: np.ndarray) -> np.ndarray:
+        return np.array([0.0 if self.wrong else 3.0 * self.k * (coef[0] - self.centre) ** 2])
+
+
+def _checked(objective: _Cubic, coef: list[int] | None = None) -> float:
+    """check_gradient with every warning an error (a deprecated call fails the test)."""
+    import warnings
+
+    from logitkit.core.gradient_check import check_gradient
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        return check_gradient(objective, coef)
+
+
+def test_check_gradient_steps_by_the_cube_root_of_epsilon_and_floors_by_its_square_root() -> None:
+    """At θ = 0 (the default) the difference quotient is h² with h = ε^(1/3), the analytic
+    gradient 0, and the error h² / (√ε·max(1, |J|)) with J = 0."""
+    eps = np.finfo(np.float64).eps
+    h = eps ** (1 / 3)
+    assert _checked(_Cubic(0.0, 1.0, 0.0)) == pytest.approx(h**2 / np.sqrt(eps), rel=1e-9)
+
+
+def test_check_gradient_scales_its_step_with_the_coordinate_and_takes_integer_coefficients() -> None:
+    """At θ = 4 (given as an integer) h = 4ε^(1/3): the error is 16 times that at 0."""
+    eps = np.finfo(np.float64).eps
+    h = 4.0 * eps ** (1 / 3)
+    assert _checked(_Cubic(0.0, 1.0, 4.0), [4]) == pytest.approx(h**2 / np.sqrt(eps), rel=1e-9)
+
+
+def test_check_gradient_floors_by_the_size_of_the_cost() -> None:
+    """J = 5 + 1000 θ³ at 0: the quotient 1000 h² is below the floor 5√ε, which divides it."""
+    eps = np.finfo(np.float64).eps
+    quotient = 1000.0 * eps ** (2 / 3)
+    assert _checked(_Cubic(5.0, 1000.0, 0.0)) == pytest.approx(
+        quotient / (5.0 * np.sqrt(eps)), rel=1e-2
+    )
+
+
+def test_check_gradient_measures_a_wrong_gradient_against_the_difference_quotient() -> None:
+    """∇J = 12 at θ = 2 reported as 0: the error is |12 + h² − 0| / (12 + h²) = 1."""
+    assert _checked(_Cubic(0.0, 1.0, 0.0, wrong=True), [2]) == pytest.approx(1.0, rel=1e-12)
+
+
+def test_restricted_costs_add_the_l1_part_on_their_coordinates() -> None:
+    """J(E u) with an elastic-net penalty: the restricted value and gradient are the full
+    ones, read on S, where the coordinates held are 0 (no L1 mass off S)."""
+    from logitkit.core.objective import Objective
+    from logitkit.core.restricted import Restricted
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 4))
+    y = (X[:, 0] + rng.standard_normal(60) > 0).astype(float)
+    full = Objective.from_data(X, y, alpha=0.2, l1_ratio=0.7)
+    positions = np.array([0, 1, 3])
+    restricted = Restricted(full, positions, np.zeros(full.n_params))
+    u = np.array([0.3, -0.8, 0.5])
+    theta = restricted.expand(u)
+    assert restricted.penalty.l1_value(u) > 0.0
+    assert restricted.value(u) == pytest.approx(full.value(theta), rel=1e-14)
+    np.testing.assert_allclose(restricted.gradient(u), full.gradient(theta)[positions], rtol=1e-13)
+
+
+def test_from_data_keeps_a_class_count_larger_than_the_labels_seen() -> None:
+    from logitkit.core.objective import Objective
+
+    X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    y = np.array([0, 1, 0, 1])
+    assert Objective.from_data(X, y).n_outputs == 1
+    assert Objective.from_data(X, y, n_classes=3).n_outputs == 3
+
+
+def test_a_singular_design_error_says_its_message_and_keeps_its_columns() -> None:
+    from logitkit.core.exceptions import SingularDesignError
+
+    error = SingularDesignError("columns 1 and 2 are collinear", (1, 2))
+    assert str(error) == "columns 1 and 2 are collinear" and error.columns == (1, 2)
+    assert SingularDesignError("m").columns == ()
+
+
+def test_aliases_name_the_kept_columns_by_their_scaled_coefficients() -> None:
+    """x₂ = 10⁻³·x₁ + 10⁻⁸·x₀ with unit-scale x₀, x₁: scaled to unit length, x₀ still carries
+    10⁻⁸·|x₀|/|x₂| ≈ 10⁻⁵ of x₂, above the 10⁻⁸ cut, so both are named; a column of zeros
+    aliases nothing; with no column kept, nothing is named either."""
+    from logitkit.core.aliasing import aliases
+
+    rng = np.random.default_rng(1)
+    base = rng.standard_normal((100, 2))
+    X = np.column_stack([base, 1e-3 * base[:, 1] + 1e-8 * base[:, 0], np.zeros(100)])
+    gram = X.T @ X
+    names = ["a", "b", "c", "zero"]
+    assert aliases(gram, [3, 2], names) == {"zero": [], "c": ["a", "b"]}
+    assert aliases(gram[:2, :2] * 0.0, [0, 1], names[:2]) == {"a": [], "b": []}

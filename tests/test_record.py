@@ -220,3 +220,44 @@ def test_the_inference_layer_imports_nothing_from_models() -> None:
                 assert "models" not in module.split("."), f"{path.name} imports {module}"
             elif isinstance(node, ast.Import):
                 assert not any("logitkit.models" in alias.name for alias in node.names)
+
+
+def test_record_equality_compares_arrays_by_dtype_shape_and_entries_with_nan_equal() -> None:
+    X, y = _data()
+    plain = LogisticRegression().fit(X, y).record_
+    assert plain != dataclasses.replace(plain, information=None, score_outer=None)
+    assert dataclasses.replace(plain, information=None, score_outer=None) != plain
+    assert plain != dataclasses.replace(plain, classes=plain.classes.astype(np.int8))
+    shorter = dataclasses.replace(plain, loss=plain.loss[:-1], grad_norm=plain.grad_norm[:-1])
+    assert plain != shorter
+    with_nan = plain.loss.copy()
+    with_nan[0] = np.nan
+    assert dataclasses.replace(plain, loss=with_nan) == dataclasses.replace(plain, loss=with_nan)
+    assert dataclasses.replace(plain, loglik=np.nan) == dataclasses.replace(plain, loglik=np.nan)
+    assert plain != dataclasses.replace(plain, loglik=plain.loglik - 1.0)
+    assert plain != dataclasses.replace(plain, loglik=np.nan)
+
+
+def test_a_separation_says_which_estimates_run_off_and_which_are_undetermined() -> None:
+    from logitkit.core.record import Separation
+
+    assert str(Separation("complete", {"x1": 1})) == (
+        "complete separation: the estimate of 'x1' (+inf) runs off to infinity"
+    )
+    assert str(Separation("quasi-complete", {"a": 1, "b": -1, "c": 1}, ("d", "e"))) == (
+        "quasi-complete separation: the estimates of 'a' (+inf), 'b' (-inf) and 'c' (+inf) "
+        "run off to infinity, and those of 'd' and 'e' are not determined by the data "
+        "(separating directions move them both ways)"
+    )
+    assert str(Separation("quasi-complete", {"a": -1}, ("d",))) == (
+        "quasi-complete separation: the estimate of 'a' (-inf) runs off to infinity, and that "
+        "of 'd' is not determined by the data (separating directions move it both ways)"
+    )
+    assert str(Separation("quasi-complete", {}, ("d", "e"))) == (
+        "quasi-complete separation: the estimates of 'd' and 'e' are not determined by the "
+        "data (separating directions move them both ways)"
+    )
+    assert str(Separation("quasi-complete", {}, ("d",))) == (
+        "quasi-complete separation: the estimate of 'd' is not determined by the data "
+        "(separating directions move it both ways)"
+    )
