@@ -160,7 +160,7 @@ def test_check_gradient_steps_by_the_cube_root_of_epsilon_and_floors_by_its_squa
     assert _checked(_Cubic(0.0, 1.0, 0.0)) == pytest.approx(h**2 / np.sqrt(eps), rel=1e-9)
 
 
-def test_check_gradient_scales_its_step_with_the_coordinate_and_takes_integer_coefficients() -> None:
+def test_check_gradient_scales_its_step_with_the_coordinate_and_takes_integers() -> None:
     """At θ = 4 (given as an integer) h = 4ε^(1/3): the error is 16 times that at 0."""
     eps = np.finfo(np.float64).eps
     h = 4.0 * eps ** (1 / 3)
