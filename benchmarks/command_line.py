@@ -22,6 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.report import replace_section
+
 TITLE = "## The command line: report against fit"
 FEATURES = 20
 REPORT_GOAL = 3.0
@@ -88,20 +92,6 @@ def command_line_lines(rows: int = 1_000_000, repeats: int = 3) -> list[str]:
     ]
 
 
-def replace_section(text: str, section: Sequence[str]) -> str:
-    """``text`` with the section titled :data:`TITLE` replaced by ``section``, or it appended."""
-    lines = text.rstrip("\n").split("\n")
-    if TITLE in lines:
-        start = lines.index(TITLE)
-        end = next(
-            (i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines)
-        )
-        lines[start:end] = [*section, ""] if end < len(lines) else list(section)
-    else:
-        lines += ["", *section]
-    return "\n".join(lines) + "\n"
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the CSV (1e6)")
@@ -113,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     section = command_line_lines(args.rows, args.repeats)
     if args.into is not None:
         old = args.into.read_text(encoding="utf-8") if args.into.exists() else ""
-        args.into.write_text(replace_section(old, section), encoding="utf-8")
+        args.into.write_text(replace_section(old, TITLE, section), encoding="utf-8")
     print("\n".join(section))
     return 0
 

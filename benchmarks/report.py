@@ -298,3 +298,36 @@ def report(
         lines += ["", "## Warnings raised during the fits", ""]
         lines += [f"- {note}" for note in notes]
     return "\n".join(lines) + "\n"
+
+
+def _section_bounds(lines: list[str], title: str) -> tuple[int, int] | None:
+    """Where the section headed ``title`` starts and ends (the next "## " heading or the end)."""
+    if title not in lines:
+        return None
+    start = lines.index(title)
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    return start, end
+
+
+def extract_section(text: str, title: str) -> list[str] | None:
+    """The lines of the section headed ``title`` in ``text`` (None if it has none)."""
+    lines = text.rstrip("\n").split("\n")
+    bounds = _section_bounds(lines, title)
+    if bounds is None:
+        return None
+    section = lines[bounds[0] : bounds[1]]
+    while section and not section[-1]:
+        section.pop()
+    return section
+
+
+def replace_section(text: str, title: str, section: Sequence[str]) -> str:
+    """``text`` with the section headed ``title`` replaced by ``section``, or it appended."""
+    lines = text.rstrip("\n").split("\n") if text else []
+    bounds = _section_bounds(lines, title)
+    if bounds is None:
+        lines += ["", *section] if lines else list(section)
+    else:
+        start, end = bounds
+        lines[start:end] = [*section, ""] if end < len(lines) else list(section)
+    return "\n".join(lines) + "\n"

@@ -15,7 +15,8 @@ the goals.
 
 A problem that sets its own number of timed fits (the small fits: 200) ignores ``--repeats``.
 The command line section (``benchmarks/command_line.py``) times ``logitkit report`` against
-``logitkit fit`` on a CSV of 1e6 × ``--scale`` rows; ``--no-command-line`` leaves it out.
+``logitkit fit`` on a CSV of 1e6 × ``--scale`` rows; ``--no-command-line`` leaves it out. The
+scaling section that ``benchmarks/scaling.py`` writes is kept from the old ``--out``.
 ``--scale`` multiplies every problem's n (and sparse-wide's p, which keeps its shape n/p;
 0.01 is a quick smoke run); ``NAME=SCALE`` in ``--problems`` sets one problem's scale.
 Parameters map onto the anchors so that all minimise J: scikit-learn C = 1/(α·n) (C = ∞ for
@@ -39,7 +40,8 @@ from benchmarks.command_line import command_line_lines
 from benchmarks.imports import import_time_lines
 from benchmarks.measure import Result, run_problem
 from benchmarks.problems import PROBLEMS, Problem
-from benchmarks.report import ROOT, load_average, report
+from benchmarks.report import ROOT, extract_section, load_average, replace_section, report
+from benchmarks.scaling import TITLE as SCALING_TITLE
 
 
 def parse_problems(values: Sequence[str], scale: float) -> list[tuple[Problem, float]]:
@@ -86,6 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.repeats < 1 or args.scale <= 0 or args.budget <= 0:
         parser.error("--repeats must be at least 1, --scale and --budget positive")
     chosen = parse_problems(args.problems, args.scale)
+    old = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
+    scaling = extract_section(old, SCALING_TITLE)
     command = shlex.join(["python", "benchmarks/run.py", *(sys.argv[1:] if argv is None else argv)])
     started = datetime.datetime.now(datetime.timezone.utc)
     load_at_start = load_average()
@@ -99,6 +103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.no_command_line:
         rows = max(round(1_000_000 * args.scale), 100)
         text += "\n\n" + "\n".join(command_line_lines(rows, args.repeats))
+    if scaling is not None:
+        text = replace_section(text, SCALING_TITLE, scaling)
     args.out.write_text(text, encoding="utf-8")
     print(args.out.read_text(encoding="utf-8"))
     return 0

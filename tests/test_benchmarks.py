@@ -168,6 +168,45 @@ def test_the_command_line_section_times_report_and_fit(tmp_path: Path) -> None:
     assert "× the fit (goal: at most 3 ×)" in text
 
 
+def test_the_scaling_sweep_times_every_tool_and_fits_its_slope(tmp_path: Path) -> None:
+    """Two sizes of the n sweep: every tool runs both, the slope is that of the two points;
+    with no budget to spare, each tool stops after the first size, and the notes say so."""
+    from benchmarks import scaling
+
+    sweep = scaling.run_sweep("n", [1_000, 4_000], lambda n: (n, 5), 1, 60.0, 1)
+    assert list(sweep.seconds) == [tool.name for tool in scaling._tools()]
+    for name, (small, large) in sweep.seconds.items():
+        assert small > 0 and large > 0
+        assert sweep.slope(name) == pytest.approx(np.log(large / small) / np.log(4.0))
+    starved = scaling.run_sweep("p", [5, 10], lambda p: (500, p), 1, 1e-9, 2)
+    assert all(np.isnan(times[1]) for times in starved.seconds.values())
+    assert all(np.isnan(starved.slope(name)) for name in starved.seconds)
+    assert len(starved.notes) == len(starved.seconds) and "budget" in starved.notes[0]
+    scaling.draw([sweep, starved], tmp_path / "scaling.png")
+    assert (tmp_path / "scaling.png").read_bytes()[:4] == b"\x89PNG"
+    lines = scaling.section([sweep, starved], "python benchmarks/scaling.py", "scaling.png")
+    assert lines[0] == scaling.TITLE and "![fit time against n and p](scaling.png)" in lines
+    assert "| tool | n = 1,000 | n = 4,000 | slope |" in lines
+    row = next(line for line in lines if line.startswith("| logitkit default | "))
+    cells = [cell.strip() for cell in row.strip("| ").split("|")]
+    assert cells[1].endswith(" s") and cells[2].endswith(" s")
+    assert float(cells[3]) == pytest.approx(sweep.slope("logitkit default"), abs=0.005)
+    starved_row = [line for line in lines if line.startswith("| logitkit default | ")][1]
+    assert starved_row.endswith("| — | nan |")
+
+
+def test_the_full_run_keeps_the_scaling_section(tmp_path: Path) -> None:
+    from benchmarks import scaling
+
+    out = tmp_path / "BENCHMARKS.md"
+    out.write_text(f"# old\n\n{scaling.TITLE}\n\nthe sweep\n\n## Goals\n\nold goals\n")
+    arguments = ["--problems", "inference=0.001", "--repeats", "1", "--no-command-line"]
+    assert run.main([*arguments, "--out", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "old goals" not in text and text.count(scaling.TITLE) == 1
+    assert text.endswith(f"{scaling.TITLE}\n\nthe sweep\n")
+
+
 def test_problem_names_take_their_own_scale() -> None:
     chosen = run.parse_problems(["dense-tall,sparse-wide=0.5"], 0.25)
     assert [(problem.name, scale) for problem, scale in chosen] == [
