@@ -135,3 +135,50 @@ def test_cli_prints_the_table_with_aliased_columns(tmp_path, spector) -> None:
     assert done.returncode == 0, done.stderr
     assert "(2 not defined because of singularities)" in done.stdout
     assert "'combo' is aliased with 'GPA', 'TUCE'" in done.stdout
+
+
+def _aliased_by_definition(gram: np.ndarray, tol: float = 1e-7) -> list[int]:
+    """Column by column, in order: aliased when its residual after projection on the kept
+    earlier columns (G scaled to unit diagonal) is at most tol, or when it is all zeros."""
+    diagonal = np.diag(gram)
+    kept: list[int] = []
+    aliased: list[int] = []
+    for j in range(gram.shape[0]):
+        if not diagonal[j] > 0:
+            aliased.append(j)
+            continue
+        if kept:
+            scale = 1.0 / np.sqrt(diagonal[kept])
+            block = gram[np.ix_(kept, kept)] * np.outer(scale, scale)
+            cross = gram[kept, j] * scale / np.sqrt(diagonal[j])
+            if 1.0 - cross @ np.linalg.lstsq(block, cross, rcond=None)[0] <= tol:
+                aliased.append(j)
+                continue
+        kept.append(j)
+    return aliased
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_blocked_check_aliases_what_the_column_by_column_definition_does(seed) -> None:
+    """Random designs with scaled columns, combinations of earlier or later columns, zero
+    columns and more columns than rows: the same aliased columns as the definition."""
+    from logitkit.core.aliasing import aliased_columns
+
+    rng = np.random.default_rng(seed)
+    n, p = int(rng.integers(3, 40)), int(rng.integers(2, 30))
+    X = rng.standard_normal((n, p)) * rng.choice([1e-3, 1.0, 1e3], size=p)
+    for _ in range(int(rng.integers(0, 4))):
+        j, k = rng.integers(0, p, size=2)
+        X[:, j] = (
+            rng.choice([0.0, 1.0, -2.5]) * X[:, k] + rng.choice([0.0, 1.0]) * X[:, (k + 1) % p]
+        )
+    gram = X.T @ X
+    assert aliased_columns(gram) == _aliased_by_definition(gram)
+
+
+def test_more_columns_than_rows_alias_every_column_past_the_rank() -> None:
+    """n = 300 rows, 601 columns: the first 300 are kept, the other 301 aliased."""
+    from logitkit.core.aliasing import aliased_columns
+
+    X = np.random.default_rng(0).standard_normal((300, 601))
+    assert aliased_columns(X.T @ X) == list(range(300, 601))

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.linalg import cholesky, lapack, solve_triangular
 
 __all__ = ["ALIAS_TOL", "aliased_columns", "aliased_note", "aliases"]
 
@@ -33,37 +34,62 @@ _CLEAR = 100.0
 def aliased_columns(gram: NDArray, tol: float = ALIAS_TOL) -> list[int]:
     """The positions of the aliased columns of a Gram matrix G = X̃ᵀ diag(s) X̃, in order.
 
-    With every column kept, the residuals rⱼ are the squared diagonal of the Cholesky factor L
-    of the scaled G (G = LLᵀ gives Gⱼⱼ = Σₖ₍≤ⱼ₎ Lⱼₖ² and G_jK G_KK⁻¹ G_Kj = Σₖ₍<ⱼ₎ Lⱼₖ²), so
-    one factorisation answers when all of them clear the tolerance by a wide margin (100·tol,
-    far above rounding). Otherwise (a zero column, a residual near or below tol) the columns
-    are taken one at a time, each against the ones kept before it.
+    Scaled to unit diagonal, G = LLᵀ gives column j's residual against every column before it
+    as the squared pivot Lⱼⱼ² (Gⱼⱼ = Σₖ₍≤ⱼ₎ Lⱼₖ² and G_jK G_KK⁻¹ G_Kj = Σₖ₍<ⱼ₎ Lⱼₖ²), so one
+    factorisation answers when every pivot clears the tolerance by a wide margin (100·tol, far
+    above rounding). Otherwise the columns are settled in order, in blocks: the columns before
+    the first small pivot are kept, that column is aliased, and the rest continue from the
+    Schur complement S = G_RR − G_RK G_KK⁻¹ G_KR, whose diagonal is each remaining column's
+    residual against the columns kept so far. A residual at most tol there aliases the column
+    at once (against more kept columns it can only shrink); the others are factorised again.
+    Each round costs O(p³) at most, and rounds come only where a column is aliased.
     """
     diagonal = np.diag(gram).astype(np.float64)
-    if np.all(diagonal > 0.0) and np.all(np.isfinite(diagonal)):
-        scale = 1.0 / np.sqrt(diagonal)
-        try:
-            factor = np.linalg.cholesky(gram * scale[:, None] * scale[None, :])
-        except np.linalg.LinAlgError:
-            factor = None
-        if factor is not None and np.all(np.diag(factor) ** 2 > _CLEAR * tol):
-            return []
-    kept: list[int] = []
-    aliased: list[int] = []
-    for j, g in enumerate(diagonal):
-        if not g > 0.0:
-            aliased.append(j)
-            continue
-        if kept:
-            scale = 1.0 / np.sqrt(diagonal[kept] * g)
-            cross = gram[kept, j] * scale
-            block = _scaled(gram, kept, diagonal)
-            residual = 1.0 - cross @ np.linalg.lstsq(block, cross, rcond=None)[0]
-            if residual <= tol:
-                aliased.append(j)
-                continue
-        kept.append(j)
-    return aliased
+    usable = (diagonal > 0.0) & np.isfinite(diagonal)
+    aliased = [int(j) for j in np.flatnonzero(~usable)]
+    remaining = np.flatnonzero(usable)
+    scale = 1.0 / np.sqrt(diagonal[remaining])
+    schur = gram[np.ix_(remaining, remaining)] * scale[:, None] * scale[None, :]
+    if aliased == [] and _all_pivots_clear(schur, _CLEAR * tol):
+        return []
+    while remaining.size:
+        small = np.diag(schur) <= tol
+        aliased.extend(int(j) for j in remaining[small])
+        remaining, schur = remaining[~small], schur[np.ix_(~small, ~small)]
+        first = _first_small_pivot(schur, tol)
+        if first is None:
+            break
+        aliased.append(int(remaining[first]))
+        kept, rest = slice(0, first), slice(first + 1, None)
+        factor = cholesky(schur[kept, kept], lower=True) if first else None
+        cross = (
+            solve_triangular(factor, schur[kept, rest], lower=True)
+            if factor is not None
+            else np.zeros((0, schur.shape[0] - first - 1))
+        )
+        remaining = remaining[rest]
+        schur = schur[rest, rest] - cross.T @ cross
+    return sorted(aliased)
+
+
+def _all_pivots_clear(matrix: NDArray, floor: float) -> bool:
+    """Whether the Cholesky factor of ``matrix`` exists with every squared pivot above floor."""
+    factor, info = lapack.dpotrf(matrix, lower=1, clean=0)
+    return info == 0 and bool(np.all(np.diag(factor) ** 2 > floor))
+
+
+def _first_small_pivot(matrix: NDArray, tol: float) -> int | None:
+    """The first column whose squared Cholesky pivot is at most ``tol`` (or where the
+    factorisation breaks down); None when every pivot is larger."""
+    if matrix.shape[0] == 0:
+        return None
+    factor, info = lapack.dpotrf(matrix, lower=1, clean=0)
+    valid = matrix.shape[0] if info == 0 else info - 1
+    pivots = np.diag(factor)[:valid] ** 2
+    small = np.flatnonzero(~(pivots > tol))
+    if small.size:
+        return int(small[0])
+    return None if info == 0 else valid
 
 
 def aliases(gram: NDArray, aliased: Sequence[int], names: Sequence[str]) -> dict[str, list[str]]:
@@ -98,9 +124,3 @@ def aliased_note(aliased: dict[str, list[str]]) -> list[str]:
         "the redundant column(s), or add a penalty (alpha > 0)."
     )
     return lines
-
-
-def _scaled(gram: NDArray, kept: list[int], diagonal: NDArray) -> NDArray:
-    """G_KK scaled to unit diagonal."""
-    scale = 1.0 / np.sqrt(diagonal[kept])
-    return gram[np.ix_(kept, kept)] * scale[:, None] * scale[None, :]
