@@ -178,6 +178,10 @@ def test_the_scaling_sweep_times_every_tool_and_fits_its_slope(tmp_path: Path) -
     for name, (small, large) in sweep.seconds.items():
         assert small > 0 and large > 0
         assert sweep.slope(name) == pytest.approx(np.log(large / small) / np.log(4.0))
+    assert sweep.notes == []
+    assert scaling._cost_gaps({"a": 0.5, "b": 0.5 + 1e-9, "c": 0.501}, "n", 10) == [
+        "c at n = 10: cost 0.501, 2.0e-03 above the best"
+    ]
     starved = scaling.run_sweep("p", [5, 10], lambda p: (500, p), 1, 1e-9, 2)
     assert all(np.isnan(times[1]) for times in starved.seconds.values())
     assert all(np.isnan(starved.slope(name)) for name in starved.seconds)
