@@ -291,3 +291,55 @@ def test_predictions_are_lazy_and_equal_numpy(y: np.ndarray) -> None:
             np.testing.assert_allclose(result.compute(), wanted, rtol=1e-8, atol=1e-12)
     with pytest.raises(ValueError, match="X has 3 features"):
         model.predict(lazy(X_BIN[:, :3]))
+
+
+@pytest.mark.parametrize("y", [Y_BIN, Y_THREE], ids=["binary", "four classes"])
+@pytest.mark.parametrize("reduced", [True, False], ids=["reduced Hessian", "product per pass"])
+def test_hessian_products_and_diagonals_over_passes_equal_numpy(y, reduced, monkeypatch) -> None:
+    """J, ∇J, ∇²J v, diag ∇²J and the block-diagonal Hessian of a design read by passes equal
+    the in-memory ones, with an offset (n × K for the softmax) and unequal weights; above
+    PASS_HESSIAN_MAX_PARAMS (lowered here to 0) each product is a pass of its own."""
+    from logitkit.backends.design import make_design
+    from logitkit.core import objective as objective_module
+    from logitkit.core.datafits import datafit_for
+    from logitkit.core.layout import penalised_mask
+    from logitkit.core.objective import Objective
+    from logitkit.core.penalties import ElasticNet
+
+    if not reduced:
+        monkeypatch.setattr(objective_module, "PASS_HESSIAN_MAX_PARAMS", 0)
+    rng = np.random.default_rng(5)
+    weights = rng.uniform(0.5, 2.0, size=X_BIN.shape[0])
+    datafit = datafit_for(int(y.max()) + 1, None)
+    shape = (X_BIN.shape[0], datafit.n_outputs) if datafit.n_outputs > 1 else X_BIN.shape[0]
+    offset = rng.normal(scale=0.3, size=shape)
+    n_params = 5 * datafit.n_outputs
+    penalty = ElasticNet.with_mask(0.01, 0.0, penalised_mask(5, datafit.n_outputs, True))
+
+    def build(design):
+        return Objective(design, y, weights, penalty, datafit=datafit, offset=offset)
+
+    on_dask = build(make_design(lazy(X_BIN), True))
+    in_memory = build(make_design(X_BIN, True))
+    theta = np.linspace(-0.4, 0.5, n_params)
+    v = np.linspace(1.0, -1.0, n_params)
+    value, grad = on_dask.smooth_value_and_gradient(theta)
+    expected_value, expected_grad = in_memory.smooth_value_and_gradient(theta)
+    assert value == pytest.approx(expected_value, rel=1e-12)
+    np.testing.assert_allclose(grad, expected_grad, rtol=1e-11, atol=1e-15)
+    np.testing.assert_allclose(
+        on_dask.hessian_operator(theta)(v), in_memory.hessian_operator(theta)(v), rtol=1e-12
+    )
+    np.testing.assert_allclose(
+        on_dask.hessian_diagonal(theta), in_memory.hessian_diagonal(theta), rtol=1e-12
+    )
+    np.testing.assert_allclose(
+        on_dask.block_diagonal_hessian(theta),
+        in_memory.block_diagonal_hessian(theta),
+        rtol=1e-12,
+        atol=1e-15,
+    )
+    rows = np.arange(0, X_BIN.shape[0], 3)
+    np.testing.assert_allclose(
+        in_memory.hessian_diagonal(theta, rows), np.diag(in_memory.hessian(theta, rows)), rtol=1e-12
+    )

@@ -72,6 +72,38 @@ def test_fused_pass_equals_the_numpy_objective(
     assert objective.smooth_value(theta) == f1
 
 
+@pytest.mark.parametrize("reference", [None, 1])
+def test_an_offset_reaches_the_softmax_cost_where_the_fused_pass_would_run(
+    reference, monkeypatch
+) -> None:
+    """J = Σ sᵢ [log Σₖ e^{zᵢₖ} − zᵢ,yᵢ] / Σ s with Z = X̃B + O: an n × K′ offset changes the
+    cost and its gradient on a dense C-ordered X as it does elsewhere (the fused kernel adds
+    no offset, so the objective does not use it then)."""
+    from scipy.special import logsumexp
+
+    monkeypatch.setattr(fused, "FUSED_MIN_ENTRIES", 0)
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((200, 3))
+    y = rng.integers(0, 3, 200)
+    weights = rng.random(200) + 0.5
+    datafit = Multinomial(3, reference)
+    offset = rng.normal(size=(200, datafit.n_outputs))
+    design = make_design(X, True)
+    penalty = ElasticNet.with_mask(
+        0.0, 0.0, layout.penalised_mask(design.n_params, datafit.n_outputs, True)
+    )
+    objective = Objective(design, y, weights, penalty, datafit, offset=offset)
+    theta = rng.standard_normal(objective.n_params)
+    logits = np.column_stack([np.ones(200), X]) @ theta.reshape(datafit.n_outputs, 4).T + offset
+    if reference is not None:
+        logits = np.insert(logits, reference, 0.0, axis=1)
+    losses = logsumexp(logits, axis=1) - logits[np.arange(200), y]
+    assert objective.smooth_value(theta) == pytest.approx(
+        np.dot(weights, losses) / weights.sum(), rel=1e-13
+    )
+    assert lk.check_gradient(objective, theta) < 1e-6
+
+
 def test_fused_pass_is_exact_in_the_tails() -> None:
     """Logits up to 1e300 apart: finite, no warnings, the datafit's loss of every row."""
     X = np.array([[1e300], [-1e300], [40.0], [-40.0], [0.0]])

@@ -28,8 +28,9 @@ class DenseDesign(DesignBase):
     ) -> tuple[float, NDArray, NDArray] | None:
         """(Σ sᵢLᵢ, its gradient in θ, the logits Z) in one pass over X, or None where the
         fused pass does not apply: an X that is not C-ordered or has fewer than
-        ``FUSED_MIN_ENTRIES`` entries (:mod:`logitkit.backends.fused`)."""
-        if not self.fuses(datafit):
+        ``FUSED_MIN_ENTRIES`` entries (:mod:`logitkit.backends.fused`), or a softmax with an
+        offset, which the multinomial kernel does not add."""
+        if not self.fuses(datafit) or (offset is not None and datafit.kernel != "bernoulli"):
             return None
         return fused_value_gradient(self.X, datafit, coef, self.fit_intercept, y, s, offset)
 

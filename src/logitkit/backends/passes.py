@@ -119,7 +119,8 @@ def block_sums(
 
     ``rows``, when given, is the block's X as a C-ordered dense array: the cost and gradient
     then come from the serial fused kernel (:mod:`._chunk_kernels`), in one read of the rows;
-    otherwise from the design's products. ``where`` names the block in errors.
+    otherwise (and for a softmax with an offset, which that kernel does not add) from the
+    design's products. ``where`` names the block in errors.
     """
     wants = set(request.wants)
     out: dict[str, NDArray] = {}
@@ -163,7 +164,7 @@ def _datafit_sums(
     weights = np.asarray(s, dtype=np.float64)
     shift = None if offset is None else np.asarray(offset, dtype=np.float64)
     z = None
-    if wants & {"value", "gradient"} and rows is not None:
+    if wants & {"value", "gradient"} and rows is not None and (shift is None or n_outputs == 1):
         value, grad, z = serial_value_gradient(
             rows, datafit, coef, design.fit_intercept, labels, weights, shift
         )
@@ -172,7 +173,7 @@ def _datafit_sums(
         eta = design.linear_predictor(coef if n_outputs == 1 else _matrix(coef, width))
         eta = np.asarray(eta, dtype=np.float64)
         if shift is not None:
-            eta = eta + (shift if eta.ndim == 1 else shift[:, None])
+            eta = eta + (shift if shift.ndim == eta.ndim else shift[:, None])
         z = datafit.logits(eta)
     derivative = None
     if wants & {"value", "gradient", "score_outer", "cluster_scores"} - set(out):
