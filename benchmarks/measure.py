@@ -199,14 +199,14 @@ def _short(message: warnings.WarningMessage) -> str:
 
 
 WARM_UP_ROWS = 2000
-"""Each tool first fits the first rows of the data (10p of them where that is more, so that the
+"""Each tool first fits the first rows of the data (50p of them where that is more, so that the
 warm-up data are not separable), untimed, so that one-time costs (imports,
 compiling or loading compiled kernels, allocator warm-up) stay out of the timings."""
 
 
 def warm_up(tool: Tool, data: Data) -> None:
     """One untimed fit on the first ``WARM_UP_ROWS`` rows; its failures are not the tool's."""
-    rows = min(data.n, max(WARM_UP_ROWS, 10 * data.p))
+    rows = min(data.n, max(WARM_UP_ROWS, 50 * data.p))
     small = dataclasses.replace(data, X=data.X[:rows], y=data.y[:rows])
     try:
         tool.fit(small, tool.prepare(small) if tool.prepare is not None else None)

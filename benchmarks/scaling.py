@@ -182,20 +182,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"--max-n ≥ {N_SIZES[0]:,}, --max-p ≥ {P_SIZES[0]} and --repeats ≥ 1")
     n_sizes = [n for n in N_SIZES if n <= args.max_n]
     p_sizes = [p for p in P_SIZES if p <= args.max_p]
-    sweeps = [
-        run_sweep("n", n_sizes, lambda n: (n, N_SWEEP_P), args.repeats, args.budget, 1),
-        run_sweep("p", p_sizes, lambda p: (P_SWEEP_N, p), args.repeats, args.budget, 1),
-    ]
-    draw(sweeps, args.figure.resolve())
     command = "python benchmarks/scaling.py " + " ".join(argv if argv is not None else sys.argv[1:])
     home = args.into.resolve().parent if args.into is not None else Path.cwd()
     link = Path(os.path.relpath(args.figure.resolve(), home)).as_posix()
-    lines = section(sweeps, command.strip(), link)
-    if args.into is not None:
-        old = args.into.read_text(encoding="utf-8") if args.into.exists() else ""
-        args.into.write_text(replace_section(old, TITLE, lines), encoding="utf-8")
-    print("\n".join(lines))
+    sweeps = [run_sweep("n", n_sizes, lambda n: (n, N_SWEEP_P), args.repeats, args.budget, 1)]
+    _write(sweeps, command.strip(), link, args.figure.resolve(), args.into)
+    sweeps.append(run_sweep("p", p_sizes, lambda p: (P_SWEEP_N, p), args.repeats, args.budget, 1))
+    print("\n".join(_write(sweeps, command.strip(), link, args.figure.resolve(), args.into)))
     return 0
+
+
+def _write(
+    sweeps: list[Sweep], command: str, link: str, figure: Path, into: Path | None
+) -> list[str]:
+    """Draw the sweeps run so far and write their section into ``into`` (after each sweep, so
+    that an interrupted run keeps what it measured)."""
+    draw(sweeps, figure)
+    lines = section(sweeps, command, link)
+    if into is not None:
+        old = into.read_text(encoding="utf-8") if into.exists() else ""
+        into.write_text(replace_section(old, TITLE, lines), encoding="utf-8")
+    return lines
 
 
 if __name__ == "__main__":
