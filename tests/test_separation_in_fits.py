@@ -70,3 +70,20 @@ def test_complete_separation_leaves_no_standard_error_finite() -> None:
         model = lk.LogisticRegression().fit(X, y)
     assert model.separation_.kind == "complete"
     assert np.all(np.isinf(model.summary().table["std_err"]))
+
+
+def test_overlap_on_a_thousand_columns_is_certified_without_the_programs(monkeypatch) -> None:
+    """6,000 rows of 1,100 standard normal features and a weak signal: the fit's own
+    probabilities prove overlap (up to 5,000 coefficients), so the linear programs, minutes
+    on dense data this wide, never run."""
+    from logitkit.models import fitting
+
+    def no_programs(*args, **kwargs):
+        raise AssertionError("the separation programs ran")
+
+    monkeypatch.setattr(fitting, "detect_separation", no_programs)
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((6000, 1100))
+    y = (rng.random(6000) < 1 / (1 + np.exp(-0.3 * X[:, 0]))).astype(int)
+    model = lk.LogisticRegression().fit(X, y)
+    assert model.separation_ is None and model.converged_
