@@ -230,3 +230,12 @@ def test_aliases_name_the_kept_columns_by_their_scaled_coefficients() -> None:
     names = ["a", "b", "c", "zero"]
     assert aliases(gram, [3, 2], names) == {"zero": [], "c": ["a", "b"]}
     assert aliases(gram[:2, :2] * 0.0, [0, 1], names[:2]) == {"a": [], "b": []}
+
+
+def test_check_gradient_takes_the_step_it_is_given() -> None:
+    """A given step h = 10⁻⁵ replaces ε^(1/3): the quotient of θ³ at 0 is h², the error h²/√ε."""
+    from logitkit.core.gradient_check import check_gradient
+
+    eps = np.finfo(np.float64).eps
+    error = check_gradient(_Cubic(0.0, 1.0, 0.0), None, step=1e-5)
+    assert error == pytest.approx(1e-10 / np.sqrt(eps), rel=1e-9)

@@ -296,9 +296,10 @@ def test_predictions_are_lazy_and_equal_numpy(y: np.ndarray) -> None:
 @pytest.mark.parametrize("y", [Y_BIN, Y_THREE], ids=["binary", "four classes"])
 @pytest.mark.parametrize("reduced", [True, False], ids=["reduced Hessian", "product per pass"])
 def test_hessian_products_and_diagonals_over_passes_equal_numpy(y, reduced, monkeypatch) -> None:
-    """J, ∇J, ∇²J v, diag ∇²J and the block-diagonal Hessian of a design read by passes equal
-    the in-memory ones, with an offset (n × K for the softmax) and unequal weights; above
-    PASS_HESSIAN_MAX_PARAMS (lowered here to 0) each product is a pass of its own."""
+    """J, ∇J, ∇²J v, diag ∇²J, the block-diagonal Hessian and the cluster score sums of a design
+    read by passes equal the in-memory ones, with an offset (n × K for the softmax) and unequal
+    weights; above PASS_HESSIAN_MAX_PARAMS (lowered here to 0) each product is a pass of its
+    own."""
     from logitkit.backends.design import make_design
     from logitkit.core import objective as objective_module
     from logitkit.core.datafits import datafit_for
@@ -338,6 +339,13 @@ def test_hessian_products_and_diagonals_over_passes_equal_numpy(y, reduced, monk
         in_memory.block_diagonal_hessian(theta),
         rtol=1e-12,
         atol=1e-15,
+    )
+    groups = np.arange(X_BIN.shape[0]) % 7
+    np.testing.assert_allclose(
+        on_dask.cluster_scores(theta, lazy(groups)),
+        in_memory.cluster_scores(theta, groups),
+        rtol=1e-11,
+        atol=1e-12,
     )
     rows = np.arange(0, X_BIN.shape[0], 3)
     np.testing.assert_allclose(
