@@ -351,3 +351,80 @@ def test_hessian_products_and_diagonals_over_passes_equal_numpy(y, reduced, monk
     np.testing.assert_allclose(
         in_memory.hessian_diagonal(theta, rows), np.diag(in_memory.hessian(theta, rows)), rtol=1e-12
     )
+
+
+def _pass_objective(weights: np.ndarray | None = None):
+    """The unpenalised binary cost of X_BIN over a design read by passes, and its design."""
+    from logitkit.backends.design import make_design
+    from logitkit.core.objective import Objective
+    from logitkit.core.penalties import ElasticNet
+
+    design = make_design(lazy(X_BIN), True)
+    s = np.ones(X_BIN.shape[0]) if weights is None else weights
+    return Objective(design, Y_BIN, s, ElasticNet(0.0, 0.0, 5, True)), design
+
+
+def test_the_first_pass_keeps_the_totals_and_the_gram_matrix_it_was_asked_for() -> None:
+    """first_pass(with_gram=True) is one pass; the class totals and the Gram matrix of the
+    rows of positive weight then cost none, and equal their in-memory values. Without the Gram
+    matrix, asking for it costs one pass, once."""
+    objective, design = _pass_objective()
+    before = design.passes
+    objective.first_pass(with_gram=True)
+    assert design.passes == before + 1
+    totals = objective.class_totals()
+    gram = objective.positive_weight_gram()
+    assert design.passes == before + 1
+    np.testing.assert_array_equal(totals, np.bincount(Y_BIN, minlength=2).astype(float))
+    X1 = np.column_stack([np.ones(X_BIN.shape[0]), X_BIN])
+    np.testing.assert_allclose(gram, X1.T @ X1, rtol=1e-12, atol=1e-10)
+    objective, design = _pass_objective()
+    before = design.passes
+    objective.first_pass(with_gram=False)
+    objective.positive_weight_gram()
+    objective.positive_weight_gram()
+    assert design.passes == before + 2
+
+
+def test_evaluations_are_kept_for_the_last_three_thetas_and_bring_the_hessian_along() -> None:
+    """The sums at the last three θs are kept (the overlap and the Gram matrix under their own
+    names too); once a Hessian has been asked for, a pass for the value or the gradient alone
+    brings the Hessian along."""
+    objective, design = _pass_objective()
+    objective.class_totals()
+    thetas = [np.full(5, t) for t in (0.1, 0.2, 0.3)]
+    for theta in thetas:
+        objective.evaluate(theta, ("value", "overlap", "positive_gram"))
+    before = design.passes
+    for theta in thetas:
+        objective.evaluate(theta, ("value", "overlap", "positive_gram"))
+    assert design.passes == before
+    objective.hessian(thetas[0])
+    assert design.passes == before + 1
+    for index, want in enumerate(("value", "gradient")):
+        theta = np.full(5, 0.5 + index)
+        objective.evaluate(theta, (want,))
+        objective.hessian(theta)
+        assert design.passes == before + 2 + index
+
+
+def test_class_totals_are_the_weighted_label_counts_and_refuse_all_zero_weights() -> None:
+    """Σ_{yᵢ=k} sᵢ in memory and over passes, a class no row has included; weights that sum
+    to less than 1 are fine, weights that are all 0 are refused."""
+    from logitkit.backends.design import make_design
+    from logitkit.core.datafits import Multinomial
+    from logitkit.core.objective import Objective
+    from logitkit.core.penalties import ElasticNet
+
+    weights = np.linspace(0.0, 0.001, X_BIN.shape[0])
+    expected = np.array([weights[k == Y_BIN].sum() for k in range(3)])
+    for data in (X_BIN, lazy(X_BIN)):
+        objective = Objective(
+            make_design(data, True), Y_BIN, weights, ElasticNet(0.0, 0.0, 15, True), Multinomial(3)
+        )
+        totals = objective.class_totals()
+        assert totals.dtype == np.float64 and totals[2] == 0.0
+        np.testing.assert_allclose(totals, expected, rtol=1e-12)
+    objective, _ = _pass_objective(np.zeros(X_BIN.shape[0]))
+    with pytest.raises(ValueError, match="sample_weight is zero for every sample"):
+        objective.class_totals()
