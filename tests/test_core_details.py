@@ -200,6 +200,21 @@ def test_restricted_costs_add_the_l1_part_on_their_coordinates() -> None:
     np.testing.assert_allclose(restricted.gradient(u), full.gradient(theta)[positions], rtol=1e-13)
 
 
+def test_the_restricted_prox_soft_thresholds_the_penalised_coordinates_of_s() -> None:
+    """On S = {intercept, w₁, w₃}, α = 0.2, ρ = 0.5, step 2: the weights move towards 0 by
+    step·αρ = 0.2 (or to 0), the intercept not at all."""
+    from logitkit.core.objective import Objective
+    from logitkit.core.restricted import Restricted
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((30, 4))
+    y = (X[:, 0] > 0).astype(float)
+    full = Objective.from_data(X, y, alpha=0.2, l1_ratio=0.5)
+    restricted = Restricted(full, np.array([0, 2, 4]), np.zeros(full.n_params))
+    shrunk = restricted.prox(np.array([0.5, -0.5, 0.1]), 2.0)
+    np.testing.assert_allclose(shrunk, [0.5, -0.3, 0.0], atol=1e-15)
+
+
 def test_from_data_keeps_a_class_count_larger_than_the_labels_seen() -> None:
     from logitkit.core.objective import Objective
 
