@@ -409,8 +409,8 @@ def test_evaluations_are_kept_for_the_last_three_thetas_and_bring_the_hessian_al
 
 
 def test_class_totals_are_the_weighted_label_counts_and_refuse_all_zero_weights() -> None:
-    """Σ_{yᵢ=k} sᵢ in memory and over passes, a class no row has included; weights that sum
-    to less than 1 are fine, weights that are all 0 are refused."""
+    """Σ_{yᵢ=k} sᵢ in memory and over passes, a class no row has included, and for the binary
+    cost's float labels; weights that sum to less than 1 are fine, all 0 are refused."""
     from logitkit.backends.design import make_design
     from logitkit.core.datafits import Multinomial
     from logitkit.core.objective import Objective
@@ -425,6 +425,8 @@ def test_class_totals_are_the_weighted_label_counts_and_refuse_all_zero_weights(
         totals = objective.class_totals()
         assert totals.dtype == np.float64 and totals[2] == 0.0
         np.testing.assert_allclose(totals, expected, rtol=1e-12)
+    binary = Objective.from_data(X_BIN, Y_BIN.astype(float), sample_weight=weights)
+    np.testing.assert_allclose(binary.class_totals(), expected[:2], rtol=1e-12)
     objective, _ = _pass_objective(np.zeros(X_BIN.shape[0]))
     with pytest.raises(ValueError, match="sample_weight is zero for every sample"):
         objective.class_totals()
