@@ -254,3 +254,15 @@ def test_check_gradient_takes_the_step_it_is_given() -> None:
     eps = np.finfo(np.float64).eps
     error = check_gradient(_Cubic(0.0, 1.0, 0.0), None, step=1e-5)
     assert error == pytest.approx(1e-10 / np.sqrt(eps), rel=1e-9)
+
+
+def test_the_aliased_note_names_the_partners_or_says_a_column_is_zero() -> None:
+    from logitkit.core.aliasing import aliased_note
+
+    assert aliased_note({}) == []
+    assert aliased_note({"c": ["a", "b"], "zero": []}) == [
+        "Note: 'c' is aliased with 'a', 'b' (a linear combination of them)",
+        "Note: 'zero' is a column of zeros",
+        "Aliased coefficients are not estimable: they are held at 0 and shown as NaN. Drop the "
+        "redundant column(s), or add a penalty (alpha > 0).",
+    ]
