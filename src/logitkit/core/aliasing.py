@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.linalg import cholesky, lapack, solve_triangular
+from scipy.linalg import lapack, solve_triangular
 
 __all__ = ["ALIAS_TOL", "aliased_columns", "aliased_note", "aliases"]
 
@@ -56,17 +56,13 @@ def aliased_columns(gram: NDArray, tol: float = ALIAS_TOL) -> list[int]:
         small = np.diag(schur) <= tol
         aliased.extend(int(j) for j in remaining[small])
         remaining, schur = remaining[~small], schur[np.ix_(~small, ~small)]
-        first = _first_small_pivot(schur, tol)
-        if first is None:
+        found = _first_small_pivot(schur, tol)
+        if found is None:
             break
+        first, factor = found
         aliased.append(int(remaining[first]))
         kept, rest = slice(0, first), slice(first + 1, None)
-        factor = cholesky(schur[kept, kept], lower=True) if first else None
-        cross = (
-            solve_triangular(factor, schur[kept, rest], lower=True)
-            if factor is not None
-            else np.zeros((0, schur.shape[0] - first - 1))
-        )
+        cross = solve_triangular(factor[kept, kept], schur[kept, rest], lower=True)
         remaining = remaining[rest]
         schur = schur[rest, rest] - cross.T @ cross
     return sorted(aliased)
@@ -78,9 +74,10 @@ def _all_pivots_clear(matrix: NDArray, floor: float) -> bool:
     return info == 0 and bool(np.all(np.diag(factor) ** 2 > floor))
 
 
-def _first_small_pivot(matrix: NDArray, tol: float) -> int | None:
+def _first_small_pivot(matrix: NDArray, tol: float) -> tuple[int, NDArray] | None:
     """The first column whose squared Cholesky pivot is at most ``tol`` (or where the
-    factorisation breaks down); None when every pivot is larger."""
+    factorisation breaks down), with the factor, whose lower triangle is exact before that
+    column; None when every pivot is larger."""
     if matrix.shape[0] == 0:
         return None
     factor, info = lapack.dpotrf(matrix, lower=1, clean=0)
@@ -88,8 +85,8 @@ def _first_small_pivot(matrix: NDArray, tol: float) -> int | None:
     pivots = np.diag(factor)[:valid] ** 2
     small = np.flatnonzero(~(pivots > tol))
     if small.size:
-        return int(small[0])
-    return None if info == 0 else valid
+        return int(small[0]), factor
+    return None if info == 0 else (valid, factor)
 
 
 def aliases(gram: NDArray, aliased: Sequence[int], names: Sequence[str]) -> dict[str, list[str]]:
