@@ -120,7 +120,12 @@ def logitkit_path(data: Data, prepared: object) -> Fit:
 def sklearn_saga_path(data: Data, prepared: object) -> Fit:
     """saga with warm_start along the grid, C = 1/(α·n) at each α."""
     model = LogisticRegression(
-        l1_ratio=data.l1_ratio, solver="saga", tol=SAGA_TOL, max_iter=100_000, warm_start=True
+        l1_ratio=data.l1_ratio,
+        solver="saga",
+        tol=SAGA_TOL,
+        max_iter=100_000,
+        warm_start=True,
+        random_state=0,
     )
     intercepts, coefs, n_iter = [], [], 0
     for alpha in data.alphas:
