@@ -273,3 +273,44 @@ def test_certified_fits_skip_the_linear_programs(monkeypatch, problem) -> None:
     assert calls == []
     lk.LogisticRegression(firth=True).fit(X, y)  # Firth's score is not the likelihood's
     assert len(calls) == 1
+
+
+def test_a_stochastic_fit_is_certified_by_newton_steps_on_a_row_sample(monkeypatch) -> None:
+    """One SGD epoch stops far from the optimum: the full-data test fails there, and Newton
+    steps on the certificate's row sample (every 2nd of 50,000 rows) prove the overlap, so the
+    linear programs do not run; without the steps they would."""
+    X, y = make_problem(50_000, 5, seed=11)
+    calls = []
+    monkeypatch.setattr(
+        logitkit.models.fitting, "detect_separation", lambda *args: calls.append(args) or None
+    )
+    with pytest.warns(lk.ConvergenceWarning):
+        model = lk.LogisticRegression(solver="sgd", max_iter=1, random_state=0).fit(X, y)
+    assert calls == [] and model.separation_ is None
+    objective = lk.Objective.from_data(X, y)
+    theta = model.record_.theta
+    monkeypatch.setattr(logitkit.inference.separation, "_SAMPLE_NEWTON_STEPS", 0)
+    assert not overlap_certified(objective, theta)
+    names = [f"x{j}" for j in range(6)]
+    assert detect_separation(make_design(X, True), y, None, names) is None
+
+
+def test_the_sample_certificate_starts_from_any_coefficients() -> None:
+    """From θ = 0, with zero weights, uneven weights and an offset, the Newton steps on the
+    sample reach a certified point; separated rows are never certified from anywhere."""
+    X, y = make_problem(60_000, 4, seed=12)
+    rng = np.random.default_rng(12)
+    weights = rng.uniform(0.5, 2.0, len(y))
+    weights[::5] = 0.0
+    offset = rng.normal(0.0, 0.5, len(y))
+    objective = lk.Objective.from_data(X, y, sample_weight=weights, offset=offset)
+    assert overlap_certified(objective, np.zeros(5))
+    separated = (X[:, 0] - 0.5 * X[:, 1] > 0).astype(int)
+    boundary = X.copy()
+    boundary[:2000, :2] = 0.0  # rows on the separating plane, with labels of both kinds
+    quasi = np.where(np.arange(len(y)) < 2000, rng.random(len(y)) < 0.5, separated)
+    for rows, labels in ((X, separated), (boundary, quasi.astype(int))):
+        objective = lk.Objective.from_data(rows, labels, sample_weight=weights)
+        assert not overlap_certified(objective, np.zeros(5))
+        names = [f"x{j}" for j in range(5)]
+        assert detect_separation(make_design(rows, True), labels, weights, names) is not None

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.linalg import LinAlgError, eigh, solve
+from scipy.linalg import LinAlgError, cho_factor, cho_solve, eigh, solve
 
 from ..backends.base import threadpools
 from ..backends.design import Design
@@ -54,52 +54,92 @@ at 2,001 coefficients and 10⁵ rows a fit takes 24 s with it, and the programs 
 _CERTIFICATE_STEPS = 2
 """Newton steps the one-pass certificate of a Dask fit may take towards the optimum."""
 
+_SAMPLE_NEWTON_STEPS = 6
+"""Newton steps on the rows S that :func:`overlap_certified` may take towards S's optimum: from
+a fit's θ, even one stochastic epoch's, a few reach a score below rounding."""
+
 
 def overlap_certified(objective: Objective, coef: NDArray, gram: NDArray | None = None) -> bool:
     """Whether a fit's probabilities prove that the data are not separated, without a program.
 
-    With λᵢ = sᵢ |yᵢ − ŷᵢ| at the fitted θ and r = Aᵀλ = X̃ᵀ(s ⊙ (y − ŷ)), the score (zero at
-    the maximum likelihood estimate), any δ ≠ 0 with Aδ ≥ 0 would give, for A of full column
-    rank,
+    With λᵢ = sᵢ |yᵢ − ŷᵢ| at some θ and r = Aᵀλ = X̃ᵀ(s ⊙ (y − ŷ)), the score (zero at the
+    maximum likelihood estimate), any δ ≠ 0 with Aδ ≥ 0 would give, for A of full column rank,
 
         λ_min σ_min(A) ‖δ‖ ≤ λ_min ‖Aδ‖₁ ≤ λᵀAδ = rᵀδ ≤ ‖r‖ ‖δ‖,
 
     so λ_min σ_min(A) > ‖r‖ leaves C = {0}: no separation (this is Gordan's theorem of the
     alternative, Aᵀλ = 0 with λ > 0, made quantitative for a score that is only nearly 0). The
-    same holds for AD with columns scaled by D and r replaced by Dr. σ_min(AD) is bounded below
-    by σ_min(A_S D) for a sample S of the rows, since adding rows only adds to (AD)ᵀAD; S is
-    every k-th row with sᵢ > 0, about ``_CERTIFICATE_ROWS`` of them, and D gives its columns
-    unit norm. The test costs one pass over X and a small Gram matrix, and a converged fit on
-    overlapping data passes it unless some fitted probability is within about ‖r‖/σ_min of 0
-    or 1; a fit that fails it goes to :func:`detect_separation`. Designs with more than
-    ``_CERTIFICATE_MAX_PARAMS`` coefficients are always left to the programs.
+    same holds for AD with columns scaled by D and r replaced by Dr; D gives the columns unit
+    norm. Any θ will do, and so will any subset S of the rows: a direction with Aδ ≥ 0 has
+    A_S δ ≥ 0, so rows that are not separated prove that all of them are not.
+
+    S is every k-th row with sᵢ > 0, about ``_CERTIFICATE_ROWS`` of them (all of them when
+    there are at most twice as many), and σ_min(A_S D) bounds σ_min(AD) from below. The test is
+    made first at the fit's θ with λ and r over every row: a converged fit on overlapping data
+    passes it unless some fitted probability is within about ‖r‖/σ_min of 0 or 1. While it
+    fails, it is made over S alone at up to ``_SAMPLE_NEWTON_STEPS`` Newton steps on S's own
+    likelihood: a fit stopped short of the optimum (one stochastic epoch) is certified at S's
+    optimum, where r_S ≈ 0 and λ_min over S is no smaller than over all rows, at the cost of
+    products with S alone. On separated data every test fails, and the fit goes to
+    :func:`detect_separation`. Designs with more than ``_CERTIFICATE_MAX_PARAMS`` coefficients
+    are always left to the programs.
 
     Over a design read by passes (Dask), S is every row of positive weight: λ_min, the Gram
     matrix of S and the score come from one pass (:func:`_overlap_certified_by_pass`).
 
-    ``gram``, X̃ᵀX̃ over every row of positive weight, is A_SᵀA_S when the sample is all of
-    them (at most 2 × ``_CERTIFICATE_ROWS`` such rows): given, it is used instead of a new one.
+    ``gram``, X̃ᵀX̃ over every row of positive weight, is A_SᵀA_S when S is all of them: given,
+    it is used instead of a new one.
     """
     if not objective.design.holds_rows:
         return _overlap_certified_by_pass(objective, coef)
-    design, y, weights = objective.design, objective.y, objective.sample_weight
+    design, weights = objective.design, objective.sample_weight
     positive = weights > 0
     n_kept = int(np.count_nonzero(positive))
     if design.n_params > _CERTIFICATE_MAX_PARAMS or n_kept <= design.n_params:
         return False
-    smallest = _smallest_residual_weight(objective.logits(coef), y, weights)
+    step = max(1, n_kept // _CERTIFICATE_ROWS)
+    sample = None if step == 1 and n_kept == weights.size else np.flatnonzero(positive)[::step]
+    if gram is None or step > 1:
+        gram = design.gram_rows(sample)
+    theta = np.asarray(coef, dtype=np.float64)
+    if _certified_at(objective, theta, gram):
+        return True
+    rows = objective if step == 1 else _restricted(objective, sample)
+    for _ in range(_SAMPLE_NEWTON_STEPS):
+        try:
+            theta = theta - cho_solve(cho_factor(rows.hessian(theta)), rows.gradient(theta))
+        except (LinAlgError, ValueError):
+            return False
+        if _certified_at(rows, theta, gram):
+            return True
+    return False
+
+
+def _certified_at(objective: Objective, coef: NDArray, gram: NDArray) -> bool:
+    """λ_min σ_min(A_S D) > 2‖D r‖ with λ and r over the rows of ``objective`` at θ = ``coef``,
+    and ``gram`` = A_SᵀA_S over rows S among them."""
+    weights = objective.sample_weight
+    smallest = _smallest_residual_weight(objective.logits(coef), objective.y, weights)
     if not smallest > 0.0:
         return False
     data_gradient = Objective.smooth_gradient(objective, coef) - objective.penalty.smooth_gradient(
         coef
     )
-    score = -weights.sum() * data_gradient  # X̃ᵀ(s ⊙ (y − ŷ)), one (fused) pass over X
-    step = max(1, n_kept // _CERTIFICATE_ROWS)
-    sample = slice(0, None, step) if n_kept == weights.size else np.flatnonzero(positive)[::step]
-    if gram is None or step > 1:
-        rows = design.take(sample)
-        gram = rows.weighted_gram(np.ones(rows.n_samples))
+    score = -objective.total_weight * data_gradient  # X̃ᵀ(s ⊙ (y − ŷ)), one (fused) pass
     return _certificate_holds(smallest, gram, score)
+
+
+def _restricted(objective: Objective, rows: NDArray) -> Objective:
+    """The objective over ``rows`` alone: their design, labels, weights and offsets."""
+    offset = None if objective.offset is None else objective.offset[rows]
+    return Objective(
+        objective.design.take(rows),
+        objective.y[rows],
+        objective.sample_weight[rows],
+        objective.penalty,
+        objective.datafit,
+        offset,
+    )
 
 
 def _smallest_residual_weight(z: NDArray, y: NDArray, weights: NDArray) -> float:
