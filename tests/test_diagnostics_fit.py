@@ -214,6 +214,21 @@ def test_delong_interval_on_a_hand_computed_case():
     assert variance == pytest.approx(0.125)
 
 
+def test_delong_with_ties_and_weights_equals_the_pairwise_kernel_on_repeated_rows():
+    """Scores on a coarse grid (many ties, within and across classes) and whole weights: the
+    one-sort placements equal the pairwise kernel on the rows repeated by their weights."""
+    from logitkit.inference.fit_quality import delong_auc
+
+    rng = np.random.default_rng(7)
+    scores = np.round(rng.random(300), 1)
+    labels = (rng.random(300) < scores).astype(int)
+    weights = rng.integers(1, 4, 300)
+    auc, variance = delong_auc(scores, labels, weights.astype(float))
+    expected = _delong(np.repeat(scores, weights), np.repeat(labels, weights))
+    assert auc == pytest.approx(expected[0], rel=1e-12)
+    assert variance == pytest.approx(expected[1], rel=1e-9)
+
+
 def test_goodness_of_fit_refuses_what_it_cannot_do(spector):
     X, y, _, model = spector
     with pytest.raises(ValueError, match="groups must be an integer of at least 3"):

@@ -175,26 +175,37 @@ def delong_auc(scores: NDArray, labels: NDArray, weights: NDArray) -> tuple[floa
 
     Placement of positive i: V₁₀ᵢ = Σⱼ wⱼ ψ(xᵢ, yⱼ) / q over negatives j, ψ = 1 when xᵢ > yⱼ and
     ½ when tied; of negative j: V₀₁ⱼ = Σᵢ wᵢ ψ(xᵢ, yⱼ) / m. AUC = mean V₁₀, var = S₁₀/m + S₀₁/q.
+    Both placements come from one sort of all the scores (:func:`_placements`).
     """
     positive = labels == 1
     if positive.all() or not positive.any():
         raise ValueError("the AUC needs both classes among the observations")
-    pos, neg = scores[positive], scores[~positive]
     w_pos, w_neg = weights[positive], weights[~positive]
     m, q = w_pos.sum(), w_neg.sum()
-    v10 = _placements(pos, neg, w_neg) / q
-    v01 = (m - _placements(neg, pos, w_pos)) / m
+    below_negatives, below_positives = _placements(scores, positive, weights)
+    v10 = below_negatives[positive] / q
+    v01 = (m - below_positives[~positive]) / m
     auc = float(w_pos @ v10 / m)
     s10 = w_pos @ (v10 - auc) ** 2 / (m - 1.0)
     s01 = w_neg @ (v01 - auc) ** 2 / (q - 1.0)
     return auc, float(s10 / m + s01 / q)
 
 
-def _placements(values: NDArray, others: NDArray, other_weights: NDArray) -> NDArray:
-    """For each value: the weight of the others below it plus half the weight tied with it."""
-    order = np.argsort(others, kind="stable")
-    sorted_others = others[order]
-    cumulative = np.concatenate(([0.0], np.cumsum(other_weights[order])))
-    below = cumulative[np.searchsorted(sorted_others, values, side="left")]
-    up_to = cumulative[np.searchsorted(sorted_others, values, side="right")]
-    return below + 0.5 * (up_to - below)
+def _placements(scores: NDArray, positive: NDArray, weights: NDArray) -> tuple[NDArray, NDArray]:
+    """For every row: the weight of the negatives scored below it plus half the weight of those
+    tied with it, and the same of the positives. One stable sort of all the scores; a run of
+    tied scores shares the cumulative weights at its start and end."""
+    order = np.argsort(scores, kind="stable")
+    ordered = scores[order]
+    change = np.r_[True, ordered[1:] != ordered[:-1]]
+    starts, run = np.flatnonzero(change), np.cumsum(change) - 1
+    ends = np.r_[starts[1:], ordered.size]
+    placed = []
+    for members in (~positive[order], positive[order]):
+        cumulative = np.concatenate(([0.0], np.cumsum(np.where(members, weights[order], 0.0))))
+        below, up_to = cumulative[starts][run], cumulative[ends][run]
+        sorted_placement = below + 0.5 * (up_to - below)
+        placement = np.empty_like(sorted_placement)
+        placement[order] = sorted_placement
+        placed.append(placement)
+    return placed[0], placed[1]
