@@ -193,9 +193,9 @@ def delong_auc(scores: NDArray, labels: NDArray, weights: NDArray) -> tuple[floa
 
 def _placements(scores: NDArray, positive: NDArray, weights: NDArray) -> tuple[NDArray, NDArray]:
     """For every row: the weight of the negatives scored below it plus half the weight of those
-    tied with it, and the same of the positives. One stable sort of all the scores; a run of
-    tied scores shares the cumulative weights at its start and end."""
-    order = np.argsort(scores, kind="stable")
+    tied with it, and the same of the positives. One sort of all the scores, in any order within
+    ties: a run of tied scores shares the cumulative weights at its start and end."""
+    order = np.argsort(scores)
     ordered = scores[order]
     change = np.r_[True, ordered[1:] != ordered[:-1]]
     starts, run = np.flatnonzero(change), np.cumsum(change) - 1
