@@ -175,37 +175,33 @@ def delong_auc(scores: NDArray, labels: NDArray, weights: NDArray) -> tuple[floa
 
     Placement of positive i: V₁₀ᵢ = Σⱼ wⱼ ψ(xᵢ, yⱼ) / q over negatives j, ψ = 1 when xᵢ > yⱼ and
     ½ when tied; of negative j: V₀₁ⱼ = Σᵢ wᵢ ψ(xᵢ, yⱼ) / m. AUC = mean V₁₀, var = S₁₀/m + S₀₁/q.
-    Both placements come from one sort of all the scores (:func:`_placements`).
+
+    Both placements come from one sort of all the scores, in any order within ties: a run of
+    tied scores shares the cumulative weights of each class at its start and end. The sums
+    over rows need no row order, so everything stays in sorted order.
     """
     positive = labels == 1
     if positive.all() or not positive.any():
         raise ValueError("the AUC needs both classes among the observations")
-    w_pos, w_neg = weights[positive], weights[~positive]
+    order = np.argsort(scores)
+    ordered, is_positive, w = scores[order], positive[order], weights[order]
+    change = np.r_[True, ordered[1:] != ordered[:-1]]
+    starts = np.flatnonzero(change)
+    lengths = np.diff(np.r_[starts, ordered.size])
+    w_pos, w_neg = w[is_positive], w[~is_positive]
     m, q = w_pos.sum(), w_neg.sum()
-    below_negatives, below_positives = _placements(scores, positive, weights)
-    v10 = below_negatives[positive] / q
-    v01 = (m - below_positives[~positive]) / m
+    v10 = _placement(np.where(is_positive, 0.0, w), starts, lengths)[is_positive] / q
+    v01 = (m - _placement(np.where(is_positive, w, 0.0), starts, lengths)[~is_positive]) / m
     auc = float(w_pos @ v10 / m)
     s10 = w_pos @ (v10 - auc) ** 2 / (m - 1.0)
     s01 = w_neg @ (v01 - auc) ** 2 / (q - 1.0)
     return auc, float(s10 / m + s01 / q)
 
 
-def _placements(scores: NDArray, positive: NDArray, weights: NDArray) -> tuple[NDArray, NDArray]:
-    """For every row: the weight of the negatives scored below it plus half the weight of those
-    tied with it, and the same of the positives. One sort of all the scores, in any order within
-    ties: a run of tied scores shares the cumulative weights at its start and end."""
-    order = np.argsort(scores)
-    ordered = scores[order]
-    change = np.r_[True, ordered[1:] != ordered[:-1]]
-    starts, run = np.flatnonzero(change), np.cumsum(change) - 1
-    ends = np.r_[starts[1:], ordered.size]
-    placed = []
-    for members in (~positive[order], positive[order]):
-        cumulative = np.concatenate(([0.0], np.cumsum(np.where(members, weights[order], 0.0))))
-        below, up_to = cumulative[starts][run], cumulative[ends][run]
-        sorted_placement = below + 0.5 * (up_to - below)
-        placement = np.empty_like(sorted_placement)
-        placement[order] = sorted_placement
-        placed.append(placement)
-    return placed[0], placed[1]
+def _placement(class_weights: NDArray, starts: NDArray, lengths: NDArray) -> NDArray:
+    """For every row in sorted order: the weight of one class's rows below its run of ties plus
+    half of that class's weight within the run (the runs start at ``starts``)."""
+    cumulative = np.concatenate(([0.0], np.cumsum(class_weights)))
+    below = cumulative[starts]
+    tied = cumulative[starts + lengths] - below
+    return np.repeat(below + 0.5 * tied, lengths)
