@@ -86,8 +86,30 @@ class DenseDesign(DesignBase):
         """The design restricted to ``rows`` (a view of X for a slice, a copy for indices)."""
         return DenseDesign(self.X[rows], self.fit_intercept)
 
+    def _compiles_columns(self) -> bool:
+        """Whether the per-column reductions run compiled (:mod:`logitkit.backends._columns`):
+        for a C-ordered X as large as the fused pass's, for which Numba is loaded anyway."""
+        return bool(self.X.flags.c_contiguous) and self.X.size >= fused.FUSED_MIN_ENTRIES
+
+    def column_abs_max(self, rows: NDArray | None = None) -> NDArray:
+        """cⱼ = max_{i∈R} |x̃ᵢⱼ| (:meth:`DesignBase.column_abs_max`); over every row of a large
+        C-ordered X, in one compiled pass on all threads."""
+        if rows is not None or not self._compiles_columns():
+            return super().column_abs_max(rows)
+        from ._columns import column_abs_max
+
+        top = column_abs_max(self.X)
+        if self.fit_intercept:
+            return np.concatenate(([float(self.n_samples > 0)], top))
+        return top
+
     def weighted_column_sq_norms(self, d: NDArray) -> NDArray:
-        """Σᵢ dᵢ x̃ᵢⱼ² for every column j: the diagonal of X̃ᵀ diag(d) X̃, by blocks of rows."""
+        """Σᵢ dᵢ x̃ᵢⱼ² for every column j: the diagonal of X̃ᵀ diag(d) X̃, by blocks of rows, or
+        in one compiled pass on all threads for a large C-ordered X."""
+        if self._compiles_columns():
+            from ._columns import weighted_column_squares
+
+            return self._with_intercept_entry(weighted_column_squares(self.X, d), d)
         X = self.X
         norms = np.zeros(self.n_features)
         rows = self._block_rows()

@@ -104,7 +104,7 @@ def overlap_certified(objective: Objective, coef: NDArray, gram: NDArray | None 
     theta = np.asarray(coef, dtype=np.float64)
     if _certified_at(objective, theta, gram):
         return True
-    rows = objective if step == 1 else _restricted(objective, sample)
+    rows = objective if sample is None or step == 1 else _restricted(objective, sample)
     for _ in range(_SAMPLE_NEWTON_STEPS):
         try:
             theta = theta - cho_solve(cho_factor(rows.hessian(theta)), rows.gradient(theta))

@@ -1,0 +1,68 @@
+"""The compiled per-column reductions of a dense X (logitkit.backends._columns) against NumPy,
+and the dense design's use of them."""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+import pytest
+
+import logitkit.backends.fused
+from logitkit.backends._columns import CHUNK, column_abs_max, weighted_column_squares
+from logitkit.backends.design import make_design
+
+
+@pytest.mark.parametrize("n_rows", [1, CHUNK - 1, CHUNK, 3 * CHUNK + 5])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_column_reductions_equal_numpy_at_chunk_boundaries(n_rows, dtype) -> None:
+    rng = np.random.default_rng(n_rows)
+    X = (rng.standard_normal((n_rows, 7)) * np.logspace(-3, 3, 7)).astype(dtype)
+    X[:, 4] = 0.0  # an all-zero column
+    d = rng.uniform(0.0, 2.0, n_rows)
+    expected_max = np.abs(X).max(axis=0).astype(np.float64)
+    np.testing.assert_array_equal(column_abs_max(X), expected_max)
+    widened = X.astype(np.float64)
+    expected_squares = (widened**2).T @ d
+    np.testing.assert_allclose(weighted_column_squares(X, d), expected_squares, rtol=1e-12)
+
+
+def test_column_reductions_of_an_empty_x_and_a_nan() -> None:
+    np.testing.assert_array_equal(column_abs_max(np.empty((0, 3))), np.zeros(3))
+    np.testing.assert_array_equal(weighted_column_squares(np.empty((0, 3)), np.empty(0)), 0.0)
+    X = np.ones((10, 3))
+    X[4, 1] = np.nan
+    top = column_abs_max(X)
+    assert np.isnan(top[1]) and top[0] == 1.0 and top[2] == 1.0
+
+
+def test_one_and_two_threads_give_identical_column_reductions() -> None:
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((5 * CHUNK + 17, 11))
+    d = rng.uniform(0.0, 1.0, X.shape[0])
+    threads = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        single = column_abs_max(X), weighted_column_squares(X, d)
+    finally:
+        numba.set_num_threads(threads)
+    both = column_abs_max(X), weighted_column_squares(X, d)
+    np.testing.assert_array_equal(single[0], both[0])
+    np.testing.assert_array_equal(single[1], both[1])
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_a_large_dense_design_compiles_its_column_reductions(monkeypatch, fit_intercept) -> None:
+    """Above the fused pass's size the design's column maxima and weighted squares come from
+    the kernels, equal to the blocked NumPy ones below it; a row subset stays blocked."""
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((3000, 6))
+    d = rng.uniform(0.0, 1.0, 3000)
+    blocked = make_design(X, fit_intercept)
+    expected = blocked.column_abs_max(), blocked.weighted_column_sq_norms(d)
+    monkeypatch.setattr(logitkit.backends.fused, "FUSED_MIN_ENTRIES", 1)
+    compiled = make_design(X, fit_intercept)
+    assert compiled._compiles_columns() and not make_design(X.T, False)._compiles_columns()
+    np.testing.assert_array_equal(compiled.column_abs_max(), expected[0])
+    np.testing.assert_allclose(compiled.weighted_column_sq_norms(d), expected[1], rtol=1e-12)
+    rows = np.arange(0, 3000, 7)
+    np.testing.assert_array_equal(compiled.column_abs_max(rows), blocked.column_abs_max(rows))
