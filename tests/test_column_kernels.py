@@ -66,3 +66,23 @@ def test_a_large_dense_design_compiles_its_column_reductions(monkeypatch, fit_in
     np.testing.assert_allclose(compiled.weighted_column_sq_norms(d), expected[1], rtol=1e-12)
     rows = np.arange(0, 3000, 7)
     np.testing.assert_array_equal(compiled.column_abs_max(rows), blocked.column_abs_max(rows))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_a_large_dense_design_sums_its_gram_over_two_halves(monkeypatch, dtype, fit_intercept):
+    """Above the fused pass's size X̃ᵀX̃ over every row is summed over two halves of the rows
+    in two threads (always two, whatever the cores): equal to the product of the bordered X̃
+    in float64, and to itself when computed again."""
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((9_001, 5)).astype(dtype)
+    monkeypatch.setattr(logitkit.backends.fused, "FUSED_MIN_ENTRIES", 1)
+    design = make_design(X, fit_intercept)
+    bordered = np.column_stack([np.ones(len(X)), X]) if fit_intercept else X
+    bordered = bordered.astype(np.float64)
+    gram = design.gram_rows()
+    np.testing.assert_allclose(gram, bordered.T @ bordered, rtol=1e-12, atol=1e-9)
+    np.testing.assert_array_equal(design.gram_rows(), gram)
+    rows = np.arange(0, len(X), 3)
+    subset = bordered[rows]
+    np.testing.assert_allclose(design.gram_rows(rows), subset.T @ subset, rtol=1e-12, atol=1e-9)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 
 import numpy as np
@@ -102,6 +103,28 @@ class DenseDesign(DesignBase):
         if self.fit_intercept:
             return np.concatenate(([float(self.n_samples > 0)], top))
         return top
+
+    def gram_rows(self, rows: NDArray | None = None) -> NDArray:
+        """G = X̃_Rᵀ X̃_R (:meth:`DesignBase.gram_rows`); over every row of a large C-ordered X,
+        the two halves of its rows in two threads, each with one BLAS thread, and their sums
+        added: always two halves, so the result does not depend on the cores."""
+        if rows is not None or not self._compiles_columns():
+            return super().gram_rows(rows)
+        middle = self.n_samples // 2
+        halves = (slice(0, middle), slice(middle, self.n_samples))
+        with threadpools().limit(limits=1, user_api="blas"), ThreadPoolExecutor(2) as pool:
+            (first, first_sums), (second, second_sums) = pool.map(self._half_gram, halves)
+        return self._bordered_gram(first + second, first_sums + second_sums, self.n_samples)
+
+    def _half_gram(self, half: slice) -> tuple[NDArray, NDArray]:
+        """(XᵀX, X's column sums) over the rows ``half``, a float64 block at a time."""
+        X = self.X[half]
+        step = self._block_rows()
+        blocks = (
+            (slice(start, start + step), X[start : start + step].astype(np.float64, copy=False))
+            for start in range(0, X.shape[0], step)
+        )
+        return self._block_gram(blocks)
 
     def weighted_column_sq_norms(self, d: NDArray) -> NDArray:
         """Σᵢ dᵢ x̃ᵢⱼ² for every column j: the diagonal of X̃ᵀ diag(d) X̃, by blocks of rows, or
