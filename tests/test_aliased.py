@@ -182,3 +182,56 @@ def test_more_columns_than_rows_alias_every_column_past_the_rank() -> None:
 
     X = np.random.default_rng(0).standard_normal((300, 601))
     assert aliased_columns(X.T @ X) == list(range(300, 601))
+
+
+def _tall(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, 4))
+    y = (rng.random(n) < 1.0 / (1.0 + np.exp(-X[:, 0]))).astype(int)
+    return X, y
+
+
+def test_a_row_sample_clears_the_columns_without_the_full_gram(monkeypatch) -> None:
+    """On 50,000 rows the certificate's sample (every 2nd row) and the columns' norms prove
+    that no column is aliased: X̃ᵀX̃ over all rows is never formed."""
+    from logitkit.core.pass_evaluation import PassEvaluation
+
+    X, y = _tall(50_000, 1)
+    formed = []
+    original = PassEvaluation.positive_weight_gram
+    monkeypatch.setattr(
+        PassEvaluation,
+        "positive_weight_gram",
+        lambda self: formed.append(1) or original(self),
+    )
+    model = lk.LogisticRegression().fit(X, y)
+    assert formed == [] and model.record_.aliased == ()
+    X[:, 3] = X[:, 1] - 2.0 * X[:, 2]  # aliased on every row, so on the sample too
+    with pytest.warns(CollinearityWarning):
+        model = lk.LogisticRegression().fit(X, y)
+    assert formed == [1] and model.record_.aliased == ("x3",)
+
+
+def test_a_column_aliased_only_over_all_rows_is_found_by_the_full_gram() -> None:
+    """x3 = x1 plus noise on the sampled rows alone (every 5th of 100,000): on the sample its
+    residual is 4e-7, clear of the tolerance 1e-7; over all rows the noise's share of x3's
+    norm makes it 8e-8. The bound from the sample cannot clear it, and the Gram over all rows
+    finds x3 aliased, as the rows themselves make it."""
+    from logitkit.core.aliasing import aliased_columns, clear_from_rows
+    from logitkit.inference.separation import certificate_rows
+
+    X, y = _tall(100_000, 2)
+    sample = certificate_rows(np.ones(len(y)))
+    assert sample is not None and sample.size == 20_000
+    noise = np.zeros(len(y))
+    noise[sample] = np.random.default_rng(3).standard_normal(sample.size) * np.sqrt(4e-7)
+    X[:, 3] = X[:, 1] + noise
+    design = np.column_stack([np.ones(len(y)), X])
+    full = design.T @ design
+    rows = design[sample]
+    assert aliased_columns(rows.T @ rows) == []
+    assert not clear_from_rows(rows.T @ rows, np.diag(full))
+    assert aliased_columns(full) == [4]
+    with pytest.warns(CollinearityWarning):
+        model = lk.LogisticRegression().fit(X, y)
+    assert model.record_.aliased == ("x3",)

@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.linalg import lapack, solve_triangular
 
-__all__ = ["ALIAS_TOL", "aliased_columns", "aliased_note", "aliases"]
+__all__ = ["ALIAS_TOL", "aliased_columns", "aliased_note", "aliases", "clear_from_rows"]
 
 ALIAS_TOL = 1e-7
 _NAMED = 1e-8
@@ -66,6 +66,30 @@ def aliased_columns(gram: NDArray, tol: float = ALIAS_TOL) -> list[int]:
         remaining = remaining[rest]
         schur = schur[rest, rest] - cross.T @ cross
     return sorted(aliased)
+
+
+def clear_from_rows(gram: NDArray, sq_norms: NDArray, tol: float = ALIAS_TOL) -> bool:
+    """Whether the Gram matrix G_S = X̃_SᵀX̃_S of some rows S proves that no column of X̃ is
+    aliased over all its rows R ⊇ S, given the columns' squared norms over R, ‖x̃ⱼ‖²_R.
+
+    Column j's residual against the columns K before it is a least-squares minimum, and over
+    more rows every candidate's squared error is at least as large, so
+
+        rⱼ = min_c ‖x̃ⱼ − X̃_K c‖²_R / ‖x̃ⱼ‖²_R ≥ r_S,ⱼ ‖x̃ⱼ‖²_S / ‖x̃ⱼ‖²_R,
+
+    r_S,ⱼ the squared pivot of G_S's Cholesky factor in unit-diagonal scaling. When every
+    bound clears ``_CLEAR`` × tol, as :func:`aliased_columns` asks of its own pivots, no column
+    is aliased; otherwise G over all the rows must decide.
+    """
+    diagonal = np.diag(gram).astype(np.float64)
+    if not (np.all(diagonal > 0.0) and np.all(np.isfinite(diagonal))):
+        return False
+    scale = 1.0 / np.sqrt(diagonal)
+    factor, info = lapack.dpotrf(gram * scale[:, None] * scale[None, :], lower=1, clean=0)
+    if info != 0:
+        return False
+    share = diagonal / np.asarray(sq_norms, dtype=np.float64)
+    return bool(np.all(np.diag(factor) ** 2 * share > _CLEAR * tol))
 
 
 def _all_pivots_clear(matrix: NDArray, floor: float) -> bool:

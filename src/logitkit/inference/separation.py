@@ -87,24 +87,22 @@ def overlap_certified(objective: Objective, coef: NDArray, gram: NDArray | None 
     Over a design read by passes (Dask), S is every row of positive weight: λ_min, the Gram
     matrix of S and the score come from one pass (:func:`_overlap_certified_by_pass`).
 
-    ``gram``, X̃ᵀX̃ over every row of positive weight, is A_SᵀA_S when S is all of them: given,
-    it is used instead of a new one.
+    ``gram``, A_SᵀA_S = X̃_SᵀX̃_S over S = :func:`certificate_rows`: given, it is used instead
+    of a new one.
     """
     if not objective.design.holds_rows:
         return _overlap_certified_by_pass(objective, coef)
     design, weights = objective.design, objective.sample_weight
-    positive = weights > 0
-    n_kept = int(np.count_nonzero(positive))
+    n_kept = int(np.count_nonzero(weights > 0))
     if design.n_params > _CERTIFICATE_MAX_PARAMS or n_kept <= design.n_params:
         return False
-    step = max(1, n_kept // _CERTIFICATE_ROWS)
-    sample = None if step == 1 and n_kept == weights.size else np.flatnonzero(positive)[::step]
-    if gram is None or step > 1:
+    sample = certificate_rows(weights)
+    if gram is None:
         gram = design.gram_rows(sample)
     theta = np.asarray(coef, dtype=np.float64)
     if _certified_at(objective, theta, gram):
         return True
-    rows = objective if sample is None or step == 1 else _restricted(objective, sample)
+    rows = objective if sample is None or sample.size == n_kept else _restricted(objective, sample)
     for _ in range(_SAMPLE_NEWTON_STEPS):
         try:
             theta = theta - cho_solve(cho_factor(rows.hessian(theta)), rows.gradient(theta))
@@ -113,6 +111,18 @@ def overlap_certified(objective: Objective, coef: NDArray, gram: NDArray | None 
         if _certified_at(rows, theta, gram):
             return True
     return False
+
+
+def certificate_rows(weights: NDArray) -> NDArray | None:
+    """S, the rows of :func:`overlap_certified`: every row of positive weight when there are at
+    most 2 × ``_CERTIFICATE_ROWS`` of them (None when that is every row), else every k-th of
+    them, about ``_CERTIFICATE_ROWS`` rows."""
+    positive = weights > 0
+    n_kept = int(np.count_nonzero(positive))
+    step = max(1, n_kept // _CERTIFICATE_ROWS)
+    if step == 1 and n_kept == weights.size:
+        return None
+    return np.flatnonzero(positive)[::step]
 
 
 def _certified_at(objective: Objective, coef: NDArray, gram: NDArray) -> bool:

@@ -191,7 +191,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         solver, options = solver_plan(objective, params)
         with blas_threads(objective):
             gram = positive_gram(objective, params)
-            aliased = find_aliased(gram)
+            aliased = find_aliased(objective, gram)
             try:
                 start = start_from(objective, *self._previous_fit())
                 result = solve_estimable(objective, solver, start, options, aliased)

@@ -21,14 +21,14 @@ from sklearn.utils import check_random_state
 
 from ..backends.base import threadpools
 from ..backends.design import make_design
-from ..core.aliasing import aliased_columns
+from ..core.aliasing import aliased_columns, clear_from_rows
 from ..core.exceptions import CollinearityWarning, ConvergenceWarning, SeparationWarning
 from ..core.layout import class_coefficients, flat_coefficients
 from ..core.objective import Objective
 from ..core.penalties import ElasticNet
 from ..core.record import FitRecord, Separation
 from ..core.restricted import Restricted
-from ..inference.separation import detect_separation, overlap_certified
+from ..inference.separation import certificate_rows, detect_separation, overlap_certified
 from ..inference.statistics import MAX_MATRIX_PARAMS, FitStatistics, fit_statistics
 from ..solvers import SOLVERS, SolveResult, SolverOptions, choose_solver, hessian_sample_step
 from .messages import (
@@ -148,19 +148,38 @@ def start_from(objective: Objective, coef: NDArray | None, intercept: NDArray | 
 
 
 def positive_gram(objective: Objective, params: Mapping[str, Any]) -> NDArray | None:
-    """G = X̃ᵀX̃ over the rows of positive weight (every row, without a gather, when all are),
-    for an unpenalised binary fit; None for penalised or K ≥ 3 fits. Both the aliasing check
+    """G_S = X̃_SᵀX̃_S over the overlap certificate's rows S (:func:`certificate_rows`: every
+    row of positive weight, without a gather when that is every row, or a sample of about
+    20,000 of them), for an unpenalised binary fit; over a design read by passes (Dask), every
+    row of positive weight. None for penalised or K ≥ 3 fits. Both the aliasing check
     (:func:`find_aliased`) and the overlap certificate (:func:`find_separation`) read it."""
     if params["alpha"] != 0 or objective.n_outputs > 1:
         return None
-    return objective.positive_weight_gram()
+    if not objective.design.holds_rows:
+        return objective.positive_weight_gram()
+    return objective.design.gram_rows(certificate_rows(objective.sample_weight))
 
 
-def find_aliased(gram: NDArray | None) -> list[int]:
-    """The aliased coefficients of an unpenalised binary fit (:mod:`logitkit.core.aliasing`,
-    from G = ``gram``, :func:`positive_gram`); none for penalised or K ≥ 3 fits (G is None),
-    whose penalty or parameterisation decides. A CollinearityWarning names them."""
-    return [] if gram is None else aliased_columns(gram)
+def find_aliased(objective: Objective, gram: NDArray | None) -> list[int]:
+    """The aliased coefficients of an unpenalised binary fit (:mod:`logitkit.core.aliasing`);
+    none for penalised or K ≥ 3 fits (``gram`` is None), whose penalty or parameterisation
+    decides. A CollinearityWarning names them.
+
+    ``gram`` is :func:`positive_gram`'s. When it covers a sample of the rows of positive weight,
+    the columns' squared norms over all of them (one pass) bound every column's residual from
+    below (:func:`~logitkit.core.aliasing.clear_from_rows`); only when the bound does not clear
+    the tolerance is G formed over all of them, O(np²) against the sample's O(20,000 p²)."""
+    if gram is None:
+        return []
+    weights = objective.sample_weight
+    if objective.design.holds_rows:
+        sample = certificate_rows(weights)
+        if sample is not None and sample.size < np.count_nonzero(weights > 0):
+            positive = (weights > 0).astype(np.float64)
+            if clear_from_rows(gram, objective.design.weighted_column_sq_norms(positive)):
+                return []
+            return aliased_columns(objective.positive_weight_gram())
+    return aliased_columns(gram)
 
 
 def solve_estimable(
