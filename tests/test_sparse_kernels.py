@@ -47,7 +47,9 @@ def bounds_of(indptr: np.ndarray, width: int, blocks: int | None) -> np.ndarray:
 
 
 def arrays(X: sp.csr_matrix, blocks: int | None = None) -> kernels.Rows:
-    return X.data, X.indices, X.indptr, bounds_of(X.indptr, X.shape[1] + 1, blocks)
+    """The kernels' arrays of X, with the kernels' partition or ``blocks`` equal blocks."""
+    data, indices, indptr, _ = kernels.csr_rows(X.data, X.indices, X.indptr, X.shape[1] + 1)
+    return data, indices, indptr, bounds_of(X.indptr, X.shape[1] + 1, blocks)
 
 
 CASES = [
@@ -263,3 +265,21 @@ def test_a_sparse_newton_cg_fit_equals_the_dense_fit_and_scikit_learn(dtype, rou
     theirs = sklearn_cost(X64, y, alpha, reference.coef_.ravel(), float(reference.intercept_[0]))
     assert ours == pytest.approx(theirs, rel=rounding)
     assert ours <= theirs + rounding * theirs
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_column_maxima_equal_scipy(dtype) -> None:
+    """maxᵢ |xᵢⱼ| with the zeros not stored (0 for an empty column), NaN kept, the intercept's
+    1 first; a subset of rows as before."""
+    X = random_csr(2_003, 40, 0.2, dtype, seed=21)
+    expected = abs(X.astype(np.float64)).max(axis=0).toarray().ravel()
+    np.testing.assert_array_equal(kernels.column_abs_max(arrays(X, 7), 40), expected)
+    design = make_design(X, True)
+    np.testing.assert_array_equal(design.column_abs_max(), np.concatenate(([1.0], expected)))
+    rows = np.arange(0, 2_003, 3)
+    subset = abs(X[rows].astype(np.float64)).max(axis=0).toarray().ravel()
+    np.testing.assert_array_equal(design.column_abs_max(rows)[1:], subset)
+    X.data[5] = np.nan
+    with_nan = kernels.column_abs_max(arrays(X), 40)
+    assert np.isnan(with_nan[X.indices[5]])
+    assert np.sum(np.isnan(with_nan)) == 1

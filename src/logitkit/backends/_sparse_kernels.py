@@ -1,5 +1,6 @@
-"""Threaded products with a CSR X: X̃θ, X̃ᵀr, X̃ᵀ(d ⊙ X̃v), the column sums Σᵢ dᵢx̃ᵢⱼ² and the
-fused binary cost and gradient, each in one pass over the stored entries.
+"""Threaded products with a CSR X: X̃θ, X̃ᵀr, X̃ᵀ(d ⊙ X̃v), the column sums Σᵢ dᵢx̃ᵢⱼ², the
+column maxima maxᵢ |xᵢⱼ| and the fused binary cost and gradient, each in one pass over the
+stored entries.
 
 X is read in place from its CSR arrays (``data``, ``indices``, ``indptr``), in its own dtype
 (float32 or float64); every product and sum is float64. The intercept is the virtual first
@@ -49,29 +50,43 @@ def row_blocks(indptr: NDArray, width: int) -> NDArray[np.int64]:
 
 
 @compile_kernel(inline="always")
-def _row_dot(data: NDArray, indices: NDArray, indptr: NDArray, i: int, v: NDArray, start: int):
-    """Σₖ xᵢₖ v[start + k] over the stored entries of row i, in float64."""
+def _row_dot(data: NDArray, indices: NDArray, indptr: NDArray, i: int, w: NDArray) -> float:
+    """Σₖ xᵢₖ wₖ over the stored entries of row i, in float64."""
     total = 0.0
     for at in range(indptr[i], indptr[i + 1]):
-        total += data[at] * v[start + indices[at]]
+        total += data[at] * w[indices[at]]
     return total
 
 
 @compile_kernel(inline="always")
 def _row_axpy(
-    out: NDArray, t: float, data: NDArray, indices: NDArray, indptr: NDArray, i: int, start: int
+    out: NDArray, t: float, data: NDArray, indices: NDArray, indptr: NDArray, i: int
 ) -> None:
-    """out[start + k] += t xᵢₖ over the stored entries of row i."""
+    """outₖ += t xᵢₖ over the stored entries of row i."""
     for at in range(indptr[i], indptr[i + 1]):
-        out[start + indices[at]] += t * data[at]
+        out[indices[at]] += t * data[at]
+
+
+@compile_kernel(inline="always")
+def _zeroed(partials: NDArray, block: int) -> NDArray:
+    """Row ``block`` of ``partials``, set to zeros (by the thread that sums into it)."""
+    partial = partials[block]
+    for j in range(partial.size):
+        partial[j] = 0.0
+    return partial
 
 
 @compile_kernel(inline="always")
 def _combine(partials: NDArray) -> NDArray:
-    """Σ_b partials[b]: the rows of partial sums added in block order."""
-    total = np.zeros(partials.shape[1])
-    for block in range(partials.shape[0]):
-        total += partials[block]
+    """Σ_b partials[b]: the rows of partial sums added in block order, in explicit loops (an
+    array expression here would become a parallel region of its own, for each block)."""
+    n_blocks, width = partials.shape
+    total = np.empty(width)
+    for j in range(width):
+        total[j] = partials[0, j]
+    for block in range(1, n_blocks):
+        for j in range(width):
+            total[j] += partials[block, j]
     return total
 
 
@@ -87,9 +102,10 @@ def _linear_predictor(
 ) -> None:
     """zᵢ = b + xᵢᵀw into ``z``, θ = ``coef`` with w from position ``start``."""
     intercept = coef[0] if start else 0.0
+    w = coef[start:]
     for block in numba.prange(bounds.size - 1):
         for i in range(bounds[block], bounds[block + 1]):
-            z[i] = intercept + _row_dot(data, indices, indptr, i, coef, start)
+            z[i] = intercept + _row_dot(data, indices, indptr, i, w)
 
 
 @compile_kernel(parallel=True)
@@ -103,13 +119,14 @@ def _transposed_product(
     width: int,
 ) -> NDArray:
     """X̃ᵀr: per block [Σ rᵢ, Σ rᵢxᵢ] (the first entry when ``start``), then combined."""
-    partials = np.zeros((bounds.size - 1, width))
+    partials = np.empty((bounds.size - 1, width))
     for block in numba.prange(bounds.size - 1):
-        partial = partials[block]
+        partial = _zeroed(partials, block)
+        weights = partial[start:]
         for i in range(bounds[block], bounds[block + 1]):
             if start:
                 partial[0] += r[i]
-            _row_axpy(partial, r[i], data, indices, indptr, i, start)
+            _row_axpy(weights, r[i], data, indices, indptr, i)
     return _combine(partials)
 
 
@@ -124,15 +141,17 @@ def _gram_product(
     start: int,
 ) -> NDArray:
     """X̃ᵀ(d ⊙ X̃v): each row read once for uᵢ = x̃ᵢᵀv and then for += dᵢuᵢx̃ᵢ."""
-    partials = np.zeros((bounds.size - 1, v.size))
+    partials = np.empty((bounds.size - 1, v.size))
     along = v[0] if start else 0.0
+    w = v[start:]
     for block in numba.prange(bounds.size - 1):
-        partial = partials[block]
+        partial = _zeroed(partials, block)
+        weights = partial[start:]
         for i in range(bounds[block], bounds[block + 1]):
-            t = d[i] * (along + _row_dot(data, indices, indptr, i, v, start))
+            t = d[i] * (along + _row_dot(data, indices, indptr, i, w))
             if start:
                 partial[0] += t
-            _row_axpy(partial, t, data, indices, indptr, i, start)
+            _row_axpy(weights, t, data, indices, indptr, i)
     return _combine(partials)
 
 
@@ -147,16 +166,40 @@ def _column_sq_norms(
     width: int,
 ) -> NDArray:
     """Σᵢ dᵢx̃ᵢⱼ² for every column j of X̃ (Σ dᵢ for the intercept's, when ``start``)."""
-    partials = np.zeros((bounds.size - 1, width))
+    partials = np.empty((bounds.size - 1, width))
     for block in numba.prange(bounds.size - 1):
-        partial = partials[block]
+        partial = _zeroed(partials, block)
+        weights = partial[start:]
         for i in range(bounds[block], bounds[block + 1]):
             if start:
                 partial[0] += d[i]
             for at in range(indptr[i], indptr[i + 1]):
                 entry = data[at] * 1.0
-                partial[start + indices[at]] += d[i] * entry * entry
+                weights[indices[at]] += d[i] * entry * entry
     return _combine(partials)
+
+
+@compile_kernel(parallel=True)
+def _column_abs_max(
+    data: NDArray, indices: NDArray, indptr: NDArray, bounds: NDArray, width: int
+) -> NDArray:
+    """maxᵢ |xᵢⱼ| for every column j (0 for a column without entries; NaN where one is)."""
+    partials = np.empty((bounds.size - 1, width))
+    for block in numba.prange(bounds.size - 1):
+        partial = _zeroed(partials, block)
+        for i in range(bounds[block], bounds[block + 1]):
+            for at in range(indptr[i], indptr[i + 1]):
+                entry = abs(data[at] * 1.0)
+                column = indices[at]
+                if entry > partial[column] or entry != entry:
+                    partial[column] = entry
+    top = np.zeros(width)
+    for block in range(bounds.size - 1):
+        for j in range(width):
+            entry = partials[block, j]
+            if entry > top[j] or entry != entry:
+                top[j] = entry
+    return top
 
 
 @compile_kernel(parallel=True)
@@ -175,14 +218,16 @@ def _value_gradient(
     """(Σ sᵢLᵢ, X̃ᵀr) with rᵢ = sᵢ(σ(zᵢ) − yᵢ), zᵢ = x̃ᵢᵀθ (+ oᵢ) into ``z``: per block, then
     the blocks' sums added in order."""
     n_blocks = bounds.size - 1
-    losses = np.zeros(n_blocks)
-    partials = np.zeros((n_blocks, coef.size))
+    losses = np.empty(n_blocks)
+    partials = np.empty((n_blocks, coef.size))
     intercept = coef[0] if start else 0.0
+    w = coef[start:]
     for block in numba.prange(n_blocks):
-        partial = partials[block]
+        partial = _zeroed(partials, block)
+        weights = partial[start:]
         loss = 0.0
         for i in range(bounds[block], bounds[block + 1]):
-            value = intercept + _row_dot(data, indices, indptr, i, coef, start)
+            value = intercept + _row_dot(data, indices, indptr, i, w)
             if offset.size:
                 value += offset[i]
             z[i] = value
@@ -195,7 +240,7 @@ def _value_gradient(
             r = s[i] * (sigma - y[i])
             if start:
                 partial[0] += r
-            _row_axpy(partial, r, data, indices, indptr, i, start)
+            _row_axpy(weights, r, data, indices, indptr, i)
         losses[block] = loss
     total = 0.0
     for block in range(n_blocks):
@@ -204,7 +249,22 @@ def _value_gradient(
 
 
 Rows = tuple[NDArray, NDArray, NDArray, NDArray]
-"""A CSR X as the kernels read it: (data, indices, indptr, the bounds of its row blocks)."""
+"""A CSR X as the kernels read it: (data, indices, indptr, the bounds of its row blocks), the
+indices and row pointers unsigned (:func:`csr_rows`)."""
+
+
+def csr_rows(data: NDArray, indices: NDArray, indptr: NDArray, width: int) -> Rows:
+    """The arrays of a CSR X (no duplicate entries) as the kernels read them, for p̃ = ``width``
+    coefficients: the column indices viewed as unsigned integers of their size and the row
+    pointers as uint64, so that compiled indexing needs no check for negative positions (it
+    made the products a third slower), and the bounds of :func:`row_blocks`."""
+    unsigned = np.dtype(f"uint{8 * indices.dtype.itemsize}")
+    return (
+        data,
+        indices.view(unsigned),
+        indptr.astype(np.uint64),
+        row_blocks(indptr, width),
+    )
 
 
 def linear_predictor(rows: Rows, coef: NDArray, start: int) -> NDArray:
@@ -229,6 +289,12 @@ def gram_product(rows: Rows, d: NDArray, v: NDArray, start: int) -> NDArray:
 def column_sq_norms(rows: Rows, d: NDArray, start: int, n_features: int) -> NDArray:
     """Σᵢ dᵢx̃ᵢⱼ² for every column j of X̃, float64: the diagonal of X̃ᵀ diag(d) X̃."""
     return _column_sq_norms(*rows, np.asarray(d, dtype=np.float64), start, start + n_features)
+
+
+def column_abs_max(rows: Rows, n_features: int) -> NDArray:
+    """maxᵢ |xᵢⱼ| for every column j of X (the zeros not stored included), float64; NaN in a
+    column holding one."""
+    return _column_abs_max(*rows, n_features)
 
 
 def value_gradient(

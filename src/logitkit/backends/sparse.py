@@ -1,8 +1,9 @@
 """The sparse backend: a SciPy CSR or CSC X, never densified.
 
 The products of the binary cost with one coefficient vector (X̃θ, X̃ᵀr, X̃ᵀ(d ⊙ X̃v), the
-Hessian's diagonal and the fused cost and gradient) run in compiled, threaded kernels over the
-CSR arrays (:mod:`._sparse_kernels`); the others go through SciPy's sparse products.
+Hessian's diagonal and the fused cost and gradient) and the column maxima run in compiled,
+threaded kernels over the CSR arrays (:mod:`._sparse_kernels`); the others go through SciPy's
+sparse products.
 """
 
 from __future__ import annotations
@@ -54,13 +55,13 @@ class SparseDesign(DesignBase):
     def _csr_arrays(self) -> tuple[NDArray, NDArray, NDArray, NDArray]:
         """(data, indices, indptr, row-block bounds) of X in CSR form with no duplicate
         entries, as the kernels read it (:mod:`._sparse_kernels`)."""
-        from ._sparse_kernels import row_blocks
+        from ._sparse_kernels import csr_rows
 
         csr = self._csr
         if not csr.has_canonical_format:
             csr = csr.copy()
             csr.sum_duplicates()
-        return csr.data, csr.indices, csr.indptr, row_blocks(csr.indptr, self.n_params)
+        return csr_rows(csr.data, csr.indices, csr.indptr, self.n_params)
 
     def linear_predictor(self, coef: NDArray) -> NDArray:
         """z = b + Xw in float64, by the threaded kernel (a float32 X read as it is); a matrix
@@ -119,6 +120,18 @@ class SparseDesign(DesignBase):
         from ._sparse_kernels import column_sq_norms
 
         return column_sq_norms(self._csr_arrays, d, self._start, self.n_features)
+
+    def column_abs_max(self, rows: NDArray | None = None) -> NDArray:
+        """cⱼ = max_{i∈R} |x̃ᵢⱼ| over the rows R (every row when None), in float64: over every
+        row by the threaded kernel, without SciPy's conversion of X to CSC."""
+        if rows is not None:
+            return super().column_abs_max(rows)
+        from ._sparse_kernels import column_abs_max
+
+        top = column_abs_max(self._csr_arrays, self.n_features)
+        if self.fit_intercept:
+            return np.concatenate(([float(self.n_samples > 0)], top))
+        return top
 
     def _row_sq_norms(self) -> NDArray:
         return np.asarray(self.X.multiply(self.X).sum(axis=1), dtype=np.float64).ravel()
