@@ -21,7 +21,7 @@ def solve_newton_cg(objective: Problem, coef0: NDArray, options: SolverOptions) 
     CG's own vector algebra (a few products of length n_params an iteration) runs on one BLAS
     thread, the Hessian-vector products with the threads the caller had: BLAS threads woken for
     the small products waited on the threads of the parallel product before them, and took
-    0.25 s of a 0.75 s CG solve on sparse-wide (3 ms on one thread).
+    0.25–0.3 s of a 0.8–0.9 s CG solve on sparse-wide (3–7 ms on one thread).
     """
     n_params = objective.n_params
     controller = threadpools()
