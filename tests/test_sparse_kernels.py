@@ -21,11 +21,17 @@ from logitkit.backends import _sparse_kernels as kernels
 from logitkit.backends.design import make_design
 
 
-def random_csr(n: int, p: int, density: float, dtype, seed: int) -> sp.csr_matrix:
+def random_csr(
+    n: int, p: int, density: float, dtype, seed: int, heavy: bool = False
+) -> sp.csr_matrix:
     """A random CSR matrix whose first row, every fifth row from the third, and columns 0 and
-    p − 1 hold no entries."""
+    p − 1 hold no entries; with ``heavy``, row 1 (when there is one) holds an entry in each of
+    the other columns."""
     rng = np.random.default_rng(seed)
-    X = sp.random(n, p, density=density, format="csr", random_state=rng, dtype=np.float64)
+    X = sp.random(n, p, density=density, format="lil", random_state=rng, dtype=np.float64)
+    if heavy and n > 1:
+        X[1, :] = 1.0
+    X = sp.csr_matrix(X)
     X.data = rng.standard_normal(X.data.size)
     keep = np.ones(n)
     keep[0] = 0.0
@@ -53,21 +59,23 @@ def arrays(X: sp.csr_matrix, blocks: int | None = None) -> kernels.Rows:
 
 
 CASES = [
-    (1, 6, 0.9, 16),
-    (5, 12, 0.5, 16),
-    (17, 9, 0.4, 4),
-    (2_003, 40, 0.2, None),
-    (3_001, 500, 0.02, 7),
+    (1, 6, 0.9, 16, False),
+    (5, 12, 0.5, 16, False),
+    (17, 9, 0.4, 4, False),
+    (2_003, 40, 0.2, None, False),
+    (3_001, 500, 0.02, 7, False),
+    (2_000, 3_000, 0.0005, 7, True),
 ]
-"""(n, p, density, blocks): one row and fewer rows than blocks (empty blocks), rows not a
-multiple of the blocks, and the kernels' own partition (16 blocks at n = 2,003)."""
+"""(n, p, density, blocks, heavy): one row and fewer rows than blocks (empty blocks), rows not
+a multiple of the blocks, the kernels' own partition (16 blocks at n = 2,003), and one row
+holding most of the entries."""
 
 
-@pytest.mark.parametrize(("n", "p", "density", "blocks"), CASES)
+@pytest.mark.parametrize(("n", "p", "density", "blocks", "heavy"), CASES)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("fit_intercept", [True, False])
-def test_kernels_equal_scipy_products(n, p, density, blocks, dtype, fit_intercept) -> None:
-    X = random_csr(n, p, density, dtype, seed=n + p)
+def test_kernels_equal_scipy_products(n, p, density, blocks, heavy, dtype, fit_intercept) -> None:
+    X = random_csr(n, p, density, dtype, seed=n + p, heavy=heavy)
     X64 = X.astype(np.float64)
     rows = arrays(X, blocks)
     start = int(fit_intercept)
@@ -101,11 +109,13 @@ def test_kernels_equal_scipy_products(n, p, density, blocks, dtype, fit_intercep
     )
 
 
-@pytest.mark.parametrize(("n", "p", "density", "blocks"), CASES)
+@pytest.mark.parametrize(("n", "p", "density", "blocks", "heavy"), CASES)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("fit_intercept", [True, False])
-def test_fused_cost_and_gradient_equal_scipy(n, p, density, blocks, dtype, fit_intercept) -> None:
-    X = random_csr(n, p, density, dtype, seed=n * p)
+def test_fused_cost_and_gradient_equal_scipy(
+    n, p, density, blocks, heavy, dtype, fit_intercept
+) -> None:
+    X = random_csr(n, p, density, dtype, seed=n * p, heavy=heavy)
     X64 = X.astype(np.float64)
     start = int(fit_intercept)
     rng = np.random.default_rng(3)

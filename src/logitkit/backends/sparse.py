@@ -53,8 +53,10 @@ class SparseDesign(DesignBase):
 
     @cached_property
     def _csr_arrays(self) -> tuple[NDArray, NDArray, NDArray, NDArray]:
-        """(data, indices, indptr, row-block bounds) of X in CSR form with no duplicate
-        entries, as the kernels read it (:mod:`._sparse_kernels`)."""
+        """(data, indices, indptr, row-block bounds) of X in CSR form, as the kernels read it
+        (:mod:`._sparse_kernels`). A CSR X whose indices are unsorted or repeated is copied
+        once into canonical form, since squares and maxima of repeated entries would not be
+        those of their sum."""
         from ._sparse_kernels import csr_rows
 
         csr = self._csr
