@@ -203,11 +203,16 @@ def test_compiled_rows(case: Case) -> None:
 
 
 def test_fuses(case: Case, monkeypatch) -> None:
-    """The fused pass runs on a C-ordered dense X of at least FUSED_MIN_ENTRIES entries only,
-    and on every Dask X (each evaluation is a pass)."""
+    """The fused pass runs on a C-ordered dense X of at least FUSED_MIN_ENTRIES entries, on
+    every sparse X for two classes (its threaded CSR kernel) and on every Dask X (each
+    evaluation is a pass)."""
     datafit = Bernoulli()
     if not in_memory(case):
         assert case.design.fuses(datafit)
+        return
+    if sp.issparse(case.design.X):
+        assert case.design.fuses(datafit)
+        assert not case.design.fuses(Multinomial(3))
         return
     assert not case.design.fuses(datafit)
     monkeypatch.setattr(logitkit.backends.fused, "FUSED_MIN_ENTRIES", 0)
@@ -272,6 +277,15 @@ def test_weighted_gram_subset(case: Case, index: list[int], other: list[int] | N
         d, np.array(index), None if other is None else np.array(other)
     )
     assert_close(actual, expected, case.rtol)
+
+
+def test_weighted_gram_product(case: Case) -> None:
+    """X̃ᵀ diag(d) X̃ v in float64, for d of either sign."""
+    rng = np.random.default_rng(15)
+    d = rng.random(case.X.shape[0]) - 0.3
+    v = rng.standard_normal(case.design.n_params)
+    expected = case.x_tilde.T @ (d * (case.x_tilde @ v))
+    assert_close(case.design.weighted_gram_product(d, v), expected, case.rtol)
 
 
 def test_weighted_column_sq_norms(case: Case) -> None:

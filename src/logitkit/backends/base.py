@@ -163,6 +163,11 @@ class DesignBase(ABC):
         r = np.asarray(r, dtype=np.float64)
         return self._with_intercept_entry(np.asarray(self.X.T @ r, dtype=np.float64), r)
 
+    def weighted_gram_product(self, d: NDArray, v: NDArray) -> NDArray:
+        """X̃ᵀ diag(d) X̃ v = X̃ᵀ(d ⊙ X̃v) in float64, for one vector v (θ-shaped): a
+        Hessian-vector product of two classes, with d = s ⊙ ŷ(1 − ŷ)."""
+        return self.rmatvec(d * self.linear_predictor(v))
+
     def _with_intercept_block(self, gram: NDArray, d: NDArray) -> NDArray:
         if not self.fit_intercept:
             return gram

@@ -243,6 +243,10 @@ class DaskDesign:
         """X̃ᵀ diag(d) X̃, in one pass."""
         return self._map_reduce("weighted_gram", (), (d,), add)
 
+    def weighted_gram_product(self, d: Any, v: NDArray) -> NDArray:
+        """X̃ᵀ diag(d) X̃ v = X̃ᵀ(d ⊙ X̃v), in one pass."""
+        return self._map_reduce("weighted_gram_product", (v,), (d,), add)
+
     def weighted_gram_subset(self, d: Any, index: NDArray, other: NDArray | None = None) -> NDArray:
         """X̃_Iᵀ diag(d) X̃_K for the positions I and K (default I), in one pass."""
         return self._map_reduce("weighted_gram_subset", (index, other), (d,), add)

@@ -96,6 +96,8 @@ class BlockDesign(Protocol):
 
     def weighted_gram(self, d: NDArray) -> NDArray: ...
 
+    def weighted_gram_product(self, d: NDArray, v: NDArray) -> NDArray: ...
+
     def gram_rows(self, rows: NDArray | None = None) -> NDArray: ...
 
     def column_abs_max(self, rows: NDArray | None = None) -> NDArray: ...
@@ -194,11 +196,13 @@ def _datafit_sums(
             out["hessian"] = hessian
         if "hessian_product" in wants:
             direction = np.asarray(request.direction, dtype=np.float64)
-            along = design.linear_predictor(
-                direction if n_outputs == 1 else _matrix(direction, width)
-            )
-            curved = datafit.hessian_product(factors, np.asarray(along, dtype=np.float64))
-            out["hessian_product"] = design.rmatvec(_scaled(weights, curved)).ravel(order="F")
+            if n_outputs == 1:
+                product = design.weighted_gram_product(weights * factors, direction)
+            else:
+                along = design.linear_predictor(_matrix(direction, width))
+                curved = datafit.hessian_product(factors, np.asarray(along, dtype=np.float64))
+                product = design.rmatvec(_scaled(weights, curved))
+            out["hessian_product"] = product.ravel(order="F")
     if derivative is not None:
         columns = np.reshape(derivative, (design.n_samples, -1))
         if "score_outer" in wants:

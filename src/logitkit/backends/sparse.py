@@ -1,4 +1,10 @@
-"""The sparse backend: a SciPy CSR or CSC X, never densified."""
+"""The sparse backend: a SciPy CSR or CSC X, never densified.
+
+The products of the binary cost with one coefficient vector (X̃θ, X̃ᵀr, X̃ᵀ(d ⊙ X̃v), the
+Hessian's diagonal and the fused cost and gradient) and the column maxima run in compiled,
+threaded kernels over the CSR arrays (:mod:`._sparse_kernels`); the others go through SciPy's
+sparse products.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +24,8 @@ class SparseDesign(DesignBase):
     """A SciPy sparse X in CSR or CSC form, never densified.
 
     Its products cost O(nnz), so Hessian-vector products are cheap against a p × p Hessian
-    (``prefers_hessian_products``); a row sample is a copy, not a view.
+    (``prefers_hessian_products``); a row sample is a copy, not a view. A CSC X is converted to
+    CSR once, for the row-by-row kernels.
     """
 
     samples_rows_cheaply = False
@@ -27,12 +34,60 @@ class SparseDesign(DesignBase):
     def fused_value_gradient(
         self, datafit: KernelDatafit, coef: NDArray, y: NDArray, s: NDArray, offset: NDArray | None
     ) -> tuple[float, NDArray, NDArray] | None:
-        """None: the fused pass reads dense rows only."""
-        return None
+        """(Σ sᵢLᵢ, its gradient X̃ᵀr in θ, the logits z) in one threaded pass over the CSR
+        rows for two classes (:func:`._sparse_kernels.value_gradient`); None for the softmax."""
+        if not self.fuses(datafit):
+            return None
+        from ._sparse_kernels import value_gradient
+
+        return value_gradient(self._csr_arrays, coef, self._start, y, s, offset)
 
     def fuses(self, datafit: KernelDatafit) -> bool:
-        """False: the fused pass reads dense rows only."""
-        return False
+        """Whether :meth:`fused_value_gradient` runs: for two classes."""
+        return datafit.kernel == "bernoulli"
+
+    @property
+    def _start(self) -> int:
+        """Where w starts in θ: 1 with an intercept, else 0."""
+        return int(self.fit_intercept)
+
+    @cached_property
+    def _csr_arrays(self) -> tuple[NDArray, NDArray, NDArray, NDArray]:
+        """(data, indices, indptr, row-block bounds) of X in CSR form, as the kernels read it
+        (:mod:`._sparse_kernels`). A CSR X whose indices are unsorted or repeated is copied
+        once into canonical form, since squares and maxima of repeated entries would not be
+        those of their sum."""
+        from ._sparse_kernels import csr_rows
+
+        csr = self._csr
+        if not csr.has_canonical_format:
+            csr = csr.copy()
+            csr.sum_duplicates()
+        return csr_rows(csr.data, csr.indices, csr.indptr, self.n_params)
+
+    def linear_predictor(self, coef: NDArray) -> NDArray:
+        """z = b + Xw in float64, by the threaded kernel (a float32 X read as it is); a matrix
+        B of K′ columns as in :meth:`DesignBase.linear_predictor`."""
+        if coef.ndim == 2:
+            return super().linear_predictor(coef)
+        from ._sparse_kernels import linear_predictor
+
+        return linear_predictor(self._csr_arrays, coef, self._start)
+
+    def rmatvec(self, r: NDArray) -> NDArray:
+        """X̃ᵀr = [Σ r, Xᵀr] in float64, by the threaded kernel; an n × K′ R as in
+        :meth:`DesignBase.rmatvec`."""
+        if r.ndim == 2:
+            return super().rmatvec(r)
+        from ._sparse_kernels import transposed_product
+
+        return transposed_product(self._csr_arrays, r, self._start, self.n_features)
+
+    def weighted_gram_product(self, d: NDArray, v: NDArray) -> NDArray:
+        """X̃ᵀ diag(d) X̃ v = X̃ᵀ(d ⊙ X̃v) in one threaded pass over the rows."""
+        from ._sparse_kernels import gram_product
+
+        return gram_product(self._csr_arrays, d, v, self._start)
 
     def compiled_rows(self) -> tuple[str, tuple[NDArray, ...]]:
         """("csr", (data, indices, indptr)) of X in CSR form."""
@@ -62,9 +117,23 @@ class SparseDesign(DesignBase):
         return SparseDesign(self._csr[rows], self.fit_intercept)
 
     def weighted_column_sq_norms(self, d: NDArray) -> NDArray:
-        """Σᵢ dᵢ x̃ᵢⱼ² for every column j: the diagonal of X̃ᵀ diag(d) X̃."""
-        norms = np.asarray(self.X.multiply(self.X).T @ d.astype(self.dtype), dtype=np.float64)
-        return self._with_intercept_entry(norms.ravel(), d)
+        """Σᵢ dᵢ x̃ᵢⱼ² for every column j: the diagonal of X̃ᵀ diag(d) X̃, by the threaded
+        kernel."""
+        from ._sparse_kernels import column_sq_norms
+
+        return column_sq_norms(self._csr_arrays, d, self._start, self.n_features)
+
+    def column_abs_max(self, rows: NDArray | None = None) -> NDArray:
+        """cⱼ = max_{i∈R} |x̃ᵢⱼ| over the rows R (every row when None), in float64: over every
+        row by the threaded kernel, without SciPy's conversion of X to CSC."""
+        if rows is not None:
+            return super().column_abs_max(rows)
+        from ._sparse_kernels import column_abs_max
+
+        top = column_abs_max(self._csr_arrays, self.n_features)
+        if self.fit_intercept:
+            return np.concatenate(([float(self.n_samples > 0)], top))
+        return top
 
     def _row_sq_norms(self) -> NDArray:
         return np.asarray(self.X.multiply(self.X).sum(axis=1), dtype=np.float64).ravel()

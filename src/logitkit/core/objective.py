@@ -368,7 +368,8 @@ class Objective(PassEvaluation):
 
     def hessian_operator(self, coef: NDArray, rows: Rows = None) -> Callable[[NDArray], NDArray]:
         """v ↦ ∇²J(θ) v without forming the Hessian: X̃ᵀ(s ⊙ C(X̃V)) + α(1 − ρ) v_w, with C the
-        per-sample curvature (d ⊙ u for two classes), computed once.
+        per-sample curvature computed once. Two classes: X̃ᵀ diag(s ⊙ d) X̃ v, one call of
+        the design (one pass over the rows of a sparse X).
 
         Over a design read by passes, the Hessian is reduced in one pass and each product is
         taken on the client, up to :data:`PASS_HESSIAN_MAX_PARAMS` coefficients; above, each
@@ -395,7 +396,10 @@ class Objective(PassEvaluation):
             return pass_product
         design, s, factors = self._factors(coef, rows)
         ridge = self.penalty.smooth_hessian_diagonal()
-        weights = s if self.n_outputs == 1 else s[:, None]
+        if self.n_outputs == 1:
+            curvature = s * factors
+            return lambda v: design.weighted_gram_product(curvature, v) + ridge * v
+        weights = s[:, None]
 
         def hessp(v: NDArray) -> NDArray:
             curved = self.datafit.hessian_product(factors, self._product(design, v))

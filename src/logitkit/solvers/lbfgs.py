@@ -6,7 +6,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import minimize
 
-from ._threads import threadpools
+from ._threads import blas_threads, threadpools
 from .base import Problem, Recorder, SolveResult, SolverOptions, tol_reached
 
 _RESOLUTION_FACTOR = 100.0
@@ -27,10 +27,7 @@ def solve_lbfgs(objective: Problem, coef0: NDArray, options: SolverOptions) -> S
     recorder = Recorder(options)
     evaluated: dict[str, tuple[NDArray, float, NDArray]] = {}
     controller = threadpools()
-    caller_threads = {
-        library["prefix"]: library["num_threads"]
-        for library in controller.select(user_api="blas").info()
-    }
+    caller_threads = blas_threads()
 
     def fun(theta: NDArray) -> tuple[float, NDArray]:
         with controller.limit(limits=caller_threads, user_api="blas"):
