@@ -86,3 +86,25 @@ def test_a_large_dense_design_sums_its_gram_over_two_halves(monkeypatch, dtype, 
     rows = np.arange(0, len(X), 3)
     subset = bordered[rows]
     np.testing.assert_allclose(design.gram_rows(rows), subset.T @ subset, rtol=1e-12, atol=1e-9)
+
+
+def test_a_dask_chunk_keeps_its_reductions_on_its_own_thread(monkeypatch) -> None:
+    """A chunk's design, run inside a Dask task beside others, never launches the parallel
+    kernels or the two-thread Gram: the same numbers come from the blocked NumPy path."""
+    import logitkit.backends._columns
+    from logitkit.backends._dask_tasks import block_design
+
+    def refuse(*args):
+        raise AssertionError("a parallel kernel ran inside a chunk task")
+
+    monkeypatch.setattr(logitkit.backends.fused, "FUSED_MIN_ENTRIES", 1)
+    monkeypatch.setattr(logitkit.backends._columns, "column_abs_max", refuse)
+    monkeypatch.setattr(logitkit.backends._columns, "weighted_column_squares", refuse)
+    monkeypatch.setattr("logitkit.backends.dense.ThreadPoolExecutor", refuse)
+    X = np.random.default_rng(6).standard_normal((5000, 4))
+    chunk = block_design(X, True)
+    bordered = np.column_stack([np.ones(len(X)), X])
+    np.testing.assert_array_equal(chunk.column_abs_max(), np.abs(bordered).max(axis=0))
+    np.testing.assert_allclose(chunk.gram_rows(), bordered.T @ bordered, rtol=1e-12)
+    d = np.ones(len(X))
+    np.testing.assert_allclose(chunk.weighted_column_sq_norms(d), (bordered**2).sum(axis=0))

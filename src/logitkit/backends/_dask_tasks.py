@@ -16,12 +16,22 @@ from .dense import DenseDesign
 from .passes import PassRequest, block_sums, combine
 
 
+class ChunkDesign(DenseDesign):
+    """The dense design of one chunk, run inside a task: its column reductions and Gram matrix
+    stay on the task's own thread, since a worker runs several tasks at once and Numba's
+    parallel kernels (or threads of their own) launched from each would compete for the same
+    cores, and the workqueue threading layer refuses concurrent launches outright."""
+
+    def _compiles_columns(self) -> bool:
+        return False
+
+
 def block_design(block: Any, fit_intercept: bool) -> DenseDesign:
     """The in-memory design of one chunk: its rows as a C-ordered float array."""
     rows = np.ascontiguousarray(block)
     if rows.dtype not in (np.float32, np.float64):
         rows = rows.astype(np.float64)
-    return DenseDesign(rows, fit_intercept)
+    return ChunkDesign(rows, fit_intercept)
 
 
 def chunk_sums(
