@@ -176,9 +176,10 @@ class Objective(PassEvaluation):
         """The data term and its gradient by one fused pass over X, else None.
 
         The design decides whether its kernel applies (a large C-ordered dense X,
-        :meth:`~logitkit.backends.design.DenseDesign.fused_value_gradient`). The pass keeps Z
-        for the Hessian at the same θ, and its results for a second call at the same θ (a line
-        search's accepted point, then the fit's statistics).
+        :meth:`~logitkit.backends.design.DenseDesign.fused_value_gradient`). Two classes: the
+        pass keeps z for the Hessian at the same θ (the softmax pass forms no logits to keep).
+        Its results are kept for a second call at the same θ (a line search's accepted point,
+        then the fit's statistics).
         """
         if self._fused_last is not None and np.array_equal(self._fused_last[0], coef):
             return self._fused_last[1], self._fused_last[2].copy()
@@ -188,7 +189,8 @@ class Objective(PassEvaluation):
         if fused is None:
             return None
         data, grad, z = fused
-        self._cache = (coef.copy(), z)
+        if z is not None:
+            self._cache = (coef.copy(), z)
         self._fused_last = (coef.copy(), data, grad.copy())
         return data, grad
 
