@@ -12,8 +12,9 @@ its K gradient updates are computed while the tile is in the cache, each weight 
 partial sum of ∇ₖ loaded once per tile rather than once per row. As in
 :mod:`logitkit.backends._fused`, rows are cut into chunks of :data:`CHUNK`, each chunk sums into its
 own partial sums, and those are added in chunk order: the result does not depend on the
-number of threads. Sums and logits are float64, for float32 X too. The logits are returned,
-so that the Hessian at the same θ needs no further pass.
+number of threads. Sums and logits are float64, for float32 X too. The logits live in a
+tile's buffer only: no n × K array is written, so the pass needs no memory beyond the
+per-chunk partial sums.
 """
 
 from __future__ import annotations
@@ -119,10 +120,9 @@ def _value_gradient(
     intercepts: NDArray,
     y: NDArray,
     s: NDArray,
-    z_out: NDArray,
 ) -> tuple[NDArray, NDArray]:
-    """Per-chunk partial sums of Σ sᵢLᵢ and of the K × (1 + p) matrix [Σ rₖ, Xᵀrₖ]; Z into
-    ``z_out``. ``weights`` is K × p (one row per class), ``intercepts`` has K entries."""
+    """Per-chunk partial sums of Σ sᵢLᵢ and of the K × (1 + p) matrix [Σ rₖ, Xᵀrₖ].
+    ``weights`` is K × p (one row per class), ``intercepts`` has K entries."""
     n_rows, n_columns = X.shape
     n_classes = weights.shape[0]
     n_chunks = (n_rows + CHUNK - 1) // CHUNK
@@ -138,12 +138,10 @@ def _value_gradient(
         for i in range(start, full_tiles_end, TILE):
             _tile_logits(X, i, weights, intercepts, z)
             for t in range(TILE):
-                z_out[i + t] = z[t]
                 loss += _residual(z, t, y[i + t], s[i + t])
             _tile_gradient(X, i, z, gradient)
         for i in range(full_tiles_end, stop):
             _row_logits(X, i, weights, intercepts, z)
-            z_out[i] = z[0]
             loss += _residual(z, 0, y[i], s[i])
             _row_gradient(X, i, z, gradient)
         losses[chunk] = loss
@@ -152,17 +150,15 @@ def _value_gradient(
 
 def value_gradient(
     X: NDArray, weights: NDArray, intercepts: NDArray, y: NDArray, s: NDArray
-) -> tuple[float, NDArray, NDArray]:
-    """(Σ sᵢLᵢ, the K × (1 + p) matrix whose row k is [Σᵢ rᵢₖ, Xᵀr·ₖ], Z) in one pass over the
+) -> tuple[float, NDArray]:
+    """(Σ sᵢLᵢ, the K × (1 + p) matrix whose row k is [Σᵢ rᵢₖ, Xᵀr·ₖ]) in one pass over the
     C-ordered dense X (float32 or float64); ``weights`` is K × p, ``intercepts`` K values,
     ``y`` the labels 0 … K − 1 and ``s`` the weights of the rows."""
-    z = np.empty((X.shape[0], weights.shape[0]))
     losses, gradients = _value_gradient(
         X,
         np.ascontiguousarray(weights, dtype=np.float64),
         np.ascontiguousarray(intercepts, dtype=np.float64),
         np.asarray(y, dtype=np.intp),
         np.asarray(s, dtype=np.float64),
-        z,
     )
-    return float(np.sum(losses)), np.sum(gradients, axis=0), z
+    return float(np.sum(losses)), np.sum(gradients, axis=0)

@@ -26,9 +26,10 @@ class DenseDesign(DesignBase):
 
     def fused_value_gradient(
         self, datafit: KernelDatafit, coef: NDArray, y: NDArray, s: NDArray, offset: NDArray | None
-    ) -> tuple[float, NDArray, NDArray] | None:
-        """(Σ sᵢLᵢ, its gradient in θ, the logits Z) in one pass over X, or None where the
-        fused pass does not apply: an X that is not C-ordered or has fewer than
+    ) -> tuple[float, NDArray, NDArray | None] | None:
+        """(Σ sᵢLᵢ, its gradient in θ, the logits Z: n values for two classes, None for the
+        softmax, whose n × K logits are not kept) in one pass over X, or None where the fused
+        pass does not apply: an X that is not C-ordered or has fewer than
         ``FUSED_MIN_ENTRIES`` entries (:mod:`logitkit.backends.fused`), or a softmax with an
         offset, which the multinomial kernel does not add."""
         if not self.fuses(datafit) or (offset is not None and datafit.kernel != "bernoulli"):

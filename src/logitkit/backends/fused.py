@@ -1,4 +1,4 @@
-"""The fused passes over a dense X: the cost, its gradient and the logits from one read of X.
+"""The fused passes over a dense X: the cost and its gradient from one read of X.
 
 Each datafit names its kernel (``datafit.kernel``); this module runs it and lays its results
 out as the objective needs them, θ-shaped. The kernels (:mod:`._fused` for two classes,
@@ -35,12 +35,13 @@ def fused_value_gradient(
     y: NDArray,
     s: NDArray,
     offset: NDArray | None,
-) -> tuple[float, NDArray, NDArray]:
+) -> tuple[float, NDArray, NDArray | None]:
     """(Σ sᵢLᵢ, its gradient (1/Σs-weighted by s) as a flat θ, Z) in one pass over the C-ordered
     X, for normalised weights s (Σ s = 1).
 
-    Two classes: Z = z = b + Xw (+ o). The softmax: Z holds all K logits, a reference class's
-    as the zeros its coefficients are, and its gradient is left out.
+    Two classes: Z = z = b + Xw (+ o), n values. The softmax: Z is None, since its n × K
+    logits are never kept whole; a reference class's logit is the zero its coefficients are,
+    and its gradient is left out.
     """
     width = X.shape[1] + int(fit_intercept)
     matrix = np.reshape(coef, (-1, width)).T
@@ -55,6 +56,6 @@ def fused_value_gradient(
     full = np.zeros((width, datafit.n_classes))
     full[:, datafit.free] = matrix
     intercepts = full[0] if fit_intercept else np.zeros(datafit.n_classes)
-    value, grad, z = multinomial_value_gradient(X, full[int(fit_intercept) :].T, intercepts, y, s)
+    value, grad = multinomial_value_gradient(X, full[int(fit_intercept) :].T, intercepts, y, s)
     grad = grad[datafit.free] if fit_intercept else grad[datafit.free, 1:]
-    return value, grad.ravel(), z
+    return value, grad.ravel(), None

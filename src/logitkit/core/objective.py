@@ -15,6 +15,11 @@ with s̄ the mean weight over all samples (the plain mean over B for unit weight
 penalty is unchanged. With ``firth=True`` (two classes) Firth's term −½ log det I(θ)/Σs joins
 the smooth part (:mod:`logitkit.core.firth`).
 
+The softmax over an in-memory design is evaluated a block of rows at a time
+(:mod:`logitkit.core.softmax_rows`), or by the fused pass for its cost and gradient: its n × K
+logits, probabilities and residuals are never formed whole, and only the labels' codes (one
+integer per row) stand for the one-hot Y.
+
 Over a design that does not hold its rows in memory (the Dask backend; ``design.holds_rows``
 False) the labels, weights and offsets are the design's lazy n-vectors, and every evaluation
 over all rows is one *pass* (:meth:`~logitkit.backends.design.Design.pass_sums`): the value
@@ -33,11 +38,12 @@ from numpy.typing import ArrayLike, NDArray
 
 from ..backends.design import Design, make_design
 from ..backends.passes import PassRequest
-from .datafits import Bernoulli, Datafit, datafit_for
+from .datafits import Bernoulli, Datafit, Multinomial, datafit_for
 from .firth import FirthTerm
 from .layout import coef_matrix, penalised_mask, start_coef
 from .pass_evaluation import PassEvaluation
 from .penalties import ElasticNet
+from .softmax_rows import SoftmaxRows
 
 Rows = NDArray[np.intp] | slice | None
 
@@ -176,9 +182,10 @@ class Objective(PassEvaluation):
         """The data term and its gradient by one fused pass over X, else None.
 
         The design decides whether its kernel applies (a large C-ordered dense X,
-        :meth:`~logitkit.backends.design.DenseDesign.fused_value_gradient`). The pass keeps Z
-        for the Hessian at the same θ, and its results for a second call at the same θ (a line
-        search's accepted point, then the fit's statistics).
+        :meth:`~logitkit.backends.design.DenseDesign.fused_value_gradient`). Two classes: the
+        pass keeps z for the Hessian at the same θ (the softmax pass forms no logits to keep).
+        Its results are kept for a second call at the same θ (a line search's accepted point,
+        then the fit's statistics).
         """
         if self._fused_last is not None and np.array_equal(self._fused_last[0], coef):
             return self._fused_last[1], self._fused_last[2].copy()
@@ -188,22 +195,34 @@ class Objective(PassEvaluation):
         if fused is None:
             return None
         data, grad, z = fused
-        self._cache = (coef.copy(), z)
+        if z is not None:
+            self._cache = (coef.copy(), z)
         self._fused_last = (coef.copy(), data, grad.copy())
         return data, grad
 
     def _logits(self, coef: NDArray, rows: Rows, design: Design) -> NDArray:
-        """Z = the datafit's logits of X̃θ (+ o); those over all rows of the last θ are kept,
-        since line searches ask twice."""
+        """Z = the datafit's logits of X̃θ (+ o); for two classes, those over all rows of the
+        last θ are kept, since line searches ask twice (the softmax's n × K logits are not)."""
         if rows is None and self._cache is not None and np.array_equal(self._cache[0], coef):
             return self._cache[1]
         eta = self._product(design, coef)
         if self.offset is not None:
             eta = eta + (self.offset if rows is None else self.offset[rows])
         z = self.datafit.logits(eta)
-        if rows is None:
+        if rows is None and self.n_outputs == 1:
             self._cache = (coef.copy(), z)
         return z
+
+    def _softmax_rows(self, rows: Rows = None, weights: Any = None) -> SoftmaxRows | None:
+        """The softmax's sums over the rows B (all when None) of an in-memory design, a block
+        of rows at a time, with the weights of :meth:`_data` (or ``weights`` over all rows);
+        None for two classes or a design read by passes."""
+        if self.n_outputs == 1 or not self.design.holds_rows:
+            return None
+        design, y, s = self._data(rows)
+        offset = self.offset if rows is None or self.offset is None else self.offset[rows]
+        assert isinstance(self.datafit, Multinomial)
+        return SoftmaxRows(design, self.datafit, y, s if weights is None else weights, offset)
 
     def logits(self, coef: NDArray) -> NDArray:
         """Z over all rows: z = X̃θ (+ o) for two classes, the n × K logits for the softmax."""
@@ -217,6 +236,9 @@ class Objective(PassEvaluation):
         fused = self._fused(coef) if self.firth is None else None
         if fused is not None:
             return fused[0]
+        softmax = self._softmax_rows()
+        if softmax is not None:
+            return softmax.value(coef)
         z = self.logits(coef)
         return float(np.dot(self._normalised_weights, self.datafit.loss_and_gradient(self.y, z)[0]))
 
@@ -236,6 +258,9 @@ class Objective(PassEvaluation):
             fused = self._fused(coef)
             if fused is not None:
                 return fused
+        softmax = self._softmax_rows(rows)
+        if softmax is not None:
+            return softmax.value_gradient(coef)
         design, y, s = self._data(rows)
         loss, derivative = self.datafit.loss_and_gradient(y, self._logits(coef, rows, design))
         weighted = s * derivative if derivative.ndim == 1 else s[:, None] * derivative
@@ -252,6 +277,9 @@ class Objective(PassEvaluation):
             fused = self._fused(coef)
             if fused is not None:
                 return fused[0] + self.penalty.smooth_value(coef)
+        softmax = self._softmax_rows(rows)
+        if softmax is not None:
+            return softmax.value(coef) + self.penalty.smooth_value(coef)
         design, y, s = self._data(rows)
         loss, _ = self.datafit.loss_and_gradient(y, self._logits(coef, rows, design))
         return float(np.dot(s, loss)) + self.penalty.smooth_value(coef)
@@ -288,15 +316,21 @@ class Objective(PassEvaluation):
         design, _, s = self._data(rows)
         return design, s, self.datafit.hessian_factors(self._logits(coef, rows, design))
 
-    def _assemble(self, blocks: list[tuple[int, int, NDArray]], width: int) -> NDArray:
-        """The (p̃K′ × p̃K′) matrix of symmetric blocks (k, m), k ≤ m, the ridge on its diagonal."""
+    def _from_blocks(self, blocks: list[tuple[int, int, NDArray]]) -> NDArray:
+        """The (p̃K′ × p̃K′) symmetric matrix of the p̃ × p̃ blocks (k, m), k ≤ m (zero where a
+        block is not given)."""
         if self.n_outputs == 1:
-            hess = blocks[0][2]
-        else:
-            hess = np.zeros((self.n_params, self.n_params))
-            for k, m, block in blocks:
-                hess[k * width : (k + 1) * width, m * width : (m + 1) * width] = block
-                hess[m * width : (m + 1) * width, k * width : (k + 1) * width] = block.T
+            return blocks[0][2]
+        width = self.design.n_params
+        matrix = np.zeros((self.n_params, self.n_params))
+        for k, m, block in blocks:
+            matrix[k * width : (k + 1) * width, m * width : (m + 1) * width] = block
+            matrix[m * width : (m + 1) * width, k * width : (k + 1) * width] = block.T
+        return matrix
+
+    def _assemble(self, blocks: list[tuple[int, int, NDArray]]) -> NDArray:
+        """The matrix of symmetric blocks (k, m), k ≤ m, the ridge on its diagonal."""
+        hess = self._from_blocks(blocks)
         hess[np.diag_indices_from(hess)] += self.penalty.smooth_hessian_diagonal()
         return hess
 
@@ -312,12 +346,15 @@ class Objective(PassEvaluation):
             hess = self._pass_hessian(coef, rows)
             hess[np.diag_indices_from(hess)] += self.penalty.smooth_hessian_diagonal()
             return hess
+        softmax = self._softmax_rows(rows)
+        if softmax is not None:
+            return self._assemble(softmax.hessian(coef))
         design, s, factors = self._factors(coef, rows)
         blocks = [
             (k, m, design.weighted_gram(s * weights))
             for k, m, weights in self.datafit.hessian_blocks(factors)
         ]
-        return self._assemble(blocks, design.n_params)
+        return self._assemble(blocks)
 
     def block_diagonal_hessian(self, coef: NDArray) -> NDArray:
         """∇²J with the blocks between different outputs set to 0: one p̃ × p̃ block each."""
@@ -325,12 +362,15 @@ class Objective(PassEvaluation):
             hess = self.hessian(coef)
             outputs = np.arange(self.n_params) // self.design.n_params
             return np.where(outputs[:, None] == outputs[None, :], hess, 0.0)
+        softmax = self._softmax_rows()
+        if softmax is not None:
+            return self._assemble(softmax.hessian(coef, diagonal_blocks=True))
         design, s, factors = self._factors(coef, None)
         blocks = [
             (k, k, design.weighted_gram(s * weights))
             for k, weights in enumerate(self.datafit.hessian_diagonals(factors))
         ]
-        return self._assemble(blocks, design.n_params)
+        return self._assemble(blocks)
 
     def newton_hessian(self, coef: NDArray) -> NDArray:
         """The matrix ``newton`` solves with: ∇²J itself, or its block diagonal when large.
@@ -357,6 +397,9 @@ class Objective(PassEvaluation):
         preconditioner."""
         if not self.design.holds_rows:
             return np.diag(self.hessian(coef, rows)).copy()
+        softmax = self._softmax_rows(rows)
+        if softmax is not None:
+            return softmax.hessian_diagonal(coef) + self.penalty.smooth_hessian_diagonal()
         design, s, factors = self._factors(coef, rows)
         diagonal = np.concatenate(
             [
@@ -368,8 +411,10 @@ class Objective(PassEvaluation):
 
     def hessian_operator(self, coef: NDArray, rows: Rows = None) -> Callable[[NDArray], NDArray]:
         """v ↦ ∇²J(θ) v without forming the Hessian: X̃ᵀ(s ⊙ C(X̃V)) + α(1 − ρ) v_w, with C the
-        per-sample curvature computed once. Two classes: X̃ᵀ diag(s ⊙ d) X̃ v, one call of
-        the design (one pass over the rows of a sparse X).
+        per-sample curvature. Two classes: X̃ᵀ diag(s ⊙ d) X̃ v, d computed once, one call of
+        the design (one pass over the rows of a sparse X). The softmax's curvature, n × K′
+        probabilities, is recomputed a block of rows at a time by each product
+        (:meth:`~logitkit.core.softmax_rows.SoftmaxRows.hessian_product`).
 
         Over a design read by passes, the Hessian is reduced in one pass and each product is
         taken on the client, up to :data:`PASS_HESSIAN_MAX_PARAMS` coefficients; above, each
@@ -394,18 +439,14 @@ class Objective(PassEvaluation):
                 return sums["hessian_product"] + ridge_only * v
 
             return pass_product
-        design, s, factors = self._factors(coef, rows)
         ridge = self.penalty.smooth_hessian_diagonal()
-        if self.n_outputs == 1:
-            curvature = s * factors
-            return lambda v: design.weighted_gram_product(curvature, v) + ridge * v
-        weights = s[:, None]
-
-        def hessp(v: NDArray) -> NDArray:
-            curved = self.datafit.hessian_product(factors, self._product(design, v))
-            return self._transposed_product(design, weights * curved) + ridge * v
-
-        return hessp
+        softmax = self._softmax_rows(rows)
+        if softmax is not None:
+            product = softmax.hessian_product(coef)
+            return lambda v: product(v) + ridge * v
+        design, s, factors = self._factors(coef, rows)
+        curvature = s * factors
+        return lambda v: design.weighted_gram_product(curvature, v) + ridge * v
 
     def hessp(self, coef: NDArray, v: NDArray, rows: Rows = None) -> NDArray:
         """The Hessian-vector product ∇²J(θ) v."""
@@ -472,17 +513,11 @@ class Objective(PassEvaluation):
         X̃ᵀ diag(s ⊙ rₖrₘ) X̃ with r = ∂L/∂η (one pass over a design read by passes)."""
         if not self.design.holds_rows:
             return self.evaluate(coef, ("score_outer",))["score_outer"] * self.total_weight
+        softmax = self._softmax_rows(weights=self.sample_weight)
+        if softmax is not None:
+            return self._from_blocks(softmax.score_outer(coef))
         residual = self.score_residuals(coef)
-        columns = residual[:, None] if residual.ndim == 1 else residual
-        design, s = self.design, self.sample_weight
-        width = design.n_params
-        outer = np.empty((self.n_params, self.n_params))
-        for k in range(columns.shape[1]):
-            for m in range(k, columns.shape[1]):
-                block = design.weighted_gram(s * columns[:, k] * columns[:, m])
-                outer[k * width : (k + 1) * width, m * width : (m + 1) * width] = block
-                outer[m * width : (m + 1) * width, k * width : (k + 1) * width] = block.T
-        return outer
+        return self.design.weighted_gram(self.sample_weight * residual * residual)
 
     def cluster_scores(self, coef: NDArray, groups: object) -> NDArray:
         """The G × len(θ) cluster score sums u_g = Σ_{i∈g} −sᵢ rᵢ ⊗ x̃ᵢ, r = ∂L/∂η, laid out
@@ -500,6 +535,9 @@ class Objective(PassEvaluation):
                 request, self.y, self._normalised_weights, self.offset, codes
             )
             return sums["cluster_scores"] * self.total_weight
+        softmax = self._softmax_rows(weights=self.sample_weight)
+        if softmax is not None:
+            return softmax.cluster_scores(coef, codes, n_groups)
         residual = -self.sample_weight[:, None] * np.reshape(
             self.score_residuals(coef), (self.design.n_samples, -1)
         )
