@@ -242,6 +242,14 @@ def test_hosmer_lemeshow_weights_rows_and_accepts_three_groups(groups) -> None:
     assert result["p_value"] == pytest.approx(chi2.sf(statistic, df), rel=1e-12)
 
 
+def test_hosmer_lemeshow_of_a_constant_fit_says_it_has_one_group() -> None:
+    """Every p̂ equal makes one quantile group, and the error says so (not NumPy's complaint
+    about a negative bin)."""
+    labels = np.r_[np.zeros(6), np.ones(4)]
+    with pytest.raises(ValueError, match="fall into only 1 quantile groups"):
+        hosmer_lemeshow(np.full(10, 0.4), labels, np.ones(10), 10)
+
+
 def _fit_quality_of(probabilities, labels, classes=("no", "yes"), response=None):
     return GoodnessOfFit(
         hosmer_lemeshow={"statistic": 7.123456, "df": 8.0, "p_value": 0.523456, "groups": 10.0},
