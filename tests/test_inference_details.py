@@ -8,8 +8,8 @@ from dataclasses import replace
 from html.parser import HTMLParser
 
 import numpy as np
-import pytest
 import pandas as pd
+import pytest
 from scipy.stats import chi2
 
 import logitkit as lk
@@ -17,9 +17,9 @@ from logitkit.backends.design import make_design
 from logitkit.inference import statistics
 from logitkit.inference.covariance import cluster_score_sums, covariance
 from logitkit.inference.fit_quality import GoodnessOfFit, hosmer_lemeshow
+from logitkit.inference.intervals import profile_interval, replace_intervals, wald_table
 from logitkit.inference.margins import _weighted_median
 from logitkit.inference.vif import _correlation, generalised_vif, inflation_factors
-from logitkit.inference.intervals import profile_interval, replace_intervals, wald_table
 from problems import make_problem
 
 
@@ -304,7 +304,11 @@ def test_the_goodness_of_fit_prints_in_rs_htest_layout() -> None:
 
 @pytest.mark.parametrize(
     ("values", "weights", "median"),
-    [([5.0, 1.0], [1.0, 1.0], 3.0), ([5.0, 1.0], [3.0, 1.0], 5.0), ([2.0, 9.0, 4.0], [1, 0, 2], 4.0)],
+    [
+        ([5.0, 1.0], [1.0, 1.0], 3.0),
+        ([5.0, 1.0], [3.0, 1.0], 5.0),
+        ([2.0, 9.0, 4.0], [1, 0, 2], 4.0),
+    ],
 )
 def test_the_weighted_median_is_the_median_of_the_repeated_values(values, weights, median) -> None:
     """_weighted_median equals np.median of each value repeated by its weight, including when
