@@ -3,7 +3,12 @@ a plausible slip in it would fail (found by mutation testing, see docs/testing.m
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+from html.parser import HTMLParser
+
 import numpy as np
+import pandas as pd
 import pytest
 from scipy.stats import chi2
 
@@ -11,7 +16,10 @@ import logitkit as lk
 from logitkit.backends.design import make_design
 from logitkit.inference import statistics
 from logitkit.inference.covariance import cluster_score_sums, covariance
+from logitkit.inference.fit_quality import GoodnessOfFit, hosmer_lemeshow
 from logitkit.inference.intervals import profile_interval, replace_intervals, wald_table
+from logitkit.inference.margins import _weighted_median
+from logitkit.inference.vif import _correlation, generalised_vif, inflation_factors
 from problems import make_problem
 
 
@@ -202,3 +210,293 @@ def test_odds_ratios_overflow_to_infinity_silently() -> None:
     assert table.loc["huge", "odds_ratio"] == np.inf and table.loc["huge", "or_high"] == np.inf
     replaced = replace_intervals(table, [799.0, 0.0], [801.0, 2.0])
     assert replaced.loc["huge", "or_low"] == replaced.loc["huge", "or_high"] == np.inf
+
+
+def _hosmer_lemeshow_reference(p, labels, weights, groups):
+    """ResourceSelection::hoslem.test by its definition: cut p̂ at its type-7 quantiles into
+    intervals closed on the right (the first also on the left), drop empty groups, and sum
+    (O − E)²/E over the groups and both classes."""
+    breaks = np.unique(np.quantile(p, np.linspace(0.0, 1.0, groups + 1)))
+    cut = pd.cut(p, breaks, include_lowest=True, right=True)
+    frame = pd.DataFrame({"g": cut, "w": weights, "o": weights * labels, "e": weights * p})
+    sums = frame.groupby("g", observed=True).sum()
+    o1, e1 = sums["o"].to_numpy(), sums["e"].to_numpy()
+    o0, e0 = sums["w"].to_numpy() - o1, sums["w"].to_numpy() - e1
+    statistic = np.sum((o1 - e1) ** 2 / e1) + np.sum((o0 - e0) ** 2 / e0)
+    return statistic, len(sums) - 2
+
+
+@pytest.mark.parametrize("groups", [10, 3], ids=["ten", "three"])
+def test_hosmer_lemeshow_weights_rows_and_accepts_three_groups(groups) -> None:
+    """C with weights (the groups cut at the unweighted quantiles of p̂, each row's counts
+    weighted) and tied p̂ equals the definition computed with pandas.cut; three groups, the
+    fewest allowed, give df = 1."""
+    rng = np.random.default_rng(8)
+    p = np.round(rng.uniform(0.05, 0.95, 120), 2)
+    labels = (rng.random(120) < p).astype(float)
+    weights = rng.integers(1, 5, 120).astype(float)
+    result = hosmer_lemeshow(p, labels, weights, groups)
+    statistic, df = _hosmer_lemeshow_reference(p, labels, weights, groups)
+    assert result["statistic"] == pytest.approx(statistic, rel=1e-12)
+    assert result["df"] == df == groups - 2 and result["groups"] == groups
+    assert result["p_value"] == pytest.approx(chi2.sf(statistic, df), rel=1e-12)
+
+
+def test_hosmer_lemeshow_of_a_constant_fit_says_it_has_one_group() -> None:
+    """Every p̂ equal makes one quantile group, and the error says so (not NumPy's complaint
+    about a negative bin)."""
+    labels = np.r_[np.zeros(6), np.ones(4)]
+    with pytest.raises(ValueError, match="fall into only 1 quantile groups"):
+        hosmer_lemeshow(np.full(10, 0.4), labels, np.ones(10), 10)
+
+
+def _fit_quality_of(probabilities, labels, classes=("no", "yes"), response=None):
+    return GoodnessOfFit(
+        hosmer_lemeshow={"statistic": 7.123456, "df": 8.0, "p_value": 0.523456, "groups": 10.0},
+        pseudo_r2={
+            "mcfadden": 0.21234,
+            "mcfadden_adjusted": 0.18766,
+            "cox_snell": 0.25,
+            "nagelkerke": 0.33333,
+            "tjur": 0.26,
+            "efron": 0.27,
+        },
+        brier=0.17,
+        log_loss=0.51,
+        auc=0.8125,
+        auc_ci=(0.71, 0.91),
+        labels=np.asarray(labels),
+        probabilities=np.asarray(probabilities, dtype=float),
+        sample_weight=np.ones(len(labels)),
+        classes=classes,
+        response=response,
+    )
+
+
+def test_the_classification_table_cuts_strictly_above_the_threshold() -> None:
+    """A row is predicted as classes[1] when p̂ > threshold: by default 0.5, a p̂ of exactly
+    0.5 predicted negative; threshold 1 (allowed) predicts every row negative; the rows and
+    columns are named by the classes."""
+    quality = _fit_quality_of([0.2, 0.5, 0.7, 1.0, 0.4, 0.9], [0, 0, 0, 1, 1, 1])
+    table = quality.classification_table()
+    assert list(table.index) == list(table.columns) == ["no", "yes"]
+    assert table.index.name == "observed" and table.columns.name == "predicted"
+    np.testing.assert_array_equal(table.to_numpy(), [[2.0, 1.0], [1.0, 2.0]])
+    np.testing.assert_array_equal(quality.classification_table(1.0).to_numpy(), [[3, 0], [3, 0]])
+
+
+def test_the_goodness_of_fit_prints_in_rs_htest_layout() -> None:
+    """The printed text, line for line, with "y" for a response without a name."""
+    expected = (
+        "\n\tHosmer and Lemeshow goodness of fit (GOF) test\n\n"
+        "data:  y, fitted(model)\n"
+        "X-squared = 7.1235, df = 8, p-value = 0.5235\n\n"
+        "Pseudo R-squared:\n"
+        "  McFadden 0.2123   adjusted 0.1877   Cox-Snell 0.2500   Nagelkerke 0.3333\n"
+        "  Tjur 0.2600   Efron 0.2700\n"
+        "Brier score: 0.1700    Log loss: 0.5100\n"
+        "Area under the ROC curve: 0.8125  (95% CI 0.7100-0.9100, DeLong)"
+    )
+    assert str(_fit_quality_of([0.2, 0.8], [0, 1])) == expected
+    named = str(_fit_quality_of([0.2, 0.8], [0, 1], response="admit"))
+    assert named.splitlines()[3] == "data:  admit, fitted(model)"
+
+
+@pytest.mark.parametrize(
+    ("values", "weights", "median"),
+    [
+        ([5.0, 1.0], [1.0, 1.0], 3.0),
+        ([5.0, 1.0], [3.0, 1.0], 5.0),
+        ([2.0, 9.0, 4.0], [1, 0, 2], 4.0),
+    ],
+)
+def test_the_weighted_median_is_the_median_of_the_repeated_values(values, weights, median) -> None:
+    """_weighted_median equals np.median of each value repeated by its weight, including when
+    the largest value is one of the two middle order statistics."""
+    values, weights = np.asarray(values), np.asarray(weights, dtype=float)
+    assert np.median(np.repeat(values, weights.astype(int))) == median
+    assert _weighted_median(values, weights) == median
+
+
+def _correlated_problem(n=300, seed=21):
+    rng = np.random.default_rng(seed)
+    x0 = rng.normal(size=n)
+    X = np.c_[x0, 0.8 * x0 + 0.6 * rng.normal(size=n)]
+    y = (rng.random(n) < 1.0 / (1.0 + np.exp(-(0.3 + X[:, 0] - 0.5 * X[:, 1])))).astype(int)
+    return X, y
+
+
+def test_the_vif_of_two_terms_is_one_over_one_minus_their_squared_correlation(monkeypatch) -> None:
+    """Two one-column terms (the fewest allowed), the default basis the covariance I⁻¹ of θ̂:
+    GVIF = 1/(1 − r²) with r the correlation of the two slopes (car::vif), in a frame indexed by
+    "term"; the same from the data when the record kept no information matrix."""
+    X, y = _correlated_problem()
+    record = lk.LogisticRegression().fit(X, y).record_
+    V = np.linalg.inv(record.information)
+    r = V[1, 2] / np.sqrt(V[1, 1] * V[2, 2])
+    terms = {"x0": ["x0"], "x1": ["x1"]}
+    frame = inflation_factors(record, None, terms)
+    assert frame.index.name == "term" and list(frame.index) == ["x0", "x1"]
+    np.testing.assert_allclose(frame["gvif"], 1.0 / (1.0 - r**2), rtol=1e-10)
+    np.testing.assert_allclose(frame["gvif_adjusted"], (1.0 / (1.0 - r**2)) ** 0.5, rtol=1e-10)
+    monkeypatch.setattr(statistics, "MAX_MATRIX_WORK", 0.0)
+    bare = lk.LogisticRegression().fit(X, y).record_
+    assert bare.information is None
+    from_data = inflation_factors(bare, lk.Objective.from_data(X, y), terms)
+    np.testing.assert_allclose(from_data["gvif"], 1.0 / (1.0 - r**2), rtol=1e-6)
+
+
+def test_the_design_vif_weights_rows_as_repeated_rows() -> None:
+    """basis="design" takes the weighted correlation of the columns: integer weights give the
+    VIF 1/(1 − r²) of the rows repeated that many times."""
+    X, y = _correlated_problem()
+    weights = np.random.default_rng(3).integers(1, 6, len(y)).astype(float)
+    record = lk.LogisticRegression().fit(X, y, sample_weight=weights).record_
+    objective = lk.Objective.from_data(X, y, sample_weight=weights)
+    frame = inflation_factors(record, objective, {"x0": ["x0"], "x1": ["x1"]}, basis="design")
+    repeated = np.repeat(X, weights.astype(int), axis=0)
+    r = np.corrcoef(repeated, rowvar=False)[0, 1]
+    unweighted = np.corrcoef(X, rowvar=False)[0, 1]
+    assert abs(r - unweighted) > 1e-4
+    np.testing.assert_allclose(frame["gvif"], 1.0 / (1.0 - r**2), rtol=1e-10)
+
+
+def test_the_covariance_vif_of_a_penalised_fit_says_what_needs_the_ml_fit() -> None:
+    X, y = _correlated_problem()
+    record = lk.LogisticRegression(alpha=0.5).fit(X, y).record_
+    message = re.escape("vif(basis='covariance'), the covariance of θ̂,: needs the maximum-lik")
+    with pytest.raises(ValueError, match=message):
+        inflation_factors(record, None, {"x0": ["x0"], "x1": ["x1"]})
+
+
+def test_the_correlation_scales_by_the_standard_deviations_and_refuses_a_constant() -> None:
+    """_correlation(C) = D⁻¹CD⁻¹ is np.corrcoef of the data C is the covariance of; a unit
+    variance is fine and a zero one is refused."""
+    rng = np.random.default_rng(4)
+    data = rng.normal(size=(50, 3)) * [0.5, 1.0, 7.0]
+    covariance_matrix = np.cov(data, rowvar=False)
+    np.testing.assert_allclose(_correlation(covariance_matrix), np.corrcoef(data, rowvar=False))
+    np.testing.assert_array_equal(_correlation(np.eye(2)), np.eye(2))
+    with pytest.raises(ValueError, match="a column of X is constant"):
+        _correlation(np.diag([1.0, 0.0]))
+
+
+def test_the_gvif_of_every_column_together_is_one() -> None:
+    """GVIF of S = all columns is det R / det R = 1 (det R_S̄S̄ of no columns is 1); of a pair
+    of three it is det R_SS · R_33 / det R."""
+    R = np.array([[1.0, 0.5, 0.2], [0.5, 1.0, 0.3], [0.2, 0.3, 1.0]])
+    assert generalised_vif(R, [0, 1, 2]) == pytest.approx(1.0, rel=1e-12)
+    expected = np.linalg.det(R[:2, :2]) * R[2, 2] / np.linalg.det(R)
+    assert generalised_vif(R, [0, 1]) == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("method", ["dydx", "eydx"])
+def test_multinomial_discrete_effects_are_the_mean_change_over_rows(method) -> None:
+    """For a 0/1 column with dummy=True the effect on each class is the mean over the rows of
+    P_k(x with 1) − P_k(x with 0) (of log P_k for eydx), from predict_proba."""
+    rng = np.random.default_rng(5)
+    X = np.c_[rng.normal(size=300), rng.integers(0, 2, 300)]
+    latent = X[:, 0] + X[:, 1] + rng.normal(size=300)
+    y = np.array(["a", "b", "c"])[(latent > 0).astype(int) + (rng.random(300) > 0.6)]
+    model = lk.LogisticRegression().fit(X, y)
+    effects = lk.marginal_effects(model, X, y, dummy=True, method=method)
+    high, low = X.copy(), X.copy()
+    high[:, 1], low[:, 1] = 1.0, 0.0
+    P1, P0 = model.predict_proba(high), model.predict_proba(low)
+    change = np.log(P1) - np.log(P0) if method == "eydx" else P1 - P0
+    for k, label in enumerate(model.classes_):
+        assert effects.loc[(label, "x1"), "effect"] == pytest.approx(change[:, k].mean(), rel=1e-9)
+
+
+class _Tree(HTMLParser):
+    """Elements as [tag, attrs, children]; text as str children."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.root: list = ["", [], []]
+        self.stack = [self.root]
+
+    def handle_starttag(self, tag, attrs) -> None:
+        node = [tag, attrs, []]
+        self.stack[-1][2].append(node)
+        if tag != "br":
+            self.stack.append(node)
+
+    def handle_endtag(self, tag) -> None:
+        assert self.stack.pop()[0] == tag
+
+    def handle_data(self, data) -> None:
+        self.stack[-1][2].append(data)
+
+
+def _lines(paragraph) -> list[str]:
+    """A <p>'s text split at its <br>s."""
+    text = "".join(child if isinstance(child, str) else "\n" for child in paragraph[2])
+    return text.split("\n")
+
+
+def _cells(row) -> list[str]:
+    assert all(not isinstance(cell, str) for cell in row[2])
+    return ["".join(cell[2]) for cell in row[2]]
+
+
+@pytest.mark.parametrize("converged", [True, False])
+@pytest.mark.parametrize("classes", [2, 3])
+def test_the_html_summary_is_the_text_summary_in_one_table(classes, converged) -> None:
+    """_repr_html_ is one <div class="logitkit-summary"> (lower-case tags, no text outside its
+    elements) holding: the not-converged warning in <p><strong> when so, the header lines
+    in one <p> split by <br>, a <table> whose <thead> has the column names and whose <tbody>
+    has one row per coefficient (a <th> with the term, "class:term" for a multinomial fit,
+    then <td>s with the printed numbers), the significance legend and the footer lines; each
+    the same as in str(summary)."""
+    rng = np.random.default_rng(5)
+    X = np.c_[rng.normal(size=300), rng.integers(0, 2, 300)]
+    latent = X[:, 0] + X[:, 1] + rng.normal(size=300)
+    y = (latent > 0).astype(int) + (classes == 3) * (rng.random(300) > 0.6)
+    summary = lk.LogisticRegression().fit(X, y).summary()
+    if not converged:
+        summary = replace(summary, converged=False)
+    markup = summary._repr_html_()
+    assert set(re.findall(r"</?([A-Za-z]+)", markup)) == {
+        "div", "p", "br", "table", "thead", "tbody", "tr", "th", "td",
+    } | ({"strong"} if not converged else set())  # fmt: skip
+    tree = _Tree()
+    tree.feed(markup)
+    tree.close()
+    [div] = tree.root[2]
+    assert div[0] == "div" and div[1] == [("class", "logitkit-summary")]
+    text = str(summary).split("\n")
+    header = text[: text.index("")]
+    footer = text[len(text) - text[::-1].index("") :]
+    parts = div[2]
+    if not converged:
+        warning = parts.pop(0)
+        assert warning[0] == "p" and warning[2][0][0] == "strong"
+        assert warning[2][0][2] == [header.pop(0)]
+    assert [part[0] for part in parts] == ["p", "table", "p", "p"]
+    assert _lines(parts[0]) == header
+    assert _lines(parts[2]) == [text[text.index("---") + 1]]
+    assert _lines(parts[3]) == footer
+    thead, tbody = parts[1][2]
+    assert thead[0] == "thead" and tbody[0] == "tbody"
+    assert _cells(thead[2][0]) == [
+        "", "Estimate", "Std. Error", "z value", "Pr(>|z|)", "",
+        "2.5 %", "97.5 %", "Odds ratio", "OR 2.5 %", "OR 97.5 %",
+    ]  # fmt: skip
+    table = summary.table
+    keys = (
+        [f"{label}:{term}" for label, term in table.index]
+        if classes == 3
+        else [str(term) for term in table.index]
+    )
+    printed = [line.split() for line in text if line.startswith(("  ", "Intercept", "x"))]
+    printed = [tokens for tokens in printed if tokens[0] in ("Intercept", "x0", "x1")]
+    rows = tbody[2]
+    assert [row[2][0][0] for row in rows] == ["th"] * len(keys)
+    assert [_cells(row)[0] for row in rows] == keys
+    assert [row[0] for row in rows] == ["tr"] * len(keys)
+    assert [[cell.strip() for cell in _cells(row)[1:] if cell.strip()] for row in rows] == [
+        tokens[1:] for tokens in printed
+    ]
+    assert [len(row[2]) for row in rows] == [11] * len(keys)
+    assert float(_cells(rows[1])[1]) == pytest.approx(table["coef"].iloc[1], abs=5e-5)

@@ -145,7 +145,9 @@ def fit_quality(
 def hosmer_lemeshow(p: NDArray, labels: NDArray, weights: NDArray, groups: int) -> dict[str, float]:
     """C = Σ (O − E)²/E over the quantile groups of p̂ and both classes, on g − 2 df."""
     breaks = np.unique(np.quantile(p, np.linspace(0.0, 1.0, groups + 1)))
-    group = np.clip(np.searchsorted(breaks, p, side="left") - 1, 0, breaks.size - 2)
+    # p̂ ∈ (b_{j-1}, b_j] falls in group j − 1 and the smallest p̂ (= b₀) in group 0; the
+    # largest is b_last, so no group exceeds breaks.size − 2 (and a constant p̂ is one group)
+    group = np.maximum(np.searchsorted(breaks, p, side="left") - 1, 0)
     total = np.bincount(group, weights=weights, minlength=breaks.size - 1)
     keep = total > 0
     observed = np.bincount(group, weights=weights * labels, minlength=total.size)[keep]
