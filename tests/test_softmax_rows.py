@@ -198,3 +198,22 @@ def test_blocks_and_one_block_agree_and_rows_subsets_use_their_own(monkeypatch) 
     np.testing.assert_allclose(
         objective.smooth_gradient(theta, rows), subset.gradient() / scale, rtol=1e-12, atol=1e-15
     )
+
+
+def test_a_float32_x_gives_the_sums_of_its_float64_values() -> None:
+    """Blocks of a float32 X are widened to float64 for their products: the cost and gradient
+    are those of the one-hot formulas on the values of X (and of the offset, which the
+    objective holds in X's dtype) in float64; the Hessian's weighted Grams run in float32
+    BLAS, so it agrees to float32 rounding of its largest entries."""
+    datafit, X, y, s, theta, offset = _problem(3, None, seed=11)
+    single, offset = X.astype(np.float32), offset.astype(np.float32)
+    objective = _objective(datafit, single, y, s, offset)
+    assert not objective._softmax_rows().one_block
+    expected = OneHot(single, y, s, layout.coef_matrix(theta, 5), offset, datafit)
+    value, gradient = objective.smooth_value_and_gradient(theta)
+    assert value == pytest.approx(expected.value() / s.sum(), rel=1e-13)
+    np.testing.assert_allclose(gradient, expected.gradient() / s.sum(), rtol=1e-12, atol=1e-15)
+    hessian = expected.hessian() / s.sum()
+    np.testing.assert_allclose(
+        objective.hessian(theta), hessian, rtol=0, atol=1e-6 * np.abs(hessian).max()
+    )
