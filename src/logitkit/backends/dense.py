@@ -10,7 +10,7 @@ from numpy.typing import NDArray
 
 from . import base, fused
 from .base import DesignBase, threadpools
-from .fused import KernelDatafit, fused_value_gradient
+from .fused import FusedSums, KernelDatafit, fused_sums, fused_value_gradient
 
 
 class DenseDesign(DesignBase):
@@ -38,6 +38,35 @@ class DenseDesign(DesignBase):
         """Whether :meth:`fused_value_gradient` runs: X is C-ordered with at least
         ``FUSED_MIN_ENTRIES`` entries."""
         return bool(self.X.flags.c_contiguous) and self.X.size >= fused.FUSED_MIN_ENTRIES
+
+    def gram_fuses(self, datafit: KernelDatafit) -> bool:
+        """Whether :meth:`fused_sums` runs: the fused pass applies, the datafit has two classes
+        and there are at most ``FUSED_GRAM_MAX_PARAMS`` coefficients."""
+        return (
+            datafit.kernel == "bernoulli"
+            and self.n_params <= fused.FUSED_GRAM_MAX_PARAMS
+            and self.fuses(datafit)
+        )
+
+    def fused_sums(
+        self,
+        datafit: KernelDatafit,
+        coef: NDArray,
+        y: NDArray,
+        s: NDArray,
+        offset: NDArray | None,
+        *,
+        hessian: bool,
+        score_outer: bool,
+    ) -> FusedSums | None:
+        """The cost, gradient and (when asked for) Hessian and meat of a two-class fit in one
+        pass over X (:func:`logitkit.backends.fused.fused_sums`), or None where
+        :meth:`gram_fuses` says the pass does not apply."""
+        if not self.gram_fuses(datafit):
+            return None
+        return fused_sums(
+            self.X, coef, self.fit_intercept, y, s, offset, hessian=hessian, score_outer=score_outer
+        )
 
     def _kernel_rows(self) -> NDArray | None:
         """X itself when C-ordered: the serial fused kernel reads it in place."""

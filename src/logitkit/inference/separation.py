@@ -87,7 +87,9 @@ def overlap_certified(objective: Objective, coef: NDArray, gram: NDArray | None 
     n_kept = int(np.count_nonzero(positive))
     if design.n_params > _CERTIFICATE_MAX_PARAMS or n_kept <= design.n_params:
         return False
-    smallest = _smallest_residual_weight(objective.logits(coef), y, weights)
+    smallest = objective.overlap_min(coef)
+    if smallest is None:
+        smallest = _smallest_residual_weight(objective.logits(coef), y, weights)
     if not smallest > 0.0:
         return False
     data_gradient = Objective.smooth_gradient(objective, coef) - objective.penalty.smooth_gradient(
@@ -97,8 +99,7 @@ def overlap_certified(objective: Objective, coef: NDArray, gram: NDArray | None 
     step = max(1, n_kept // _CERTIFICATE_ROWS)
     sample = slice(0, None, step) if n_kept == weights.size else np.flatnonzero(positive)[::step]
     if gram is None or step > 1:
-        rows = design.take(sample)
-        gram = rows.weighted_gram(np.ones(rows.n_samples))
+        gram = design.take(sample).gram_rows()
     return _certificate_holds(smallest, gram, score)
 
 
