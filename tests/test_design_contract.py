@@ -364,7 +364,10 @@ def test_gram_rows(case: Case, subset: str) -> None:
 
 
 @pytest.mark.parametrize("subset", list(SUBSETS))
-def test_column_abs_max(case: Case, subset: str) -> None:
+@pytest.mark.parametrize("kernel", [False, True], ids=["NumPy", "compiled where it applies"])
+def test_column_abs_max(case: Case, subset: str, kernel: bool, monkeypatch) -> None:
+    if kernel:
+        monkeypatch.setattr(logitkit.backends.fused, "FUSED_MIN_ENTRIES", 0)
     rows = SUBSETS[subset]
     expected = np.max(np.abs(selected(case.x_tilde, rows)), axis=0, initial=0.0)
     assert_float64(case.design.column_abs_max(rows), expected)

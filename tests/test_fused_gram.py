@@ -244,6 +244,26 @@ def test_the_objective_keeps_its_last_sums(fused_everywhere, monkeypatch) -> Non
     np.testing.assert_allclose(meat, expected["score_outer"] * weights.sum(), rtol=1e-12)
     smallest = objective.overlap_min(coef)
     assert smallest == pytest.approx(expected["overlap_min"] * weights.sum(), rel=1e-12)
+    assert len(calls) == 2
+
+
+def test_newtons_last_point_brings_the_statistics_along(fused_everywhere, monkeypatch) -> None:
+    """The evaluation at Newton's final full step computes the Hessian and the meat in its
+    pass: the statistics, the certificate's λ and the log-likelihood read them."""
+    X, y = make_problem(3000, 5, seed=14)
+    objective = lk.Objective.from_data(X, y)
+    objective.expect_hessians(every_step=True)
+    calls = counted_passes(monkeypatch)
+    coef = np.linspace(-0.2, 0.2, objective.n_params)
+    value, grad = objective.final_value_and_gradient(coef)
+    objective.hessian(coef), objective.score_outer(coef), objective.overlap_min(coef)
+    assert objective.data_term(coef) == value
+    assert len(calls) == 1
+    expected = dense_sums(X, coef, True, y.astype(np.float64), np.full(len(y), 1 / len(y)), None)
+    np.testing.assert_allclose(grad, expected["gradient"], rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(
+        objective.score_outer(coef), expected["score_outer"] * len(y), rtol=1e-12
+    )
 
 
 def test_a_fit_and_its_summary_allocate_less_than_a_quarter_of_x() -> None:

@@ -18,12 +18,12 @@ H and M are computed only when asked for. The rows are cut into blocks of :data:
 the blocks into at most :data:`PARTS` parts of consecutive blocks, spread over Numba's threads;
 each block sums J₀ and g into its own slot, each part H and M into its own matrices, and the
 slots and parts are added in order, so the result does not depend on the number of threads
-(the partition depends on n alone). Within a block, :data:`TILE` rows at a
-time are copied, as float64, into a k × TILE buffer with one row per coefficient (the intercept's
-row is ones: no column is added to X), so that z, every entry of g and every entry of the upper
-triangles of H and M is a dot product over the tile's rows, which the compiler vectorises; the
-Gram entries are taken four columns at a time, each weighted row x̃ⱼ ⊙ d loaded once for the
-four. X is read once, in its own dtype (float32 stays float32), and every sum is float64.
+(the partition depends on n alone). Within a block, :data:`TILE` rows at a time are copied, as
+float64, into a k × TILE buffer with one row per coefficient (the intercept's row is ones: no
+column is added to X), so that z, every entry of g and every entry of the upper triangles of H
+and M is a dot product over the tile's rows, which the compiler vectorises; the Gram entries
+are taken four columns at a time, each weighted row x̃ⱼ ⊙ d loaded once for the four. X is
+read once, in its own dtype (float32 stays float32), and every sum is float64.
 """
 
 from __future__ import annotations

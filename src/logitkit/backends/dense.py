@@ -190,6 +190,29 @@ class DenseDesign(DesignBase):
         """A product of a dense block, already a dense array."""
         return np.asarray(product)
 
+    def column_abs_max(self, rows: NDArray | None = None) -> NDArray:
+        """cⱼ = max_{i∈R} |x̃ᵢⱼ| over the rows R = ``rows`` (every row when None), in float64:
+        the intercept's is 1. Over every row of a C-ordered X of at least ``FUSED_MIN_ENTRIES``
+        entries, one compiled pass (:mod:`._column_max`) unless X holds an infinite or NaN
+        value; otherwise NumPy's reductions a block of rows at a time."""
+        if (
+            rows is None
+            and self._kernel_rows() is not None
+            and self.X.size >= fused.FUSED_MIN_ENTRIES
+        ):
+            from ._column_max import column_abs_max
+
+            top = column_abs_max(self.X)
+            if top is not None:
+                return self._with_intercept_maximum(top)
+        return super().column_abs_max(rows)
+
+    def _with_intercept_maximum(self, top: NDArray) -> NDArray:
+        """The column maxima with the intercept's (1 when there are rows) in front."""
+        if not self.fit_intercept:
+            return top
+        return np.concatenate(([float(self.n_samples > 0)], top))
+
     @staticmethod
     def _abs_max(block: NDArray) -> NDArray:
         """maxᵢ |xᵢⱼ| over the rows of a block, without an |X| temporary."""

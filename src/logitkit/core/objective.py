@@ -343,6 +343,15 @@ class Objective(PassEvaluation):
             value, grad = value + term, grad + term_grad
         return value, grad
 
+    def final_value_and_gradient(self, coef: NDArray) -> tuple[float, NDArray]:
+        """:meth:`smooth_value_and_gradient` at the point a solver will return (Newton's final
+        full step). Where Newton takes its Hessians from the fused pass
+        (:meth:`expect_hessians`), that pass also brings the meat Σ sᵢ(ŷᵢ − yᵢ)²x̃ᵢx̃ᵢᵀ, which
+        the fit's statistics ask for at that point, so they need no pass of their own."""
+        if self._fuse_hessians:
+            self.fused_sums(coef, hessian=True, score_outer=True)
+        return self.smooth_value_and_gradient(coef)
+
     def smooth_gradient(self, coef: NDArray, rows: Rows = None) -> NDArray:
         """∇ of the differentiable part alone: the stochastic solvers' step."""
         return self.smooth_value_and_gradient(coef, rows)[1]
