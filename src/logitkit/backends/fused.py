@@ -31,9 +31,10 @@ gradient; smaller ones go through NumPy, which needs no compiled kernel."""
 
 FUSED_GRAM_MAX_PARAMS = 64
 """Up to this many coefficients, the Hessian and the meat of a two-class fit come from the fused
-pass (:func:`fused_sums`). Measured on 1,000,000 rows (400,000 from k = 60), the fused pass
-with the Hessian against the fused pass and the blocked BLAS Gram matrix of its curvature
-weights: 0.6–0.7 × the time up to k = 40, 0.88 at k = 60, 0.98 at k = 80, 1.11 at k = 100."""
+pass (:func:`fused_sums`). Measured on 1,000,000 rows (400,000 from k = 50), a Newton step's
+fused pass with the Hessian against the fused pass and the blocked BLAS Gram matrix of its
+curvature weights: 0.53–0.67 × the time up to k = 40, 0.85 at k = 60, 0.94 at k = 80, 1.05 at
+k = 100; the information and meat after the last step 0.34–0.42 × up to k = 40, 0.58 at 60."""
 
 
 @dataclass(frozen=True)
