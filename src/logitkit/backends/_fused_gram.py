@@ -22,8 +22,8 @@ slots and parts are added in order, so the result does not depend on the number 
 float64, into a k × TILE buffer with one row per coefficient (the intercept's row is ones: no
 column is added to X), so that z, every entry of g and every entry of the upper triangles of H
 and M is a dot product over the tile's rows, which the compiler vectorises; the Gram entries
-are taken four columns at a time, each weighted row x̃ⱼ ⊙ d loaded once for the four. X is
-read once, in its own dtype (float32 stays float32), and every sum is float64.
+are taken two rows and four columns at a time, each loaded row of the tile used for eight
+products. X is read once, in its own dtype (float32 stays float32), and every sum is float64.
 """
 
 from __future__ import annotations
@@ -85,9 +85,79 @@ def _gram_rows(gram: NDArray, scaled: NDArray, tile: NDArray, a: int, m: int) ->
 
 
 @compile_kernel(fastmath=_FAST, inline="always")
-def _weighted_gram(gram: NDArray, d: NDArray, tile: NDArray, scaled: NDArray, m: int) -> None:
-    """The upper triangle of Σₜ d[t] x̃ₜx̃ₜᵀ over the first m rows of the tile, into gram."""
-    for a in range(tile.shape[0]):
+def _gram_pair(
+    gram: NDArray, first: NDArray, second: NDArray, tile: NDArray, a: int, m: int
+) -> None:
+    """gram[a, c] += Σₜ first[t] tile[c, t] and gram[a + 1, c] += Σₜ second[t] tile[c, t] over
+    the first m rows t, for c = a … k − 1 (the entry (a + 1, a) lands below the diagonal)."""
+    k = tile.shape[0]
+    c = a
+    while c + 4 <= k:
+        t0 = tile[c]
+        t1 = tile[c + 1]
+        t2 = tile[c + 2]
+        t3 = tile[c + 3]
+        p0 = 0.0
+        p1 = 0.0
+        p2 = 0.0
+        p3 = 0.0
+        q0 = 0.0
+        q1 = 0.0
+        q2 = 0.0
+        q3 = 0.0
+        for t in range(m):
+            u = first[t]
+            v = second[t]
+            x0 = t0[t]
+            x1 = t1[t]
+            x2 = t2[t]
+            x3 = t3[t]
+            p0 += u * x0
+            p1 += u * x1
+            p2 += u * x2
+            p3 += u * x3
+            q0 += v * x0
+            q1 += v * x1
+            q2 += v * x2
+            q3 += v * x3
+        gram[a, c] += p0
+        gram[a, c + 1] += p1
+        gram[a, c + 2] += p2
+        gram[a, c + 3] += p3
+        gram[a + 1, c] += q0
+        gram[a + 1, c + 1] += q1
+        gram[a + 1, c + 2] += q2
+        gram[a + 1, c + 3] += q3
+        c += 4
+    while c < k:
+        tc = tile[c]
+        p0 = 0.0
+        q0 = 0.0
+        for t in range(m):
+            p0 += first[t] * tc[t]
+            q0 += second[t] * tc[t]
+        gram[a, c] += p0
+        gram[a + 1, c] += q0
+        c += 1
+
+
+@compile_kernel(fastmath=_FAST, inline="always")
+def _weighted_gram(
+    gram: NDArray, d: NDArray, tile: NDArray, scaled: NDArray, other: NDArray, m: int
+) -> None:
+    """The upper triangle of Σₜ d[t] x̃ₜx̃ₜᵀ over the first m rows of the tile, into gram, two
+    rows of it at a time."""
+    k = tile.shape[0]
+    a = 0
+    while a + 2 <= k:
+        ta = tile[a]
+        tb = tile[a + 1]
+        for t in range(m):
+            scaled[t] = d[t] * ta[t]
+            other[t] = d[t] * tb[t]
+        _gram_pair(gram, scaled, other, tile, a, m)
+        a += 2
+    if a < k:
         ta = tile[a]
         for t in range(m):
             scaled[t] = d[t] * ta[t]
@@ -123,6 +193,7 @@ def _part_sums(
     curvature = np.empty(TILE)
     squared = np.empty(TILE)
     scaled = np.empty(TILE)
+    other = np.empty(TILE)
     for block in range(first_block, last_block):
         gradient = gradients[block]
         loss = 0.0
@@ -167,9 +238,9 @@ def _part_sums(
                     total += residual[t] * ta[t]
                 gradient[a] += total
             if hessian.shape[0]:
-                _weighted_gram(hessian, curvature, tile, scaled, m)
+                _weighted_gram(hessian, curvature, tile, scaled, other, m)
             if meat.shape[0]:
-                _weighted_gram(meat, squared, tile, scaled, m)
+                _weighted_gram(meat, squared, tile, scaled, other, m)
         losses[block] = loss
         smallest[block] = least
 
