@@ -244,6 +244,18 @@ def test_fused_value_gradient(case: Case, datafit, monkeypatch) -> None:
     assert_float64(np.asarray(logits), z)
 
 
+def test_fused_gram(case: Case, monkeypatch) -> None:
+    """X̃ᵀX̃ over every row by one parallel pass, accumulated in float64, where the fused pass
+    applies (a C-ordered dense X of at least FUSED_MIN_ENTRIES entries); None elsewhere."""
+    assert case.design.fused_gram() is None
+    monkeypatch.setattr(logitkit.backends.fused, "FUSED_MIN_ENTRIES", 0)
+    gram = case.design.fused_gram()
+    if not (in_memory(case) and case.design.fuses(Bernoulli())):
+        assert gram is None
+        return
+    assert_float64(gram, case.x_tilde.T @ case.x_tilde)
+
+
 def test_gram_fuses(case: Case, monkeypatch) -> None:
     """The fused pass with the Hessian runs where the fused pass does, for two classes and at
     most FUSED_GRAM_MAX_PARAMS coefficients, in memory only (a Dask pass brings its own)."""

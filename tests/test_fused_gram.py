@@ -4,6 +4,7 @@
   the cost, gradient, Hessian X̃ᵀdiag(s ⊙ ŷ(1 − ŷ))X̃, meat X̃ᵀdiag(s ⊙ (ŷ − y)²)X̃ and
   min sᵢ|yᵢ − ŷᵢ|, with weights (some zero), offsets, with and without an intercept, float32
   and float64, for row counts that are not multiples of the block or the tile;
+- X̃ᵀX̃ from one pass against NumPy's product;
 - the same sums on one thread and on several, bit for bit;
 - fits and summaries through it against the fits whose Hessian and meat come from BLAS
   products of n-long weights, and the memory a fit and its summary take.
@@ -21,7 +22,7 @@ import logitkit as lk
 import logitkit.backends.dense
 import logitkit.backends.fused
 from logitkit.backends._fused_gram import BLOCK, PARTS, TILE
-from logitkit.backends.fused import fused_sums
+from logitkit.backends.fused import fused_gram, fused_sums
 from problems import make_problem
 
 
@@ -90,6 +91,17 @@ def test_parts_of_many_blocks_equal_the_dense_formulas() -> None:
     assert_sums(sums, dense_sums(X, coef, True, y, s, offset), 1e-12)
 
 
+@pytest.mark.parametrize("n", [0, 1, BLOCK + TILE + 3, 2 * PARTS * BLOCK + 5])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_gram_matrix_equals_the_dense_product(n, dtype) -> None:
+    X = sample(max(n, 1), 4, dtype, seed=n)[0][:n]
+    Xt = np.column_stack((np.ones(n), X.astype(np.float64)))
+    np.testing.assert_allclose(fused_gram(X, True), Xt.T @ Xt, rtol=1e-12, atol=1e-12 * n)
+    np.testing.assert_allclose(
+        fused_gram(X, False), Xt[:, 1:].T @ Xt[:, 1:], rtol=1e-12, atol=1e-12 * n
+    )
+
+
 def test_the_matrices_come_only_when_asked_for() -> None:
     X, y, s, _, coef = sample(500, 4, np.float64, seed=3)
     plain = fused_sums(X, coef, True, y, s, None, hessian=False, score_outer=False)
@@ -125,12 +137,14 @@ def test_fused_sums_do_not_depend_on_the_number_of_threads(n) -> None:
     try:
         numba.set_num_threads(1)
         single = fused_sums(X, coef, True, y, s, offset, hessian=True, score_outer=True)
+        single_gram = fused_gram(X, True)
     finally:
         numba.set_num_threads(threads)
     several = fused_sums(X, coef, True, y, s, offset, hessian=True, score_outer=True)
     assert single.value == several.value and single.overlap_min == several.overlap_min
     for name in ("gradient", "hessian", "score_outer"):
         np.testing.assert_array_equal(getattr(single, name), getattr(several, name))
+    np.testing.assert_array_equal(single_gram, fused_gram(X, True))
 
 
 @pytest.fixture

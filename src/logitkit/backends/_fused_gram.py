@@ -164,6 +164,24 @@ def _weighted_gram(
         _gram_rows(gram, scaled, tile, a, m)
 
 
+@compile_kernel(inline="always")
+def _copy_tile(X: NDArray, first: int, m: int, lead: int, tile: NDArray) -> None:
+    """tile[lead + j, t] = X[first + t, j] as float64 for the m rows t of the tile."""
+    for t in range(m):
+        row = X[first + t]
+        for j in range(X.shape[1]):
+            tile[lead + j, t] = row[j]
+
+
+@compile_kernel(inline="always")
+def _partition(n_rows: int) -> tuple[int, int, int]:
+    """(blocks, blocks per part, parts) for n rows: at most PARTS parts of whole blocks."""
+    n_blocks = (n_rows + BLOCK - 1) // BLOCK
+    per_part = (n_blocks + PARTS - 1) // PARTS
+    n_parts = (n_blocks + per_part - 1) // per_part if n_blocks else 0
+    return n_blocks, per_part, n_parts
+
+
 @compile_kernel(fastmath=_FAST)
 def _part_sums(
     X: NDArray,
@@ -183,7 +201,7 @@ def _part_sums(
     """The sums of the blocks first_block … last_block − 1: each block's J₀, λ and g into its
     slot of ``losses``, ``smallest`` and ``gradients``, and H and M (when they have rows) added
     into ``hessian`` and ``meat``, tile by tile. ``coef`` is θ; ``lead`` 1 with an intercept."""
-    n_rows, n_columns = X.shape
+    n_rows = X.shape[0]
     k = coef.shape[0]
     tile = np.empty((k, TILE))
     if lead:
@@ -201,10 +219,7 @@ def _part_sums(
         stop = min(n_rows, (block + 1) * BLOCK)
         for first in range(block * BLOCK, stop, TILE):
             m = min(TILE, stop - first)
-            for t in range(m):
-                row = X[first + t]
-                for j in range(n_columns):
-                    tile[lead + j, t] = row[j]
+            _copy_tile(X, first, m, lead, tile)
             z[:m] = 0.0
             for a in range(k):
                 ca = coef[a]
@@ -258,11 +273,8 @@ def _sums(
 ) -> tuple[NDArray, NDArray, NDArray, NDArray, NDArray]:
     """Per-block J₀, λ and g, and per-part upper triangles of H and M (k × k, or 0 × 0 when
     not asked for)."""
-    n_rows = X.shape[0]
     k = coef.shape[0]
-    n_blocks = (n_rows + BLOCK - 1) // BLOCK
-    per_part = (n_blocks + PARTS - 1) // PARTS
-    n_parts = (n_blocks + per_part - 1) // per_part if n_blocks else 0
+    n_blocks, per_part, n_parts = _partition(X.shape[0])
     losses = np.zeros(n_blocks)
     smallest = np.full(n_blocks, np.inf)
     gradients = np.zeros((n_blocks, k))
@@ -287,6 +299,36 @@ def _sums(
             meats[part],
         )
     return losses, smallest, gradients, hessians, meats
+
+
+@compile_kernel(fastmath=_FAST)
+def _part_gram(X: NDArray, lead: int, first_block: int, last_block: int, gram: NDArray) -> None:
+    """The upper triangle of Σ x̃ᵢx̃ᵢᵀ over the blocks first_block … last_block − 1, added into
+    gram tile by tile."""
+    n_rows = X.shape[0]
+    tile = np.empty((gram.shape[0], TILE))
+    if lead:
+        tile[0, :] = 1.0
+    ones = np.ones(TILE)
+    scaled = np.empty(TILE)
+    other = np.empty(TILE)
+    for block in range(first_block, last_block):
+        stop = min(n_rows, (block + 1) * BLOCK)
+        for first in range(block * BLOCK, stop, TILE):
+            m = min(TILE, stop - first)
+            _copy_tile(X, first, m, lead, tile)
+            _weighted_gram(gram, ones, tile, scaled, other, m)
+
+
+@compile_kernel(parallel=True)
+def _grams(X: NDArray, lead: int) -> NDArray:
+    """Per-part upper triangles of X̃ᵀX̃."""
+    k = X.shape[1] + lead
+    n_blocks, per_part, n_parts = _partition(X.shape[0])
+    grams = np.zeros((n_parts, k, k))
+    for part in numba.prange(n_parts):
+        _part_gram(X, lead, part * per_part, min(n_blocks, (part + 1) * per_part), grams[part])
+    return grams
 
 
 def _symmetric(parts: NDArray) -> NDArray | None:
@@ -326,3 +368,11 @@ def value_gradient_grams(
         _symmetric(meats),
         float(np.min(smallest, initial=np.inf)),
     )
+
+
+def gram(X: NDArray, fit_intercept: bool) -> NDArray:
+    """X̃ᵀX̃ = Σᵢ x̃ᵢx̃ᵢᵀ over every row of the C-ordered dense X (float32 or float64), in
+    float64, in one pass."""
+    k = X.shape[1] + int(fit_intercept)
+    total = _symmetric(_grams(X, int(fit_intercept)))
+    return np.zeros((k, k)) if total is None else total

@@ -379,6 +379,10 @@ class DaskDesign:
         """True: every evaluation of the cost and gradient is one fused pass."""
         return True
 
+    def fused_gram(self) -> NDArray | None:
+        """None: its passes bring the Gram matrix (``positive_gram``)."""
+        return None
+
     def gram_fuses(self, datafit: KernelDatafit) -> bool:
         """False: its passes bring the Hessian and the meat (:meth:`pass_sums`)."""
         return False

@@ -10,7 +10,7 @@ from numpy.typing import NDArray
 
 from . import base, fused
 from .base import DesignBase, threadpools
-from .fused import FusedSums, KernelDatafit, fused_sums, fused_value_gradient
+from .fused import FusedSums, KernelDatafit, fused_gram, fused_sums, fused_value_gradient
 
 
 class DenseDesign(DesignBase):
@@ -67,6 +67,14 @@ class DenseDesign(DesignBase):
         return fused_sums(
             self.X, coef, self.fit_intercept, y, s, offset, hessian=hessian, score_outer=score_outer
         )
+
+    def fused_gram(self) -> NDArray | None:
+        """X̃ᵀX̃ over every row by one parallel pass (float64 sums, a float32 X read as it is),
+        or None unless X is C-ordered with at least ``FUSED_MIN_ENTRIES`` entries, where
+        :meth:`gram_rows` (BLAS on one thread, a block at a time) is left to run."""
+        if self._kernel_rows() is None or self.X.size < fused.FUSED_MIN_ENTRIES:
+            return None
+        return fused_gram(self.X, self.fit_intercept)
 
     def _kernel_rows(self) -> NDArray | None:
         """X itself when C-ordered: the serial fused kernel reads it in place."""

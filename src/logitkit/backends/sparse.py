@@ -34,6 +34,10 @@ class SparseDesign(DesignBase):
         """False: the fused pass reads dense rows only."""
         return False
 
+    def fused_gram(self) -> NDArray | None:
+        """None: the fused passes read dense rows only."""
+        return None
+
     def gram_fuses(self, datafit: KernelDatafit) -> bool:
         """False: the fused pass reads dense rows only."""
         return False
