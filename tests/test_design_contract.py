@@ -253,6 +253,60 @@ def test_fused_value_gradient(case: Case, datafit, monkeypatch) -> None:
         assert_float64(np.asarray(logits), z)
 
 
+def test_fused_gram(case: Case, monkeypatch) -> None:
+    """X̃ᵀX̃ over every row by one parallel pass, accumulated in float64, where the dense fused
+    pass applies (a C-ordered dense X of at least FUSED_MIN_ENTRIES entries); None elsewhere."""
+    assert case.design.fused_gram() is None
+    monkeypatch.setattr(logitkit.backends.fused, "FUSED_MIN_ENTRIES", 0)
+    gram = case.design.fused_gram()
+    dense = isinstance(case.design.X, np.ndarray)
+    if not (in_memory(case) and dense and case.design.fuses(Bernoulli())):
+        assert gram is None
+        return
+    assert_float64(gram, case.x_tilde.T @ case.x_tilde)
+
+
+def test_gram_fuses(case: Case, monkeypatch) -> None:
+    """The fused pass with the Hessian runs where the fused pass does, for two classes and at
+    most FUSED_GRAM_MAX_PARAMS coefficients, in memory only (a Dask pass brings its own)."""
+    monkeypatch.setattr(logitkit.backends.fused, "FUSED_MIN_ENTRIES", 0)
+    if not in_memory(case):
+        assert not case.design.gram_fuses(Bernoulli())
+        return
+    dense = isinstance(case.design.X, np.ndarray)
+    assert case.design.gram_fuses(Bernoulli()) == (dense and case.design.fuses(Bernoulli()))
+    assert not case.design.gram_fuses(Multinomial(3))
+    monkeypatch.setattr(logitkit.backends.fused, "FUSED_GRAM_MAX_PARAMS", case.design.n_params - 1)
+    assert not case.design.gram_fuses(Bernoulli())
+
+
+@pytest.mark.parametrize("with_offset", [False, True], ids=["no offset", "offset"])
+def test_fused_sums(case: Case, with_offset: bool, monkeypatch) -> None:
+    """Σ sᵢLᵢ, X̃ᵀ(s ⊙ (ŷ − y)), X̃ᵀdiag(s ⊙ ŷ(1 − ŷ))X̃, X̃ᵀdiag(s ⊙ (ŷ − y)²)X̃ and
+    min over sᵢ > 0 of sᵢ|yᵢ − ŷᵢ|, accumulated in float64, where the pass applies."""
+    monkeypatch.setattr(logitkit.backends.fused, "FUSED_MIN_ENTRIES", 0)
+    rng = np.random.default_rng(15)
+    n = case.X.shape[0]
+    y = (rng.random(n) < 0.5).astype(np.float64)
+    s = rng.random(n)
+    s[::7] = 0.0
+    s /= s.sum()
+    offset = rng.standard_normal(n) if with_offset else None
+    coef = 0.3 * coef_for(case)
+    sums = case.design.fused_sums(Bernoulli(), coef, y, s, offset, hessian=True, score_outer=True)
+    if not case.design.gram_fuses(Bernoulli()):
+        assert sums is None
+        return
+    z = case.x_tilde @ coef + (0.0 if offset is None else offset)
+    p = 1.0 / (1.0 + np.exp(-z))
+    loss = np.logaddexp(0.0, z) - y * z
+    assert sums.value == pytest.approx(float(s @ loss), rel=EXACT)
+    assert sums.overlap_min == pytest.approx(float(np.min((s * np.abs(y - p))[s > 0])), rel=EXACT)
+    assert_float64(sums.gradient, case.x_tilde.T @ (s * (p - y)))
+    assert_float64(sums.hessian, case.x_tilde.T @ ((s * p * (1 - p))[:, None] * case.x_tilde))
+    assert_float64(sums.score_outer, case.x_tilde.T @ ((s * (p - y) ** 2)[:, None] * case.x_tilde))
+
+
 @pytest.mark.parametrize("signed", [False, True], ids=["d >= 0", "signed d"])
 def test_weighted_gram(case: Case, signed: bool) -> None:
     d = np.random.default_rng(3).random(case.X.shape[0])
@@ -342,7 +396,10 @@ def test_gram_rows(case: Case, subset: str) -> None:
 
 
 @pytest.mark.parametrize("subset", list(SUBSETS))
-def test_column_abs_max(case: Case, subset: str) -> None:
+@pytest.mark.parametrize("kernel", [False, True], ids=["NumPy", "compiled where it applies"])
+def test_column_abs_max(case: Case, subset: str, kernel: bool, monkeypatch) -> None:
+    if kernel:
+        monkeypatch.setattr(logitkit.backends.fused, "FUSED_MIN_ENTRIES", 0)
     rows = SUBSETS[subset]
     expected = np.max(np.abs(selected(case.x_tilde, rows)), axis=0, initial=0.0)
     assert_float64(case.design.column_abs_max(rows), expected)

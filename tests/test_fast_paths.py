@@ -3,6 +3,8 @@
 - the fused pass over a dense X (one read for the cost, the gradient and the logits) against
   the NumPy products, at chunk boundaries, for float32 and with weights, offsets and no
   intercept, and independent of the number of threads;
+- the compiled column maxima against NumPy's, and their hand-over to NumPy for an X that is
+  not finite;
 - Newton with a Hessian from a sample of rows against exact Newton, including the fallbacks
   to the full Hessian;
 - fits that leave their information matrix to summary() against fits that keep it;
@@ -23,6 +25,7 @@ import logitkit.core.objective
 import logitkit.inference.statistics
 import logitkit.models.fitting
 import logitkit.solvers
+from logitkit.backends._columns import column_abs_max
 from logitkit.backends._fused import CHUNK, value_gradient
 from logitkit.backends.design import make_design
 from logitkit.core.exceptions import SingularDesignError
@@ -89,6 +92,23 @@ def test_fused_pass_does_not_depend_on_the_number_of_threads() -> None:
     several = value_gradient(X, coef, 0.3, y, s, None)
     assert single[0] == several[0]
     np.testing.assert_array_equal(single[1], several[1])
+
+
+@pytest.mark.parametrize("n", [1, 2, 1001])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_compiled_column_maxima_equal_numpy(n, dtype) -> None:
+    """maxᵢ |xᵢⱼ| from one compiled pass, exactly NumPy's, an infinite or NaN entry
+    included, through the kernel and through the design."""
+    X = (np.random.default_rng(n).standard_normal((n, 9)) * np.arange(1, 10)).astype(dtype)
+    np.testing.assert_array_equal(column_abs_max(X), np.max(np.abs(X), axis=0).astype(float))
+    for bad in (np.inf, -np.inf, np.nan):
+        spoiled = X.copy()
+        spoiled[n // 2, 4] = bad
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(logitkit.backends.fused, "FUSED_MIN_ENTRIES", 0)
+            top = make_design(spoiled, True).column_abs_max()
+        for maxima in (column_abs_max(spoiled), top[1:]):
+            assert np.isnan(maxima[4]) if np.isnan(bad) else maxima[4] == np.inf
 
 
 @pytest.fixture

@@ -53,7 +53,7 @@ from .dask_inputs import (
     row_weights,
     unique_labels,
 )
-from .fused import KernelDatafit
+from .fused import FusedSums, KernelDatafit
 from .passes import PassRequest
 
 __all__ = [
@@ -382,3 +382,25 @@ class DaskDesign:
     def fuses(self, datafit: KernelDatafit) -> bool:
         """True: every evaluation of the cost and gradient is one fused pass."""
         return True
+
+    def fused_gram(self) -> NDArray | None:
+        """None: its passes bring the Gram matrix (``positive_gram``)."""
+        return None
+
+    def gram_fuses(self, datafit: KernelDatafit) -> bool:
+        """False: its passes bring the Hessian and the meat (:meth:`pass_sums`)."""
+        return False
+
+    def fused_sums(
+        self,
+        datafit: KernelDatafit,
+        coef: NDArray,
+        y: Any,
+        s: Any,
+        offset: Any,
+        *,
+        hessian: bool,
+        score_outer: bool,
+    ) -> FusedSums | None:
+        """None: its passes bring the Hessian and the meat (:meth:`pass_sums`)."""
+        return None

@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 
 from . import base, fused
 from .base import DesignBase, threadpools
-from .fused import KernelDatafit, fused_value_gradient
+from .fused import FusedSums, KernelDatafit, fused_gram, fused_sums, fused_value_gradient
 
 
 class DenseDesign(DesignBase):
@@ -40,6 +40,43 @@ class DenseDesign(DesignBase):
         """Whether :meth:`fused_value_gradient` runs: X is C-ordered with at least
         ``FUSED_MIN_ENTRIES`` entries."""
         return bool(self.X.flags.c_contiguous) and self.X.size >= fused.FUSED_MIN_ENTRIES
+
+    def gram_fuses(self, datafit: KernelDatafit) -> bool:
+        """Whether :meth:`fused_sums` runs: the fused pass applies, the datafit has two classes
+        and there are at most ``FUSED_GRAM_MAX_PARAMS`` coefficients."""
+        return (
+            datafit.kernel == "bernoulli"
+            and self.n_params <= fused.FUSED_GRAM_MAX_PARAMS
+            and self.fuses(datafit)
+        )
+
+    def fused_sums(
+        self,
+        datafit: KernelDatafit,
+        coef: NDArray,
+        y: NDArray,
+        s: NDArray,
+        offset: NDArray | None,
+        *,
+        hessian: bool,
+        score_outer: bool,
+    ) -> FusedSums | None:
+        """The cost, gradient and (when asked for) Hessian and meat of a two-class fit in one
+        pass over X (:func:`logitkit.backends.fused.fused_sums`), or None where
+        :meth:`gram_fuses` says the pass does not apply."""
+        if not self.gram_fuses(datafit):
+            return None
+        return fused_sums(
+            self.X, coef, self.fit_intercept, y, s, offset, hessian=hessian, score_outer=score_outer
+        )
+
+    def fused_gram(self) -> NDArray | None:
+        """X̃ᵀX̃ over every row by one parallel pass (float64 sums, a float32 X read as it is),
+        or None unless X is C-ordered with at least ``FUSED_MIN_ENTRIES`` entries and at most
+        ``FUSED_GRAM_MAX_PARAMS`` coefficients, where :meth:`gram_rows` (BLAS) is left to run."""
+        if not self._compiles_columns() or self.n_params > fused.FUSED_GRAM_MAX_PARAMS:
+            return None
+        return fused_gram(self.X, self.fit_intercept)
 
     def _kernel_rows(self) -> NDArray | None:
         """X itself when C-ordered: the serial fused kernel reads it in place."""
@@ -108,8 +145,17 @@ class DenseDesign(DesignBase):
     def gram_rows(self, rows: NDArray | None = None) -> NDArray:
         """G = X̃_Rᵀ X̃_R (:meth:`DesignBase.gram_rows`); over every row of a large C-ordered X,
         the two halves of its rows in two threads, each with one BLAS thread, and their sums
-        added: always two halves, so the result does not depend on the cores."""
-        if rows is not None or not self._compiles_columns():
+        added: always two halves, so the result does not depend on the cores. Rows R in a
+        regular stride (a sample of every k-th row) are read through a view of X, not gathered.
+        """
+        if rows is not None:
+            rows = np.asarray(rows, dtype=np.intp)
+            steps = np.diff(rows)
+            if rows.size > 1 and steps[0] > 0 and np.all(steps == steps[0]):
+                view = self.X[rows[0] : rows[-1] + 1 : steps[0]]
+                return DenseDesign(view, self.fit_intercept).gram_rows()
+            return super().gram_rows(rows)
+        if not self._compiles_columns():
             return super().gram_rows(rows)
         middle = self.n_samples // 2
         halves = (slice(0, middle), slice(middle, self.n_samples))

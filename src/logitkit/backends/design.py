@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 
 from .base import is_dask_collection
 from .dense import DenseDesign
-from .fused import KernelDatafit
+from .fused import FusedSums, KernelDatafit
 from .passes import PassRequest
 from .sparse import SparseDesign
 
@@ -69,6 +69,22 @@ class Design(Protocol):
     def compiled_rows(self) -> tuple[str, tuple[NDArray, ...]]: ...
 
     def fuses(self, datafit: KernelDatafit) -> bool: ...
+
+    def fused_gram(self) -> NDArray | None: ...
+
+    def gram_fuses(self, datafit: KernelDatafit) -> bool: ...
+
+    def fused_sums(
+        self,
+        datafit: KernelDatafit,
+        coef: NDArray,
+        y: NDArray,
+        s: NDArray,
+        offset: NDArray | None,
+        *,
+        hessian: bool,
+        score_outer: bool,
+    ) -> FusedSums | None: ...
 
     samples_rows_cheaply: bool
     prefers_hessian_products: bool

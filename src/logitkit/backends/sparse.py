@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from . import base
 from .base import DesignBase
-from .fused import KernelDatafit
+from .fused import FusedSums, KernelDatafit
 
 
 class SparseDesign(DesignBase):
@@ -88,6 +88,28 @@ class SparseDesign(DesignBase):
         from ._sparse_kernels import gram_product
 
         return gram_product(self._csr_arrays, d, v, self._start)
+
+    def fused_gram(self) -> NDArray | None:
+        """None: the fused passes read dense rows only."""
+        return None
+
+    def gram_fuses(self, datafit: KernelDatafit) -> bool:
+        """False: the fused pass reads dense rows only."""
+        return False
+
+    def fused_sums(
+        self,
+        datafit: KernelDatafit,
+        coef: NDArray,
+        y: NDArray,
+        s: NDArray,
+        offset: NDArray | None,
+        *,
+        hessian: bool,
+        score_outer: bool,
+    ) -> FusedSums | None:
+        """None: the fused pass reads dense rows only."""
+        return None
 
     def compiled_rows(self) -> tuple[str, tuple[NDArray, ...]]:
         """("csr", (data, indices, indptr)) of X in CSR form."""

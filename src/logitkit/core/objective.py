@@ -31,12 +31,14 @@ Hessian in the same pass, so that each Newton step reads the data once. The sums
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ..backends.design import Design, make_design
+from ..backends.fused import FusedSums
 from ..backends.passes import PassRequest
 from .datafits import Bernoulli, Datafit, Multinomial, datafit_for
 from .firth import FirthTerm
@@ -90,6 +92,8 @@ class Objective(PassEvaluation):
             )
         self._cache: tuple[NDArray, NDArray] | None = None
         self._fused_last: tuple[NDArray, float, NDArray] | None = None
+        self._sums_last: tuple[NDArray, FusedSums] | None = None
+        self._fuse_hessians = False
         self._start_passes()
 
     @classmethod
@@ -178,7 +182,7 @@ class Objective(PassEvaluation):
         """θ-shaped X̃ᵀR for R of the shape of η."""
         return design.rmatvec(residual).ravel(order="F")
 
-    def _fused(self, coef: NDArray) -> tuple[float, NDArray] | None:
+    def _fused(self, coef: NDArray, hessian: bool = True) -> tuple[float, NDArray] | None:
         """The data term and its gradient by one fused pass over X, else None.
 
         The design decides whether its kernel applies (a large C-ordered dense X,
@@ -186,7 +190,19 @@ class Objective(PassEvaluation):
         pass keeps z for the Hessian at the same θ (the softmax pass forms no logits to keep).
         Its results are kept for a second call at the same θ (a line search's accepted point,
         then the fit's statistics).
+
+        Once Newton has said it takes a Hessian wherever it takes a gradient
+        (:meth:`expect_hessians`), the pass of :meth:`fused_sums` is made instead where it
+        applies: it brings the Hessian along (unless ``hessian`` is False: a line search's
+        trial point) and keeps no Z. Its sums at θ, when it has made them, answer first.
         """
+        last = self._sums_last
+        if last is not None and np.array_equal(last[0], coef):
+            return last[1].value, last[1].gradient.copy()
+        if self._fuse_hessians:
+            sums = self.fused_sums(coef, hessian=hessian)
+            if sums is not None:
+                return sums.value, sums.gradient.copy()
         if self._fused_last is not None and np.array_equal(self._fused_last[0], coef):
             return self._fused_last[1], self._fused_last[2].copy()
         fused = self.design.fused_value_gradient(
@@ -199,6 +215,63 @@ class Objective(PassEvaluation):
             self._cache = (coef.copy(), z)
         self._fused_last = (coef.copy(), data, grad.copy())
         return data, grad
+
+    def fused_sums(
+        self, coef: NDArray, hessian: bool = False, score_outer: bool = False
+    ) -> FusedSums | None:
+        """The sums of one fused pass at θ (:class:`~logitkit.backends.fused.FusedSums`: the
+        data term, its gradient, min sᵢ|yᵢ − ŷᵢ| and, when asked for, the data term's Hessian
+        (no ridge) and Σ sᵢ(ŷᵢ − yᵢ)²x̃ᵢx̃ᵢᵀ, all with the weights sᵢ/Σs), or None where that
+        pass does not apply (:meth:`~logitkit.backends.design.DenseDesign.gram_fuses`: a large
+        dense X, two classes, few coefficients; not with Firth's term).
+
+        The sums of the last pass are kept: when it was at θ, only what it lacks is computed,
+        and what it had is kept beside it.
+        """
+        if self.firth is not None or not self.design.gram_fuses(self.datafit):
+            return None
+        coef = np.asarray(coef, dtype=np.float64)
+        last = self._sums_last
+        kept = last[1] if last is not None and np.array_equal(last[0], coef) else None
+        if kept is not None:
+            hessian = hessian and kept.hessian is None
+            score_outer = score_outer and kept.score_outer is None
+            if not (hessian or score_outer):
+                return kept
+        sums = self.design.fused_sums(
+            self.datafit,
+            coef,
+            self.y,
+            self._normalised_weights,
+            self.offset,
+            hessian=hessian,
+            score_outer=score_outer,
+        )
+        if sums is None:
+            return None
+        if kept is not None:
+            sums = replace(
+                sums,
+                hessian=sums.hessian if hessian else kept.hessian,
+                score_outer=sums.score_outer if score_outer else kept.score_outer,
+            )
+        self._sums_last = (coef.copy(), sums)
+        return sums
+
+    def overlap_min(self, coef: NDArray) -> float | None:
+        """min over the rows with sᵢ > 0 of sᵢ|yᵢ − ŷᵢ| at θ from the fused pass of
+        :meth:`fused_sums` (the last one when it was at θ), or None where it does not apply."""
+        sums = self.fused_sums(coef)
+        return None if sums is None else sums.overlap_min * self.total_weight
+
+    def expect_hessians(self, every_step: bool = False) -> None:
+        """Say that a Newton-type solver will ask for Hessians: over a design read by passes,
+        every evaluation then brings the Hessian along in the same pass. In memory,
+        ``every_step`` says that the solver (Newton with the exact Hessian) asks for ∇²J
+        wherever it asks for the gradient: each fused pass then brings it along where
+        :meth:`fused_sums` applies."""
+        super().expect_hessians()
+        self._fuse_hessians = every_step
 
     def _logits(self, coef: NDArray, rows: Rows, design: Design) -> NDArray:
         """Z = the datafit's logits of X̃θ (+ o); for two classes, those over all rows of the
@@ -274,7 +347,7 @@ class Objective(PassEvaluation):
             value = float(self._by_pass(coef, rows, ("value", "gradient"))["value"])
             return value + self.penalty.smooth_value(coef)
         if rows is None:
-            fused = self._fused(coef)
+            fused = self._fused(coef, hessian=False)
             if fused is not None:
                 return fused[0] + self.penalty.smooth_value(coef)
         softmax = self._softmax_rows(rows)
@@ -297,6 +370,15 @@ class Objective(PassEvaluation):
             )
             value, grad = value + term, grad + term_grad
         return value, grad
+
+    def final_value_and_gradient(self, coef: NDArray) -> tuple[float, NDArray]:
+        """:meth:`smooth_value_and_gradient` at the point a solver will return (Newton's final
+        full step). Where Newton takes its Hessians from the fused pass
+        (:meth:`expect_hessians`), that pass also brings the meat Σ sᵢ(ŷᵢ − yᵢ)²x̃ᵢx̃ᵢᵀ, which
+        the fit's statistics ask for at that point, so they need no pass of their own."""
+        if self._fuse_hessians:
+            self.fused_sums(coef, hessian=True, score_outer=True)
+        return self.smooth_value_and_gradient(coef)
 
     def smooth_gradient(self, coef: NDArray, rows: Rows = None) -> NDArray:
         """∇ of the differentiable part alone: the stochastic solvers' step."""
@@ -349,6 +431,9 @@ class Objective(PassEvaluation):
         softmax = self._softmax_rows(rows)
         if softmax is not None:
             return self._assemble(softmax.hessian(coef))
+        sums = self.fused_sums(coef, hessian=True) if rows is None else None
+        if sums is not None and sums.hessian is not None:
+            return self._assemble([(0, 0, sums.hessian.copy())])
         design, s, factors = self._factors(coef, rows)
         blocks = [
             (k, m, design.weighted_gram(s * weights))
@@ -464,8 +549,12 @@ class Objective(PassEvaluation):
         """[∇²J]_II, the rows and columns I = ``index`` (flat positions in θ) of the Hessian.
 
         Only the columns of X in I are read, so the cost is O(n|I|²) and the full Hessian is
-        never formed.
+        never formed; except where the fused pass of :meth:`fused_sums` applies (few
+        coefficients), whose Hessian, often already at θ beside the gradient, is read instead.
         """
+        if self.fused_sums(coef, hessian=True) is not None:
+            index = np.asarray(index, dtype=np.intp)
+            return self.hessian(coef)[np.ix_(index, index)]
         return self.hessian_block(self.hessian_weights(coef), index)
 
     def hessian_weights(self, coef: NDArray) -> tuple[NDArray, NDArray]:
@@ -516,6 +605,9 @@ class Objective(PassEvaluation):
         softmax = self._softmax_rows(weights=self.sample_weight)
         if softmax is not None:
             return self._from_blocks(softmax.score_outer(coef))
+        sums = self.fused_sums(coef, score_outer=True)
+        if sums is not None and sums.score_outer is not None:
+            return sums.score_outer * self.total_weight
         residual = self.score_residuals(coef)
         return self.design.weighted_gram(self.sample_weight * residual * residual)
 

@@ -159,7 +159,9 @@ class PassEvaluation:
             )
 
     def positive_weight_gram(self) -> NDArray:
-        """G = Σ_{sᵢ>0} x̃ᵢx̃ᵢᵀ, the Gram matrix of the rows of positive weight (aliasing)."""
+        """G = Σ_{sᵢ>0} x̃ᵢx̃ᵢᵀ, the Gram matrix of the rows of positive weight (aliasing): in
+        memory, by the design's parallel pass when every weight is positive and it has one
+        (:meth:`~logitkit.backends.design.DenseDesign.fused_gram`)."""
         if not self.design.holds_rows:
             if self._positive_gram is None:
                 request = PassRequest(("positive_gram",))
@@ -167,7 +169,10 @@ class PassEvaluation:
                 self._positive_gram = sums["positive_gram"]
             return self._positive_gram
         positive = self.sample_weight > 0
-        return self.design.gram_rows(None if positive.all() else np.flatnonzero(positive))
+        if not positive.all():
+            return self.design.gram_rows(np.flatnonzero(positive))
+        gram = self.design.fused_gram()
+        return self.design.gram_rows() if gram is None else gram
 
     def first_pass(self, with_gram: bool) -> NDArray:
         """The column maxima maxᵢ |x̃ᵢⱼ|; over a design read by passes, in the same pass, the

@@ -64,6 +64,12 @@ class Restricted:
         value, grad = self.full.smooth_value_and_gradient(self.expand(coef))
         return value, grad[self.positions]
 
+    def final_value_and_gradient(self, coef: NDArray) -> tuple[float, NDArray]:
+        """:meth:`smooth_value_and_gradient` at the solver's last point, through the full
+        cost's (:meth:`Objective.final_value_and_gradient`)."""
+        value, grad = self.full.final_value_and_gradient(self.expand(coef))
+        return value, grad[self.positions]
+
     def smooth_gradient(self, coef: NDArray) -> NDArray:
         """The gradient of the differentiable part on S."""
         return self.smooth_value_and_gradient(coef)[1]

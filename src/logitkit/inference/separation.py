@@ -120,16 +120,18 @@ def certificate_rows(weights: NDArray) -> NDArray | None:
     positive = weights > 0
     n_kept = int(np.count_nonzero(positive))
     step = max(1, n_kept // _CERTIFICATE_ROWS)
-    if step == 1 and n_kept == weights.size:
-        return None
+    if n_kept == weights.size:
+        return None if step == 1 else np.arange(0, n_kept, step)
     return np.flatnonzero(positive)[::step]
 
 
 def _certified_at(objective: Objective, coef: NDArray, gram: NDArray) -> bool:
     """λ_min σ_min(A_S D) > 2‖D r‖ with λ and r over the rows of ``objective`` at θ = ``coef``,
     and ``gram`` = A_SᵀA_S over rows S among them."""
-    weights = objective.sample_weight
-    smallest = _smallest_residual_weight(objective.logits(coef), objective.y, weights)
+    smallest = objective.overlap_min(coef)
+    if smallest is None:
+        weights = objective.sample_weight
+        smallest = _smallest_residual_weight(objective.logits(coef), objective.y, weights)
     if not smallest > 0.0:
         return False
     data_gradient = Objective.smooth_gradient(objective, coef) - objective.penalty.smooth_gradient(

@@ -55,21 +55,31 @@ def fit_statistics(
     total = objective.total_weight
     loglik = -total * objective.data_term(coef)
     information = score_outer = None
-    k = objective.n_params
-    by_passes = not objective.design.holds_rows
-    if k <= MAX_MATRIX_PARAMS and (
-        keep_matrices or by_passes or objective.design.n_samples * k**2 <= MAX_MATRIX_WORK
-    ):
+    if matrices_kept(objective, keep_matrices):
         information, score_outer = information_matrices(objective, coef)
     return FitStatistics(loglik, objective.null_loglik(), total, information, score_outer)
+
+
+def matrices_kept(objective: Objective, keep_matrices: bool = False) -> bool:
+    """Whether :func:`fit_statistics` evaluates I and M: for k ≤ 2000 coefficients, when
+    n·k² ≤ 10⁹, ``keep_matrices`` asks for them, or the design is read by passes."""
+    k = objective.n_params
+    return k <= MAX_MATRIX_PARAMS and (
+        keep_matrices
+        or not objective.design.holds_rows
+        or objective.design.n_samples * k**2 <= MAX_MATRIX_WORK
+    )
 
 
 def information_matrices(objective: Objective, coef: NDArray) -> tuple[NDArray, NDArray]:
     """I (of the penalised fit) and M at θ, on the scale of sums over the n observations.
 
     M = Σᵢ sᵢ gᵢgᵢᵀ, gᵢ the score of sample i over θ: block (k, m) is X̃ᵀ diag(s ⊙ rₖrₘ) X̃ with
-    r = ∂L/∂η (ŷ − y for two classes, P − Y over the modelled classes for the softmax).
+    r = ∂L/∂η (ŷ − y for two classes, P − Y over the modelled classes for the softmax). Where
+    the objective's fused pass applies, both come from one pass over X
+    (:meth:`~logitkit.core.objective.Objective.fused_sums`), without n-long temporaries.
     """
+    objective.fused_sums(coef, hessian=True, score_outer=True)
     information = objective.hessian(coef) * objective.total_weight
     return information, objective.score_outer(coef)
 

@@ -119,7 +119,9 @@ def build_objective(
     )
     mask = penalised_mask(design.n_params, datafit.n_outputs, fit_intercept)
     penalty = ElasticNet.with_mask(params["alpha"], params["l1_ratio"], mask)
-    labels = np.searchsorted(classes, y_valid)
+    # Two classes: the indicator of the second, one byte a row beside the float labels made
+    # from it (the indices searchsorted gives are the same 0 and 1 in eight bytes).
+    labels = y_valid == classes[1] if len(classes) == 2 else np.searchsorted(classes, y_valid)
     return Objective(design, labels, weights, penalty, datafit, firth=bool(params["firth"]))
 
 

@@ -29,7 +29,7 @@ from ..core.penalties import ElasticNet
 from ..core.record import FitRecord, Separation
 from ..core.restricted import Restricted
 from ..inference.separation import certificate_rows, detect_separation, overlap_certified
-from ..inference.statistics import MAX_MATRIX_PARAMS, FitStatistics, fit_statistics
+from ..inference.statistics import FitStatistics, fit_statistics, matrices_kept
 from ..solvers import SOLVERS, SolveResult, SolverOptions, choose_solver, hessian_sample_step
 from .messages import (
     ProgressLine,
@@ -70,13 +70,18 @@ UNCHECKED_SEPARATION = (
 
 
 def prefetch_statistics(objective: Objective, coef: NDArray, params: Mapping[str, Any]) -> None:
-    """Over a design read by passes, evaluate in one pass at θ̂ what the separation check and
-    the fit statistics will ask for (the cost, gradient, Hessian, meat and the overlap
-    certificate's sums); in memory, nothing."""
+    """Evaluate in one pass at θ̂ what the separation check and the fit statistics will ask for:
+    over a design read by passes, the cost, gradient, Hessian, meat and the overlap
+    certificate's sums; in memory, where the fused pass of
+    :meth:`~logitkit.core.objective.Objective.fused_sums` applies, the Hessian and the meat
+    with the cost, gradient and smallest residual weight (only what the last pass at θ̂, a
+    Newton step's, lacks); otherwise nothing."""
+    keeps = matrices_kept(objective)
     if objective.design.holds_rows:
+        objective.fused_sums(coef, hessian=keeps, score_outer=keeps)
         return
     wants: tuple[str, ...] = ("value", "gradient")
-    if objective.n_params <= MAX_MATRIX_PARAMS:
+    if keeps:
         wants += ("hessian", "score_outer")
     if params["alpha"] == 0 and objective.n_outputs == 1 and not params["firth"]:
         wants += ("overlap",)
@@ -174,8 +179,10 @@ def find_aliased(objective: Objective, gram: NDArray | None) -> list[int]:
     weights = objective.sample_weight
     if objective.design.holds_rows:
         sample = certificate_rows(weights)
-        if sample is not None and sample.size < np.count_nonzero(weights > 0):
-            positive = (weights > 0).astype(np.float64)
+        n_kept = int(np.count_nonzero(weights > 0))
+        if sample is not None and sample.size < n_kept:
+            every = n_kept == weights.size
+            positive = np.broadcast_to(1.0, weights.shape) if every else (weights > 0) * 1.0
             if clear_from_rows(gram, objective.design.weighted_column_sq_norms(positive)):
                 return []
             return aliased_columns(objective.positive_weight_gram())
@@ -188,7 +195,9 @@ def solve_estimable(
     """Run ``solver`` from ``start``; with aliased coefficients, on the estimable ones only
     (the aliased held at 0, as R's ``glm`` leaves them NA), θ returned in full."""
     if solver in HESSIAN_SOLVERS:
-        objective.expect_hessians()
+        objective.expect_hessians(
+            every_step=solver == "newton" and options.hessian_sample_step is None
+        )
     if not aliased:
         return SOLVERS[solver].solve(objective, start, options)
     keep = np.setdiff1d(np.arange(objective.n_params), aliased)

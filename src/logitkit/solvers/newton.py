@@ -97,6 +97,8 @@ def newton_iterations(
     close to the optimum, is taken without one, and the iteration ends. That step cannot change
     J in floating point, so it refines the last iteration instead of counting as one: its cost
     and gradient replace the last entry of the history (:meth:`Recorder.record_final_step`).
+    Its evaluation is the problem's ``final_value_and_gradient``, which may bring the fit
+    statistics' sums along.
     """
     if not objective.penalty.is_smooth:
         raise ValueError("Newton solvers handle no L1 penalty")
@@ -116,7 +118,7 @@ def newton_iterations(
             step_direction, slope = -grad, -float(grad @ grad)
         if -slope / 2 <= _RESOLUTION * abs(f):
             theta = theta + step_direction
-            f, grad = objective.smooth_value_and_gradient(theta)
+            f, grad = objective.final_value_and_gradient(theta)
             violation = objective.optimality(theta, grad)
             recorder.record_final_step(f, violation)
             return recorder.result(
