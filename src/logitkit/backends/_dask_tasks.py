@@ -2,7 +2,9 @@
 
 Each wraps its chunk as the in-memory dense design (:class:`~logitkit.backends.dense.DenseDesign`,
 the intercept a virtual column) and returns coefficient-sized results; the combining tasks of
-the tree reduction add them (or keep the largest).
+the tree reduction add them (or keep the largest). A chunk task of a pass receives first the
+pass's ``payload``, what every chunk of the pass shares (:mod:`._dask_graph`), then its own
+pieces of X and of the values per row.
 """
 
 from __future__ import annotations
@@ -35,16 +37,17 @@ def block_design(block: Any, fit_intercept: bool) -> DenseDesign:
 
 
 def chunk_sums(
+    payload: tuple[bool, PassRequest],
+    where: str,
     block: Any,
-    fit_intercept: bool,
-    request: PassRequest,
     y: Any,
     s: Any,
     offset: Any,
     codes: Any,
-    where: str,
 ) -> dict[str, NDArray]:
-    """The sums of one chunk (:func:`logitkit.backends.passes.block_sums`), run in its task."""
+    """The sums of one chunk (:func:`logitkit.backends.passes.block_sums`), run in its task;
+    ``payload`` is (fit_intercept, request), ``where`` names the chunk in errors."""
+    fit_intercept, request = payload
     design = block_design(block, fit_intercept)
     for name, values in (("y", y), ("sample_weight", s), ("offset", offset), ("groups", codes)):
         if values is not None and len(values) != design.n_samples:
@@ -56,10 +59,10 @@ def chunk_sums(
     return block_sums(design, request, y, s, offset, codes, rows=design.X, where=where)
 
 
-def chunk_call(
-    block: Any, fit_intercept: bool, method: str, arguments: tuple, *vectors: Any
-) -> NDArray:
-    """``method`` of the in-memory design of one chunk, with its pieces of the n-vectors."""
+def chunk_call(payload: tuple[bool, str, tuple], block: Any, *vectors: Any) -> NDArray:
+    """``method`` of the in-memory design of one chunk, with its pieces of the n-vectors and
+    then ``arguments``; ``payload`` is (fit_intercept, method, arguments)."""
+    fit_intercept, method, arguments = payload
     design = block_design(block, fit_intercept)
     if method == "group_sums":
         (n_groups,) = arguments

@@ -12,9 +12,13 @@ task, never a concatenated column.
 
 One value per row (labels, weights, offsets, cluster codes) is a Dask array chunked exactly as
 the rows of X (:meth:`DaskDesign.sample_values`), so the task of a chunk reads the matching
-pieces; a collection chunked otherwise is refused with the chunks of both. ``dask.compute``
-runs the passes: on the ``distributed.Client`` when one exists, else on Dask's default
-scheduler (threads), with BLAS on one thread per task while they run.
+pieces; a collection chunked otherwise is refused with the chunks of both. A pass is written
+as Dask's low-level graph (:mod:`._dask_graph`): one task per chunk, into which whatever only
+that chunk needs (its labels' lookup, its weights' division, its read from a file) is fused,
+and the reduction; the graph of the inputs is prepared once per set of inputs and θ is one key
+of it. It runs where ``dask.compute`` would run it: on the ``distributed.Client`` when one is
+Dask's scheduler, else on Dask's local scheduler (threads by default), with BLAS on one thread
+per task while they run.
 
 This module imports Dask; :func:`logitkit.backends.design.make_design` imports it only when
 it is given a Dask collection, so ``import logitkit`` stays free of Dask.
@@ -23,15 +27,16 @@ it is given a Dask collection, so ``import logitkit`` stays free of Dask.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
+from functools import cached_property
 from typing import Any
 
-import dask
 import dask.array as da
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+from ._dask_graph import SPLIT_EVERY, PassInputs, compute, pass_graph, prepare
 from ._dask_tasks import (
     add,
     block_design,
@@ -66,11 +71,8 @@ __all__ = [
     "unique_labels",
 ]
 
-SPLIT_EVERY = 8
-"""Partial sums added per task of the tree reduction."""
-
-_CACHED_ARRAYS = 16
-"""Arrays whose per-chunk blocks a design keeps (X, the labels, the weights, ...)."""
+_CACHED_INPUTS = 16
+"""Sets of inputs (X with the labels, the weights, ...) whose pass graphs a design keeps."""
 
 
 class DaskDesign:
@@ -91,7 +93,7 @@ class DaskDesign:
         self.n_samples, self.n_features = (int(size) for size in self.X.shape)
         self.dtype = self.X.dtype
         self.passes = 0
-        self._blocks: OrderedDict[str, list[Any]] = OrderedDict()
+        self._prepared: OrderedDict[tuple[Hashable, ...], PassInputs] = OrderedDict()
 
     @property
     def n_params(self) -> int:
@@ -123,40 +125,48 @@ class DaskDesign:
 
     # --- passes -------------------------------------------------------------------------
 
-    def _row_blocks(self, array: da.Array) -> list[Any]:
-        """The delayed blocks of ``array``, one per chunk of rows (kept for the next pass)."""
-        blocks = self._blocks.get(array.name)
-        if blocks is None:
-            blocks = list(array.to_delayed().ravel())
-            self._blocks[array.name] = blocks
-            while len(self._blocks) > _CACHED_ARRAYS:
-                self._blocks.popitem(last=False)
-        else:
-            self._blocks.move_to_end(array.name)
-        return blocks
-
-    def _vector_blocks(self, values: Any, name: str) -> list[Any]:
-        if values is None:
-            return [None] * len(self.chunks)
-        return self._row_blocks(self.sample_values(values, None, name))
-
-    def _where(self) -> list[str]:
+    @cached_property
+    def _labels(self) -> list[str]:
+        """What names each chunk in the errors of a pass."""
         return [
             f"chunk {index} of X (rows {part.start}–{part.stop - 1})"
             for index, part in enumerate(self.row_chunks())
         ]
 
-    def _reduce(self, tasks: list[Any], how: Callable[..., Any]) -> Any:
-        """Combine the per-chunk results ``tasks`` by ``how``, ``SPLIT_EVERY`` at a time,
-        and compute the one result (aligned float64 arrays): one pass."""
-        parts = tasks
-        while len(parts) > 1:
-            parts = [
-                dask.delayed(how, pure=False)(*parts[start : start + SPLIT_EVERY])
-                for start in range(0, len(parts), SPLIT_EVERY)
-            ]
+    def _inputs(self, vectors: Sequence[tuple[Any, str]]) -> PassInputs:
+        """The graph of a pass over X and the ``(values, name)`` pairs ``vectors`` (values
+        None when not given), split by chunk: prepared once per set of inputs and kept for
+        the passes after."""
+        arrays = [self.X] + [
+            None if values is None else self.sample_values(values, None, name)
+            for values, name in vectors
+        ]
+        key = tuple(None if array is None else array.name for array in arrays)
+        inputs = self._prepared.get(key)
+        if inputs is None:
+            inputs = prepare(arrays)
+            self._prepared[key] = inputs
+            while len(self._prepared) > _CACHED_INPUTS:
+                self._prepared.popitem(last=False)
+        else:
+            self._prepared.move_to_end(key)
+        return inputs
+
+    def _pass(
+        self,
+        function: Callable[..., Any],
+        payload: Any,
+        vectors: Sequence[tuple[Any, str]],
+        how: Callable[..., Any],
+        labelled: bool = False,
+    ) -> Any:
+        """One pass: ``function(payload, [label,] block, *pieces)`` on each chunk of X and its
+        pieces of ``vectors`` (:func:`~._dask_graph.pass_graph`), the results combined by
+        ``how`` in a tree and computed (aligned float64 arrays)."""
+        inputs = self._inputs(vectors)
+        graph, key = pass_graph(inputs, function, payload, how, self._labels if labelled else None)
         with threadpools().limit(limits=1, user_api="blas"):
-            (result,) = dask.compute(parts[0])
+            result = compute(graph, key)
         self.passes += 1
         # Arrays received from workers may sit unaligned in their message buffer, which some
         # LAPACK wrappers refuse: hand out aligned copies (coefficient-sized, so cheap).
@@ -174,23 +184,10 @@ class DaskDesign:
     ) -> dict[str, NDArray]:
         """The sums of ``request`` over every row (:mod:`logitkit.backends.passes`) in one
         pass: a task per chunk, the results added in a tree."""
-        blocks = self._row_blocks(self.X)
-        vectors = [
-            self._vector_blocks(values, name)
-            for values, name in (
-                (y, "y"),
-                (s, "sample_weight"),
-                (offset, "offset"),
-                (codes, "groups"),
-            )
-        ]
-        tasks = [
-            dask.delayed(chunk_sums, pure=False)(
-                block, self.fit_intercept, request, *(column[i] for column in vectors), where
-            )
-            for i, (block, where) in enumerate(zip(blocks, self._where(), strict=True))
-        ]
-        return self._reduce(tasks, combine_sums)
+        vectors = ((y, "y"), (s, "sample_weight"), (offset, "offset"), (codes, "groups"))
+        return self._pass(
+            chunk_sums, (self.fit_intercept, request), vectors, combine_sums, labelled=True
+        )
 
     def _map_reduce(
         self, method: str, arguments: Sequence[Any], vectors: Sequence[Any], how: Callable
@@ -198,15 +195,9 @@ class DaskDesign:
         """``method`` of the in-memory design of each chunk, called with the chunk's pieces
         of ``vectors`` (one value per row each) and then ``arguments``; the results combined
         by ``how`` (added, or the largest) over the chunks: one pass."""
-        blocks = self._row_blocks(self.X)
-        pieces = [self._vector_blocks(values, "values") for values in vectors]
-        tasks = [
-            dask.delayed(chunk_call, pure=False)(
-                block, self.fit_intercept, method, tuple(arguments), *(p[i] for p in pieces)
-            )
-            for i, block in enumerate(blocks)
-        ]
-        return np.asarray(self._reduce(tasks, how))
+        payload = (self.fit_intercept, method, tuple(arguments))
+        pieces = [(values, "values") for values in vectors]
+        return np.asarray(self._pass(chunk_call, payload, pieces, how))
 
     # --- the design protocol ----------------------------------------------------------------
 

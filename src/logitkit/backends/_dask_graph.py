@@ -1,0 +1,165 @@
+"""The task graph of one pass of the Dask backend, written as Dask's low-level graph.
+
+A pass is one task per chunk of rows, then a tree reduction of their results ``SPLIT_EVERY``
+at a time. Its graph is a dict of :mod:`dask._task_spec` nodes, handed to the scheduler
+Dask would use for a ``dask.compute`` (``Client.get`` with a ``distributed.Client``, else the
+configured local scheduler, else threads). Building it costs the client a few milliseconds
+whatever produced the inputs: the inputs (X and the values per row a pass reads: labels,
+weights, offsets, cluster codes) are prepared once per set of inputs (:func:`prepare`) and
+reused by every later pass over them.
+
+Preparing merges the inputs' graphs and splits them by chunk: every node that only chunk c's
+task needs (its piece of X, the lookup that turns its labels into codes, its weights divided
+by their sum, the read of a file that its X and y share) is fused into chunk c's task, so it
+runs there once per pass; only what several chunks need stays a node of its own, and chunks
+a cluster holds already (persisted) are read by their keys. A pass is therefore one task per
+chunk plus the reduction, however many lazy steps its inputs went through. (Dask's array
+optimisation is not applied: it would copy a step that X and y share into each of them, and
+the fusion by chunk does what its linear fusion would.)
+
+Everything a pass's tasks share (θ and what the pass computes: the ``payload``) is one key of
+the graph, sent once per pass, not once per task. The chunk tasks and the reduction are those
+of :mod:`._dask_tasks`; the reduction's tree depends only on the number of chunks, so a
+result never depends on where or in which order the tasks ran.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import dask
+from dask._task_spec import DataNode, GraphNode, Task, TaskRef, convert_legacy_graph
+from dask.base import get_scheduler, normalize_token
+from dask.utils import ensure_dict
+
+SPLIT_EVERY = 8
+"""Partial sums added per task of the tree reduction."""
+
+_SHARED = -1
+"""The owner of a task that several chunks need."""
+
+
+class PassGraph(dict):
+    """The graph of one pass: a dict of nodes whose Dask token is its pass's own (all its
+    chunk and reduction keys are new to the pass), so that submitting it to a
+    ``distributed.Client`` does not hash every node of it again."""
+
+    token: str
+
+
+@normalize_token.register(PassGraph)
+def _pass_token(graph: PassGraph) -> str:
+    return graph.token
+
+
+@dataclass(frozen=True)
+class PassInputs:
+    """The graph of a pass's inputs, split by chunk.
+
+    ``shared``: the nodes several chunks need; ``refs[c]``: chunk c's piece of each input (a
+    :class:`TaskRef`, or None for an input not given); ``private[c]``: the nodes only chunk c
+    needs, fused into its task. Chunks a cluster holds (persisted) are no nodes: as for
+    ``dask.compute``, the graph leaves them out and the tasks read them by key.
+    """
+
+    shared: dict[Hashable, Any]
+    refs: tuple[tuple[TaskRef | None, ...], ...]
+    private: tuple[tuple[GraphNode, ...], ...]
+
+
+def prepare(arrays: Sequence[Any]) -> PassInputs:
+    """The inputs of a pass: ``arrays`` (Dask arrays chunked alike along their rows, one chunk
+    across their columns; None for an input not given), their graphs merged and split by chunk
+    (module docstring)."""
+    merged: dict[Hashable, Any] = {}
+    for array in arrays:
+        if array is not None:
+            merged.update(ensure_dict(array.__dask_graph__()))
+    graph = convert_legacy_graph(merged)
+    columns = [None if array is None else _row_keys(array) for array in arrays]
+    n_chunks = len(next(column for column in columns if column is not None))
+    keys = [[None if column is None else column[c] for column in columns] for c in range(n_chunks)]
+    owner = _owners(graph, keys)
+    private: list[list[GraphNode]] = [[] for _ in range(n_chunks)]
+    shared: dict[Hashable, Any] = {}
+    for key, node in graph.items():
+        chunk = owner.get(key, _SHARED)
+        if chunk != _SHARED and isinstance(node, GraphNode):
+            private[chunk].append(node)
+        elif key in owner:
+            shared[key] = node
+    refs = tuple(tuple(None if key is None else TaskRef(key) for key in row) for row in keys)
+    return PassInputs(shared, refs, tuple(tuple(nodes) for nodes in private))
+
+
+def _row_keys(array: Any) -> list[Hashable]:
+    """The key of each row chunk of ``array`` (one chunk across its columns)."""
+    return [row[0] if isinstance(row, list) else row for row in array.__dask_keys__()]
+
+
+def _owners(graph: dict[Hashable, Any], keys: list[list[Hashable | None]]) -> dict[Hashable, int]:
+    """For every node the chunks' inputs need, the one chunk that needs it, or ``_SHARED``."""
+    owner: dict[Hashable, int] = {}
+    for chunk, row in enumerate(keys):
+        stack = [key for key in row if key is not None]
+        seen: set[Hashable] = set()
+        while stack:
+            key = stack.pop()
+            if key in seen:
+                continue
+            seen.add(key)
+            owner[key] = chunk if owner.get(key, chunk) == chunk else _SHARED
+            node = graph.get(key)
+            if isinstance(node, GraphNode):
+                stack.extend(node.dependencies)
+    return owner
+
+
+def pass_graph(
+    inputs: PassInputs,
+    function: Callable[..., Any],
+    payload: Any,
+    how: Callable[..., Any],
+    labels: Sequence[str] | None = None,
+) -> tuple[PassGraph, Hashable]:
+    """The graph of one pass and the key of its result.
+
+    Chunk c's task is ``function(payload, *pieces)``, or ``function(payload, labels[c],
+    *pieces)`` with ``labels`` (what names the chunk in errors), its pieces of the inputs in
+    their order (None for an input not given), fused with the nodes only it needs; the results
+    are combined by ``how``, ``SPLIT_EVERY`` at a time, level by level, in chunk order.
+    """
+    token = uuid.uuid4().hex
+    payload_key = f"logitkit-payload-{token}"
+    graph = PassGraph(inputs.shared)
+    graph.token = token
+    graph[payload_key] = DataNode(payload_key, payload)
+    parts: list[Hashable] = []
+    for chunk, (refs, private) in enumerate(zip(inputs.refs, inputs.private, strict=True)):
+        key = (f"logitkit-chunk-{token}", chunk)
+        named = () if labels is None else (labels[chunk],)
+        task = Task(key, function, TaskRef(payload_key), *named, *refs)
+        graph[key] = Task.fuse(*private, task, key=key) if private else task
+        parts.append(key)
+    level = 0
+    while len(parts) > 1:
+        combined = []
+        for start in range(0, len(parts), SPLIT_EVERY):
+            key = (f"logitkit-combine-{token}", level, start // SPLIT_EVERY)
+            group = parts[start : start + SPLIT_EVERY]
+            graph[key] = Task(key, how, *(TaskRef(part) for part in group))
+            combined.append(key)
+        parts, level = combined, level + 1
+    return graph, parts[0]
+
+
+def compute(graph: dict[Hashable, Any], key: Hashable) -> Any:
+    """The value of ``key`` in ``graph``, computed by the scheduler ``dask.compute`` would use
+    (the ``distributed.Client`` set as Dask's scheduler or the default one, the configured
+    local scheduler, else Dask's threads)."""
+    schedule = get_scheduler() or dask.threaded.get
+    (result,) = schedule(graph, [key])
+    return result
