@@ -95,7 +95,7 @@ def prepare(arrays: Sequence[Any]) -> PassInputs:
     return PassInputs(shared, refs, tuple(tuple(nodes) for nodes in private))
 
 
-def _row_keys(array: Any) -> list[Hashable]:
+def _row_keys(array: Any) -> list[Any]:
     """The key of each row chunk of ``array`` (one chunk across its columns)."""
     return [row[0] if isinstance(row, list) else row for row in array.__dask_keys__()]
 
@@ -137,16 +137,16 @@ def pass_graph(
     graph = PassGraph(inputs.shared)
     graph.token = token
     graph[payload_key] = DataNode(payload_key, payload)
-    parts: list[Hashable] = []
+    parts: list[Any] = []
     for chunk, (refs, private) in enumerate(zip(inputs.refs, inputs.private, strict=True)):
-        key = (f"logitkit-chunk-{token}", chunk)
+        key: Any = (f"logitkit-chunk-{token}", chunk)
         named = () if labels is None else (labels[chunk],)
         task = Task(key, function, TaskRef(payload_key), *named, *refs)
         graph[key] = Task.fuse(*private, task, key=key) if private else task
         parts.append(key)
     level = 0
     while len(parts) > 1:
-        combined = []
+        combined: list[Any] = []
         for start in range(0, len(parts), SPLIT_EVERY):
             key = (f"logitkit-combine-{token}", level, start // SPLIT_EVERY)
             group = parts[start : start + SPLIT_EVERY]
@@ -156,7 +156,7 @@ def pass_graph(
     return graph, parts[0]
 
 
-def compute(graph: dict[Hashable, Any], key: Hashable) -> Any:
+def compute(graph: dict[Hashable, Any], key: Any) -> Any:
     """The value of ``key`` in ``graph``, computed by the scheduler ``dask.compute`` would use
     (the ``distributed.Client`` set as Dask's scheduler or the default one, the configured
     local scheduler, else Dask's threads)."""
