@@ -26,13 +26,14 @@ result never depends on where or in which order the tasks ran.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import dask
 from dask._task_spec import DataNode, GraphNode, Task, TaskRef, convert_legacy_graph
 from dask.base import get_scheduler, normalize_token
+from dask.threaded import get as threaded_get
+from dask.typing import Key
 from dask.utils import ensure_dict
 
 SPLIT_EVERY = 8
@@ -65,7 +66,7 @@ class PassInputs:
     ``dask.compute``, the graph leaves them out and the tasks read them by key.
     """
 
-    shared: dict[Hashable, Any]
+    shared: dict[Key, Any]
     refs: tuple[tuple[TaskRef | None, ...], ...]
     private: tuple[tuple[GraphNode, ...], ...]
 
@@ -74,7 +75,7 @@ def prepare(arrays: Sequence[Any]) -> PassInputs:
     """The inputs of a pass: ``arrays`` (Dask arrays chunked alike along their rows, one chunk
     across their columns; None for an input not given), their graphs merged and split by chunk
     (module docstring)."""
-    merged: dict[Hashable, Any] = {}
+    merged: dict[Key, Any] = {}
     for array in arrays:
         if array is not None:
             merged.update(ensure_dict(array.__dask_graph__()))
@@ -84,7 +85,7 @@ def prepare(arrays: Sequence[Any]) -> PassInputs:
     keys = [[None if column is None else column[c] for column in columns] for c in range(n_chunks)]
     owner = _owners(graph, keys)
     private: list[list[GraphNode]] = [[] for _ in range(n_chunks)]
-    shared: dict[Hashable, Any] = {}
+    shared: dict[Key, Any] = {}
     for key, node in graph.items():
         chunk = owner.get(key, _SHARED)
         if chunk != _SHARED and isinstance(node, GraphNode):
@@ -95,17 +96,17 @@ def prepare(arrays: Sequence[Any]) -> PassInputs:
     return PassInputs(shared, refs, tuple(tuple(nodes) for nodes in private))
 
 
-def _row_keys(array: Any) -> list[Any]:
+def _row_keys(array: Any) -> list[Key]:
     """The key of each row chunk of ``array`` (one chunk across its columns)."""
     return [row[0] if isinstance(row, list) else row for row in array.__dask_keys__()]
 
 
-def _owners(graph: dict[Hashable, Any], keys: list[list[Hashable | None]]) -> dict[Hashable, int]:
+def _owners(graph: dict[Key, Any], keys: list[list[Key | None]]) -> dict[Key, int]:
     """For every node the chunks' inputs need, the one chunk that needs it, or ``_SHARED``."""
-    owner: dict[Hashable, int] = {}
+    owner: dict[Key, int] = {}
     for chunk, row in enumerate(keys):
         stack = [key for key in row if key is not None]
-        seen: set[Hashable] = set()
+        seen: set[Key] = set()
         while stack:
             key = stack.pop()
             if key in seen:
@@ -124,7 +125,7 @@ def pass_graph(
     payload: Any,
     how: Callable[..., Any],
     labels: Sequence[str] | None = None,
-) -> tuple[PassGraph, Hashable]:
+) -> tuple[PassGraph, Key]:
     """The graph of one pass and the key of its result.
 
     Chunk c's task is ``function(payload, *pieces)``, or ``function(payload, labels[c],
@@ -137,29 +138,29 @@ def pass_graph(
     graph = PassGraph(inputs.shared)
     graph.token = token
     graph[payload_key] = DataNode(payload_key, payload)
-    parts: list[Any] = []
+    parts: list[Key] = []
     for chunk, (refs, private) in enumerate(zip(inputs.refs, inputs.private, strict=True)):
-        key: Any = (f"logitkit-chunk-{token}", chunk)
+        key = (f"logitkit-chunk-{token}", chunk)
         named = () if labels is None else (labels[chunk],)
         task = Task(key, function, TaskRef(payload_key), *named, *refs)
         graph[key] = Task.fuse(*private, task, key=key) if private else task
         parts.append(key)
     level = 0
     while len(parts) > 1:
-        combined: list[Any] = []
+        combined: list[Key] = []
         for start in range(0, len(parts), SPLIT_EVERY):
-            key = (f"logitkit-combine-{token}", level, start // SPLIT_EVERY)
+            combine_key = (f"logitkit-combine-{token}", level, start // SPLIT_EVERY)
             group = parts[start : start + SPLIT_EVERY]
-            graph[key] = Task(key, how, *(TaskRef(part) for part in group))
-            combined.append(key)
+            graph[combine_key] = Task(combine_key, how, *(TaskRef(part) for part in group))
+            combined.append(combine_key)
         parts, level = combined, level + 1
     return graph, parts[0]
 
 
-def compute(graph: dict[Hashable, Any], key: Any) -> Any:
+def compute(graph: dict[Key, Any], key: Key) -> Any:
     """The value of ``key`` in ``graph``, computed by the scheduler ``dask.compute`` would use
     (the ``distributed.Client`` set as Dask's scheduler or the default one, the configured
     local scheduler, else Dask's threads)."""
-    schedule = get_scheduler() or dask.threaded.get
+    schedule = get_scheduler() or threaded_get
     (result,) = schedule(graph, [key])
     return result

@@ -27,7 +27,7 @@ it is given a Dask collection, so ``import logitkit`` stays free of Dask.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import Any
 
@@ -93,7 +93,7 @@ class DaskDesign:
         self.n_samples, self.n_features = (int(size) for size in self.X.shape)
         self.dtype = self.X.dtype
         self.passes = 0
-        self._prepared: OrderedDict[tuple[Hashable, ...], PassInputs] = OrderedDict()
+        self._prepared: OrderedDict[tuple[str | None, ...], PassInputs] = OrderedDict()
 
     @property
     def n_params(self) -> int:
