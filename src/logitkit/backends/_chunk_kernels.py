@@ -4,7 +4,7 @@ A pass of the Dask backend runs one task per chunk of rows, and the tasks of a w
 threads: a kernel that spread its rows over Numba's threads as well would oversubscribe the
 cores (and Numba's default thread pool takes no calls from several threads at once). These
 kernels walk the rows of one chunk in order on the calling thread, with the same row-level
-arithmetic (the inlined helpers of the parallel kernels), and release the GIL, so a worker's
+arithmetic (the helpers of the parallel kernels), and release the GIL, so a worker's
 threads run them side by side. Sums and logits are float64 for a float32 X too, and each block
 of ``BLOCK`` rows is summed on its own before joining the total, so the cost keeps the accuracy
 a line search near the optimum needs on chunks of any size.
@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from ._fused import _row_axpy, _row_dot
+from ._fused import block_sums
 from ._fused_multinomial import (
     TILE,
     _residual,
@@ -45,27 +45,16 @@ def binary_value_gradient(
     summed a block of ``BLOCK`` rows at a time, the blocks' sums added in order."""
     n_rows, n_columns = X.shape
     gradient = np.zeros(n_columns + 1)
-    partial = np.empty(n_columns + 1)
+    products = np.empty(n_columns)
     loss = 0.0
     for start in range(0, n_rows, BLOCK):
-        partial[:] = 0.0
-        block_loss = 0.0
-        for i in range(start, min(n_rows, start + BLOCK)):
-            z = intercept + _row_dot(X, i, w)
-            if offset.size:
-                z += offset[i]
-            z_out[i] = z
-            e = np.exp(-abs(z))
-            log_term = np.log1p(e)
-            positive_part = log_term + max(-z, 0.0)
-            negative_part = log_term + max(z, 0.0)
-            block_loss += s[i] * (y[i] * positive_part + (1.0 - y[i]) * negative_part)
-            sigma = 1.0 / (1.0 + e) if z >= 0 else e / (1.0 + e)
-            r = s[i] * (sigma - y[i])
-            partial[0] += r
-            _row_axpy(partial, r, X, i)
+        products[:] = 0.0
+        block_loss, total = block_sums(
+            X, start, min(n_rows, start + BLOCK), w, intercept, y, s, offset, z_out, products
+        )
         loss += block_loss
-        gradient += partial
+        gradient[0] += total
+        gradient[1:] += products
     return loss, gradient
 
 

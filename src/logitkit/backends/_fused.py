@@ -6,9 +6,9 @@ For θ = (b, w) and normalised weights s (Σ s = 1 over all rows), the pass comp
     J₀ = Σᵢ sᵢ [yᵢ softplus(−zᵢ) + (1 − yᵢ) softplus(zᵢ)]
     g  = Σᵢ sᵢ (σ(zᵢ) − yᵢ) x̃ᵢ
 
-so each row of X is read from memory once, while it is in the cache, instead of once for X w and
-again for Xᵀr. Rows are split into chunks of ``CHUNK`` rows spread over Numba's threads; each
-chunk sums into its own row of partial sums, which are added in chunk order, so the result does
+so each row of X is read from memory once (and a second time from the cache) instead of twice, once
+for X w and again for Xᵀr. Rows are split into chunks of ``CHUNK`` rows spread over Numba's
+threads; each chunk sums into its own row of partial sums, which are added in chunk order, so the result does
 not depend on the number of threads. Sums and z are accumulated in float64, for float32 X too;
 the dot product is reassociated so that it runs in SIMD lanes.
 """
@@ -22,23 +22,79 @@ from numpy.typing import NDArray
 from .jit import compile_kernel
 
 CHUNK = 2048
-"""Rows per chunk: 1.6 MB of a float64 X with 100 columns, which stays in the cache."""
+"""Rows per chunk, whose partial sums are kept apart and added in chunk order."""
+
+TILE = 256
+"""Rows per tile of a chunk: their logits, then their residuals, then their part of Xᵀr, while
+the tile (200 KiB of a float64 X with 100 columns) stays in the second-level cache."""
 
 
-@compile_kernel(fastmath={"reassoc", "contract"}, inline="always")
-def _row_dot(X: NDArray, i: int, w: NDArray) -> float:
-    """Σⱼ X[i, j] wⱼ in float64."""
+_FAST = {"reassoc", "contract"}
+
+
+@compile_kernel(fastmath=_FAST)
+def _logits(
+    X: NDArray, first: int, stop: int, w: NDArray, intercept: float, offset: NDArray, z: NDArray
+) -> None:
+    """z[i] = b + Σⱼ X[i, j] wⱼ (+ oᵢ) in float64 for the rows first … stop − 1."""
+    for i in range(first, stop):
+        total = 0.0
+        for j in range(X.shape[1]):
+            total += X[i, j] * w[j]
+        z[i] = intercept + total
+    if offset.size:
+        for i in range(first, stop):
+            z[i] += offset[i]
+
+
+@compile_kernel(fastmath=_FAST)
+def _transposed(X: NDArray, first: int, stop: int, r: NDArray, out: NDArray) -> None:
+    """out[j] += Σᵢ r[i − first] X[i, j] for every column j, over the rows first … stop − 1."""
+    for i in range(first, stop):
+        ri = r[i - first]
+        for j in range(X.shape[1]):
+            out[j] += ri * X[i, j]
+
+
+@compile_kernel
+def block_sums(
+    X: NDArray,
+    first: int,
+    stop: int,
+    w: NDArray,
+    intercept: float,
+    y: NDArray,
+    s: NDArray,
+    offset: NDArray,
+    z_out: NDArray,
+    products: NDArray,
+) -> tuple[float, float]:
+    """(Σ sᵢLᵢ, Σ rᵢ) over the rows first … stop − 1, rᵢ = sᵢ(σ(zᵢ) − yᵢ); Xᵀr added into
+    ``products`` and zᵢ written into ``z_out``, on the calling thread.
+
+    Each tile of ``TILE`` rows goes in three loops: its logits, then the costs and residuals,
+    then its part of Xᵀr. Kept apart, the two products over the tile's rows (still in the
+    cache for the third loop) run in SIMD lanes; with exp and log1p in the same loop body they
+    did not, and the pass took 1.6 × as long."""
+    residual = np.empty(TILE)
+    loss = 0.0
     total = 0.0
-    for j in range(X.shape[1]):
-        total += X[i, j] * w[j]
-    return total
-
-
-@compile_kernel(fastmath={"reassoc", "contract"}, inline="always")
-def _row_axpy(out: NDArray, r: float, X: NDArray, i: int) -> None:
-    """out[1 + j] += r X[i, j] for every column j."""
-    for j in range(X.shape[1]):
-        out[1 + j] += r * X[i, j]
+    for begin in range(first, stop, TILE):
+        end = min(stop, begin + TILE)
+        _logits(X, begin, end, w, intercept, offset, z_out)
+        for i in range(begin, end):
+            z = z_out[i]
+            e = np.exp(-abs(z))
+            log_term = np.log1p(e)
+            positive_part = log_term + max(-z, 0.0)
+            negative_part = log_term + max(z, 0.0)
+            loss += s[i] * (y[i] * positive_part + (1.0 - y[i]) * negative_part)
+            sigma = 1.0 / (1.0 + e) if z >= 0 else e / (1.0 + e)
+            r = s[i] * (sigma - y[i])
+            total += r
+            residual[i - begin] = r
+        _transposed(X, begin, end, residual, products)
+    return loss, total
 
 
 @compile_kernel(parallel=True)
@@ -51,28 +107,30 @@ def _value_gradient(
     offset: NDArray,
     z_out: NDArray,
 ) -> tuple[NDArray, NDArray]:
-    """Per-chunk partial sums of J₀ and of [Σ r, Xᵀr], rᵢ = sᵢ(σ(zᵢ) − yᵢ); zᵢ into ``z_out``."""
+    """Per-chunk partial sums of J₀ and of [Σ r, Xᵀr], rᵢ = sᵢ(σ(zᵢ) − yᵢ); zᵢ into
+    ``z_out``."""
     n_rows, n_columns = X.shape
     n_chunks = (n_rows + CHUNK - 1) // CHUNK
     losses = np.zeros(n_chunks)
     gradients = np.zeros((n_chunks, n_columns + 1))
     for chunk in numba.prange(n_chunks):
+        products = np.zeros(n_columns)
+        loss, total = block_sums(
+            X,
+            chunk * CHUNK,
+            min(n_rows, (chunk + 1) * CHUNK),
+            w,
+            intercept,
+            y,
+            s,
+            offset,
+            z_out,
+            products,
+        )
         gradient = gradients[chunk]
-        loss = 0.0
-        for i in range(chunk * CHUNK, min(n_rows, (chunk + 1) * CHUNK)):
-            z = intercept + _row_dot(X, i, w)
-            if offset.size:
-                z += offset[i]
-            z_out[i] = z
-            e = np.exp(-abs(z))
-            log_term = np.log1p(e)
-            positive_part = log_term + max(-z, 0.0)
-            negative_part = log_term + max(z, 0.0)
-            loss += s[i] * (y[i] * positive_part + (1.0 - y[i]) * negative_part)
-            sigma = 1.0 / (1.0 + e) if z >= 0 else e / (1.0 + e)
-            r = s[i] * (sigma - y[i])
-            gradient[0] += r
-            _row_axpy(gradient, r, X, i)
+        gradient[0] = total
+        for j in range(n_columns):
+            gradient[1 + j] = products[j]
         losses[chunk] = loss
     return losses, gradients
 
