@@ -160,15 +160,31 @@ def test_a_small_fit_runs_blas_on_one_thread_with_the_same_result() -> None:
     assert inside and set(inside) == {1}
 
 
-def test_a_large_fit_keeps_the_default_threads() -> None:
-    rows = SMALL_FIT_ENTRIES // 3 + 1
-    X = np.zeros((rows, 2))
-    y = np.arange(rows) % 2.0
+def _blas_threads_inside(X: np.ndarray) -> tuple[list[int], list[int]]:
+    """BLAS thread counts before and inside ``blas_threads`` for a fit of X."""
+    y = np.arange(X.shape[0]) % 2.0
     objective = build_objective(lk.LogisticRegression(), X, y, None, reset=True)
-    before = [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
-    with blas_threads(objective):
-        inside = [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
+    with threadpool_limits(limits=2, user_api="blas"):
+        before = [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
+        with blas_threads(objective):
+            inside = [
+                info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"
+            ]
+    return before, inside
+
+
+def test_a_large_fit_read_by_numpy_keeps_the_default_threads() -> None:
+    rows = SMALL_FIT_ENTRIES // 3 + 1
+    before, inside = _blas_threads_inside(np.zeros((rows, 4), order="F"))
     assert inside == before
+
+
+def test_a_large_fit_with_compiled_passes_runs_blas_on_one_thread() -> None:
+    # The passes over a large C-ordered X run compiled on every core; threaded BLAS products
+    # between them would leave OpenBLAS's threads spinning against the next pass.
+    before, inside = _blas_threads_inside(np.zeros((SMALL_FIT_ENTRIES // 3 + 1, 4)))
+    assert set(before) == {2}
+    assert inside and set(inside) == {1}
 
 
 def test_the_certificate_reads_the_shared_gram() -> None:
