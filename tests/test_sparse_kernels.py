@@ -108,6 +108,17 @@ def test_kernels_equal_scipy_products(n, p, density, blocks, heavy, dtype, fit_i
         kernels.column_sq_norms(rows, d, start, p), expected, rtol=1e-12, atol=1e-14
     )
 
+    # A subset of the columns in a shuffled order, with weights of both signs.
+    columns = rng.permutation(p)[: max(1, p // 2)]
+    signed = rng.standard_normal(n)
+    gathered = X64[:, columns].toarray()
+    gram, column_d = kernels.weighted_gram(rows, signed, columns, p)
+    np.testing.assert_allclose(
+        gram, gathered.T @ (signed[:, None] * gathered), rtol=1e-12, atol=1e-13
+    )
+    np.testing.assert_allclose(column_d, gathered.T @ signed, rtol=1e-12, atol=1e-13)
+    np.testing.assert_array_equal(gram, gram.T)
+
 
 @pytest.mark.parametrize(("n", "p", "density", "blocks", "heavy"), CASES)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -189,6 +200,7 @@ def test_one_and_two_threads_give_the_same_bits() -> None:
             kernels.transposed_product(rows, r, 1, 300),
             kernels.gram_product(rows, d, theta, 1),
             kernels.column_sq_norms(rows, d, 1, 300),
+            *kernels.weighted_gram(rows, d, np.arange(0, 300, 3), 300),
             *kernels.value_gradient(rows, theta, 1, y, s, None),
         ]
 
@@ -220,6 +232,21 @@ def test_a_csc_or_duplicated_x_gives_the_csr_products() -> None:
             other.weighted_column_sq_norms(d), reference.weighted_column_sq_norms(d), rtol=1e-13
         )
         np.testing.assert_allclose(other.rmatvec(d), reference.rmatvec(d), rtol=1e-13)
+        np.testing.assert_allclose(other.weighted_gram(d), reference.weighted_gram(d), rtol=1e-13)
+
+
+def test_the_hessian_of_a_sparse_x_takes_the_kernel_or_sparse_products_alike(monkeypatch) -> None:
+    X = random_csr(2_000, 60, 0.1, np.float64, seed=4)
+    d = np.random.default_rng(3).random(2_000)
+    design = make_design(X, True)
+    index = np.array([0, 5, 2, 40, 59])
+    by_kernel = design.weighted_gram_subset(d, index)
+    monkeypatch.setattr(kernels, "GRAM_BYTES", 0)
+    assert not kernels.weighted_gram_fits(design._csr_arrays, index.size)
+    by_scipy = design.weighted_gram_subset(d, index)
+    np.testing.assert_allclose(by_kernel, by_scipy, rtol=1e-13, atol=1e-15)
+    dense = np.column_stack([np.ones(2_000), X.toarray()])[:, index]
+    np.testing.assert_allclose(by_kernel, dense.T @ (d[:, None] * dense), rtol=1e-12)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

@@ -6,11 +6,11 @@ For θ = (b, w) and normalised weights s (Σ s = 1 over all rows), the pass comp
     J₀ = Σᵢ sᵢ [yᵢ softplus(−zᵢ) + (1 − yᵢ) softplus(zᵢ)]
     g  = Σᵢ sᵢ (σ(zᵢ) − yᵢ) x̃ᵢ
 
-so each row of X is read from memory once (and a second time from the cache) instead of twice, once
-for X w and again for Xᵀr. Rows are split into chunks of ``CHUNK`` rows spread over Numba's
-threads; each chunk sums into its own row of partial sums, which are added in chunk order, so the result does
-not depend on the number of threads. Sums and z are accumulated in float64, for float32 X too;
-the dot product is reassociated so that it runs in SIMD lanes.
+so each row of X is read from memory once (and a second time from the cache) instead of twice,
+once for X w and again for Xᵀr. Rows are split into chunks of ``CHUNK`` rows spread over
+Numba's threads; each chunk sums into its own row of partial sums, which are added in chunk
+order, so the result does not depend on the number of threads. Sums and z are accumulated in
+float64, for float32 X too; the dot products are reassociated so that they run in SIMD lanes.
 """
 
 from __future__ import annotations

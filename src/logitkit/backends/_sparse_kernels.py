@@ -1,6 +1,6 @@
-"""Threaded products with a CSR X: X̃θ, X̃ᵀr, X̃ᵀ(d ⊙ X̃v), the column sums Σᵢ dᵢx̃ᵢⱼ², the
-column maxima maxᵢ |xᵢⱼ| and the fused binary cost and gradient, each in one pass over the
-stored entries.
+"""Threaded products with a CSR X: X̃θ, X̃ᵀr, X̃ᵀ(d ⊙ X̃v), the weighted Gram matrix X_Lᵀ diag(d) X_L
+of a set of columns, the column sums Σᵢ dᵢx̃ᵢⱼ², the column maxima maxᵢ |xᵢⱼ| and the fused
+binary cost and gradient, each in one pass over the stored entries.
 
 X is read in place from its CSR arrays (``data``, ``indices``, ``indptr``), in its own dtype
 (float32 or float64); every product and sum is float64. The intercept is the virtual first
@@ -248,6 +248,51 @@ def _value_gradient(
     return total, _combine(partials)
 
 
+@compile_kernel(parallel=True)
+def _weighted_gram(
+    data: NDArray,
+    indices: NDArray,
+    indptr: NDArray,
+    bounds: NDArray,
+    d: NDArray,
+    slots: NDArray,
+    size: int,
+) -> tuple[NDArray, NDArray]:
+    """X_Lᵀ diag(d) X_L (size × size) and X_Lᵀd for the columns L, column j at position
+    ``slots[j]`` (−1 for a column not in L): per block, each pair of stored entries of a row
+    added once (and mirrored), then the blocks' matrices added in block order."""
+    n_blocks = bounds.size - 1
+    grams = np.zeros((n_blocks, size, size))
+    sums = np.zeros((n_blocks, size))
+    for block in numba.prange(n_blocks):
+        gram = grams[block]
+        column_d = sums[block]
+        for i in range(bounds[block], bounds[block + 1]):
+            weight = d[i]
+            stop = indptr[i + 1]
+            for at in range(indptr[i], stop):
+                a = slots[indices[at]]
+                if a < 0:
+                    continue
+                scaled = weight * data[at]
+                column_d[a] += scaled
+                gram[a, a] += scaled * data[at]
+                for other in range(at + 1, stop):
+                    b = slots[indices[other]]
+                    if b >= 0:
+                        product = scaled * data[other]
+                        gram[a, b] += product
+                        gram[b, a] += product
+    gram_total = grams[0].copy()
+    sum_total = sums[0].copy()
+    for block in range(1, n_blocks):
+        for a in range(size):
+            sum_total[a] += sums[block, a]
+            for b in range(size):
+                gram_total[a, b] += grams[block, a, b]
+    return gram_total, sum_total
+
+
 Rows = tuple[NDArray, NDArray, NDArray, NDArray]
 """A CSR X as the kernels read it: (data, indices, indptr, the bounds of its row blocks), the
 indices and row pointers unsigned (:func:`csr_rows`)."""
@@ -318,3 +363,24 @@ def value_gradient(
         z,
     )
     return float(value), grad, z
+
+
+GRAM_BYTES = 1 << 26
+"""Largest size of the blocks' partial Gram matrices together (64 MiB): :func:`weighted_gram`
+applies to column sets L with 8 · blocks · |L|² bytes at most."""
+
+
+def weighted_gram_fits(rows: Rows, size: int) -> bool:
+    """Whether :func:`weighted_gram` takes |L| = ``size`` columns within ``GRAM_BYTES``."""
+    return 8 * (rows[3].size - 1) * size * size <= GRAM_BYTES
+
+
+def weighted_gram(
+    rows: Rows, d: NDArray, columns: NDArray, n_features: int
+) -> tuple[NDArray, NDArray]:
+    """(X_Lᵀ diag(d) X_L, X_Lᵀd) in float64 for the feature columns L = ``columns``, in their
+    order, in one threaded pass over the stored entries (a row of k entries costs k(k + 1)/2
+    products), the same bits on any number of threads."""
+    slots = np.full(n_features, -1, dtype=np.int64)
+    slots[np.asarray(columns, dtype=np.int64)] = np.arange(len(columns), dtype=np.int64)
+    return _weighted_gram(*rows, np.asarray(d, dtype=np.float64), slots, len(columns))

@@ -125,7 +125,13 @@ class SparseDesign(DesignBase):
         super().__init__(X, fit_intercept)
 
     def weighted_gram(self, d: NDArray) -> NDArray:
-        """X̃ᵀ diag(d) X̃ through a sparse product; the p×p result is dense."""
+        """X̃ᵀ diag(d) X̃, dense: by the threaded kernel where its partial sums stay small (the
+        subset of every position, :meth:`weighted_gram_subset`), else through a sparse
+        product."""
+        from ._sparse_kernels import weighted_gram_fits
+
+        if weighted_gram_fits(self._csr_arrays, self.n_features):
+            return self.weighted_gram_subset(d, np.arange(self.n_params))
         scaled = sp.diags(d.astype(self.dtype)) @ self.X
         gram = np.asarray((self.X.T @ scaled).toarray(), dtype=np.float64)
         return self._with_intercept_block(gram, d)
@@ -164,7 +170,15 @@ class SparseDesign(DesignBase):
         self, d: NDArray, left: NDArray, right: NDArray | None
     ) -> tuple[NDArray, NDArray, NDArray]:
         """X_Lᵀ diag(d) X_R (dense), X_Lᵀ d and X_Rᵀ d over the columns L and R (R = L when
-        None), by sparse products."""
+        None): for R = L, by the threaded kernel where its partial sums stay small
+        (:func:`~logitkit.backends._sparse_kernels.weighted_gram`), else by sparse products,
+        which gather the columns and form the product sparse first."""
+        if right is None:
+            from ._sparse_kernels import weighted_gram, weighted_gram_fits
+
+            if weighted_gram_fits(self._csr_arrays, left.size):
+                gram, left_d = weighted_gram(self._csr_arrays, d, left, self.n_features)
+                return gram, left_d, left_d
         weights = d.astype(self.dtype)
         left_columns = self.X[:, left]
         right_columns = left_columns if right is None else self.X[:, right]
