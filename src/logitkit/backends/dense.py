@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
@@ -175,8 +176,12 @@ class DenseDesign(DesignBase):
 
     def weighted_column_sq_norms(self, d: NDArray) -> NDArray:
         """Σᵢ dᵢ x̃ᵢⱼ² for every column j: the diagonal of X̃ᵀ diag(d) X̃, by blocks of rows, or
-        in one compiled pass on all threads for a large C-ordered X."""
+        in one compiled pass on all threads for a large C-ordered X. For a large X and unit
+        weights the pass is made once: a fit's aliasing check and its stochastic step size both
+        ask for Σᵢ x̃ᵢⱼ²."""
         if self._compiles_columns():
+            if np.all(d == 1.0):
+                return self._unit_column_sq_norms.copy()
             from ._columns import weighted_column_squares
 
             return self._with_intercept_entry(weighted_column_squares(self.X, d), d)
@@ -187,6 +192,14 @@ class DenseDesign(DesignBase):
             block = X[start : start + rows]
             norms += np.square(block).T @ d[start : start + rows].astype(self.dtype)
         return self._with_intercept_entry(norms, d)
+
+    @cached_property
+    def _unit_column_sq_norms(self) -> NDArray:
+        """Σᵢ x̃ᵢⱼ² for every column j, by the compiled pass."""
+        from ._columns import weighted_column_squares
+
+        ones = np.ones(self.n_samples)
+        return self._with_intercept_entry(weighted_column_squares(self.X, ones), ones)
 
     def _row_sq_norms(self) -> NDArray:
         return np.einsum("ij,ij->i", self.X, self.X, dtype=np.float64)
