@@ -180,7 +180,7 @@ class DenseDesign(DesignBase):
         weights the pass is made once: a fit's aliasing check and its stochastic step size both
         ask for Σᵢ x̃ᵢⱼ²."""
         if self._compiles_columns():
-            if np.all(d == 1.0):
+            if d[0] == 1.0 and np.all(d == 1.0):
                 return self._unit_column_sq_norms.copy()
             from ._columns import weighted_column_squares
 
