@@ -22,7 +22,7 @@ import logitkit as lk
 import logitkit.backends.dense
 import logitkit.backends.fused
 from logitkit.backends._fused_gram import BLOCK, PARTS, TILE
-from logitkit.backends.fused import fused_gram, fused_sums
+from logitkit.backends.fused import FusedSums, fused_gram, fused_sums, small_sums
 from problems import make_problem
 
 
@@ -82,6 +82,51 @@ def test_fused_sums_equal_the_dense_formulas(n, dtype, fit_intercept, with_offse
     assert_sums(sums, expected, 1e-12)
     assert sums.gradient.dtype == sums.hessian.dtype == sums.score_outer.dtype == np.float64
     np.testing.assert_array_equal(sums.hessian, sums.hessian.T)
+
+
+def _tilde(X, fit_intercept):
+    """X̃ = [1 X] (X alone without an intercept) in float64, as the dense design makes it."""
+    X = np.asarray(X, dtype=np.float64)
+    return np.column_stack((np.ones(len(X)), X)) if fit_intercept else X
+
+
+@pytest.mark.parametrize("n", [1, 7, 301])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("fit_intercept", [True, False], ids=["intercept", "no intercept"])
+@pytest.mark.parametrize("with_offset", [False, True], ids=["no offset", "offset"])
+def test_small_sums_equal_the_dense_formulas_and_the_compiled_pass(
+    n, dtype, fit_intercept, with_offset
+) -> None:
+    X, y, s, offset, coef = sample(n, 6, dtype, seed=n)
+    coef = coef if fit_intercept else coef[1:]
+    offset = offset if with_offset else None
+    labels = y.astype(np.float64) == 1.0  # the objective's labels: one byte a row
+    sums = small_sums(
+        _tilde(X, fit_intercept), coef, labels, s, offset, hessian=True, score_outer=True
+    )
+    assert_sums(sums, dense_sums(X, coef, fit_intercept, labels * 1.0, s, offset), 1e-12)
+    compiled = fused_sums(X, coef, fit_intercept, y, s, offset, hessian=True, score_outer=True)
+    assert_sums(sums, compiled.__dict__, 1e-13)
+    np.testing.assert_array_equal(sums.hessian, sums.hessian.T)
+    np.testing.assert_array_equal(sums.score_outer, sums.score_outer.T)
+    alone = small_sums(
+        _tilde(X, fit_intercept), coef, labels, s, offset, hessian=False, score_outer=False
+    )
+    assert alone == FusedSums(sums.value, alone.gradient, None, None, sums.overlap_min)
+    np.testing.assert_array_equal(alone.gradient, sums.gradient)
+
+
+def test_small_sums_are_exact_in_the_tails() -> None:
+    """The compiled pass's forms: finite sums at |z| = 1e300, the curvature e^(−40) kept."""
+    X = np.array([[1e300], [-1e300], [40.0], [-40.0]])
+    y = np.array([1.0, 1.0, 1.0, 0.0])
+    s = np.full(4, 0.25)
+    sums = small_sums(X, np.ones(1), y, s, None, hessian=True, score_outer=False)
+    compiled = fused_sums(X, np.ones(1), False, y, s, None, hessian=True, score_outer=False)
+    assert sums.value == pytest.approx(compiled.value, rel=1e-15)
+    assert sums.hessian[0, 0] == pytest.approx(compiled.hessian[0, 0], rel=1e-14)
+    assert sums.overlap_min == pytest.approx(compiled.overlap_min, rel=1e-14)
+    np.testing.assert_allclose(sums.gradient, compiled.gradient, rtol=1e-15)
 
 
 def test_parts_of_many_blocks_equal_the_dense_formulas() -> None:

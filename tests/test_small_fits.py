@@ -5,7 +5,10 @@
 - ``history_`` is read from the record when asked for;
 - one Cholesky factor settles that no column is aliased, as the column-by-column test does;
 - a small fit runs its BLAS products on one thread, with the result of the default threads;
-- the overlap certificate reads the Gram matrix the aliasing check made.
+- the overlap certificate reads the Gram matrix the aliasing check made;
+- a small dense binary fit takes its Newton sums (cost, gradient, Hessian, meat, smallest
+  residual weight) from a few whole-array NumPy products, with the fit of the layered path;
+- k × k algebra sets no BLAS limit up to k = 64, and one thread above.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from sklearn.linear_model import LogisticRegression as SkLogisticRegression
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import logitkit as lk
+import logitkit.backends.dense
+from logitkit.backends.base import SMALL_MATRIX_ORDER, one_blas_thread
 from logitkit.core.aliasing import ALIAS_TOL, aliased_columns
 from logitkit.inference.separation import overlap_certified
 from logitkit.models.build import build_objective, plain_arrays
@@ -204,3 +209,43 @@ def test_the_certificate_reads_the_shared_gram() -> None:
     assert overlap_certified(objective, theta)
     assert not overlap_certified(objective, theta, np.zeros_like(gram))
     assert positive_gram(objective, {**params, "alpha": 0.1}) is None
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unit weights", "weights"])
+def test_a_small_fit_takes_its_newton_sums_from_numpy(monkeypatch, weighted: bool) -> None:
+    X, y = _data(500, 5, seed=3)
+    weights = np.random.default_rng(4).uniform(0.0, 2.0, 500) if weighted else None
+    calls: list[int] = []
+    numpy_sums = logitkit.backends.dense.small_sums
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return numpy_sums(*args, **kwargs)
+
+    monkeypatch.setattr(logitkit.backends.dense, "small_sums", counted)
+    fast = lk.LogisticRegression().fit(X, y, sample_weight=weights)
+    # A Newton step's pass and the statistics' matrices at the optimum, at least.
+    assert len(calls) >= fast.n_iter_ + 1
+    monkeypatch.setattr(logitkit.backends.dense.DenseDesign, "gram_fuses", lambda self, d: False)
+    layered = lk.LogisticRegression().fit(X, y, sample_weight=weights)
+    np.testing.assert_allclose(fast.coef_, layered.coef_, rtol=1e-11)
+    np.testing.assert_allclose(fast.intercept_, layered.intercept_, rtol=1e-11)
+    for name in ("information_", "score_outer_"):
+        np.testing.assert_allclose(getattr(fast, name), getattr(layered, name), rtol=1e-11)
+    assert fast.loglik_ == pytest.approx(layered.loglik_, rel=1e-13)
+    reference = SkLogisticRegression(C=np.inf, solver="newton-cholesky", tol=1e-12).fit(
+        X, y, sample_weight=weights
+    )
+    np.testing.assert_allclose(fast.coef_, reference.coef_, rtol=1e-7)
+
+
+def test_small_matrices_set_no_blas_limit() -> None:
+    def threads() -> set[int]:
+        return {info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"}
+
+    with threadpool_limits(limits=2, user_api="blas"):
+        with one_blas_thread(SMALL_MATRIX_ORDER):
+            assert threads() == {2}
+        with one_blas_thread(SMALL_MATRIX_ORDER + 1):
+            assert threads() == {1}
+        assert threads() == {2}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
 from functools import cache
 from typing import Any
 
@@ -37,6 +38,20 @@ def is_dask_collection(value: object) -> bool:
 def threadpools() -> ThreadpoolController:
     """The BLAS thread pools of the process, found once."""
     return ThreadpoolController()
+
+
+SMALL_MATRIX_ORDER = 64
+"""OpenBLAS runs a product of fewer than 2¹⁸ = 64³ multiply-adds on the calling thread alone,
+so dense algebra on a k × k matrix with k ≤ 64 wakes no BLAS thread."""
+
+
+def one_blas_thread(order: int) -> AbstractContextManager[object]:
+    """BLAS on one thread for the dense algebra of a k × k matrix (k = ``order``): a limit
+    for k above ``SMALL_MATRIX_ORDER``, nothing below, where BLAS stays on one thread by
+    itself and setting the limit (about 20 µs each way) would cost more than the algebra."""
+    if order <= SMALL_MATRIX_ORDER:
+        return nullcontext()
+    return threadpools().limit(limits=1, user_api="blas")
 
 
 class DesignBase(ABC):
@@ -272,7 +287,8 @@ class DesignBase(ABC):
         one thread, as in the weighted Gram of the dense design: on two loaded cores the
         product over a 50,000 × 100 X took 185 ms with two OpenBLAS threads and 50 ms with one.
         """
-        with threadpools().limit(limits=1, user_api="blas"):
+        one_block = self._row_count(rows) * self.n_features <= BLOCK_ELEMENTS
+        with nullcontext() if one_block else threadpools().limit(limits=1, user_api="blas"):
             gram, sums = self._block_gram(self._float64_row_blocks(rows))
         return self._bordered_gram(gram, sums, self._row_count(rows))
 

@@ -12,7 +12,14 @@ from numpy.typing import NDArray
 
 from . import base, fused
 from .base import DesignBase, threadpools
-from .fused import FusedSums, KernelDatafit, fused_gram, fused_sums, fused_value_gradient
+from .fused import (
+    FusedSums,
+    KernelDatafit,
+    fused_gram,
+    fused_sums,
+    fused_value_gradient,
+    small_sums,
+)
 
 
 class DenseDesign(DesignBase):
@@ -43,12 +50,13 @@ class DenseDesign(DesignBase):
         return bool(self.X.flags.c_contiguous) and self.X.size >= fused.FUSED_MIN_ENTRIES
 
     def gram_fuses(self, datafit: KernelDatafit) -> bool:
-        """Whether :meth:`fused_sums` runs: the fused pass applies, the datafit has two classes
-        and there are at most ``FUSED_GRAM_MAX_PARAMS`` coefficients."""
+        """Whether :meth:`fused_sums` runs: the datafit has two classes, there are at most
+        ``FUSED_GRAM_MAX_PARAMS`` coefficients, and either the fused pass applies or X is
+        small (fewer than ``FUSED_MIN_ENTRIES`` entries, summed by NumPy)."""
         return (
             datafit.kernel == "bernoulli"
             and self.n_params <= fused.FUSED_GRAM_MAX_PARAMS
-            and self.fuses(datafit)
+            and (self.fuses(datafit) or self.X.size < fused.FUSED_MIN_ENTRIES)
         )
 
     def fused_sums(
@@ -63,13 +71,28 @@ class DenseDesign(DesignBase):
         score_outer: bool,
     ) -> FusedSums | None:
         """The cost, gradient and (when asked for) Hessian and meat of a two-class fit in one
-        pass over X (:func:`logitkit.backends.fused.fused_sums`), or None where
-        :meth:`gram_fuses` says the pass does not apply."""
+        pass over X (:func:`logitkit.backends.fused.fused_sums`), or over a small X by NumPy
+        (:func:`logitkit.backends.fused.small_sums`), or None where :meth:`gram_fuses` says
+        neither applies."""
         if not self.gram_fuses(datafit):
             return None
+        if not self.fuses(datafit):
+            return small_sums(
+                self._float64_tilde, coef, y, s, offset, hessian=hessian, score_outer=score_outer
+            )
         return fused_sums(
             self.X, coef, self.fit_intercept, y, s, offset, hessian=hessian, score_outer=score_outer
         )
+
+    @cached_property
+    def _float64_tilde(self) -> NDArray:
+        """X̃ = [1 X] (X alone without an intercept) in float64, made once for the small
+        NumPy sums (an X of fewer than ``FUSED_MIN_ENTRIES`` entries: at most 8 MiB)."""
+        tilde = np.empty((self.n_samples, self.n_params))
+        tilde[:, int(self.fit_intercept) :] = self.X
+        if self.fit_intercept:
+            tilde[:, 0] = 1.0
+        return tilde
 
     def fused_gram(self) -> NDArray | None:
         """X̃ᵀX̃ over every row by one parallel pass (float64 sums, a float32 X read as it is),

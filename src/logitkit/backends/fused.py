@@ -116,3 +116,51 @@ def fused_gram(X: NDArray, fit_intercept: bool) -> NDArray:
     from ._fused_gram import gram
 
     return gram(X, fit_intercept)
+
+
+def small_sums(
+    X_tilde: NDArray,
+    coef: NDArray,
+    y: NDArray,
+    s: NDArray,
+    offset: NDArray | None,
+    *,
+    hessian: bool,
+    score_outer: bool,
+) -> FusedSums:
+    """The :class:`FusedSums` of the binary model at θ over a small X by a few whole-array
+    NumPy operations: X̃ = ``X_tilde`` is float64 with its intercept column in place, so each
+    product is one BLAS call and nothing is compiled.
+
+    With z = X̃θ (+ o), e = exp(−|z|), σ(|z|) = 1/(1 + e) and σ(−|z|) = e σ(|z|), the sums are
+    those of the compiled pass (:mod:`._fused_gram`): J₀ = Σ sᵢ[log1p(eᵢ) + yᵢ max(−zᵢ, 0) +
+    (1 − yᵢ) max(zᵢ, 0)], g = X̃ᵀ(s ⊙ (ŷ − y)), H = (√c ⊙ X̃)ᵀ(√c ⊙ X̃) with cᵢ = sᵢŷᵢ(1 − ŷᵢ)
+    and M likewise with cᵢ = sᵢ(ŷᵢ − yᵢ)² (each a symmetric product), λ = min over sᵢ > 0 of
+    sᵢ|yᵢ − ŷᵢ|. A small fit's Newton step then costs a handful of calls instead of a pass
+    through the datafit's layers.
+    """
+    z = X_tilde @ coef
+    if offset is not None:
+        z = z + offset
+    e = np.exp(-np.abs(z))
+    above = 1.0 / (1.0 + e)
+    below = e * above
+    nonnegative = z >= 0.0
+    value = float(s @ (np.log1p(e) + y * np.maximum(-z, 0.0) + (1.0 - y) * np.maximum(z, 0.0)))
+    residual = np.where(nonnegative, above, below) - y
+    weighted = s * residual
+    overlap = np.where(nonnegative == (y == 1.0), below, above) * s
+    positive = s > 0.0
+    return FusedSums(
+        value,
+        X_tilde.T @ weighted,
+        _symmetric_gram(X_tilde, s * (below * above)) if hessian else None,
+        _symmetric_gram(X_tilde, weighted * residual) if score_outer else None,
+        float(np.min(overlap[positive], initial=np.inf)),
+    )
+
+
+def _symmetric_gram(X_tilde: NDArray, c: NDArray) -> NDArray:
+    """X̃ᵀ diag(c) X̃ for c ≥ 0 as (√c ⊙ X̃)ᵀ(√c ⊙ X̃), exactly symmetric."""
+    scaled = X_tilde * np.sqrt(c)[:, None]
+    return scaled.T @ scaled

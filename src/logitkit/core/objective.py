@@ -413,7 +413,7 @@ class Objective(PassEvaluation):
     def _assemble(self, blocks: list[tuple[int, int, NDArray]]) -> NDArray:
         """The matrix of symmetric blocks (k, m), k ≤ m, the ridge on its diagonal."""
         hess = self._from_blocks(blocks)
-        hess[np.diag_indices_from(hess)] += self.penalty.smooth_hessian_diagonal()
+        hess.flat[:: len(hess) + 1] += self.penalty.smooth_hessian_diagonal()
         return hess
 
     def hessian(self, coef: NDArray, rows: Rows = None) -> NDArray:

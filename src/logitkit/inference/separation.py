@@ -31,9 +31,9 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.linalg import LinAlgError, cho_factor, cho_solve, eigh, solve
+from scipy.linalg import LinAlgError, cho_factor, cho_solve, solve
 
-from ..backends.base import threadpools
+from ..backends.base import one_blas_thread
 from ..backends.design import Design
 from ..core.functions import sigmoid
 from ..core.objective import Objective
@@ -211,8 +211,8 @@ def _certificate_holds(smallest: float, gram: NDArray, score: NDArray) -> bool:
     if not (np.all(np.isfinite(gram)) and np.all(diagonal > 0.0)):
         return False
     scale = 1.0 / np.sqrt(diagonal)
-    with threadpools().limit(limits=1, user_api="blas"):  # small: see collinear_columns
-        lowest = float(eigh(gram * scale[:, None] * scale[None, :], eigvals_only=True)[0])
+    with one_blas_thread(len(diagonal)):  # see collinear_columns
+        lowest = float(np.linalg.eigvalsh(gram * scale[:, None] * scale[None, :])[0])
     return smallest * np.sqrt(max(lowest, 0.0)) > 2.0 * float(np.linalg.norm(scale * score))
 
 

@@ -7,8 +7,9 @@ from typing import cast
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.linalg import LinAlgError, cho_factor, cho_solve, eigh
+from scipy.linalg import LinAlgError, cho_factor, cho_solve, eigh, lapack
 
+from ..backends.base import one_blas_thread
 from ..core.exceptions import SingularDesignError
 from ._threads import threadpools
 from .base import DataProblem, Problem, Recorder, SolveResult, SolverOptions, flat_cost, tol_reached
@@ -27,17 +28,18 @@ def collinear_columns(hessian: NDArray) -> tuple[int, ...]:
     The Hessian is scaled to unit diagonal, D^(−½) H D^(−½), so column scales do not matter;
     eigenvalues below 1e-12 × the largest signal rank deficiency, and the coefficients with
     large entries in any of their eigenvectors are the dependent columns. The decomposition
-    of a k × k matrix runs on one BLAS thread: its many small products gain nothing from
-    threads, and right after a parallel pass over X (whose threads still spin) a 101 × 101
-    one took 40–60 ms with two threads on two loaded cores, against about 1 ms alone.
+    of a k × k matrix runs on one BLAS thread (:func:`~logitkit.backends.base.one_blas_thread`):
+    its many small products gain nothing from threads, and right after a parallel pass over X
+    (whose threads still spin) a 101 × 101 one took 40–60 ms with two threads on two loaded
+    cores, against about 1 ms alone.
     """
     diagonal = np.diag(hessian).copy()
     degenerate = np.flatnonzero(diagonal <= 0.0)
     if degenerate.size:
         return tuple(int(j) for j in degenerate)
     scale = 1.0 / np.sqrt(diagonal)
-    with threadpools().limit(limits=1, user_api="blas"):
-        values, vectors = eigh(hessian * scale[:, None] * scale[None, :])
+    with one_blas_thread(len(diagonal)):
+        values, vectors = np.linalg.eigh(hessian * scale[:, None] * scale[None, :])
     null_space = np.abs(vectors[:, values <= _RANK_TOL * values[-1]])
     if null_space.shape[1] == 0:
         return ()
@@ -51,20 +53,24 @@ def cholesky_direction(hessian: NDArray, grad: NDArray) -> NDArray:
     When H is numerically singular (coefficients running off to infinity under separation,
     where ŷ(1 − ŷ) underflows), Levenberg damping H + λ·mean(diag H)·I is added, λ from 1e-12
     growing ×100 until the factorisation succeeds. H and ∇J are checked for infinities and
-    NaNs once, before the factorisations (SciPy's own check would run on each).
+    NaNs once, before the factorisations; LAPACK's ``potrf`` and ``potrs`` are called
+    directly, since SciPy's wrappers around them cost more than a small fit's solve.
     """
     if not (np.all(np.isfinite(hessian)) and np.all(np.isfinite(grad))):
         raise ValueError("array must not contain infs or NaNs")
     damping = 0.0
-    mean_diagonal = float(np.mean(np.diag(hessian))) or 1.0
-    identity = np.eye(len(grad))
+    diagonal = np.diag(hessian)
+    mean_diagonal = float(np.mean(diagonal)) or 1.0
+    rhs = np.asarray(grad, dtype=np.float64)
     while True:
-        try:
-            shifted = hessian + damping * mean_diagonal * identity
-            factor = cho_factor(shifted, lower=True, check_finite=False)
-            return -cho_solve(factor, grad, check_finite=False)
-        except LinAlgError:
-            damping = 1e-12 if damping == 0.0 else damping * 100.0
+        shifted = np.array(hessian, dtype=np.float64, order="F")
+        if damping:
+            shifted.flat[:: len(shifted) + 1] = diagonal + damping * mean_diagonal
+        factor, info = lapack.dpotrf(shifted, lower=1, clean=0, overwrite_a=1)
+        if info == 0:
+            step, _ = lapack.dpotrs(factor, rhs, lower=1)
+            return -step
+        damping = 1e-12 if damping == 0.0 else damping * 100.0
 
 
 def pseudo_inverse_direction(hessian: NDArray, grad: NDArray) -> NDArray:
