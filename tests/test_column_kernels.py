@@ -8,8 +8,13 @@ import numpy as np
 import pytest
 
 import logitkit.backends.fused
-from logitkit.backends._columns import CHUNK, column_abs_max, weighted_column_squares
+from logitkit.backends._columns import CHUNK, column_abs_max_and_squares, weighted_column_squares
 from logitkit.backends.design import make_design
+
+
+def column_abs_max(X):
+    """The column maxima alone, of the pass that also sums the squares."""
+    return column_abs_max_and_squares(X)[0]
 
 
 @pytest.mark.parametrize("n_rows", [1, CHUNK - 1, CHUNK, 3 * CHUNK + 5])
@@ -24,10 +29,13 @@ def test_column_reductions_equal_numpy_at_chunk_boundaries(n_rows, dtype) -> Non
     widened = X.astype(np.float64)
     expected_squares = (widened**2).T @ d
     np.testing.assert_allclose(weighted_column_squares(X, d), expected_squares, rtol=1e-12)
+    unit_squares = column_abs_max_and_squares(X)[1]
+    np.testing.assert_allclose(unit_squares, (widened**2).sum(axis=0), rtol=1e-12)
 
 
 def test_column_reductions_of_an_empty_x_and_a_nan() -> None:
-    np.testing.assert_array_equal(column_abs_max(np.empty((0, 3))), np.zeros(3))
+    for reduction in column_abs_max_and_squares(np.empty((0, 3))):
+        np.testing.assert_array_equal(reduction, np.zeros(3))
     np.testing.assert_array_equal(weighted_column_squares(np.empty((0, 3)), np.empty(0)), 0.0)
     X = np.ones((10, 3))
     X[4, 1] = np.nan
@@ -42,18 +50,19 @@ def test_one_and_two_threads_give_identical_column_reductions() -> None:
     threads = numba.get_num_threads()
     try:
         numba.set_num_threads(1)
-        single = column_abs_max(X), weighted_column_squares(X, d)
+        single = *column_abs_max_and_squares(X), weighted_column_squares(X, d)
     finally:
         numba.set_num_threads(threads)
-    both = column_abs_max(X), weighted_column_squares(X, d)
-    np.testing.assert_array_equal(single[0], both[0])
-    np.testing.assert_array_equal(single[1], both[1])
+    both = *column_abs_max_and_squares(X), weighted_column_squares(X, d)
+    for one, two in zip(single, both, strict=True):
+        np.testing.assert_array_equal(one, two)
 
 
 @pytest.mark.parametrize("fit_intercept", [True, False])
 def test_a_large_dense_design_compiles_its_column_reductions(monkeypatch, fit_intercept) -> None:
-    """Above the fused pass's size the design's column maxima and weighted squares come from
-    the kernels, equal to the blocked NumPy ones below it; a row subset stays blocked."""
+    """Above the fused pass's size the design's column maxima and weighted squares (unit
+    weights read from the maxima's pass) come from the kernels, equal to the blocked NumPy ones
+    below it; a row subset stays blocked."""
     rng = np.random.default_rng(4)
     X = rng.standard_normal((3000, 6))
     d = rng.uniform(0.0, 1.0, 3000)
@@ -64,6 +73,10 @@ def test_a_large_dense_design_compiles_its_column_reductions(monkeypatch, fit_in
     assert compiled._compiles_columns() and not make_design(X.T, False)._compiles_columns()
     np.testing.assert_array_equal(compiled.column_abs_max(), expected[0])
     np.testing.assert_allclose(compiled.weighted_column_sq_norms(d), expected[1], rtol=1e-12)
+    ones = np.ones(3000)
+    np.testing.assert_allclose(
+        compiled.weighted_column_sq_norms(ones), blocked.weighted_column_sq_norms(ones), rtol=1e-12
+    )
     rows = np.arange(0, 3000, 7)
     np.testing.assert_array_equal(compiled.column_abs_max(rows), blocked.column_abs_max(rows))
 
@@ -99,7 +112,7 @@ def test_a_dask_chunk_keeps_its_reductions_on_its_own_thread(monkeypatch) -> Non
         raise AssertionError("a parallel kernel ran inside a chunk task")
 
     monkeypatch.setattr(logitkit.backends.fused, "FUSED_MIN_ENTRIES", 1)
-    monkeypatch.setattr(logitkit.backends._columns, "column_abs_max", refuse)
+    monkeypatch.setattr(logitkit.backends._columns, "column_abs_max_and_squares", refuse)
     monkeypatch.setattr(logitkit.backends._columns, "weighted_column_squares", refuse)
     monkeypatch.setattr("logitkit.backends.dense.ThreadPoolExecutor", refuse)
     X = np.random.default_rng(6).standard_normal((5000, 4))

@@ -8,6 +8,8 @@
 - the overlap certificate reads the Gram matrix the aliasing check made;
 - a small dense binary fit takes its Newton sums (cost, gradient, Hessian, meat, smallest
   residual weight) from a few whole-array NumPy products, with the fit of the layered path;
+- a large plain X is not summed for finiteness: its column maxima, one compiled pass with the
+  squares, catch a NaN or infinity, and the error is scikit-learn's;
 - k × k algebra sets no BLAS limit up to k = 64, and one thread above.
 """
 
@@ -22,6 +24,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 import logitkit as lk
 import logitkit.backends.dense
 from logitkit.backends.base import SMALL_MATRIX_ORDER, one_blas_thread
+from logitkit.backends.fused import FUSED_MIN_ENTRIES
 from logitkit.core.aliasing import ALIAS_TOL, aliased_columns
 from logitkit.inference.separation import overlap_certified
 from logitkit.models.build import build_objective, plain_arrays
@@ -237,6 +240,22 @@ def test_a_small_fit_takes_its_newton_sums_from_numpy(monkeypatch, weighted: boo
         X, y, sample_weight=weights
     )
     np.testing.assert_allclose(fast.coef_, reference.coef_, rtol=1e-7)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf], ids=["NaN", "inf"])
+def test_a_large_plain_x_is_checked_by_its_column_maxima(bad: float) -> None:
+    rows = FUSED_MIN_ENTRIES // 4 + 1
+    X = np.random.default_rng(5).standard_normal((rows, 4))
+    X[rows // 2, 2] = bad
+    y = np.arange(rows) % 2.0
+    assert plain_arrays(X, y)  # not summed: the maxima's pass finds it
+    small_X, small_y = _data()
+    small_X[7, 2] = bad
+    with pytest.raises(ValueError) as small:
+        lk.LogisticRegression().fit(small_X, small_y)
+    with pytest.raises(ValueError) as large:
+        lk.LogisticRegression().fit(X, y)
+    assert str(large.value) == str(small.value)
 
 
 def test_small_matrices_set_no_blas_limit() -> None:

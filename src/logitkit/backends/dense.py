@@ -150,18 +150,15 @@ class DenseDesign(DesignBase):
         return DenseDesign(self.X[rows], self.fit_intercept)
 
     def _compiles_columns(self) -> bool:
-        """Whether the per-column reductions run compiled (:mod:`logitkit.backends._columns`):
-        for a C-ordered X as large as the fused pass's, for which Numba is loaded anyway."""
-        return bool(self.X.flags.c_contiguous) and self.X.size >= fused.FUSED_MIN_ENTRIES
+        """Whether the per-column reductions run compiled (:func:`compiles_columns`)."""
+        return compiles_columns(self.X)
 
     def column_abs_max(self, rows: NDArray | None = None) -> NDArray:
         """cⱼ = max_{i∈R} |x̃ᵢⱼ| (:meth:`DesignBase.column_abs_max`); over every row of a large
-        C-ordered X, in one compiled pass on all threads."""
+        C-ordered X, from the compiled pass of :attr:`_column_summaries`."""
         if rows is not None or not self._compiles_columns():
             return super().column_abs_max(rows)
-        from ._columns import column_abs_max
-
-        top = column_abs_max(self.X)
+        top = self._column_summaries[0]
         if self.fit_intercept:
             return np.concatenate(([float(self.n_samples > 0)], top))
         return top
@@ -218,11 +215,17 @@ class DenseDesign(DesignBase):
 
     @cached_property
     def _unit_column_sq_norms(self) -> NDArray:
-        """Σᵢ x̃ᵢⱼ² for every column j, by the compiled pass."""
-        from ._columns import weighted_column_squares
+        """Σᵢ x̃ᵢⱼ² for every column j, from the compiled pass of :attr:`_column_summaries`."""
+        return self._with_intercept_entry(self._column_summaries[1], np.ones(self.n_samples))
 
-        ones = np.ones(self.n_samples)
-        return self._with_intercept_entry(weighted_column_squares(self.X, ones), ones)
+    @cached_property
+    def _column_summaries(self) -> tuple[NDArray, NDArray]:
+        """(maxᵢ |xᵢⱼ|, Σᵢ xᵢⱼ²) for every column j of a large C-ordered X, from one compiled
+        read of X: every fit's input check asks for the first, and an unpenalised fit's
+        aliasing bound and a stochastic fit's step size for the second."""
+        from ._columns import column_abs_max_and_squares
+
+        return column_abs_max_and_squares(self.X)
 
     def _row_sq_norms(self) -> NDArray:
         return np.einsum("ij,ij->i", self.X, self.X, dtype=np.float64)
@@ -293,3 +296,10 @@ class DenseDesign(DesignBase):
     def _abs_max(block: NDArray) -> NDArray:
         """maxᵢ |xᵢⱼ| over the rows of a block, without an |X| temporary."""
         return np.maximum(np.max(block, axis=0, initial=0.0), -np.min(block, axis=0, initial=0.0))
+
+
+def compiles_columns(X: NDArray) -> bool:
+    """Whether the per-column reductions of the dense X run compiled
+    (:mod:`logitkit.backends._columns`): for a C-ordered X as large as the fused pass's, for
+    which Numba is loaded anyway."""
+    return bool(X.flags.c_contiguous) and X.size >= fused.FUSED_MIN_ENTRIES

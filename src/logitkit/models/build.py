@@ -83,18 +83,7 @@ def build_objective(
         _check_n_features(estimator, X, reset=reset)
         X_valid, y_valid = np.asarray(X), np.asarray(y)
     else:
-        check_numeric_columns(X)
-        check_missing_labels(y)
-        X_valid, y_valid = validate_data(
-            estimator,
-            X,
-            y,
-            reset=reset,
-            accept_sparse=["csr", "csc"],
-            dtype=[np.float64, np.float32],
-            y_numeric=False,
-        )
-        check_classification_targets(y_valid)
+        X_valid, y_valid = _validated(estimator, X, y, reset)
     if reset:
         check_feature_names(getattr(estimator, "feature_names_in_", None), params["fit_intercept"])
         estimator.classes_ = np.unique(y_valid)
@@ -113,7 +102,10 @@ def build_objective(
         weights = weights * compute_sample_weight(params["class_weight"], y_valid)
     fit_intercept = params["fit_intercept"]
     design = make_design(X_valid, fit_intercept)
-    check_magnitudes(design, getattr(estimator, "feature_names_in_", None))
+    maxima = design.column_abs_max()
+    if not np.all(np.isfinite(maxima)):
+        _validated(estimator, X, y, reset)  # a large plain X's NaN or inf: scikit-learn's error
+    check_magnitudes(design, getattr(estimator, "feature_names_in_", None), maxima)
     datafit = datafit_for(
         len(classes), reference_index(classes, params["alpha"], params["reference"])
     )
@@ -123,6 +115,27 @@ def build_objective(
     # from it (the indices searchsorted gives are the same 0 and 1 in eight bytes).
     labels = y_valid == classes[1] if len(classes) == 2 else np.searchsorted(classes, y_valid)
     return Objective(design, labels, weights, penalty, datafit, firth=bool(params["firth"]))
+
+
+def _validated(
+    estimator: BaseEstimator, X: ArrayLike, y: ArrayLike, reset: bool
+) -> tuple[Any, NDArray]:
+    """X and y through scikit-learn's ``validate_data`` and ``check_classification_targets``
+    (after the checks of :mod:`logitkit.core.validation` that name the offending columns and
+    labels): its conversions, and its errors for data it refuses."""
+    check_numeric_columns(X)
+    check_missing_labels(y)
+    X_valid, y_valid = validate_data(
+        estimator,
+        X,
+        y,
+        reset=reset,
+        accept_sparse=["csr", "csc"],
+        dtype=[np.float64, np.float32],
+        y_numeric=False,
+    )
+    check_classification_targets(y_valid)
+    return X_valid, y_valid
 
 
 def formula_input(estimator: BaseEstimator, X: ArrayLike) -> ArrayLike:

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ..backends.dense import compiles_columns
 from ..backends.design import Design
 from ..core.exceptions import SmallClassWarning
 from ..core.record import INTERCEPT
@@ -104,7 +105,11 @@ def plain_arrays(X: object, y: object) -> bool:
     than a small fit's solve on detecting frame libraries and label types; anything else goes
     through them, and their errors. The finiteness of X is tested on its sum (one pass, no
     temporary): a finite sum means finite entries, and a sum that overflows sends X through
-    scikit-learn's own test.
+    scikit-learn's own test. An X whose column maxima come from a compiled pass
+    (:func:`~logitkit.backends.dense.compiles_columns`) is not summed: the magnitude check
+    reads those maxima, a NaN or infinite entry makes its column's maximum non-finite, and
+    X then goes through scikit-learn's test (:func:`~logitkit.models.build.build_objective`),
+    so its rows are read once for both checks.
     """
     if type(X) is not np.ndarray or type(y) is not np.ndarray:
         return False
@@ -112,9 +117,10 @@ def plain_arrays(X: object, y: object) -> bool:
         return False
     if y.ndim != 1 or y.shape[0] != X.shape[0] or y.dtype.kind not in "iuf":
         return False
-    with np.errstate(over="ignore", invalid="ignore"):
-        if not np.isfinite(X.sum()):
-            return False
+    if not compiles_columns(X):
+        with np.errstate(over="ignore", invalid="ignore"):
+            if not np.isfinite(X.sum()):
+                return False
     if y.dtype.kind == "f":
         return bool(np.isfinite(y).all() and not np.any(y != y.astype(int)))
     return True
