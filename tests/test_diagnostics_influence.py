@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import tracemalloc
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -139,6 +142,27 @@ def test_sparse_design_gives_the_dense_numbers() -> None:
     Xs = sp.csr_matrix(X.to_numpy())
     sparse = lk.influence(lk.LogisticRegression().fit(Xs, y), Xs, y)
     assert_close(sparse.drop(columns="influential"), dense.drop(columns="influential"))
+
+
+def test_peak_memory_is_the_table_and_a_few_n_vectors() -> None:
+    """n = 200,000, p = 20: the table is n × (k + 5) float64 entries and n flags, 1.31 × X
+    for k = 21 coefficients. Beside it influence() holds the objective's labels, unit weights
+    and logits (three n-vectors, 0.15 × X) and one block of rows' temporaries (about 2¹⁶
+    entries each, 0.04 × X): 1.5 × X, bounded by 1.6 × X. An n × k array beside the table (X̃I⁻¹
+    whole, 1.05 × X, as before the table was filled by blocks) breaks the bound."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((200_000, 20))
+    y = (rng.random(len(X)) < 1.0 / (1.0 + np.exp(-X[:, 0]))).astype(float)
+    model = lk.LogisticRegression().fit(X, y)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        table = lk.influence(model, X, y)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert table.shape == (len(X), 21 + 6)
+    assert peak <= 1.6 * X.nbytes, f"{peak / X.nbytes:.3f} × X"
 
 
 def test_refusals() -> None:
