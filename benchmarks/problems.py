@@ -92,6 +92,10 @@ class Problem:
     problems)."""
     memory_goal: float = 0.25
     """logitkit's peak extra memory ≤ this × the bytes of X (dense problems)."""
+    result_bytes: Callable[[int, int], int] | None = None
+    """The bytes of what every tool must return on n × p data (the diagnostics' influence
+    table): the report also gives the peak beyond them, the working memory, against
+    ``memory_goal``."""
     l1_ratio: float = 0.0
     n_alphas: int | None = None
     """A path problem: this many α from α_max down to ``alpha``·α_max, log-spaced."""
@@ -111,6 +115,12 @@ class Problem:
         top = float(np.abs(X.T @ (y.mean() - y)).max()) / len(y) / self.l1_ratio
         alphas = top * np.logspace(0.0, np.log10(self.alpha), self.n_alphas)
         return Data(X, y, float(alphas[-1]), self.l1_ratio, alphas)
+
+
+def influence_table_bytes(n: int, p: int) -> int:
+    """The influence table's bytes: n rows of p + 6 float64 columns (hat, Cook's distance, three
+    residuals and p + 1 dfbetas) and a boolean column."""
+    return n * (8 * (p + 6) + 1)
 
 
 def _logitkit_default() -> Tool:
@@ -287,6 +297,7 @@ PROBLEMS: dict[str, Problem] = {
             ],
             goal=Goal(0.1, "statsmodels"),
             memory_goal=0.5,
+            result_bytes=influence_table_bytes,
         ),
         Problem(
             "l1-path",

@@ -199,6 +199,15 @@ def goals(result: Result) -> list[str]:
             f"({result.x_bytes / MIB:.0f} MiB): {row.peak_bytes / MIB:.1f} MiB = "
             f"{fraction:.2f} × X — {_verdict(fraction <= problem.memory_goal)}"
         )
+        if problem.result_bytes is not None:
+            table = problem.result_bytes(result.data_n, result.data_p)
+            working = (row.peak_bytes - table) / result.x_bytes
+            lines.append(
+                f"  - of which the returned table is {table / MIB:.1f} MiB = "
+                f"{table / result.x_bytes:.2f} × X; the working memory beyond it, "
+                f"{(row.peak_bytes - table) / MIB:.1f} MiB = {working:.2f} × X, ≤ "
+                f"{problem.memory_goal:g} × X — {_verdict(working <= problem.memory_goal)}"
+            )
     return lines
 
 

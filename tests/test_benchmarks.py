@@ -287,3 +287,14 @@ def test_small_fits_run_their_own_number_of_fits() -> None:
             "scikit-learn newton-cholesky",
             "glum irls-ls",
         }
+
+
+def test_the_diagnostics_goal_separates_the_table_from_the_working_memory(tmp_path: Path) -> None:
+    """The influence table every tool returns has n × (p + 6) float64 values and a flag; the
+    report gives its share of the peak and the working memory beyond it."""
+    assert problems.influence_table_bytes(1_000, 20) == 1_000 * (8 * 26 + 1)
+    out = tmp_path / "BENCHMARKS.md"
+    arguments = ["--problems", "diagnostics=0.001", "--repeats", "1", "--no-command-line"]
+    assert run.main([*arguments, "--out", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "of which the returned table is 0.2 MiB = 1.31 × X; the working memory beyond it" in text
