@@ -6,15 +6,16 @@ from __future__ import annotations
 import numba
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 import logitkit.backends.fused
-from logitkit.backends._columns import CHUNK, column_abs_max_and_squares, weighted_column_squares
+from logitkit.backends._columns import CHUNK, column_summaries, csr_copy, weighted_column_squares
 from logitkit.backends.design import make_design
 
 
 def column_abs_max(X):
     """The column maxima alone, of the pass that also sums the squares."""
-    return column_abs_max_and_squares(X)[0]
+    return column_summaries(X).maxima
 
 
 @pytest.mark.parametrize("n_rows", [1, CHUNK - 1, CHUNK, 3 * CHUNK + 5])
@@ -29,13 +30,15 @@ def test_column_reductions_equal_numpy_at_chunk_boundaries(n_rows, dtype) -> Non
     widened = X.astype(np.float64)
     expected_squares = (widened**2).T @ d
     np.testing.assert_allclose(weighted_column_squares(X, d), expected_squares, rtol=1e-12)
-    unit_squares = column_abs_max_and_squares(X)[1]
+    unit_squares = column_summaries(X).squares
     np.testing.assert_allclose(unit_squares, (widened**2).sum(axis=0), rtol=1e-12)
 
 
 def test_column_reductions_of_an_empty_x_and_a_nan() -> None:
-    for reduction in column_abs_max_and_squares(np.empty((0, 3))):
-        np.testing.assert_array_equal(reduction, np.zeros(3))
+    empty = column_summaries(np.empty((0, 3)))
+    np.testing.assert_array_equal(empty.maxima, np.zeros(3))
+    np.testing.assert_array_equal(empty.squares, np.zeros(3))
+    assert empty.row_nonzeros.shape == (0,)
     np.testing.assert_array_equal(weighted_column_squares(np.empty((0, 3)), np.empty(0)), 0.0)
     X = np.ones((10, 3))
     X[4, 1] = np.nan
@@ -50,10 +53,10 @@ def test_one_and_two_threads_give_identical_column_reductions() -> None:
     threads = numba.get_num_threads()
     try:
         numba.set_num_threads(1)
-        single = *column_abs_max_and_squares(X), weighted_column_squares(X, d)
+        single = *column_summaries(X), weighted_column_squares(X, d)
     finally:
         numba.set_num_threads(threads)
-    both = *column_abs_max_and_squares(X), weighted_column_squares(X, d)
+    both = *column_summaries(X), weighted_column_squares(X, d)
     for one, two in zip(single, both, strict=True):
         np.testing.assert_array_equal(one, two)
 
@@ -112,7 +115,7 @@ def test_a_dask_chunk_keeps_its_reductions_on_its_own_thread(monkeypatch) -> Non
         raise AssertionError("a parallel kernel ran inside a chunk task")
 
     monkeypatch.setattr(logitkit.backends.fused, "FUSED_MIN_ENTRIES", 1)
-    monkeypatch.setattr(logitkit.backends._columns, "column_abs_max_and_squares", refuse)
+    monkeypatch.setattr(logitkit.backends._columns, "column_summaries", refuse)
     monkeypatch.setattr(logitkit.backends._columns, "weighted_column_squares", refuse)
     monkeypatch.setattr("logitkit.backends.dense.ThreadPoolExecutor", refuse)
     X = np.random.default_rng(6).standard_normal((5000, 4))
@@ -122,3 +125,20 @@ def test_a_dask_chunk_keeps_its_reductions_on_its_own_thread(monkeypatch) -> Non
     np.testing.assert_allclose(chunk.gram_rows(), bordered.T @ bordered, rtol=1e-12)
     d = np.ones(len(X))
     np.testing.assert_allclose(chunk.weighted_column_sq_norms(d), (bordered**2).sum(axis=0))
+
+
+@pytest.mark.parametrize("n_rows", [1, CHUNK - 1, 3 * CHUNK + 5])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_row_counts_and_the_csr_copy_equal_scipy(n_rows, dtype) -> None:
+    """Each row's nonzero count from the column pass, and the CSR copy built from them, equal
+    NumPy's count and SciPy's conversion, rows without a nonzero entry included."""
+    rng = np.random.default_rng(n_rows + 1)
+    X = (rng.standard_normal((n_rows, 9)) * (rng.random((n_rows, 9)) < 0.2)).astype(dtype)
+    X[::3] = 0.0  # empty rows
+    counts = column_summaries(X).row_nonzeros
+    np.testing.assert_array_equal(counts, np.count_nonzero(X, axis=1))
+    copy = csr_copy(X, counts)
+    expected = sp.csr_matrix(X)
+    assert copy.dtype == dtype and copy.shape == X.shape and copy.has_canonical_format
+    for name in ("data", "indices", "indptr"):
+        np.testing.assert_array_equal(getattr(copy, name), getattr(expected, name))

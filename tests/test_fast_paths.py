@@ -25,7 +25,7 @@ import logitkit.core.objective
 import logitkit.inference.statistics
 import logitkit.models.fitting
 import logitkit.solvers
-from logitkit.backends._columns import column_abs_max_and_squares
+from logitkit.backends._columns import column_summaries
 from logitkit.backends._fused import CHUNK, value_gradient
 from logitkit.backends.design import make_design
 from logitkit.core.exceptions import SingularDesignError
@@ -101,7 +101,7 @@ def test_the_compiled_column_maxima_equal_numpy(n, dtype) -> None:
     included, through the kernel and through the design."""
     X = (np.random.default_rng(n).standard_normal((n, 9)) * np.arange(1, 10)).astype(dtype)
     np.testing.assert_array_equal(
-        column_abs_max_and_squares(X)[0], np.max(np.abs(X), axis=0).astype(float)
+        column_summaries(X).maxima, np.max(np.abs(X), axis=0).astype(float)
     )
     for bad in (np.inf, -np.inf, np.nan):
         spoiled = X.copy()
@@ -109,7 +109,7 @@ def test_the_compiled_column_maxima_equal_numpy(n, dtype) -> None:
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(logitkit.backends.fused, "FUSED_MIN_ENTRIES", 0)
             top = make_design(spoiled, True).column_abs_max()
-        for maxima in (column_abs_max_and_squares(spoiled)[0], top[1:]):
+        for maxima in (column_summaries(spoiled).maxima, top[1:]):
             assert np.isnan(maxima[4]) if np.isnan(bad) else maxima[4] == np.inf
 
 

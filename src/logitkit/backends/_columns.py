@@ -1,4 +1,5 @@
-"""Per-column reductions of a dense X in one parallel pass: maxᵢ |xᵢⱼ| with Σᵢ xᵢⱼ², and Σᵢ dᵢ xᵢⱼ².
+"""Per-column reductions of a dense X in one parallel pass: maxᵢ |xᵢⱼ| with Σᵢ xᵢⱼ² and each
+row's nonzero count, and Σᵢ dᵢ xᵢⱼ²; and a CSR copy of a mostly-zero X.
 
 Rows are split into chunks of ``CHUNK`` rows spread over Numba's threads; each chunk keeps its
 own row of results, read across the columns in the inner loop (contiguous in a C-ordered X),
@@ -9,8 +10,11 @@ core.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numba
 import numpy as np
+import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from .jit import compile_kernel
@@ -20,22 +24,44 @@ CHUNK = 2048
 
 
 @compile_kernel(parallel=True, fastmath={"reassoc", "contract"})
-def _chunk_maxima_squares(X: NDArray) -> tuple[NDArray, NDArray]:
-    """maxᵢ |xᵢⱼ| and Σᵢ xᵢⱼ² over the rows of each chunk: two (n_chunks × p) float64 arrays,
-    from one read of X; a NaN entry makes its column's maximum NaN, as NumPy's ``max`` does."""
+def _chunk_summaries(X: NDArray) -> tuple[NDArray, NDArray, NDArray]:
+    """maxᵢ |xᵢⱼ| and Σᵢ xᵢⱼ² over the rows of each chunk (two (n_chunks × p) float64 arrays)
+    and each row's count of nonzero entries, from one read of X; a NaN entry makes its
+    column's maximum NaN, as NumPy's ``max`` does."""
     n_rows, n_columns = X.shape
     n_chunks = (n_rows + CHUNK - 1) // CHUNK
     maxima = np.zeros((n_chunks, n_columns))
     squares = np.zeros((n_chunks, n_columns))
+    nonzeros = np.zeros(n_rows, dtype=np.int32)
     for chunk in numba.prange(n_chunks):
         top = maxima[chunk]
         total = squares[chunk]
         for i in range(chunk * CHUNK, min(n_rows, (chunk + 1) * CHUNK)):
+            count = 0
             for j in range(n_columns):
                 entry = np.float64(X[i, j])
                 top[j] = np.maximum(top[j], abs(entry))
                 total[j] += entry * entry
-    return maxima, squares
+                count += entry != 0.0
+            nonzeros[i] = count
+    return maxima, squares, nonzeros
+
+
+@compile_kernel(parallel=True)
+def _fill_csr(X: NDArray, indptr: NDArray, indices: NDArray, data: NDArray) -> None:
+    """The column indices and values of the nonzero entries of each row i of X, in column
+    order, into indices and data from position indptr[i] on."""
+    n_rows, n_columns = X.shape
+    n_chunks = (n_rows + CHUNK - 1) // CHUNK
+    for chunk in numba.prange(n_chunks):
+        for i in range(chunk * CHUNK, min(n_rows, (chunk + 1) * CHUNK)):
+            position = indptr[i]
+            for j in range(n_columns):
+                entry = X[i, j]
+                if entry != 0:
+                    indices[position] = j
+                    data[position] = entry
+                    position += 1
 
 
 @compile_kernel(parallel=True, fastmath={"reassoc", "contract"})
@@ -54,13 +80,41 @@ def _chunk_weighted_squares(X: NDArray, d: NDArray) -> NDArray:
     return sums
 
 
-def column_abs_max_and_squares(X: NDArray) -> tuple[NDArray, NDArray]:
-    """(maxᵢ |xᵢⱼ|, Σᵢ xᵢⱼ²) for every column j of the C-ordered X (float32 or float64), in
-    float64, from one pass; zeros for every column of an X without rows."""
+class ColumnSummaries(NamedTuple):
+    """What one read of a dense X gives: per column maxᵢ |xᵢⱼ| and Σᵢ xᵢⱼ² (float64), per row
+    the count of nonzero entries."""
+
+    maxima: NDArray
+    squares: NDArray
+    row_nonzeros: NDArray
+
+
+def column_summaries(X: NDArray) -> ColumnSummaries:
+    """The :class:`ColumnSummaries` of the C-ordered X (float32 or float64) from one pass;
+    zeros for every column of an X without rows."""
     if X.shape[0] == 0:
-        return np.zeros(X.shape[1]), np.zeros(X.shape[1])
-    maxima, squares = _chunk_maxima_squares(X)
-    return np.max(maxima, axis=0), np.sum(squares, axis=0)
+        empty = np.zeros(X.shape[1])
+        return ColumnSummaries(empty, empty.copy(), np.zeros(0, dtype=np.int32))
+    maxima, squares, nonzeros = _chunk_summaries(X)
+    return ColumnSummaries(np.max(maxima, axis=0), np.sum(squares, axis=0), nonzeros)
+
+
+def csr_copy(X: NDArray, row_nonzeros: NDArray) -> sp.csr_matrix:
+    """The C-ordered X as a CSR matrix of its dtype, given each row's count of nonzero entries
+    (:func:`column_summaries`): one parallel pass writes every row's entries in column order,
+    so the matrix is canonical (sorted indices, no duplicates)."""
+    stored = int(np.sum(row_nonzeros))
+    small = max(stored, X.shape[1]) <= np.iinfo(np.int32).max
+    index_type = np.int32 if small else np.int64  # SciPy's choice: no copy on construction
+    indptr = np.zeros(X.shape[0] + 1, dtype=index_type)
+    np.cumsum(row_nonzeros, out=indptr[1:])
+    indices = np.empty(stored, dtype=index_type)
+    data = np.empty(stored, dtype=X.dtype)
+    _fill_csr(X, indptr, indices, data)
+    matrix = sp.csr_matrix((data, indices, indptr), shape=X.shape, copy=False)
+    matrix.has_sorted_indices = True
+    matrix.has_canonical_format = True
+    return matrix
 
 
 def weighted_column_squares(X: NDArray, d: NDArray) -> NDArray:

