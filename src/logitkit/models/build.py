@@ -15,7 +15,6 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from sklearn.base import BaseEstimator
 from sklearn.utils.class_weight import compute_sample_weight
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _check_feature_names,
     _check_n_features,
@@ -31,13 +30,18 @@ from ..core.penalties import ElasticNet
 from ..core.record import FitRecord
 from ..core.validation import (
     check_labels,
-    check_missing_labels,
     check_numeric_columns,
     check_sample_weight,
 )
 from ..inference.check_inputs import require_binary
 from .dask_input import check_dask_features, dask_objective
-from .input_checks import check_classes, check_feature_names, check_magnitudes, plain_arrays
+from .input_checks import (
+    check_classes,
+    check_feature_names,
+    check_magnitudes,
+    plain_arrays,
+    validated_arrays,
+)
 from .params import reference_index
 
 __all__ = [
@@ -83,7 +87,7 @@ def build_objective(
         _check_n_features(estimator, X, reset=reset)
         X_valid, y_valid = np.asarray(X), np.asarray(y)
     else:
-        X_valid, y_valid = _validated(estimator, X, y, reset)
+        X_valid, y_valid = validated_arrays(estimator, X, y, reset)
     if reset:
         check_feature_names(getattr(estimator, "feature_names_in_", None), params["fit_intercept"])
         estimator.classes_ = np.unique(y_valid)
@@ -104,7 +108,7 @@ def build_objective(
     design = make_design(X_valid, fit_intercept)
     maxima = design.column_abs_max()
     if not np.all(np.isfinite(maxima)):
-        _validated(estimator, X, y, reset)  # a large plain X's NaN or inf: scikit-learn's error
+        validated_arrays(estimator, X, y, reset)  # NaN or inf in a large plain X
     check_magnitudes(design, getattr(estimator, "feature_names_in_", None), maxima)
     design = sparse_when_mostly_zero(design)
     datafit = datafit_for(
@@ -116,27 +120,6 @@ def build_objective(
     # from it (the indices searchsorted gives are the same 0 and 1 in eight bytes).
     labels = y_valid == classes[1] if len(classes) == 2 else np.searchsorted(classes, y_valid)
     return Objective(design, labels, weights, penalty, datafit, firth=bool(params["firth"]))
-
-
-def _validated(
-    estimator: BaseEstimator, X: ArrayLike, y: ArrayLike, reset: bool
-) -> tuple[Any, NDArray]:
-    """X and y through scikit-learn's ``validate_data`` and ``check_classification_targets``
-    (after the checks of :mod:`logitkit.core.validation` that name the offending columns and
-    labels): its conversions, and its errors for data it refuses."""
-    check_numeric_columns(X)
-    check_missing_labels(y)
-    X_valid, y_valid = validate_data(
-        estimator,
-        X,
-        y,
-        reset=reset,
-        accept_sparse=["csr", "csc"],
-        dtype=[np.float64, np.float32],
-        y_numeric=False,
-    )
-    check_classification_targets(y_valid)
-    return X_valid, y_valid
 
 
 def formula_input(estimator: BaseEstimator, X: ArrayLike) -> ArrayLike:

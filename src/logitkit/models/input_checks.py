@@ -8,15 +8,24 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
+from sklearn.base import BaseEstimator
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import validate_data
 
 from ..backends.dense import compiles_columns
 from ..backends.design import Design
 from ..core.exceptions import SmallClassWarning
 from ..core.record import INTERCEPT
-from ..core.validation import plain_label
+from ..core.validation import check_missing_labels, check_numeric_columns, plain_label
 
-__all__ = ["check_classes", "check_feature_names", "check_magnitudes", "plain_arrays"]
+__all__ = [
+    "check_classes",
+    "check_feature_names",
+    "check_magnitudes",
+    "plain_arrays",
+    "validated_arrays",
+]
 
 
 def check_magnitudes(design: Design, names: NDArray | None, maxima: NDArray | None = None) -> None:
@@ -124,3 +133,24 @@ def plain_arrays(X: object, y: object) -> bool:
     if y.dtype.kind == "f":
         return bool(np.isfinite(y).all() and not np.any(y != y.astype(int)))
     return True
+
+
+def validated_arrays(
+    estimator: BaseEstimator, X: ArrayLike, y: ArrayLike, reset: bool
+) -> tuple[Any, NDArray]:
+    """X and y through scikit-learn's ``validate_data`` and ``check_classification_targets``
+    (after the checks of :mod:`logitkit.core.validation` that name the offending columns and
+    labels): its conversions, and its errors for data it refuses."""
+    check_numeric_columns(X)
+    check_missing_labels(y)
+    X_valid, y_valid = validate_data(
+        estimator,
+        X,
+        y,
+        reset=reset,
+        accept_sparse=["csr", "csc"],
+        dtype=[np.float64, np.float32],
+        y_numeric=False,
+    )
+    check_classification_targets(y_valid)
+    return X_valid, y_valid

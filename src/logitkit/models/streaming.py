@@ -33,19 +33,23 @@ from numpy.typing import ArrayLike, NDArray
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.multiclass import check_classification_targets, unique_labels
-from sklearn.utils.validation import validate_data
+from sklearn.utils.multiclass import unique_labels
 
 from ..core.exceptions import ConvergenceWarning
 from ..core.layout import flat_coefficients
 from ..core.objective import Objective
-from ..core.validation import check_missing_labels, check_numeric_columns
+from ..core.validation import check_missing_labels
 from ..inference.statistics import FitStatistics
 from ..solvers import SOLVERS, SolverOptions
 from ..solvers.stochastic import InMemoryChunk, StochasticRun
 from .blocks import BlockSpec
 from .fitting import blas_threads, make_record
-from .input_checks import check_classes, check_feature_names, check_magnitudes
+from .input_checks import (
+    check_classes,
+    check_feature_names,
+    check_magnitudes,
+    validated_arrays,
+)
 from .messages import ProgressLine
 from .params import check_params, reference_index
 
@@ -179,18 +183,7 @@ def _memory_objective(
     first: bool,
 ) -> Objective:
     """J over a chunk in memory, validated as ``fit`` validates its data."""
-    check_numeric_columns(X)
-    check_missing_labels(y)
-    X_valid, y_valid = validate_data(
-        estimator,
-        X,
-        y,
-        reset=first,
-        accept_sparse=["csr", "csc"],
-        dtype=[np.float64, np.float32],
-        y_numeric=False,
-    )
-    check_classification_targets(y_valid)
+    X_valid, y_valid = validated_arrays(estimator, X, y, reset=first)
     if first:
         check_feature_names(getattr(estimator, "feature_names_in_", None), spec.fit_intercept)
     labels = spec.labels(y_valid)
