@@ -34,6 +34,8 @@ CHUNKS = (250, 37, 180, 90, 200, 1, 150, 120, 260, 112, 100)
 WEIGHTS = np.random.default_rng(9).uniform(0.2, 3.0, size=X.shape[0])
 THETA = np.array([0.1, -0.4, 0.3, 0.05, -0.2])
 WANTS = ("value", "gradient", "hessian", "score_outer")
+LABELS = [("c", int(start)) for start in np.cumsum((0, *CHUNKS[:-1]))]
+"""What names each chunk, and the index of its first row."""
 PASS_TASKS = len(CHUNKS) + 2 + 1
 """One task per chunk, two adding eight and three chunks' sums, one adding those two."""
 
@@ -113,7 +115,7 @@ def pass_of(X_dask, y, s):
     """The graph of a pass of the sums WANTS, its result's key and its payload."""
     inputs = _dask_graph.prepare([X_dask, y, s, None, None])
     payload = (True, request())
-    graph, key = _dask_graph.pass_graph(inputs, chunk_sums, payload, combine_sums, ["c"] * 11)
+    graph, key = _dask_graph.pass_graph(inputs, chunk_sums, payload, combine_sums, LABELS)
     return graph, key, payload
 
 
@@ -173,7 +175,7 @@ def test_a_step_two_inputs_share_runs_once_per_chunk() -> None:
     design = backend.DaskDesign(columns[:, :4], True)
     s = da.from_array(WEIGHTS, chunks=(CHUNKS,)) / WEIGHTS.sum()
     inputs = _dask_graph.prepare([design.X, columns[:, 4], s, None, None])
-    graph, _ = _dask_graph.pass_graph(inputs, chunk_sums, None, combine_sums, ["c"] * 11)
+    graph, _ = _dask_graph.pass_graph(inputs, chunk_sums, None, combine_sums, LABELS)
     assert sum(isinstance(node, task_spec.Task) for node in graph.values()) == PASS_TASKS
     calls.clear()
     with dask.config.set(scheduler="synchronous"):

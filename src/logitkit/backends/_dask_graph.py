@@ -124,14 +124,15 @@ def pass_graph(
     function: Callable[..., Any],
     payload: Any,
     how: Callable[..., Any],
-    labels: Sequence[str] | None = None,
+    labels: Sequence[tuple[str, int]] | None = None,
 ) -> tuple[PassGraph, Key]:
     """The graph of one pass and the key of its result.
 
-    Chunk c's task is ``function(payload, *pieces)``, or ``function(payload, labels[c],
-    *pieces)`` with ``labels`` (what names the chunk in errors), its pieces of the inputs in
-    their order (None for an input not given), fused with the nodes only it needs; the results
-    are combined by ``how``, ``SPLIT_EVERY`` at a time, level by level, in chunk order.
+    Chunk c's task is ``function(payload, *pieces)``, or ``function(payload, name, first_row,
+    *pieces)`` with ``labels[c]`` = (name, first_row) (what names the chunk in errors, and the
+    index of its first row among all rows), its pieces of the inputs in their order (None for
+    an input not given), fused with the nodes only it needs; the results are combined by
+    ``how``, ``SPLIT_EVERY`` at a time, level by level, in chunk order.
     """
     token = uuid.uuid4().hex
     payload_key = f"logitkit-payload-{token}"
@@ -141,7 +142,7 @@ def pass_graph(
     parts: list[Key] = []
     for chunk, (refs, private) in enumerate(zip(inputs.refs, inputs.private, strict=True)):
         key = (f"logitkit-chunk-{token}", chunk)
-        named = () if labels is None else (labels[chunk],)
+        named = () if labels is None else labels[chunk]
         task = Task(key, function, TaskRef(payload_key), *named, *refs)
         graph[key] = Task.fuse(*private, task, key=key) if private else task
         parts.append(key)

@@ -27,6 +27,10 @@ class ChunkDesign(DenseDesign):
     def _compiles_columns(self) -> bool:
         return False
 
+    def take(self, rows: NDArray | slice) -> ChunkDesign:
+        """The chunk design of ``rows`` of this chunk (a view of X for a slice)."""
+        return ChunkDesign(self.X[rows], self.fit_intercept)
+
 
 def block_design(block: Any, fit_intercept: bool) -> DenseDesign:
     """The in-memory design of one chunk: its rows as a C-ordered float array."""
@@ -39,6 +43,7 @@ def block_design(block: Any, fit_intercept: bool) -> DenseDesign:
 def chunk_sums(
     payload: tuple[bool, PassRequest],
     where: str,
+    first_row: int,
     block: Any,
     y: Any,
     s: Any,
@@ -46,7 +51,8 @@ def chunk_sums(
     codes: Any,
 ) -> dict[str, NDArray]:
     """The sums of one chunk (:func:`logitkit.backends.passes.block_sums`), run in its task;
-    ``payload`` is (fit_intercept, request), ``where`` names the chunk in errors."""
+    ``payload`` is (fit_intercept, request), ``where`` names the chunk in errors and
+    ``first_row`` is the index of its first row among all rows of X."""
     fit_intercept, request = payload
     design = block_design(block, fit_intercept)
     for name, values in (("y", y), ("sample_weight", s), ("offset", offset), ("groups", codes)):
@@ -56,7 +62,9 @@ def chunk_sums(
                 f"holds {design.n_samples}. Take X and {name} from the same DataFrame, or "
                 "rechunk one like the other"
             )
-    return block_sums(design, request, y, s, offset, codes, rows=design.X, where=where)
+    return block_sums(
+        design, request, y, s, offset, codes, rows=design.X, where=where, first_row=first_row
+    )
 
 
 def chunk_call(payload: tuple[bool, str, tuple], block: Any, *vectors: Any) -> NDArray:

@@ -92,6 +92,10 @@ class DesignBase(ABC):
     def weighted_gram(self, d: NDArray) -> NDArray:
         """X̃ᵀ diag(d) X̃."""
 
+    @abstractmethod
+    def take(self, rows: NDArray | slice) -> DesignBase:
+        """The design of the rows ``rows`` (a slice, or indices in their order)."""
+
     @staticmethod
     @abstractmethod
     def _dense(product: Any) -> NDArray:

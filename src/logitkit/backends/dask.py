@@ -126,10 +126,10 @@ class DaskDesign:
     # --- passes -------------------------------------------------------------------------
 
     @cached_property
-    def _labels(self) -> list[str]:
-        """What names each chunk in the errors of a pass."""
+    def _labels(self) -> list[tuple[str, int]]:
+        """What names each chunk in the errors of a pass, and the index of its first row."""
         return [
-            f"chunk {index} of X (rows {part.start}–{part.stop - 1})"
+            (f"chunk {index} of X (rows {part.start}–{part.stop - 1})", part.start)
             for index, part in enumerate(self.row_chunks())
         ]
 
@@ -160,8 +160,8 @@ class DaskDesign:
         how: Callable[..., Any],
         labelled: bool = False,
     ) -> Any:
-        """One pass: ``function(payload, [label,] block, *pieces)`` on each chunk of X and its
-        pieces of ``vectors`` (:func:`~._dask_graph.pass_graph`), the results combined by
+        """One pass: ``function(payload, [label, first_row,] block, *pieces)`` on each chunk of
+        X and its pieces of ``vectors`` (:func:`~._dask_graph.pass_graph`), the results combined by
         ``how`` in a tree and computed (aligned float64 arrays)."""
         inputs = self._inputs(vectors)
         graph, key = pass_graph(inputs, function, payload, how, self._labels if labelled else None)

@@ -13,6 +13,11 @@ and r = ∂L/∂η:
 ``value``       Σ sᵢ L(yᵢ, zᵢ)
 ``gradient``    X̃ᵀ(s ⊙ r), θ-shaped
 ``hessian``     the blocks X̃ᵀ diag(s ⊙ ∂²L/∂η_k∂η_m) X̃, assembled (k̃ × k̃, k̃ = len θ)
+``sampled_hessian`` the same over the sample S of every ``sample_step``-th row, X̃_Sᵀ diag(s_S ⊙
+                ∂²L/∂η_k∂η_m) X̃_S, and ``sample_count`` = |S ∩ block|: S is chosen by the global
+                row index i (i ≡ 0 mod ``sample_step``, the block's first row being
+                ``first_row``), so it is the rows ``slice(0, None, sample_step)`` of the whole
+                X however the rows are split into blocks
 ``score_outer`` the blocks X̃ᵀ diag(s ⊙ r_k r_m) X̃ (the sandwich's meat M)
 ``hessian_product`` X̃ᵀ(s ⊙ C(X̃V)) for V = ``direction`` (C the per-row curvature)
 ``cluster_scores``  u_g = Σ_{i: gᵢ = g} −sᵢ rᵢ ⊗ x̃ᵢ, G × k̃, for the codes gᵢ < ``n_groups``
@@ -41,6 +46,7 @@ WANTS = (
     "value",
     "gradient",
     "hessian",
+    "sampled_hessian",
     "score_outer",
     "hessian_product",
     "cluster_scores",
@@ -51,7 +57,7 @@ WANTS = (
 )
 """What a pass can compute (see the module docstring)."""
 
-_NEEDS_LOGITS = frozenset(WANTS[:7])
+_NEEDS_LOGITS = frozenset(WANTS[:8])
 _LEAST = frozenset({"overlap_min"})
 _LARGEST = frozenset({"abs_max"})
 
@@ -62,7 +68,8 @@ class PassRequest:
 
     ``datafit`` is the datafit of the objective (its kernel, logits, loss and curvature);
     ``coef`` θ; ``direction`` V for ``hessian_product``; ``n_groups`` G for
-    ``cluster_scores``; ``n_classes`` K for ``class_totals``.
+    ``cluster_scores``; ``n_classes`` K for ``class_totals``; ``sample_step`` k ≥ 2 for
+    ``sampled_hessian`` (every k-th row).
     """
 
     wants: tuple[str, ...]
@@ -71,6 +78,7 @@ class PassRequest:
     direction: NDArray | None = None
     n_groups: int = 0
     n_classes: int = 0
+    sample_step: int = 0
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -79,6 +87,10 @@ class PassRequest:
             raise ValueError(f"a pass cannot compute {unknown}; it computes {list(WANTS)}")
         if set(self.wants) & _NEEDS_LOGITS and (self.datafit is None or self.coef is None):
             raise ValueError(f"{sorted(set(self.wants) & _NEEDS_LOGITS)} need a datafit and θ")
+        if "sampled_hessian" in self.wants and self.sample_step < 2:
+            raise ValueError(
+                f"sampled_hessian needs a sample_step of at least 2, not {self.sample_step}"
+            )
 
 
 class BlockDesign(Protocol):
@@ -102,6 +114,8 @@ class BlockDesign(Protocol):
 
     def column_abs_max(self, rows: NDArray | None = None) -> NDArray: ...
 
+    def take(self, rows: NDArray | slice) -> BlockDesign: ...
+
     def group_sums(self, r: NDArray, groups: NDArray) -> NDArray: ...
 
 
@@ -115,6 +129,7 @@ def block_sums(
     *,
     rows: NDArray | None = None,
     where: str = "X",
+    first_row: int = 0,
 ) -> dict[str, NDArray]:
     """The sums of ``request`` over one block: ``design`` holds its rows X (in memory), ``y``,
     ``s``, ``offset`` and ``codes`` its labels, weights, offsets and cluster codes.
@@ -122,7 +137,8 @@ def block_sums(
     ``rows``, when given, is the block's X as a C-ordered dense array: the cost and gradient
     then come from the serial fused kernel (:mod:`._chunk_kernels`), in one read of the rows;
     otherwise (and for a softmax with an offset, which that kernel does not add) from the
-    design's products. ``where`` names the block in errors.
+    design's products. ``where`` names the block in errors; ``first_row`` is the index of its
+    first row among all rows (the sample of ``sampled_hessian`` counts from row 0 of all).
     """
     wants = set(request.wants)
     out: dict[str, NDArray] = {}
@@ -142,7 +158,7 @@ def block_sums(
         out["positive_gram"] = design.gram_rows(None if kept.size == weights.size else kept)
         out["positive_count"] = np.array(float(kept.size))
     if wants & _NEEDS_LOGITS:
-        _datafit_sums(design, request, wants, y, s, offset, codes, rows, out)
+        _datafit_sums(design, request, wants, y, s, offset, codes, rows, first_row, out)
         _check_sums(out, design, rows, (y, s), where)
     return out
 
@@ -156,6 +172,7 @@ def _datafit_sums(
     offset: Any,
     codes: Any,
     rows: NDArray | None,
+    first_row: int,
     out: dict[str, NDArray],
 ) -> None:
     """The sums that need the logits Z at θ (see :func:`block_sums`)."""
@@ -185,15 +202,16 @@ def _datafit_sums(
         if "gradient" in wants and "gradient" not in out:
             out["gradient"] = design.rmatvec(_scaled(weights, derivative)).ravel(order="F")
     k = width * n_outputs
+    if "sampled_hessian" in wants:
+        step = request.sample_step
+        sample = slice(-first_row % step, None, step)
+        factors = datafit.hessian_factors(z[sample])
+        out["sampled_hessian"] = _hessian(design.take(sample), datafit, factors, weights[sample], k)
+        out["sample_count"] = np.array(float(len(range(design.n_samples)[sample])))
     if wants & {"hessian", "hessian_product"}:
         factors = datafit.hessian_factors(z)
         if "hessian" in wants:
-            hessian = np.zeros((k, k))
-            for a, b, curvature in datafit.hessian_blocks(factors):
-                block = design.weighted_gram(weights * curvature)
-                hessian[a * width : (a + 1) * width, b * width : (b + 1) * width] = block
-                hessian[b * width : (b + 1) * width, a * width : (a + 1) * width] = block.T
-            out["hessian"] = hessian
+            out["hessian"] = _hessian(design, datafit, factors, weights, k)
         if "hessian_product" in wants:
             direction = np.asarray(request.direction, dtype=np.float64)
             if n_outputs == 1:
@@ -225,6 +243,18 @@ def _datafit_sums(
         out["overlap_min"] = np.array(float(np.min(weights[kept] * residual, initial=np.inf)))
         out["overlap_gram"] = design.gram_rows(None if kept.size == weights.size else kept)
         out["overlap_count"] = np.array(float(kept.size))
+
+
+def _hessian(design: BlockDesign, datafit: Any, factors: Any, weights: NDArray, k: int) -> NDArray:
+    """The k × k matrix of the blocks X̃ᵀ diag(s ⊙ ∂²L/∂η_a∂η_b) X̃ over the rows of ``design``,
+    from the datafit's Hessian factors of their logits."""
+    width = design.n_params
+    hessian = np.zeros((k, k))
+    for a, b, curvature in datafit.hessian_blocks(factors):
+        block = design.weighted_gram(weights * curvature)
+        hessian[a * width : (a + 1) * width, b * width : (b + 1) * width] = block
+        hessian[b * width : (b + 1) * width, a * width : (a + 1) * width] = block.T
+    return hessian
 
 
 def _cluster_scores(design: BlockDesign, residual: NDArray, codes: Any, n_groups: int) -> NDArray:

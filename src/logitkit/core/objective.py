@@ -264,13 +264,14 @@ class Objective(PassEvaluation):
         sums = self.fused_sums(coef)
         return None if sums is None else sums.overlap_min * self.total_weight
 
-    def expect_hessians(self, every_step: bool = False) -> None:
+    def expect_hessians(self, every_step: bool = False, sample_step: int | None = None) -> None:
         """Say that a Newton-type solver will ask for Hessians: over a design read by passes,
-        every evaluation then brings the Hessian along in the same pass. In memory,
+        every evaluation then brings the Hessian along in the same pass, over every
+        ``sample_step``-th row when Newton samples it (:meth:`hessian_sample`). In memory,
         ``every_step`` says that the solver (Newton with the exact Hessian) asks for ∇²J
         wherever it asks for the gradient: each fused pass then brings it along where
         :meth:`fused_sums` applies."""
-        super().expect_hessians()
+        super().expect_hessians(sample_step=sample_step)
         self._fuse_hessians = every_step
 
     def _logits(self, coef: NDArray, rows: Rows, design: Design) -> NDArray:

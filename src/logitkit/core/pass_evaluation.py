@@ -7,9 +7,10 @@ sum that one pass computes (:meth:`~logitkit.backends.design.Design.pass_sums`,
 sums of the last θs evaluated, since solvers and statistics ask again at the same θ, and asks
 for whatever is missing at θ in one pass: the cost and gradient together and, once a
 Newton-type solver has said it will want them (:meth:`PassEvaluation.expect_hessians`) or has
-asked for one, the Hessian in the same pass. It also gives Σs (the class totals), the weights
-of a subset of rows for the stochastic solvers, and the Gram matrix of the rows of positive
-weight, for in-memory designs as well.
+asked for one, the Hessian in the same pass: over every row, or over every k-th row when the
+solver's Hessian is sampled (:meth:`PassEvaluation.hessian_sample`). It also gives Σs (the
+class totals), the weights of a subset of rows for the stochastic solvers, and the Gram matrix
+of the rows of positive weight, for in-memory designs as well.
 """
 
 from __future__ import annotations
@@ -27,6 +28,25 @@ Rows = NDArray[np.intp] | slice | None
 
 _KEPT_EVALUATIONS = 3
 """The θs whose pass sums an objective keeps."""
+
+
+def _regular_step(rows: Rows) -> int | None:
+    """k when ``rows`` is every k-th row from the first, ``slice(0, None, k)`` with k ≥ 2, else
+    None: the regular sample whose Hessian a pass computes (``sampled_hessian``)."""
+    if (
+        isinstance(rows, slice)
+        and rows.start in (None, 0)
+        and rows.stop is None
+        and rows.step is not None
+        and rows.step >= 2
+    ):
+        return int(rows.step)
+    return None
+
+
+def _sampled(step: int) -> str:
+    """The name under which an evaluation keeps the Hessian of every ``step``-th row."""
+    return f"sampled_hessian/{step}"
 
 
 class PassEvaluation:
@@ -48,7 +68,9 @@ class PassEvaluation:
         if self.design.holds_rows:
             self._normalised = self.sample_weight / self.sample_weight.sum()
         self._evaluated: dict[bytes, dict[str, NDArray]] = {}
-        self._speculate_hessian = False
+        self._expected_hessian: int | None = None
+        """Every how many rows the Hessian that passes bring along is taken (1: every row);
+        None while no Newton-type solver has asked for one."""
 
     def class_totals(self) -> NDArray:
         """Σ_{yᵢ=k} sᵢ for every class k (K values): one pass over y and s for a design read
@@ -104,14 +126,17 @@ class PassEvaluation:
             scale = weights.shape[0] * self.total_weight / self.design.n_samples
         return self.design.take(rows), self.y[rows], weights / scale
 
-    def evaluate(self, coef: NDArray, wants: tuple[str, ...]) -> dict[str, NDArray]:
+    def evaluate(
+        self, coef: NDArray, wants: tuple[str, ...], sample_step: int = 0
+    ) -> dict[str, NDArray]:
         """The pass sums ``wants`` at θ over all rows, with the weights sᵢ/Σs
         (:mod:`logitkit.backends.passes`): whatever the last evaluations at this θ lack comes
         from one pass, with the Hessian too when a Newton-type solver has asked for one.
 
         The value and gradient are the data term's (no penalty); the Hessian has no ridge;
         ``score_outer``, ``cluster_scores`` and ``overlap_min`` scale by Σs to their sums over
-        the observations.
+        the observations. ``sampled_hessian`` (over the rows S of every ``sample_step``-th row)
+        is kept as :meth:`hessian_sample` gives it, scaled by n/|S|.
         """
         coef = np.asarray(coef, dtype=np.float64)
         key = coef.tobytes()
@@ -119,22 +144,39 @@ class PassEvaluation:
         self._evaluated[key] = entry
         while len(self._evaluated) > _KEPT_EVALUATIONS:
             del self._evaluated[next(iter(self._evaluated))]
-        names = {"overlap": "overlap_min", "positive_gram": "positive_gram"}
+        names = {"overlap": "overlap_min", "sampled_hessian": _sampled(sample_step)}
         missing = tuple(want for want in wants if names.get(want, want) not in entry)
         if missing:
-            extra: tuple[str, ...] = ()
-            if (
-                self._speculate_hessian
-                and "hessian" not in entry
-                and "hessian" not in missing
-                and {"value", "gradient"} & set(missing)
-            ):
-                extra = ("hessian",)
-            request = PassRequest(missing + extra, datafit=self.datafit, coef=coef)
-            entry.update(
-                self.design.pass_sums(request, self.y, self._normalised_weights, self.offset)
+            extra, step = self._brought_along(missing, entry)
+            request = PassRequest(
+                missing + extra,
+                datafit=self.datafit,
+                coef=coef,
+                sample_step=sample_step if "sampled_hessian" in missing else step,
             )
+            sums = self.design.pass_sums(request, self.y, self._normalised_weights, self.offset)
+            if "sampled_hessian" in sums:
+                scale = self.design.n_samples / float(sums.pop("sample_count"))
+                sums[_sampled(request.sample_step)] = sums.pop("sampled_hessian") * scale
+            entry.update(sums)
         return entry
+
+    def _brought_along(
+        self, missing: tuple[str, ...], entry: dict[str, NDArray]
+    ) -> tuple[tuple[str, ...], int]:
+        """The Hessian a pass for the cost or gradient brings along, once a Newton-type solver
+        has asked for one (nothing when a Hessian is asked for already, or kept at θ), and its
+        sample step (0 for every row)."""
+        step = self._expected_hessian
+        if (
+            step is None
+            or not {"value", "gradient"} & set(missing)
+            or {"hessian", "sampled_hessian"} & set(missing)
+        ):
+            return (), 0
+        if step == 1:
+            return ((), 0) if "hessian" in entry else (("hessian",), 0)
+        return ((), 0) if _sampled(step) in entry else (("sampled_hessian",), step)
 
     def _by_pass(self, coef: NDArray, rows: Rows, wants: tuple[str, ...]) -> dict[str, NDArray]:
         """:meth:`evaluate` over all rows, or one uncached pass over the rows B."""
@@ -146,9 +188,23 @@ class PassEvaluation:
         return design.pass_sums(request, y, s, offset)
 
     def _pass_hessian(self, coef: NDArray, rows: Rows = None) -> NDArray:
-        """The data term's Hessian (no ridge) by a pass; later passes bring it along."""
-        self._speculate_hessian = True
+        """The data term's Hessian (no ridge) by a pass; later passes bring it along. For every
+        k-th row (``rows`` = ``slice(0, None, k)``), :meth:`hessian_sample`."""
+        step = _regular_step(rows)
+        if step is not None:
+            return self.hessian_sample(coef, step)
+        self._expected_hessian = 1
         return self._by_pass(coef, rows, ("hessian",))["hessian"].copy()
+
+    def hessian_sample(self, coef: NDArray, step: int) -> NDArray:
+        """H_S = (n/|S|) Σ_{i∈S} (sᵢ/Σs) ∂²Lᵢ x̃ᵢx̃ᵢᵀ over the rows S = {0, k, 2k, …} (k =
+        ``step``) of a design read by passes: the data term's Hessian (no ridge) over the
+        sample, each sampled row weighted sᵢ/(|S| s̄) as an in-memory objective weighs the rows
+        of ``slice(0, None, k)``. The pass computes it inside each chunk's task, the rows
+        picked by their index among all rows (:mod:`logitkit.backends.passes`), so it does
+        not depend on the chunks; later passes for the cost and gradient bring it along."""
+        self._expected_hessian = step
+        return self.evaluate(coef, ("sampled_hessian",), step)[_sampled(step)].copy()
 
     def _needs_rows(self, what: str) -> None:
         """Refuse an n-vector result over a design whose rows are not in memory."""
@@ -188,7 +244,8 @@ class PassEvaluation:
         self._positive_gram = sums.get("positive_gram")
         return sums["abs_max"]
 
-    def expect_hessians(self) -> None:
-        """Say that a Newton-type solver will ask for Hessians: over a design read by passes,
-        every evaluation then brings the Hessian along in the same pass."""
-        self._speculate_hessian = True
+    def expect_hessians(self, *, sample_step: int | None = None) -> None:
+        """Say that a Newton-type solver will ask for Hessians, over every ``sample_step``-th
+        row when given (:meth:`hessian_sample`): over a design read by passes, every
+        evaluation then brings that Hessian along in the same pass."""
+        self._expected_hessian = 1 if sample_step is None else sample_step

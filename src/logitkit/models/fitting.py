@@ -202,10 +202,15 @@ def solve_estimable(
     objective: Objective, solver: str, start: NDArray, options: SolverOptions, aliased: list[int]
 ) -> SolveResult:
     """Run ``solver`` from ``start``; with aliased coefficients, on the estimable ones only
-    (the aliased held at 0, as R's ``glm`` leaves them NA), θ returned in full."""
+    (the aliased held at 0, as R's ``glm`` leaves them NA), θ returned in full. The problem
+    on the estimable coefficients has no Hessian over a sample of rows: Newton takes the full
+    one there."""
+    if aliased:
+        options = replace(options, hessian_sample_step=None)
     if solver in HESSIAN_SOLVERS:
         objective.expect_hessians(
-            every_step=solver == "newton" and options.hessian_sample_step is None
+            every_step=solver == "newton" and options.hessian_sample_step is None,
+            sample_step=options.hessian_sample_step,
         )
     if not aliased:
         return SOLVERS[solver].solve(objective, start, options)

@@ -15,9 +15,9 @@ softmax (its Hessian, every block of it, comes from the same pass as the cost an
 a Newton step is one pass); above that ``lbfgs`` (one pass per evaluation and no p × p
 matrix). ``newton-cg`` is never chosen there: it would make a pass per Hessian-vector product.
 
-On a tall dense X (at least 4 × ``HESSIAN_SAMPLE_ROWS`` rows and ``HESSIAN_SAMPLE_MIN_PARAMS``
-coefficients) ``auto``'s ``newton`` builds its Hessian from a systematic sample of about
-``HESSIAN_SAMPLE_ROWS`` rows (see :func:`hessian_sample_step`).
+On a tall dense X or a tall design read by passes (at least 4 × ``HESSIAN_SAMPLE_ROWS`` rows
+and ``HESSIAN_SAMPLE_MIN_PARAMS`` coefficients) ``auto``'s ``newton`` builds its Hessian from a
+systematic sample of about ``HESSIAN_SAMPLE_ROWS`` rows (see :func:`hessian_sample_step`).
 """
 
 from __future__ import annotations
@@ -99,13 +99,16 @@ def hessian_sample_step(objective: DataProblem) -> int | None:
     A Hessian costs about k/2 passes over X for k coefficients against one pass for the cost
     and gradient, so on a tall dense X it is sampled: every n // 50,000-th row. On 50,000 rows
     its relative error is small enough (about √(k/50,000)) that each step still cuts the
-    gradient about tenfold. A design whose row samples are copies (sparse X), fewer than 32
-    coefficients, fewer than 200,000 rows, several outputs (the softmax) or Firth's term use
-    the exact Hessian.
+    gradient about tenfold. The same rule holds on a design read by passes (a Dask array),
+    whose passes compute the sample's Hessian inside each chunk's task, beside the cost and
+    gradient, over the rows whose index among all rows is a multiple of the step (so the
+    sample does not depend on the chunks or the workers). An in-memory design whose row
+    samples are copies (sparse X), fewer than 32 coefficients, fewer than 200,000 rows,
+    several outputs (the softmax) or Firth's term use the exact Hessian.
     """
     design = objective.design
     if (
-        not design.samples_rows_cheaply
+        (design.holds_rows and not design.samples_rows_cheaply)
         or objective.n_outputs > 1
         or objective.firth is not None
         or design.n_params < HESSIAN_SAMPLE_MIN_PARAMS

@@ -169,7 +169,10 @@ def solve_newton(objective: Problem, coef0: NDArray, options: SolverOptions) -> 
     Byrd, Chin, Neveitt and Nocedal 2011; Roosta-Khorasani and Mahoney 2019), while the cost and
     gradient stay exact, so the fit stops at the same tolerance. H_S costs 1/k of the full
     Hessian; the steps then converge linearly, at a rate of about the relative error of H_S,
-    instead of quadratically. The full Hessian takes over for the remaining steps when H_S is
+    instead of quadratically. Over a design read by passes (a Dask array) each pass for the
+    cost and gradient computes H_S at its θ in the same chunk tasks
+    (:meth:`~logitkit.core.objective.Objective.hessian_sample`), so a step stays one pass.
+    The full Hessian takes over for the remaining steps when H_S is
     singular (a rare column may be all zero in the sample) or when the gradient fails twice in a
     row to shrink by half. Its small BLAS products run on one thread (see
     :mod:`logitkit.solvers._threads`).
@@ -224,7 +227,8 @@ class _HessianSample:
 
         H_S is kept while it works well: after a step that cut the gradient at least
         ``_REUSE_RATIO``-fold, the next step reuses its factorisation, since near the optimum
-        the Hessian barely changes; otherwise it is rebuilt at the current θ.
+        the Hessian barely changes; otherwise it is rebuilt at the current θ. Over a design
+        read by passes it is always rebuilt: the pass that evaluated θ brought H_S at θ along.
         """
         violation = float(np.max(np.abs(grad), initial=0.0))
         ratio = violation / self._last_violation
@@ -233,7 +237,8 @@ class _HessianSample:
         if self._stalled >= 2:
             self.step = None
             return None
-        if self._factor is not None and ratio <= _REUSE_RATIO:
+        reusable = self._factor is not None and objective.design.holds_rows
+        if reusable and ratio <= _REUSE_RATIO:
             return -cho_solve(self._factor, grad)
         hessian = objective.hessian(theta, rows=slice(0, None, self.step))
         if not self._checked and objective.penalty.l2_strength == 0.0:
