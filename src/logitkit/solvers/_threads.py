@@ -5,20 +5,15 @@ BLAS threads woken for small products spin against the threads of a parallel (Nu
 follows; on two busy cores that slows a fit severalfold. Solvers therefore run their own small
 products (L-BFGS's vector updates, conjugate gradients' vector algebra, a sampled Hessian) on one
 BLAS thread, and evaluations over the data with the threads the caller had
-(:func:`blas_threads`).
+(:func:`blas_threads`). The controller of the thread pools is the backends' one
+(:func:`~logitkit.backends.base.threadpools`), found once per process.
 """
 
 from __future__ import annotations
 
-from functools import cache
+from ..backends.base import threadpools
 
-from threadpoolctl import ThreadpoolController
-
-
-@cache
-def threadpools() -> ThreadpoolController:
-    """The BLAS and OpenMP libraries loaded in this process, found once."""
-    return ThreadpoolController()
+__all__ = ["blas_threads", "threadpools"]
 
 
 def blas_threads() -> dict[str, int]:
