@@ -7,10 +7,12 @@ import numpy as np
 import pytest
 from scipy.special import softmax
 
+import logitkit as lk
 from logitkit.backends.design import make_design
 from logitkit.core.datafits import Bernoulli, Multinomial
 from logitkit.core.firth import FirthTerm
 from logitkit.core.penalties import ElasticNet
+from problems import make_problem
 
 
 def test_multinomial_curvature_is_diag_p_minus_p_pt_row_by_row() -> None:
@@ -266,3 +268,99 @@ def test_the_aliased_note_names_the_partners_or_says_a_column_is_zero() -> None:
         "Aliased coefficients are not estimable: they are held at 0 and shown as NaN. Drop the "
         "redundant column(s), or add a penalty (alpha > 0).",
     ]
+
+
+@pytest.mark.parametrize("n_classes", [2, 3], ids=["bernoulli", "softmax"])
+def test_the_datafit_hessian_product_is_the_derivatives_directional_change(n_classes) -> None:
+    """C(z)u = lim (∂L/∂z(z + εu) − ∂L/∂z(z − εu)) / 2ε for every row: the curvature the
+    Hessian-vector products of a pass apply (central differences, ε = 1e-6)."""
+    from logitkit.core.datafits import datafit_for
+
+    datafit = datafit_for(n_classes, None)
+    rng = np.random.default_rng(52)
+    shape = (8,) if datafit.n_outputs == 1 else (8, datafit.n_outputs)
+    z, u = rng.standard_normal(shape), rng.standard_normal(shape)
+    y = rng.integers(0, n_classes, 8)
+    epsilon = 1e-6
+    change = (datafit.derivative(y, z + epsilon * u) - datafit.derivative(y, z - epsilon * u)) / (
+        2.0 * epsilon
+    )
+    product = datafit.hessian_product(datafit.hessian_factors(z), u)
+    np.testing.assert_allclose(product, change, rtol=1e-6, atol=1e-9)
+
+
+def _dask_objective(X, y, **kwargs):
+    da = pytest.importorskip("dask.array")
+    return lk.Objective.from_data(
+        da.from_array(X, chunks=(25, X.shape[1])), da.from_array(y, chunks=25), **kwargs
+    )
+
+
+def test_a_dask_hessian_of_every_kth_row_is_the_in_memory_one() -> None:
+    """H over ``slice(0, None, 3)`` by a pass (the sampled Hessian, chunks of 25 rows, so the
+    sample does not start afresh in each chunk) equals the in-memory Hessian of those rows;
+    asked for again at the same θ, it comes from the kept evaluation."""
+    import dask
+
+    X, y = make_problem(100, 3, seed=53)
+    weights = np.random.default_rng(53).uniform(0.5, 2.0, 100)
+    theta = np.array([0.1, 0.4, -0.3, 0.2])
+    rows = slice(0, None, 3)
+    expected = lk.Objective.from_data(X, y, sample_weight=weights).hessian(theta, rows)
+    with dask.config.set(scheduler="synchronous"):
+        lazy = _dask_objective(X, y, sample_weight=weights)
+        np.testing.assert_allclose(lazy.hessian(theta, rows), expected, rtol=1e-12)
+        np.testing.assert_allclose(lazy.hessian(theta, rows), expected, rtol=1e-12)
+
+
+def test_a_dask_gradient_over_some_rows_keeps_their_offsets() -> None:
+    """∇J over the rows of one chunk (a stochastic step on Dask) with offsets oᵢ: z = X̃θ + o
+    on those rows, as in memory."""
+    import dask
+
+    X, y = make_problem(100, 2, seed=54)
+    offset = np.linspace(-1.0, 1.0, 100)
+    theta = np.array([0.2, -0.5, 0.3])
+    rows = slice(25, 50)
+    expected = lk.Objective.from_data(X, y, offset=offset).smooth_value_and_gradient(theta, rows)
+    with dask.config.set(scheduler="synchronous"):
+        da = pytest.importorskip("dask.array")
+        lazy = _dask_objective(X, y, offset=da.from_array(offset, chunks=25))
+        value, gradient = lazy.smooth_value_and_gradient(theta, rows)
+    assert value == pytest.approx(expected[0], rel=1e-12)
+    np.testing.assert_allclose(gradient, expected[1], rtol=1e-12)
+
+
+def test_a_softmax_hessian_product_over_some_rows_uses_only_those_rows() -> None:
+    rng = np.random.default_rng(55)
+    X = rng.standard_normal((60, 2))
+    y = rng.integers(0, 3, 60)
+    objective = lk.Objective.from_data(X, y)
+    theta = rng.standard_normal(objective.n_params)
+    v = rng.standard_normal(objective.n_params)
+    rows = np.arange(10, 40)
+    alone = lk.Objective.from_data(X[rows], y[rows], n_classes=3)
+    np.testing.assert_allclose(objective.hessp(theta, v, rows), alone.hessp(theta, v), rtol=1e-12)
+
+
+def test_newtons_final_step_brings_the_statistics_sums_along(monkeypatch) -> None:
+    """Where Newton takes its Hessians from the fused pass, the pass of the final step also
+    computes the Hessian and the meat: the statistics at that θ then need no other pass."""
+    from logitkit.backends import dense
+
+    X, y = make_problem(4000, 5, seed=56)
+    objective = lk.Objective.from_data(X, y)
+    assert objective.fused_sums(np.zeros(6)) is not None
+    objective.expect_hessians(every_step=True)
+    passes = []
+    original = dense.DenseDesign.fused_sums
+    monkeypatch.setattr(
+        dense.DenseDesign,
+        "fused_sums",
+        lambda self, *args, **kwargs: passes.append(1) or original(self, *args, **kwargs),
+    )
+    theta = np.array([0.1, 0.2, -0.1, 0.3, 0.0, -0.2])
+    objective.final_value_and_gradient(theta)
+    objective.hessian(theta)
+    objective.score_outer(theta)
+    assert len(passes) == 1

@@ -500,3 +500,157 @@ def test_the_html_summary_is_the_text_summary_in_one_table(classes, converged) -
     ]
     assert [len(row[2]) for row in rows] == [11] * len(keys)
     assert float(_cells(rows[1])[1]) == pytest.approx(table["coef"].iloc[1], abs=5e-5)
+
+
+def test_the_anova_table_prints_each_terms_test_in_cars_layout() -> None:
+    """car::Anova's columns: LR Chisq to four decimals, Df, Pr(>Chisq) to four digits and the
+    significance code, one line per term; LR = 2(ℓ_full − ℓ_without the term)."""
+    X, y = make_problem(300, 2, seed=31)
+    full = lk.LogisticRegression().fit(X, y)
+    text = str(lk.anova(full, X, y))
+    for j in range(2):
+        dropped = lk.LogisticRegression().fit(np.delete(X, j, axis=1), y)
+        statistic = 2.0 * (full.loglik_ - dropped.loglik_)
+        line = next(row for row in text.splitlines() if row.startswith(f"x{j} "))
+        assert line.split()[:4] == [
+            f"x{j}",
+            f"{statistic:.4f}",
+            "1",
+            f"{chi2.sf(statistic, 1):.4g}",
+        ]
+    assert text.splitlines()[3].split() == ["LR", "Chisq", "Df", "Pr(>Chisq)"]
+
+
+def test_a_cluster_covariance_from_the_record_alone_asks_for_the_data() -> None:
+    """The record keeps I and M but not the rows: a cluster sandwich needs the scores of every
+    row, so it is refused by name even though I is at hand."""
+    from logitkit.inference.check_inputs import parameter_covariance
+
+    X, y = make_problem(200, 2, seed=32)
+    record = lk.LogisticRegression().fit(X, y).record_
+    assert record.information is not None
+    with pytest.raises(ValueError, match="needs the fitted data: pass X and y"):
+        parameter_covariance(record, None, "cluster", groups=np.arange(200) % 10)
+
+
+def test_lr_test_names_the_restricted_model_that_is_not_a_maximum_likelihood_fit() -> None:
+    X, y = make_problem(200, 2, seed=33)
+    full = lk.LogisticRegression().fit(X, y)
+    firth = lk.LogisticRegression(firth=True).fit(X[:, :1], y)
+    with pytest.raises(ValueError, match="the restricted model was fitted with firth=True"):
+        lk.lr_test(firth, full)
+
+
+def test_hosmer_lemeshow_with_tied_upper_quantiles_cuts_at_the_distinct_ones() -> None:
+    """Half the fitted probabilities share the largest value: the upper quantiles coincide,
+    and the groups are cut at the distinct quantiles, as ResourceSelection cuts them."""
+    p = np.concatenate([np.linspace(0.1, 0.6, 50), np.full(50, 0.8)])
+    labels = (np.arange(100) % 3 == 0).astype(np.intp)
+    labels[50:] = (np.arange(50) % 5 != 0).astype(np.intp)
+    weights = np.ones(100)
+    result = hosmer_lemeshow(p, labels, weights, 10)
+    statistic, df = _hosmer_lemeshow_reference(p, labels, weights, 10)
+    assert result["df"] == df and result["groups"] == df + 2 < 10
+    assert result["statistic"] == pytest.approx(statistic, rel=1e-12)
+
+
+def test_a_nan_p_value_reads_nan_as_in_r() -> None:
+    from logitkit.inference.formatting import format_pvalues
+
+    assert format_pvalues([0.5, np.nan, 0.25]) == ["0.50", "NaN", "0.25"]
+
+
+def test_a_row_is_flagged_by_the_covariance_ratio_rule_alone() -> None:
+    """R's is.influential flags |1 − cov.rᵢ| > 3k/(n − k) on its own. One row of n = 100,
+    k = 3, with hᵢ = 0.01, r_Dᵢ = 3, Cook's Dᵢ = 0 and no dfbeta: σ₍₋ᵢ₎² = (Σ r_D² −
+    r_Dᵢ²/(1 − hᵢ))/(n − k − 1), cov.rᵢ = (σ₍₋ᵢ₎/σ)^(2k)/(1 − hᵢ) ≈ 0.78, so only that rule
+    fires; a second row with r_Dᵢ = 0.5 fires none."""
+    from logitkit.inference.influence import _COOKS, _DEVIANCE, _HAT, _MEASURES, _flag_rows
+
+    n, k, total = 100, 3, 100.0
+    rows = np.zeros((2, len(_MEASURES) + k))
+    rows[:, _HAT] = 0.01
+    rows[:, _DEVIANCE] = [3.0, 0.5]
+    rows[:, _COOKS] = 0.0
+    sigma_out = np.sqrt((total - rows[:, _DEVIANCE] ** 2 / 0.99) / (n - k - 1))
+    cov_ratio = (sigma_out / np.sqrt(total / (n - k))) ** (2 * k) / 0.99
+    assert abs(1.0 - cov_ratio[0]) > 3.0 * k / (n - k) > abs(1.0 - cov_ratio[1])
+    dffit = rows[:, _DEVIANCE] * 0.1 / (sigma_out * 0.99)
+    assert np.all(np.abs(dffit) < 3.0 * np.sqrt(k / (n - k)))
+    flagged = _flag_rows(rows, total, n, k, np.ones(k))
+    assert flagged.tolist() == [True, False]
+
+
+def test_influence_without_the_kept_information_recomputes_it(monkeypatch) -> None:
+    """A fit too large to keep I (here: the limit lowered) gets it from the data: the same
+    table as a fit that kept it."""
+    X, y = make_problem(150, 2, seed=36)
+    model = lk.LogisticRegression().fit(X, y)
+    kept = lk.influence(model, X, y)
+    monkeypatch.setattr(statistics, "MAX_MATRIX_WORK", 1.0)
+    bare = lk.LogisticRegression().fit(X, y)
+    assert bare.record_.information is None
+    pd.testing.assert_frame_equal(lk.influence(bare, X, y), kept, rtol=1e-10)
+
+
+def test_the_smallest_residual_weight_is_over_both_labels() -> None:
+    """λ_min = min over rows of positive weight of sᵢ|yᵢ − σ(zᵢ)|, rows of either label."""
+    from logitkit.inference.separation import _smallest_residual_weight
+
+    z = np.array([2.0, -1.0, 0.5, -3.0, 4.0])
+    y = np.array([1, 0, 0, 1, 0])
+    s = np.array([1.0, 2.0, 0.0, 1.0, 0.5])
+    probabilities = 1.0 / (1.0 + np.exp(-z))
+    expected = np.min((s * np.abs(y - probabilities))[s > 0])
+    assert _smallest_residual_weight(z, y, s) == pytest.approx(expected, rel=1e-14)
+    assert _smallest_residual_weight(z[[1, 4]], y[[1, 4]], s[[1, 4]]) == pytest.approx(
+        min(2.0 * probabilities[1], 0.5 * probabilities[4]), rel=1e-14
+    )
+
+
+def test_marginal_effects_are_indexed_by_term() -> None:
+    X, y = make_problem(200, 2, seed=37)
+    model = lk.LogisticRegression().fit(X, y)
+    table = lk.marginal_effects(model, X, y)
+    assert table.index.name == "term" and list(table.index) == ["x0", "x1"]
+
+
+def test_a_constant_integer_column_is_not_a_count() -> None:
+    """Without an intercept a constant column of 2s plays its part: it is a column of
+    non-negative integers, but constant, so count=True leaves its effect the derivative."""
+    X, y = make_problem(200, 1, seed=38)
+    X = np.column_stack([np.full(200, 2.0), X, np.arange(200) % 4])
+    model = lk.LogisticRegression(fit_intercept=False).fit(X, y)
+    counted = lk.marginal_effects(model, X, y, count=True)
+    derivative = lk.marginal_effects(model, X, y, count=False)
+    pd.testing.assert_series_equal(counted.loc["x0"], derivative.loc["x0"], rtol=1e-12)
+    assert not np.isclose(counted.loc["x2", "effect"], derivative.loc["x2", "effect"], rtol=1e-9)
+
+
+def test_the_footer_right_aligns_degrees_of_freedom_of_different_widths() -> None:
+    """R's summary.glm: "    Null deviance: …  on 11  degrees of freedom" above
+    "Residual deviance: …  on  9  degrees of freedom" (n = 12, three coefficients)."""
+    X, y = make_problem(12, 2, seed=39)
+    text = str(lk.LogisticRegression().fit(X, y).summary())
+    null = next(line for line in text.splitlines() if "Null deviance" in line)
+    residual = next(line for line in text.splitlines() if "Residual deviance" in line)
+    assert null.endswith("on 11  degrees of freedom")
+    assert residual.endswith("on  9  degrees of freedom")
+    assert null.index("degrees") == residual.index("degrees")
+
+
+def test_the_summary_names_the_modelled_class() -> None:
+    X, y = make_problem(100, 1, seed=40)
+    labels = np.where(y == 1, "yes", "no")
+    summary = lk.LogisticRegression().fit(X, labels).summary()
+    assert summary.modelled == "yes"
+    assert "Modelled: P(y = yes)" in str(summary)
+
+
+def test_a_multinomial_summary_heads_each_class_once() -> None:
+    rng = np.random.default_rng(41)
+    X = rng.standard_normal((300, 2))
+    y = rng.integers(0, 3, 300)
+    text = str(lk.LogisticRegression().fit(X, y).summary())
+    headings = [line for line in text.splitlines() if line.startswith("y = ")]
+    assert headings == ["y = 1 (vs. y = 0):", "y = 2 (vs. y = 0):"]

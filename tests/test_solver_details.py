@@ -123,3 +123,141 @@ def test_the_pseudo_inverse_step_drops_eigenvalues_below_1e_12_of_the_largest() 
     values, eigen = np.linalg.eigh(hessian)
     expected = -eigen[:, 1:] @ ((eigen[:, 1:].T @ grad) / values[1:])
     np.testing.assert_allclose(direction, expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("weight_mean", [None, 0.8], ids=["own-mean", "epoch-mean"])
+def test_the_numpy_epoch_takes_the_compiled_kernels_steps(weight_mean) -> None:
+    """The NumPy epoch (the softmax's) is documented to take the compiled kernel's steps: on a
+    binary ridge problem with weights, batches of 7 and a mean weight s̄ other than X's own
+    (a block of a longer epoch), both give the same θ, θ̄ and samples seen."""
+    from logitkit.solvers._numpy_epoch import numpy_epoch_runner
+    from logitkit.solvers._sgd_kernels import epoch_runner
+
+    X, y = make_problem(60, 3, seed=47)
+    weights = np.random.default_rng(47).uniform(0.5, 2.0, 60)
+    objective = lk.Objective.from_data(X, y, alpha=0.05, sample_weight=weights)
+    order = np.random.default_rng(48).permutation(60)
+    theta = np.array([0.1, -0.2, 0.3, 0.05])
+    arguments = (objective, "invscaling", 0.05, 7, 90, weight_mean)
+    compiled = epoch_runner(*arguments)(theta, order, 30)
+    steps = numpy_epoch_runner(*arguments)(theta, order, 30)
+    np.testing.assert_allclose(steps[0], compiled[0], rtol=1e-10)
+    np.testing.assert_allclose(steps[1], compiled[1], rtol=1e-10)
+    assert steps[2] == compiled[2] == 90
+
+
+def test_a_chunk_epoch_steps_on_each_chunks_gradient_in_permutation_order() -> None:
+    """Over a Dask array of three chunks of 20 rows, the chunk epoch is the NumPy epoch with
+    each chunk as one batch, the chunks taken in the order in which their first rows appear
+    in the permutation."""
+    da = pytest.importorskip("dask.array")
+    import dask
+
+    from logitkit.solvers._numpy_epoch import chunk_epoch_runner, numpy_epoch_runner
+
+    X, y = make_problem(60, 3, seed=49)
+    order = np.random.default_rng(50).permutation(60)
+    theta = np.array([0.2, 0.1, -0.1, 0.0])
+    firsts = [int(np.flatnonzero(order == start)[0]) for start in (0, 20, 40)]
+    visited = np.concatenate(
+        [np.arange(s, s + 20) for s in np.array([0, 20, 40])[np.argsort(firsts)]]
+    )
+    in_memory = numpy_epoch_runner(lk.Objective.from_data(X, y, alpha=0.01), "invscaling", 0.1, 20)
+    expected = in_memory(theta, visited, 5)
+    with dask.config.set(scheduler="synchronous"):
+        lazy = lk.Objective.from_data(
+            da.from_array(X, chunks=(20, 3)), da.from_array(y, chunks=20), alpha=0.01
+        )
+        result = chunk_epoch_runner(lazy, "invscaling", 0.1)(theta, order, 5)
+    np.testing.assert_allclose(result[0], expected[0], rtol=1e-10)
+    np.testing.assert_allclose(result[1], expected[1], rtol=1e-10)
+    assert result[2] == expected[2] == 65
+
+
+def test_a_flat_cost_is_an_unconverged_result_that_says_why() -> None:
+    from logitkit.solvers.base import Recorder, flat_cost
+
+    options = SolverOptions(tol=1e-8, max_iter=10)
+    recorder = Recorder(options)
+    recorder.record(0.5, 1e-3)
+    result = flat_cost(recorder, np.zeros(2), "step halving", 1e-3, 1e-8)
+    assert result.converged is False
+    assert result.reason == (
+        "step halving found no decrease: the cost is flat to floating-point precision with "
+        "largest gradient (KKT) component 0.001 > tol 1e-08"
+    )
+
+
+def test_newton_cg_leaves_a_column_of_zeros_at_zero() -> None:
+    """An all-zero column has a zero Hessian diagonal, which the preconditioner replaces by 1:
+    its coefficient never moves and the others reach the fit without it."""
+    X, y = make_problem(300, 2, seed=51)
+    with_zeros = np.column_stack([X[:, 0], np.zeros(300), X[:, 1]])
+    options = SolverOptions(tol=1e-10, max_iter=100)
+    result = SOLVERS["newton-cg"].solve(lk.Objective.from_data(with_zeros, y), np.zeros(4), options)
+    exact = SOLVERS["newton"].solve(lk.Objective.from_data(X, y), np.zeros(3), options)
+    assert result.converged and result.coef[2] == 0.0
+    np.testing.assert_allclose(result.coef[[0, 1, 3]], exact.coef, rtol=1e-8)
+
+
+def test_the_final_newton_step_replaces_the_last_entry_of_the_history() -> None:
+    """With tol = 0 Newton can only stop by its decrement rule: the final full step's
+    gradient replaces the last recorded one, which is then the KKT violation at the returned
+    coefficients."""
+    X, y = make_problem(500, 3, seed=57)
+    objective = lk.Objective.from_data(X, y)
+    result = SOLVERS["newton"].solve(objective, np.zeros(4), SolverOptions(tol=0.0, max_iter=50))
+    assert "Newton decrement" in result.reason and result.n_iter >= 3
+    _, grad = objective.smooth_value_and_gradient(result.coef)
+    assert result.grad_norm[-1] == objective.optimality(result.coef, grad)
+    assert result.grad_norm[1] > result.grad_norm[-1]
+
+
+def test_lbfgs_started_at_the_optimum_stops_at_once_and_says_so() -> None:
+    X, y = make_problem(500, 3, seed=58)
+    objective = lk.Objective.from_data(X, y)
+    options = SolverOptions(tol=1e-6, max_iter=100)
+    optimum = (
+        SOLVERS["newton"].solve(objective, np.zeros(4), SolverOptions(tol=1e-12, max_iter=100)).coef
+    )
+    result = SOLVERS["lbfgs"].solve(objective, optimum, options)
+    violation = objective.optimality(optimum, objective.smooth_value_and_gradient(optimum)[1])
+    assert result.converged and result.n_iter == 0
+    assert result.reason == f"largest gradient (KKT) component {violation:.3g} <= tol 1e-06"
+
+
+def test_lbfgs_that_cannot_reach_a_tiny_tol_is_not_converged() -> None:
+    """tol = 1e-20 is beyond float64: L-BFGS stops when the cost no longer decreases, with
+    ‖∇J‖∞ far above 100·tol, and reports that it did not converge."""
+    X, y = make_problem(500, 3, seed=59)
+    result = SOLVERS["lbfgs"].solve(
+        lk.Objective.from_data(X, y), np.zeros(4), SolverOptions(tol=1e-20, max_iter=1000)
+    )
+    assert result.converged is False
+    assert "L-BFGS could not decrease the cost further" in result.reason
+    assert result.reason.endswith("> tol 1e-20")
+
+
+@pytest.mark.parametrize(("rows", "step"), [(200_000, 4), (199_999, None)])
+def test_newton_samples_its_hessian_from_four_times_the_sample_rows(rows, step) -> None:
+    """Every n // 50,000-th row once that is at least every 4th (n ≥ 200,000 on a design
+    read by passes, 32 coefficients or more)."""
+    da = pytest.importorskip("dask.array")
+    from logitkit.solvers import hessian_sample_step
+
+    X = da.zeros((rows, 32), chunks=(50_000, 32))
+    y = da.zeros(rows, chunks=50_000).astype(int)
+    assert hessian_sample_step(lk.Objective.from_data(X, y, n_classes=2)) == step
+
+
+def test_a_softmax_against_a_reference_class_takes_the_exact_hessian() -> None:
+    """Three classes against a reference have two outputs: no sampled Hessian."""
+    da = pytest.importorskip("dask.array")
+    from logitkit.solvers import hessian_sample_step
+
+    X = da.zeros((400_000, 32), chunks=(100_000, 32))
+    y = da.zeros(400_000, chunks=100_000).astype(int)
+    objective = lk.Objective.from_data(X, y, n_classes=3, reference=0)
+    assert objective.n_outputs == 2
+    assert hessian_sample_step(objective) is None
+    assert hessian_sample_step(lk.Objective.from_data(X, y, n_classes=2)) == 8
