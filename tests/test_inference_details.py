@@ -654,3 +654,15 @@ def test_a_multinomial_summary_heads_each_class_once() -> None:
     text = str(lk.LogisticRegression().fit(X, y).summary())
     headings = [line for line in text.splitlines() if line.startswith("y = ")]
     assert headings == ["y = 1 (vs. y = 0):", "y = 2 (vs. y = 0):"]
+
+
+def test_the_overlap_certificate_is_the_documented_inequality() -> None:
+    """λ_min σ_min(A_S D) > 2‖D r‖ with D giving the Gram matrix a unit diagonal: with
+    G = diag(4, 9) (so D = diag(½, ⅓) and σ_min = 1) and λ_min = 1, the score r = (0.9, 0)
+    gives 2‖Dr‖ = 0.9 < 1, certified; r = (1.1, 0) gives 1.1, not."""
+    from logitkit.inference.separation import _certificate_holds
+
+    gram = np.diag([4.0, 9.0])
+    assert _certificate_holds(1.0, gram, np.array([0.9, 0.0]))
+    assert not _certificate_holds(1.0, gram, np.array([1.1, 0.0]))
+    assert not _certificate_holds(0.4, gram, np.array([0.9, 0.0]))

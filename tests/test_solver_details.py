@@ -261,3 +261,57 @@ def test_a_softmax_against_a_reference_class_takes_the_exact_hessian() -> None:
     assert objective.n_outputs == 2
     assert hessian_sample_step(objective) is None
     assert hessian_sample_step(lk.Objective.from_data(X, y, n_classes=2)) == 8
+
+
+def test_the_collinear_columns_are_those_of_the_dependence() -> None:
+    """H of an intercept and four columns with x₃ = x₁ + 2x₂: the dependence involves
+    coefficients 1, 2 and 3 only (x₄ and the intercept are free of it)."""
+    rng = np.random.default_rng(60)
+    X = rng.standard_normal((50, 4))
+    X[:, 2] = X[:, 0] + 2.0 * X[:, 1]
+    Xt = np.column_stack([np.ones(50), X])
+    assert newton_module.collinear_columns(Xt.T @ Xt) == (1, 2, 3)
+
+
+def test_sgd_epochs_shuffle_with_the_seeded_generator_and_report_progress() -> None:
+    """In memory an SGD run is one block: epoch e visits the rows in the order of the e-th
+    ``default_rng(random_state).permutation(n)`` and nothing else draws from the generator;
+    after two epochs the reported iterate is the second epoch's mean iterate. ``progress``
+    hears every epoch's J and KKT violation, as the history records them."""
+    from logitkit.solvers._sgd_kernels import epoch_runner
+
+    X, y = make_problem(80, 2, seed=61)
+    objective = lk.Objective.from_data(X, y, alpha=0.01)
+    heard = []
+    options = SolverOptions(
+        tol=0.0,
+        max_iter=2,
+        learning_rate=0.05,
+        random_state=3,
+        progress=lambda *entry: heard.append(entry),
+    )
+    result = SOLVERS["sgd"].solve(objective, np.zeros(3), options)
+    rng = np.random.default_rng(3)
+    epoch = epoch_runner(objective, "auto", 0.05, 1, 80, 1.0)
+    theta, _, seen = epoch(np.zeros(3), rng.permutation(80), 0)
+    _, mean, _ = epoch(theta, rng.permutation(80), seen)
+    np.testing.assert_allclose(result.coef, mean, rtol=1e-12)
+    assert heard == list(zip(range(3), result.loss, result.grad_norm, strict=True))
+
+
+def test_partial_fit_on_one_dask_block_takes_the_in_memory_steps() -> None:
+    """A Dask array of one block is one chunk of one block: its epoch, built for the block
+    (no epoch kept from before), is the in-memory partial_fit's (η₀ from Σsᵢ‖x̃ᵢ‖² summed
+    by a task, so equal to rounding)."""
+    da = pytest.importorskip("dask.array")
+    import dask
+
+    X, y = make_problem(120, 3, seed=62)
+    settings = {"solver": "sgd", "random_state": 4, "alpha": 0.01}
+    in_memory = lk.LogisticRegression(**settings).partial_fit(X, y, classes=[0, 1])
+    with dask.config.set(scheduler="synchronous"):
+        lazy = lk.LogisticRegression(**settings).partial_fit(
+            da.from_array(X, chunks=(120, 3)), da.from_array(y, chunks=120), classes=[0, 1]
+        )
+    np.testing.assert_allclose(lazy.coef_, in_memory.coef_, rtol=1e-12)
+    np.testing.assert_allclose(lazy.intercept_, in_memory.intercept_, rtol=1e-12)
