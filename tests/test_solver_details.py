@@ -315,3 +315,39 @@ def test_partial_fit_on_one_dask_block_takes_the_in_memory_steps() -> None:
         )
     np.testing.assert_allclose(lazy.coef_, in_memory.coef_, rtol=1e-12)
     np.testing.assert_allclose(lazy.intercept_, in_memory.intercept_, rtol=1e-12)
+
+
+def test_cholesky_damping_grows_a_hundredfold_until_the_factor_exists() -> None:
+    """H = diag(1, −10⁻⁶) is indefinite: λ·mean(diag H) must exceed 10⁻⁶, and λ runs 1e-12,
+    1e-10, …, so the step is −(H + 10⁻⁴·mean(diag H)·I)⁻¹∇J."""
+    hessian = np.diag([1.0, -1e-6])
+    grad = np.array([0.5, 2e-7])
+    shifted = hessian + 1e-4 * np.mean(np.diag(hessian)) * np.eye(2)
+    direction = newton_module.cholesky_direction(hessian, grad)
+    np.testing.assert_allclose(direction, -np.linalg.solve(shifted, grad), rtol=1e-12)
+
+
+def test_newton_falls_back_to_steepest_descent_on_an_ascent_direction() -> None:
+    """A direction with ∇Jᵀd ≥ 0 is replaced by −∇J, whose line search then decreases J; the
+    loop goes on to the optimum instead of taking it for a final step."""
+    X, y = make_problem(300, 2, seed=63)
+    objective = lk.Objective.from_data(X, y)
+
+    def direction(theta, grad, iteration):
+        if iteration == 0:
+            return grad
+        return newton_module.cholesky_direction(objective.hessian(theta), grad)
+
+    options = SolverOptions(tol=1e-10, max_iter=50)
+    result = newton_module.newton_iterations(objective, np.zeros(3), options, direction)
+    exact = SOLVERS["newton"].solve(objective, np.zeros(3), options)
+    assert result.converged and result.loss[1] < result.loss[0]
+    np.testing.assert_allclose(result.coef, exact.coef, rtol=1e-8)
+
+
+def test_newton_on_collinear_columns_reports_them() -> None:
+    X, y = make_problem(200, 2, seed=64)
+    X = np.column_stack([X, X[:, 0] - X[:, 1]])
+    options = SolverOptions(tol=1e-10, max_iter=50, allow_singular=True)
+    result = SOLVERS["newton"].solve(lk.Objective.from_data(X, y), np.zeros(4), options)
+    assert result.converged and result.singular_columns == (1, 2, 3)
