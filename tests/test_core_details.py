@@ -364,3 +364,39 @@ def test_newtons_final_step_brings_the_statistics_sums_along(monkeypatch) -> Non
     objective.hessian(theta)
     objective.score_outer(theta)
     assert len(passes) == 1
+
+
+def test_a_column_name_given_twice_is_refused_by_name() -> None:
+    import pandas as pd
+
+    X = pd.DataFrame(np.eye(4)[:, :3], columns=["a", "b", "a"])
+    with pytest.raises(ValueError, match=r"repeated column name\(s\) 'a'"):
+        lk.LogisticRegression().fit(X, [0, 1, 0, 1])
+
+
+def test_a_series_as_x_gets_scikit_learns_two_dimensional_error() -> None:
+    """A pandas Series has dtypes but no columns: it is not a frame to check by column, and
+    goes on to scikit-learn's own error for one-dimensional X."""
+    import pandas as pd
+
+    with pytest.raises(ValueError, match="Expected a 2-dimensional container|Expected 2D array"):
+        lk.LogisticRegression().fit(pd.Series([0.5, 1.0, 2.0, 3.0]), [0, 1, 0, 1])
+
+
+def test_a_kept_working_set_hessian_computes_only_its_new_rows_and_columns() -> None:
+    """H_WW for W = {0, 3, 4} after W = {0, 1, 2} at the same reference point: the shared
+    entry is reused, the new rows and columns computed, and the whole equals the block read
+    directly."""
+    from logitkit.solvers.coordinate_descent import WorkingSetHessian
+
+    X, y = make_problem(200, 4, seed=74)
+    objective = lk.Objective.from_data(X, y, alpha=0.1, l1_ratio=0.5)
+    theta = np.array([0.1, 0.3, 0.0, -0.2, 0.0])
+    hessian = WorkingSetHessian(objective)
+    hessian.refresh(theta)
+    weights = objective.hessian_weights(theta)
+    first = np.array([0, 1, 2])
+    np.testing.assert_allclose(hessian.block(first), objective.hessian_block(weights, first))
+    second = np.array([0, 3, 4])
+    expected = objective.hessian_block(weights, second)
+    np.testing.assert_allclose(hessian.block(second), expected, rtol=1e-12)

@@ -351,3 +351,200 @@ def test_newton_on_collinear_columns_reports_them() -> None:
     options = SolverOptions(tol=1e-10, max_iter=50, allow_singular=True)
     result = SOLVERS["newton"].solve(lk.Objective.from_data(X, y), np.zeros(4), options)
     assert result.converged and result.singular_columns == (1, 2, 3)
+
+
+class StubbornObjective:
+    """An objective whose cost is one higher anywhere but at the start (``rise``) or whose
+    smooth gradient reads 0 while its KKT measure reads 1 (``blind``): the two ways a search
+    finds no decrease."""
+
+    def __init__(self, objective, start, mode) -> None:
+        self._objective = objective
+        self._start = np.array(start, dtype=np.float64)
+        self._mode = mode
+
+    def __getattr__(self, name):
+        return getattr(self._objective, name)
+
+    def _rise(self, coef) -> float:
+        return 0.0 if np.array_equal(coef, self._start) else 1.0
+
+    def smooth_value(self, coef, rows=None):
+        return self._objective.smooth_value(coef, rows) + self._rise(coef)
+
+    def smooth_value_and_gradient(self, coef, rows=None):
+        f, grad = self._objective.smooth_value_and_gradient(coef, rows)
+        if self._mode == "blind":
+            return f, np.zeros_like(grad)
+        return f + self._rise(coef), grad
+
+    def optimality(self, coef, grad):
+        return 1.0 if self._mode == "blind" else self._objective.optimality(coef, grad)
+
+
+def _stubborn(mode, alpha=0.01, l1_ratio=1.0):
+    X, y = make_problem(200, 3, seed=65)
+    objective = lk.Objective.from_data(X, y, alpha=alpha, l1_ratio=l1_ratio)
+    return StubbornObjective(objective, np.zeros(4), mode)
+
+
+@pytest.mark.parametrize(
+    ("solver", "mode", "what"),
+    [
+        ("cd", "rise", "step halving"),
+        ("cd", "blind", "the quadratic model"),
+        ("gd", "rise", "the line search"),
+    ],
+)
+def test_a_search_without_decrease_stops_unconverged_and_names_itself(solver, mode, what) -> None:
+    result = SOLVERS[solver].solve(
+        _stubborn(mode), np.zeros(4), SolverOptions(tol=1e-8, max_iter=20)
+    )
+    assert result.converged is False and result.n_iter == 0
+    assert result.reason.startswith(f"{what} found no decrease: the cost is flat")
+    assert result.reason.endswith("> tol 1e-08")
+    np.testing.assert_array_equal(result.coef, np.zeros(4))
+
+
+def test_cd_stopped_by_max_iter_is_not_converged() -> None:
+    X, y = make_problem(200, 3, seed=66)
+    objective = lk.Objective.from_data(X, y, alpha=0.01, l1_ratio=1.0)
+    result = SOLVERS["cd"].solve(objective, np.zeros(4), SolverOptions(tol=1e-12, max_iter=1))
+    assert result.converged is False and result.n_iter == 1
+    assert result.reason == "reached max_iter=1 iterations"
+
+
+def test_cd_with_a_tol_below_the_resolution_ends_with_the_final_full_step() -> None:
+    X, y = make_problem(200, 3, seed=67)
+    objective = lk.Objective.from_data(X, y, alpha=0.01, l1_ratio=0.5)
+    result = SOLVERS["cd"].solve(objective, np.zeros(4), SolverOptions(tol=1e-14, max_iter=100))
+    assert result.converged
+    assert result.reason.startswith(
+        "the predicted decrease fell below the cost's floating-point resolution: took the "
+        "final full step; largest KKT violation "
+    )
+
+
+def test_cd_without_an_l1_part_steps_on_every_coefficient(monkeypatch) -> None:
+    """With ρ = 0 the working set is every coefficient from the first step on (the largest
+    violators alone would be 10 of the 30 columns), and the fit is Newton's."""
+    from logitkit.solvers import coordinate_descent
+
+    sizes = []
+    original = coordinate_descent.WorkingSetHessian.block
+    monkeypatch.setattr(
+        coordinate_descent.WorkingSetHessian,
+        "block",
+        lambda self, ws: sizes.append(ws.size) or original(self, ws),
+    )
+    X, y = make_problem(300, 30, seed=68)
+    objective = lk.Objective.from_data(X, y, alpha=0.05)
+    options = SolverOptions(tol=1e-10, max_iter=100)
+    cd = SOLVERS["cd"].solve(objective, np.zeros(31), options)
+    newton = SOLVERS["newton"].solve(objective, np.zeros(31), options)
+    assert sizes and set(sizes) == {31}
+    np.testing.assert_allclose(cd.coef, newton.coef, rtol=1e-8)
+
+
+class RefreshCounter:
+    def __init__(self, objective) -> None:
+        self._objective = objective
+        self.refreshes = 0
+
+    def __getattr__(self, name):
+        return getattr(self._objective, name)
+
+    def hessian_weights(self, coef):
+        self.refreshes += 1
+        return self._objective.hessian_weights(coef)
+
+
+def test_cd_retakes_the_working_sets_hessian_when_it_is_cheap() -> None:
+    """|W|² ≤ 4p: a lasso on 300 columns whose working sets stay small takes H_WW afresh at
+    every step."""
+    rng = np.random.default_rng(69)
+    X = rng.standard_normal((400, 300))
+    y = (X[:, 0] - X[:, 1] + rng.standard_normal(400) > 0).astype(int)
+    objective = RefreshCounter(lk.Objective.from_data(X, y, alpha=0.05, l1_ratio=1.0))
+    result = SOLVERS["cd"].solve(objective, np.zeros(301), SolverOptions(tol=1e-8, max_iter=50))
+    assert result.converged and np.count_nonzero(result.coef) < 15
+    assert objective.refreshes == result.n_iter
+
+
+def test_cd_keeps_the_working_sets_hessian_while_the_violations_contract() -> None:
+    """|W|² > 4p (every coefficient in the set, p = 9): H_WW is kept while each step cuts the
+    working set's largest violation tenfold, so it is taken fewer times than there are
+    steps."""
+    X, y = make_problem(500, 8, seed=70)
+    objective = RefreshCounter(lk.Objective.from_data(X, y, alpha=1e-4, l1_ratio=0.5))
+    result = SOLVERS["cd"].solve(objective, np.zeros(9), SolverOptions(tol=1e-10, max_iter=50))
+    assert result.converged and np.all(result.coef != 0.0)
+    assert 1 <= objective.refreshes < result.n_iter
+
+
+def test_gd_tries_twice_one_over_l_first() -> None:
+    """Without a learning rate the first step tried is 2/L (twice 1/L, the step the line
+    search starts from), and 1/L always passes the sufficient-decrease test."""
+    from logitkit.solvers.stochastic import smoothness
+
+    X, y = make_problem(200, 3, seed=71)
+    objective = lk.Objective.from_data(3.0 * X, y)
+    result = SOLVERS["gd"].solve(objective, np.zeros(4), SolverOptions(tol=1e-12, max_iter=1))
+    f, grad = objective.smooth_value_and_gradient(np.zeros(4))
+    lipschitz = smoothness(objective)
+    assert abs(np.log2(lipschitz**2)) > 1.0  # 2/L is not 2L/2ʲ: a search from 2L would differ
+    for step in (2.0 / lipschitz, 1.0 / lipschitz):
+        delta = -step * grad
+        if objective.smooth_value(delta) <= f + grad @ delta + (delta @ delta) / (2.0 * step):
+            break
+    np.testing.assert_allclose(result.coef, -step * grad, rtol=1e-12)
+
+
+def test_gd_with_a_too_large_learning_rate_says_what_to_do() -> None:
+    X, y = make_problem(200, 3, seed=72)
+    objective = lk.Objective.from_data(X, y)
+    options = SolverOptions(tol=1e-8, max_iter=50, learning_rate=1e3)
+    result = SOLVERS["gd"].solve(objective, np.zeros(4), options)
+    assert result.converged is False
+    assert result.reason.startswith(
+        "the cost rose above its starting value with the fixed learning_rate=1000: use a "
+        "smaller one (1/L = "
+    )
+    assert result.reason.endswith(
+        "is safe for this data), or leave learning_rate=None for a line search"
+    )
+
+
+def test_auto_takes_newton_up_to_500_coefficients_inclusive() -> None:
+    from logitkit.solvers import choose_solver
+
+    rng = np.random.default_rng(73)
+    X = rng.standard_normal((600, 500))
+    y = rng.integers(0, 2, 600)
+    assert choose_solver(lk.Objective.from_data(X[:, :499], y)) == "newton"
+    assert choose_solver(lk.Objective.from_data(X, y)) == "lbfgs"
+    da = pytest.importorskip("dask.array")
+    lazy_y = da.from_array(y, chunks=300)
+    lazy = lk.Objective.from_data(da.from_array(X[:, :499], chunks=(300, 499)), lazy_y)
+    assert choose_solver(lazy) == "newton"
+    assert choose_solver(lk.Objective.from_data(da.from_array(X, chunks=(300, 500)), lazy_y)) == (
+        "lbfgs"
+    )
+
+
+def test_the_working_set_adds_as_many_violators_as_nonzero_weights_and_at_least_ten() -> None:
+    """The intercept (unpenalised), two nonzero weights and, of 28 zero weights violating
+    their KKT condition, the 10 largest violators: 13 positions in increasing order."""
+    from logitkit.solvers.coordinate_descent import working_set
+
+    penalised = np.ones(33, dtype=bool)
+    penalised[0] = False
+    theta = np.zeros(33)
+    theta[[4, 7]] = [0.5, -0.2]
+    violations = np.zeros(33)
+    violations[3:33] = np.linspace(0.01, 0.3, 30)
+    violations[[4, 7]] = 0.0
+    expected = np.sort(np.concatenate(([0, 4, 7], np.argsort(violations)[-10:])))
+    np.testing.assert_array_equal(working_set(theta, violations, penalised), expected)
+    theta[3:20] = 1.0  # 17 nonzero weights: all 13 remaining violators join
+    assert working_set(theta, violations, penalised).size == 1 + 17 + 13
