@@ -400,3 +400,102 @@ def test_a_kept_working_set_hessian_computes_only_its_new_rows_and_columns() -> 
     second = np.array([0, 3, 4])
     expected = objective.hessian_block(weights, second)
     np.testing.assert_allclose(hessian.block(second), expected, rtol=1e-12)
+
+
+class DesignCalls:
+    """Counts the dense design's fused passes and its BLAS Gram matrices."""
+
+    def __init__(self, monkeypatch) -> None:
+        from logitkit.backends import dense
+
+        self.counts = {"fused_sums": 0, "fused_value_gradient": 0, "weighted_gram": 0}
+        for name in self.counts:
+            original = getattr(dense.DenseDesign, name)
+
+            def counted(design, *args, _original=original, _name=name, **kwargs):
+                self.counts[_name] += 1
+                return _original(design, *args, **kwargs)
+
+            monkeypatch.setattr(dense.DenseDesign, name, counted)
+
+
+def test_the_fused_sums_at_one_theta_are_merged_and_answer_the_statistics(monkeypatch) -> None:
+    """A pass for the Hessian, then one for the meat, at the same θ: the second keeps the
+    first's Hessian beside its meat, and ∇²J and M are then read off them, with no third pass
+    and no Gram matrix; the values are X̃ᵀdiag(s ŷ(1 − ŷ))X̃/Σs and X̃ᵀdiag(s (ŷ − y)²)X̃."""
+    X, y = make_problem(4000, 5, seed=75)
+    weights = np.random.default_rng(75).uniform(0.5, 2.0, 4000)
+    objective = lk.Objective.from_data(X, y, sample_weight=weights)
+    theta = np.array([0.1, 0.2, -0.1, 0.3, 0.0, -0.2])
+    calls = DesignCalls(monkeypatch).counts
+    objective.fused_sums(theta, hessian=True)
+    objective.fused_sums(theta, score_outer=True)
+    hessian, meat = objective.hessian(theta), objective.score_outer(theta)
+    assert calls == {"fused_sums": 2, "fused_value_gradient": 0, "weighted_gram": 0}
+    Xt = np.column_stack([np.ones(4000), X])
+    p = 1.0 / (1.0 + np.exp(-Xt @ theta))
+    expected = Xt.T @ (Xt * (weights * p * (1 - p))[:, None]) / weights.sum()
+    np.testing.assert_allclose(hessian, expected, rtol=1e-10)
+    np.testing.assert_allclose(meat, Xt.T @ (Xt * (weights * (p - y) ** 2)[:, None]), rtol=1e-10)
+
+
+def test_the_meat_comes_from_a_fused_pass_where_one_applies(monkeypatch) -> None:
+    X, y = make_problem(4000, 5, seed=76)
+    objective = lk.Objective.from_data(X, y)
+    theta = np.array([0.1, 0.2, -0.1, 0.3, 0.0, -0.2])
+    calls = DesignCalls(monkeypatch).counts
+    objective.fused_sums(theta)
+    objective.score_outer(theta)
+    assert calls == {"fused_sums": 2, "fused_value_gradient": 0, "weighted_gram": 0}
+
+
+def test_a_large_dense_fit_keeps_its_last_fused_value_and_gradient(monkeypatch) -> None:
+    """A second evaluation at the same θ (a line search's accepted point, then the
+    statistics) reads the kept sums instead of passing over X again."""
+    X, y = make_problem(20_000, 60, seed=77)
+    objective = lk.Objective.from_data(X, y)
+    theta = np.full(61, 0.01)
+    calls = DesignCalls(monkeypatch).counts
+    first = objective.smooth_value_and_gradient(theta)
+    second = objective.smooth_value_and_gradient(theta)
+    assert calls["fused_value_gradient"] == 1
+    assert first[0] == second[0]
+    np.testing.assert_array_equal(first[1], second[1])
+
+
+def test_the_null_loglik_of_a_dask_softmax_against_a_reference_class() -> None:
+    """Three classes against class 0 (two outputs): ℓ₀ = Σₖ nₖ log(nₖ/n) from the class
+    totals of a pass, as in memory."""
+    import dask
+
+    rng = np.random.default_rng(78)
+    X = rng.standard_normal((100, 2))
+    y = rng.integers(0, 3, 100)
+    expected = lk.Objective.from_data(X, y, n_classes=3, reference=0).null_loglik()
+    counts = np.bincount(y, minlength=3)
+    assert expected == pytest.approx(float(np.sum(counts * np.log(counts / 100))), rel=1e-12)
+    with dask.config.set(scheduler="synchronous"):
+        lazy = _dask_objective(X, y, n_classes=3, reference=0)
+        assert lazy.n_outputs == 2
+        assert lazy.null_loglik() == pytest.approx(expected, rel=1e-12)
+
+
+def test_a_scalar_sample_weight_weighs_every_row_alike() -> None:
+    """sample_weight = 2.0, as scikit-learn accepts it: the coefficients of the unweighted fit,
+    and twice its log-likelihood."""
+    X, y = make_problem(200, 2, seed=79)
+    plain = lk.LogisticRegression().fit(X, y)
+    doubled = lk.LogisticRegression().fit(X, y, sample_weight=2.0)
+    np.testing.assert_allclose(doubled.coef_, plain.coef_, rtol=1e-10)
+    assert doubled.loglik_ == pytest.approx(2.0 * plain.loglik_, rel=1e-10)
+
+
+def test_auto_takes_lbfgs_for_a_softmax_on_a_large_dense_x() -> None:
+    from logitkit.solvers import choose_solver
+
+    rng = np.random.default_rng(80)
+    X = rng.standard_normal((20_000, 53))
+    objective = lk.Objective.from_data(X, rng.integers(0, 3, 20_000))
+    assert X.size >= 2**20 and objective.fused_pass
+    assert choose_solver(objective) == "lbfgs"
+    assert choose_solver(lk.Objective.from_data(X[:1000], rng.integers(0, 3, 1000))) == "newton"
