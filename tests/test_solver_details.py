@@ -148,8 +148,8 @@ def test_the_numpy_epoch_takes_the_compiled_kernels_steps(weight_mean) -> None:
 
 def test_a_chunk_epoch_steps_on_each_chunks_gradient_in_permutation_order() -> None:
     """Over a Dask array of three chunks of 20 rows, the chunk epoch is the NumPy epoch with
-    each chunk as one batch, the chunks taken in the order in which their first rows appear
-    in the permutation."""
+    each chunk as one batch (its proximal step for the L1 part included), the chunks taken in
+    the order in which their first rows appear in the permutation."""
     da = pytest.importorskip("dask.array")
     import dask
 
@@ -162,11 +162,12 @@ def test_a_chunk_epoch_steps_on_each_chunks_gradient_in_permutation_order() -> N
     visited = np.concatenate(
         [np.arange(s, s + 20) for s in np.array([0, 20, 40])[np.argsort(firsts)]]
     )
-    in_memory = numpy_epoch_runner(lk.Objective.from_data(X, y, alpha=0.01), "invscaling", 0.1, 20)
+    penalty = {"alpha": 0.01, "l1_ratio": 0.5}
+    in_memory = numpy_epoch_runner(lk.Objective.from_data(X, y, **penalty), "invscaling", 0.1, 20)
     expected = in_memory(theta, visited, 5)
     with dask.config.set(scheduler="synchronous"):
         lazy = lk.Objective.from_data(
-            da.from_array(X, chunks=(20, 3)), da.from_array(y, chunks=20), alpha=0.01
+            da.from_array(X, chunks=(20, 3)), da.from_array(y, chunks=20), **penalty
         )
         result = chunk_epoch_runner(lazy, "invscaling", 0.1)(theta, order, 5)
     np.testing.assert_allclose(result[0], expected[0], rtol=1e-10)
@@ -548,3 +549,111 @@ def test_the_working_set_adds_as_many_violators_as_nonzero_weights_and_at_least_
     np.testing.assert_array_equal(working_set(theta, violations, penalised), expected)
     theta[3:20] = 1.0  # 17 nonzero weights: all 13 remaining violators join
     assert working_set(theta, violations, penalised).size == 1 + 17 + 13
+
+
+def test_cd_warm_started_records_the_cost_with_its_l1_part_over_the_weights_only() -> None:
+    """From θ₀ with an intercept of 2 (never penalised): the history starts at J(θ₀), the L1
+    part over the weights alone, and a converged fit says so in tol's words."""
+    X, y = make_problem(200, 3, seed=81)
+    objective = lk.Objective.from_data(X, y, alpha=0.02, l1_ratio=1.0)
+    start = np.array([2.0, 0.5, 0.0, -0.5])
+    result = SOLVERS["cd"].solve(objective, start, SolverOptions(tol=1e-8, max_iter=100))
+    assert result.loss[0] == pytest.approx(objective.value(start), rel=1e-14)
+    assert result.converged
+    assert result.reason.startswith("largest gradient (KKT) component ")
+    assert result.reason.endswith(" <= tol 1e-08")
+
+
+def test_blocks_of_one_epoch_average_their_iterates_by_their_steps() -> None:
+    """Two blocks of 30 and 20 rows in batches of 8 (4 and 3 steps): the epoch's mean iterate
+    is (4 θ̄₁ + 3 θ̄₂)/7, θ̄ᵦ each block's own mean; the steps add up, and the second block
+    starts from the first one's last iterate."""
+    from logitkit.solvers._sgd_kernels import epoch_runner
+    from logitkit.solvers.stochastic import EpochSettings, Pass, block_epoch
+
+    X, y = make_problem(50, 2, seed=82)
+    blocks = [lk.Objective.from_data(X[:30], y[:30]), lk.Objective.from_data(X[30:], y[30:])]
+    settings = EpochSettings(0.05, "constant", 8, 50, 1.0)
+    state = Pass(np.zeros(3), np.zeros(3), 0, 0, np.random.default_rng(5))
+    for block in blocks:
+        state = block_epoch(block, settings, state)
+    rng = np.random.default_rng(5)
+    theta, means = np.zeros(3), []
+    seen = 0
+    for block in blocks:
+        rows = block.design.n_samples
+        theta, mean, seen = epoch_runner(block, "constant", 0.05, 8, 50, 1.0)(
+            theta, rng.permutation(rows), seen
+        )
+        means.append(mean)
+    assert state.steps == 7 and state.seen == 50
+    np.testing.assert_allclose(state.theta, theta, rtol=1e-12)
+    np.testing.assert_allclose(state.mean, (4 * means[0] + 3 * means[1]) / 7, rtol=1e-12)
+
+
+class RecordingChunk:
+    """A chunk of ``n_blocks`` blocks that records what each epoch asks of it."""
+
+    def __init__(self, n_blocks: int, weight_mean: float) -> None:
+        self.n_blocks, self.n_samples = n_blocks, 10 * n_blocks
+        self._weight_mean = weight_mean
+        self.orders, self.settings = [], []
+
+    def weight_mean(self) -> float:
+        return self._weight_mean
+
+    def smoothness(self) -> float:
+        return 1.0
+
+    def evaluate(self, coef):
+        return 1.0, 1.0
+
+    def run_epoch(self, settings, order, state):
+        self.orders.append(list(order))
+        self.settings.append(settings)
+        return state
+
+
+def test_an_epoch_visits_every_block_and_steps_with_the_running_mean_weight() -> None:
+    """Two chunks of mean weight 1 and 4 (20 and 20 rows): the second epoch's blocks are a
+    permutation of both of its blocks, and its steps use s̄ = 2.5 over every row seen."""
+    from logitkit.solvers.stochastic import StochasticRun
+
+    first, second = RecordingChunk(2, 1.0), RecordingChunk(2, 4.0)
+    run = StochasticRun.start(first, np.zeros(2), SolverOptions(tol=0.0, max_iter=1), 1)
+    run.epoch(first)
+    run.epoch(second)
+    assert sorted(second.orders[0]) == [0, 1]
+    assert first.settings[0].weight_mean == 1.0
+    assert second.settings[0].weight_mean == 2.5
+
+
+def test_sgd_keeps_its_compiled_epoch_and_reports_its_history(monkeypatch) -> None:
+    """Over three epochs the epoch function is built once; the result has one entry of cost,
+    violation and seconds per epoch and the start, the seconds never decreasing, and the
+    stop's reason gives the decrease over the last n_iter_no_change epochs."""
+    from logitkit.solvers import stochastic
+
+    X, y = make_problem(300, 3, seed=83)
+    objective = lk.Objective.from_data(X, y, alpha=0.01)
+    built = []
+    original = stochastic.epoch_of
+    monkeypatch.setattr(stochastic, "epoch_of", lambda *args: built.append(1) or original(*args))
+    options = SolverOptions(tol=1e-3, max_iter=60, random_state=0, n_iter_no_change=3)
+    result = SOLVERS["sgd"].solve(objective, np.zeros(4), options)
+    assert len(built) == 1 and result.n_iter > 3
+    assert len(result.loss) == len(result.grad_norm) == len(result.seconds) == result.n_iter + 1
+    assert result.seconds == sorted(result.seconds)
+    decrease = (result.loss[-4] - result.loss[-1]) / abs(result.loss[-1])
+    assert result.converged
+    assert result.reason.startswith(f"the cost fell by {decrease:.3g} (relative) over the last 3")
+
+
+def test_sgd_without_epochs_returns_its_start() -> None:
+    X, y = make_problem(100, 2, seed=84)
+    start = np.array([0.1, -0.2, 0.3])
+    result = SOLVERS["sgd"].solve(
+        lk.Objective.from_data(X, y), start, SolverOptions(tol=1e-4, max_iter=0)
+    )
+    assert result.n_iter == 0 and not result.converged
+    np.testing.assert_array_equal(result.coef, start)
