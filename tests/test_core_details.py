@@ -499,3 +499,37 @@ def test_auto_takes_lbfgs_for_a_softmax_on_a_large_dense_x() -> None:
     assert X.size >= 2**20 and objective.fused_pass
     assert choose_solver(objective) == "lbfgs"
     assert choose_solver(lk.Objective.from_data(X[:1000], rng.integers(0, 3, 1000))) == "newton"
+
+
+def test_a_softmax_over_many_row_blocks_sums_every_block() -> None:
+    """20,000 rows of three classes run in blocks of 5,461 rows: J, ∇J and a Hessian-vector
+    product over all of them equal the dense NumPy forms (softmax P, residual P − Y)."""
+    from logitkit.core.softmax_rows import block_rows
+
+    rng = np.random.default_rng(86)
+    X = rng.standard_normal((20_000, 2))
+    y = rng.integers(0, 3, 20_000)
+    objective = lk.Objective.from_data(X, y)
+    assert block_rows(objective.n_params, 3) < 20_000
+    theta = rng.standard_normal(objective.n_params) * 0.3
+    v = rng.standard_normal(objective.n_params)
+    Xt = np.column_stack([np.ones(20_000), X])
+    B = theta.reshape(3, 3).T
+    P = softmax(Xt @ B, axis=1)
+    Y = np.eye(3)[y]
+    value, grad = objective.smooth_value_and_gradient(theta)
+    assert value == pytest.approx(-np.mean(np.log(P[np.arange(20_000), y])), rel=1e-12)
+    np.testing.assert_allclose(grad, (Xt.T @ (P - Y) / 20_000).T.ravel(), rtol=1e-10)
+    U = Xt @ v.reshape(3, 3).T
+    curved = P * (U - np.sum(P * U, axis=1, keepdims=True))
+    np.testing.assert_allclose(
+        objective.hessp(theta, v), (Xt.T @ curved / 20_000).T.ravel(), rtol=1e-10
+    )
+
+
+def test_missing_labels_among_strings_are_counted_and_the_first_named() -> None:
+    X = np.arange(8.0).reshape(4, 2)
+    with pytest.raises(
+        ValueError, match=r"1 missing label\(s\) \(NaN or None\), the first in row 1"
+    ):
+        lk.LogisticRegression().fit(X, np.array(["a", None, "b", "a"], dtype=object))

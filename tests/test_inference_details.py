@@ -512,13 +512,12 @@ def test_the_anova_table_prints_each_terms_test_in_cars_layout() -> None:
         dropped = lk.LogisticRegression().fit(np.delete(X, j, axis=1), y)
         statistic = 2.0 * (full.loglik_ - dropped.loglik_)
         line = next(row for row in text.splitlines() if row.startswith(f"x{j} "))
-        assert line.split()[:4] == [
-            f"x{j}",
-            f"{statistic:.4f}",
-            "1",
-            f"{chi2.sf(statistic, 1):.4g}",
-        ]
+        p_value = chi2.sf(statistic, 1)
+        code = "**" if p_value <= 0.01 else "*"
+        assert line.split() == [f"x{j}", f"{statistic:.4f}", "1", f"{p_value:.4g}", code]
     assert text.splitlines()[3].split() == ["LR", "Chisq", "Df", "Pr(>Chisq)"]
+    assert text.splitlines()[-2] == "---"
+    assert lk.anova(full, X, y).table.index.name == "term"
 
 
 def test_a_cluster_covariance_from_the_record_alone_asks_for_the_data() -> None:
@@ -666,3 +665,62 @@ def test_the_overlap_certificate_is_the_documented_inequality() -> None:
     assert _certificate_holds(1.0, gram, np.array([0.9, 0.0]))
     assert not _certificate_holds(1.0, gram, np.array([1.1, 0.0]))
     assert not _certificate_holds(0.4, gram, np.array([0.9, 0.0]))
+
+
+def test_p_values_without_a_decimal_point_need_no_mantissa_digits() -> None:
+    """R's format.pval(c(1e-05, 2e-06)) gives "1e-05" "2e-06": one-digit mantissas, no
+    ".0"."""
+    from logitkit.inference.formatting import format_pvalues
+
+    assert format_pvalues([1e-05, 2e-06]) == ["1e-05", "2e-06"]
+
+
+def _r_influential(rows, total, n, k):
+    """R's is.influential from the definitions of influence.measures, for rows with no
+    dfbeta and Cook's D = 0: |dffit| > 3√(k/(n − k)), |1 − cov.r| > 3k/(n − k) or h > 3k/n,
+    with σ₍₋ᵢ₎² = (Σ r_D² − r_Dᵢ²/(1 − hᵢ))/(n − k − 1)."""
+    hat, deviance = rows[:, 0], rows[:, 1]
+    sigma_out = np.sqrt((total - deviance**2 / (1 - hat)) / (n - k - 1))
+    dffit = deviance * np.sqrt(hat) / (sigma_out * (1 - hat))
+    cov_ratio = (sigma_out / np.sqrt(total / (n - k))) ** (2 * k) / (1 - hat)
+    return (
+        (np.abs(dffit) > 3 * np.sqrt(k / (n - k)))
+        | (np.abs(1 - cov_ratio) > 3 * k / (n - k))
+        | (hat > 3 * k / n)
+    )
+
+
+def test_the_influence_flags_follow_rs_rules_across_their_boundaries() -> None:
+    """Rows of leverage 0.02–0.09 and deviance residuals 0–3.5 (k = 3, n = 100): each flag is
+    R's, on both sides of the dffit and covariance-ratio boundaries."""
+    from logitkit.inference.influence import _DEVIANCE, _HAT, _MEASURES, _flag_rows
+
+    n, k, total = 100, 3, 100.0
+    hat, deviance = np.meshgrid(np.linspace(0.02, 0.09, 8), np.linspace(0.0, 3.5, 71))
+    rows = np.zeros((hat.size, len(_MEASURES) + k))
+    rows[:, _HAT], rows[:, _DEVIANCE] = hat.ravel(), deviance.ravel()
+    expected = _r_influential(np.column_stack([hat.ravel(), deviance.ravel()]), total, n, k)
+    assert 0 < expected.sum() < expected.size
+    np.testing.assert_array_equal(_flag_rows(rows, total, n, k, np.ones(k)), expected)
+
+
+def test_a_summary_keeps_which_intervals_it_holds_and_serialises_to_json() -> None:
+    import json
+
+    X, y = make_problem(200, 2, seed=85)
+    model = lk.LogisticRegression().fit(X, y)
+    summary = model.summary(ci="profile", X=X, y=y)
+    assert summary.ci == "profile"
+    assert summary.to_dict()["ci"] == "profile"
+    data = json.loads(json.dumps(summary.to_dict()))
+    assert "table" not in data and set(data["coefficients"]) == {"Intercept", "x0", "x1"}
+
+
+def test_a_separation_note_ends_with_one_full_stop() -> None:
+    X = np.array([[-2.0], [-1.0], [-0.5], [0.5], [1.0], [2.0]])
+    y = np.array([0, 0, 0, 1, 1, 1])
+    with pytest.warns(UserWarning):
+        model = lk.LogisticRegression().fit(X, y)
+    text = str(model.summary())
+    note = next(line for line in text.splitlines() if "separat" in line.lower())
+    assert ".." not in text and note.rstrip().endswith(".")
