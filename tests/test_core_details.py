@@ -533,3 +533,14 @@ def test_missing_labels_among_strings_are_counted_and_the_first_named() -> None:
         ValueError, match=r"1 missing label\(s\) \(NaN or None\), the first in row 1"
     ):
         lk.LogisticRegression().fit(X, np.array(["a", None, "b", "a"], dtype=object))
+
+
+@pytest.mark.parametrize(("mean", "expected"), [(0.0, 1e-10), (1.0, 1.0 - 1e-10)])
+def test_the_bernoulli_start_clips_a_weighted_rate_of_zero_or_one(mean, expected) -> None:
+    """ȳ = 0 or 1 (every weight on one class) is clipped to 1e-10 or 1 − 1e-10, so the
+    intercept-only start log(ȳ/(1 − ȳ)) stays finite."""
+    y = np.array([0.0, 1.0, 0.0, 1.0])
+    weights = np.where(y == mean, 1.0, 0.0)
+    start = Bernoulli().start(y, weights)
+    assert np.isfinite(start).all()
+    assert start[0] == pytest.approx(np.log(expected / (1.0 - expected)), rel=1e-12)

@@ -657,3 +657,40 @@ def test_sgd_without_epochs_returns_its_start() -> None:
     )
     assert result.n_iter == 0 and not result.converged
     np.testing.assert_array_equal(result.coef, start)
+
+
+def test_newton_records_increasing_seconds_and_stops_at_max_iter() -> None:
+    """The history's seconds are the times since the start, one per entry and never
+    decreasing, the final full step's replacing the last; max_iter = 2 allows two steps."""
+    X, y = make_problem(500, 3, seed=87)
+    objective = lk.Objective.from_data(X, y)
+    final = SOLVERS["newton"].solve(objective, np.zeros(4), SolverOptions(tol=0.0, max_iter=50))
+    assert "Newton decrement" in final.reason
+    assert len(final.seconds) == len(final.loss) and final.seconds == sorted(final.seconds)
+    capped = SOLVERS["newton"].solve(objective, np.zeros(4), SolverOptions(tol=0.0, max_iter=2))
+    assert capped.n_iter == 2 and capped.reason == "reached max_iter=2 iterations"
+
+
+def test_a_cholesky_step_refuses_a_non_finite_gradient() -> None:
+    with pytest.raises(ValueError, match="infs or NaNs"):
+        newton_module.cholesky_direction(np.eye(2), np.array([np.nan, 1.0]))
+
+
+def test_auto_takes_lbfgs_for_a_large_softmax_against_a_reference_class_too() -> None:
+    from logitkit.solvers import choose_solver
+
+    rng = np.random.default_rng(88)
+    X = rng.standard_normal((20_000, 53))
+    objective = lk.Objective.from_data(X, rng.integers(0, 3, 20_000), n_classes=3, reference=0)
+    assert objective.n_outputs == 2 and choose_solver(objective) == "lbfgs"
+
+
+def test_newton_samples_no_hessian_below_32_coefficients() -> None:
+    da = pytest.importorskip("dask.array")
+    from logitkit.solvers import hessian_sample_step
+
+    y = da.zeros(400_000, chunks=100_000).astype(int)
+    narrow = da.zeros((400_000, 30), chunks=(100_000, 30))
+    assert hessian_sample_step(lk.Objective.from_data(narrow, y, n_classes=2)) is None
+    wide = da.zeros((400_000, 31), chunks=(100_000, 31))
+    assert hessian_sample_step(lk.Objective.from_data(wide, y, n_classes=2)) == 8
