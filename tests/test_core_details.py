@@ -525,6 +525,27 @@ def test_a_softmax_over_many_row_blocks_sums_every_block() -> None:
     np.testing.assert_allclose(
         objective.hessp(theta, v), (Xt.T @ curved / 20_000).T.ravel(), rtol=1e-10
     )
+    np.testing.assert_allclose(objective.hessian(theta) @ v, objective.hessp(theta, v), rtol=1e-10)
+    R = P - Y
+    meat = np.block(
+        [[Xt.T @ (Xt * (R[:, a] * R[:, b])[:, None]) for b in range(3)] for a in range(3)]
+    )
+    np.testing.assert_allclose(objective.score_outer(theta), meat, rtol=1e-10)
+
+
+def test_a_wide_softmax_blocks_its_rows_by_its_columns() -> None:
+    """63 coefficients: 2¹⁸ // 63 rows a block (fewer than 2¹⁴ // 3), a whole number."""
+    from logitkit.core.softmax_rows import block_rows
+
+    rng = np.random.default_rng(89)
+    X = rng.standard_normal((9_000, 20))
+    y = rng.integers(0, 3, 9_000)
+    objective = lk.Objective.from_data(X, y)
+    assert block_rows(objective.n_params, 3) == 2**18 // 63
+    theta = rng.standard_normal(objective.n_params) * 0.1
+    P = softmax(np.column_stack([np.ones(9_000), X]) @ theta.reshape(3, 21).T, axis=1)
+    expected = -np.mean(np.log(P[np.arange(9_000), y]))
+    assert objective.smooth_value(theta) == pytest.approx(expected, rel=1e-12)
 
 
 def test_missing_labels_among_strings_are_counted_and_the_first_named() -> None:

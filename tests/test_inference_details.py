@@ -724,3 +724,13 @@ def test_a_separation_note_ends_with_one_full_stop() -> None:
     text = str(model.summary())
     note = next(line for line in text.splitlines() if "separat" in line.lower())
     assert ".." not in text and note.rstrip().endswith(".")
+
+
+def test_standardized_residuals_without_the_kept_information_recompute_it(monkeypatch) -> None:
+    X, y = make_problem(150, 2, seed=90)
+    kept = lk.residuals(lk.LogisticRegression().fit(X, y), X, y, kind="standardized_pearson")
+    monkeypatch.setattr(statistics, "MAX_MATRIX_WORK", 1.0)
+    bare = lk.LogisticRegression().fit(X, y)
+    assert bare.record_.information is None
+    recomputed = lk.residuals(bare, X, y, kind="standardized_pearson")
+    pd.testing.assert_series_equal(recomputed, kept, rtol=1e-10)

@@ -694,3 +694,21 @@ def test_newton_samples_no_hessian_below_32_coefficients() -> None:
     assert hessian_sample_step(lk.Objective.from_data(narrow, y, n_classes=2)) is None
     wide = da.zeros((400_000, 31), chunks=(100_000, 31))
     assert hessian_sample_step(lk.Objective.from_data(wide, y, n_classes=2)) == 8
+
+
+def test_newton_cg_preconditions_with_the_inverse_hessian_diagonal(monkeypatch) -> None:
+    """CG gets M = diag(∇²J)⁻¹ (Jacobi) at each step's θ."""
+    from logitkit.solvers import newton_cg
+
+    seen = []
+    original = newton_cg.cg
+
+    def recording(operator, rhs, **kwargs):
+        seen.append(kwargs["M"].matvec(np.ones(rhs.size)))
+        return original(operator, rhs, **kwargs)
+
+    monkeypatch.setattr(newton_cg, "cg", recording)
+    X, y = make_problem(300, 3, seed=91)
+    objective = lk.Objective.from_data(X * np.array([1.0, 10.0, 0.1]), y, alpha=0.01)
+    SOLVERS["newton-cg"].solve(objective, np.zeros(4), SolverOptions(tol=1e-8, max_iter=1))
+    np.testing.assert_allclose(seen[0], 1.0 / np.diag(objective.hessian(np.zeros(4))), rtol=1e-12)
