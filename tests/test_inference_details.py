@@ -734,3 +734,16 @@ def test_standardized_residuals_without_the_kept_information_recompute_it(monkey
     assert bare.record_.information is None
     recomputed = lk.residuals(bare, X, y, kind="standardized_pearson")
     pd.testing.assert_series_equal(recomputed, kept, rtol=1e-10)
+
+
+def test_lr_test_tolerates_a_restricted_loglik_above_the_full_one_by_rounding_only() -> None:
+    """ℓ_restricted may exceed ℓ_full by 10⁻⁸·|ℓ_full| (the optimiser's rounding), giving a
+    statistic of 0; beyond that the models are refused as not nested."""
+    X, y = make_problem(300, 2, seed=92)
+    full = lk.LogisticRegression().fit(X, y).record_
+    small = lk.LogisticRegression().fit(X[:, :1], y).record_
+    within = replace(small, loglik=full.loglik + 0.5e-8 * abs(full.loglik))
+    assert lk.lr_test(within, full).statistic == 0.0
+    beyond = replace(small, loglik=full.loglik + 2e-8 * abs(full.loglik))
+    with pytest.raises(ValueError, match="exceeds the full model's"):
+        lk.lr_test(beyond, full)
