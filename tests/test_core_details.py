@@ -490,17 +490,6 @@ def test_a_scalar_sample_weight_weighs_every_row_alike() -> None:
     assert doubled.loglik_ == pytest.approx(2.0 * plain.loglik_, rel=1e-10)
 
 
-def test_auto_takes_lbfgs_for_a_softmax_on_a_large_dense_x() -> None:
-    from logitkit.solvers import choose_solver
-
-    rng = np.random.default_rng(80)
-    X = rng.standard_normal((20_000, 53))
-    objective = lk.Objective.from_data(X, rng.integers(0, 3, 20_000))
-    assert X.size >= 2**20 and objective.fused_pass
-    assert choose_solver(objective) == "lbfgs"
-    assert choose_solver(lk.Objective.from_data(X[:1000], rng.integers(0, 3, 1000))) == "newton"
-
-
 def test_a_softmax_over_many_row_blocks_sums_every_block() -> None:
     """20,000 rows of three classes run in blocks of 5,461 rows: J, ∇J and a Hessian-vector
     product over all of them equal the dense NumPy forms (softmax P, residual P − Y)."""

@@ -580,18 +580,6 @@ def test_a_row_is_flagged_by_the_covariance_ratio_rule_alone() -> None:
     assert flagged.tolist() == [True, False]
 
 
-def test_influence_without_the_kept_information_recomputes_it(monkeypatch) -> None:
-    """A fit too large to keep I (here: the limit lowered) gets it from the data: the same
-    table as a fit that kept it."""
-    X, y = make_problem(150, 2, seed=36)
-    model = lk.LogisticRegression().fit(X, y)
-    kept = lk.influence(model, X, y)
-    monkeypatch.setattr(statistics, "MAX_MATRIX_WORK", 1.0)
-    bare = lk.LogisticRegression().fit(X, y)
-    assert bare.record_.information is None
-    pd.testing.assert_frame_equal(lk.influence(bare, X, y), kept, rtol=1e-10)
-
-
 def test_the_smallest_residual_weight_is_over_both_labels() -> None:
     """λ_min = min over rows of positive weight of sᵢ|yᵢ − σ(zᵢ)|, rows of either label."""
     from logitkit.inference.separation import _smallest_residual_weight
@@ -726,16 +714,6 @@ def test_a_separation_note_ends_with_one_full_stop() -> None:
     assert ".." not in text and note.rstrip().endswith(".")
 
 
-def test_standardized_residuals_without_the_kept_information_recompute_it(monkeypatch) -> None:
-    X, y = make_problem(150, 2, seed=90)
-    kept = lk.residuals(lk.LogisticRegression().fit(X, y), X, y, kind="standardized_pearson")
-    monkeypatch.setattr(statistics, "MAX_MATRIX_WORK", 1.0)
-    bare = lk.LogisticRegression().fit(X, y)
-    assert bare.record_.information is None
-    recomputed = lk.residuals(bare, X, y, kind="standardized_pearson")
-    pd.testing.assert_series_equal(recomputed, kept, rtol=1e-10)
-
-
 def test_lr_test_tolerates_a_restricted_loglik_above_the_full_one_by_rounding_only() -> None:
     """ℓ_restricted may exceed ℓ_full by 10⁻⁸·|ℓ_full| (the optimiser's rounding), giving a
     statistic of 0; beyond that the models are refused as not nested."""
@@ -747,3 +725,23 @@ def test_lr_test_tolerates_a_restricted_loglik_above_the_full_one_by_rounding_on
     beyond = replace(small, loglik=full.loglik + 2e-8 * abs(full.loglik))
     with pytest.raises(ValueError, match="exceeds the full model's"):
         lk.lr_test(beyond, full)
+
+
+@pytest.mark.parametrize(
+    "diagnostic",
+    [lk.influence, lambda *data: lk.residuals(*data, kind="standardized_pearson")],
+    ids=["influence", "standardized-residuals"],
+)
+def test_leverage_without_the_kept_information_recomputes_it(monkeypatch, diagnostic) -> None:
+    """A fit too large to keep I (here: the limit lowered) gets it from the data for its hat
+    values: the same influence table and standardized residuals as a fit that kept it."""
+    X, y = make_problem(150, 2, seed=36)
+    kept = diagnostic(lk.LogisticRegression().fit(X, y), X, y)
+    monkeypatch.setattr(statistics, "MAX_MATRIX_WORK", 1.0)
+    bare = lk.LogisticRegression().fit(X, y)
+    assert bare.record_.information is None
+    recomputed = diagnostic(bare, X, y)
+    if isinstance(kept, pd.DataFrame):
+        pd.testing.assert_frame_equal(recomputed, kept, rtol=1e-10)
+    else:
+        pd.testing.assert_series_equal(recomputed, kept, rtol=1e-10)

@@ -239,31 +239,6 @@ def test_lbfgs_that_cannot_reach_a_tiny_tol_is_not_converged() -> None:
     assert result.reason.endswith("> tol 1e-20")
 
 
-@pytest.mark.parametrize(("rows", "step"), [(200_000, 4), (199_999, None)])
-def test_newton_samples_its_hessian_from_four_times_the_sample_rows(rows, step) -> None:
-    """Every n // 50,000-th row once that is at least every 4th (n ≥ 200,000 on a design
-    read by passes, 32 coefficients or more)."""
-    da = pytest.importorskip("dask.array")
-    from logitkit.solvers import hessian_sample_step
-
-    X = da.zeros((rows, 32), chunks=(50_000, 32))
-    y = da.zeros(rows, chunks=50_000).astype(int)
-    assert hessian_sample_step(lk.Objective.from_data(X, y, n_classes=2)) == step
-
-
-def test_a_softmax_against_a_reference_class_takes_the_exact_hessian() -> None:
-    """Three classes against a reference have two outputs: no sampled Hessian."""
-    da = pytest.importorskip("dask.array")
-    from logitkit.solvers import hessian_sample_step
-
-    X = da.zeros((400_000, 32), chunks=(100_000, 32))
-    y = da.zeros(400_000, chunks=100_000).astype(int)
-    objective = lk.Objective.from_data(X, y, n_classes=3, reference=0)
-    assert objective.n_outputs == 2
-    assert hessian_sample_step(objective) is None
-    assert hessian_sample_step(lk.Objective.from_data(X, y, n_classes=2)) == 8
-
-
 def test_the_collinear_columns_are_those_of_the_dependence() -> None:
     """H of an intercept and four columns with x₃ = x₁ + 2x₂: the dependence involves
     coefficients 1, 2 and 3 only (x₄ and the intercept are free of it)."""
@@ -676,26 +651,6 @@ def test_a_cholesky_step_refuses_a_non_finite_gradient() -> None:
         newton_module.cholesky_direction(np.eye(2), np.array([np.nan, 1.0]))
 
 
-def test_auto_takes_lbfgs_for_a_large_softmax_against_a_reference_class_too() -> None:
-    from logitkit.solvers import choose_solver
-
-    rng = np.random.default_rng(88)
-    X = rng.standard_normal((20_000, 53))
-    objective = lk.Objective.from_data(X, rng.integers(0, 3, 20_000), n_classes=3, reference=0)
-    assert objective.n_outputs == 2 and choose_solver(objective) == "lbfgs"
-
-
-def test_newton_samples_no_hessian_below_32_coefficients() -> None:
-    da = pytest.importorskip("dask.array")
-    from logitkit.solvers import hessian_sample_step
-
-    y = da.zeros(400_000, chunks=100_000).astype(int)
-    narrow = da.zeros((400_000, 30), chunks=(100_000, 30))
-    assert hessian_sample_step(lk.Objective.from_data(narrow, y, n_classes=2)) is None
-    wide = da.zeros((400_000, 31), chunks=(100_000, 31))
-    assert hessian_sample_step(lk.Objective.from_data(wide, y, n_classes=2)) == 8
-
-
 def test_newton_cg_preconditions_with_the_inverse_hessian_diagonal(monkeypatch) -> None:
     """CG gets M = diag(∇²J)⁻¹ (Jacobi) at each step's θ."""
     from logitkit.solvers import newton_cg
@@ -712,3 +667,42 @@ def test_newton_cg_preconditions_with_the_inverse_hessian_diagonal(monkeypatch) 
     objective = lk.Objective.from_data(X * np.array([1.0, 10.0, 0.1]), y, alpha=0.01)
     SOLVERS["newton-cg"].solve(objective, np.zeros(4), SolverOptions(tol=1e-8, max_iter=1))
     np.testing.assert_allclose(seen[0], 1.0 / np.diag(objective.hessian(np.zeros(4))), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("rows", "columns", "reference", "step"),
+    [
+        (200_000, 32, None, 4),
+        (199_999, 32, None, None),
+        (400_000, 31, None, 8),
+        (400_000, 30, None, None),
+        (400_000, 32, 0, None),
+    ],
+    ids=["four-times-the-rows", "fewer-rows", "32-coefficients", "31-coefficients", "softmax"],
+)
+def test_newton_samples_its_hessian_on_tall_binary_designs_only(rows, columns, reference, step):
+    """Every n // 50,000-th row once that is at least every 4th (n ≥ 200,000 on a design read
+    by passes), for 32 coefficients or more and one output: three classes against a
+    reference (two outputs) take the exact Hessian."""
+    da = pytest.importorskip("dask.array")
+    from logitkit.solvers import hessian_sample_step
+
+    X = da.zeros((rows, columns), chunks=(50_000, columns))
+    y = da.zeros(rows, chunks=50_000).astype(int)
+    n_classes = 2 if reference is None else 3
+    objective = lk.Objective.from_data(X, y, n_classes=n_classes, reference=reference)
+    assert hessian_sample_step(objective) == step
+
+
+@pytest.mark.parametrize("reference", [None, 0], ids=["symmetric", "against-class-0"])
+def test_auto_takes_lbfgs_for_a_softmax_on_a_large_dense_x(reference) -> None:
+    from logitkit.solvers import choose_solver
+
+    rng = np.random.default_rng(80)
+    X = rng.standard_normal((20_000, 53))
+    y = rng.integers(0, 3, 20_000)
+    objective = lk.Objective.from_data(X, y, n_classes=3, reference=reference)
+    assert X.size >= 2**20 and objective.fused_pass
+    assert choose_solver(objective) == "lbfgs"
+    small = lk.Objective.from_data(X[:1000], y[:1000], n_classes=3, reference=reference)
+    assert choose_solver(small) == "newton"
