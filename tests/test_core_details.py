@@ -554,3 +554,28 @@ def test_the_bernoulli_start_clips_a_weighted_rate_of_zero_or_one(mean, expected
     start = Bernoulli().start(y, weights)
     assert np.isfinite(start).all()
     assert start[0] == pytest.approx(np.log(expected / (1.0 - expected)), rel=1e-12)
+
+
+@pytest.mark.parametrize(("residual", "clear"), [(4e-6, False), (4e-5, True)])
+def test_rows_clear_the_aliasing_check_by_unit_diagonal_pivots_whatever_the_scales(
+    residual, clear
+) -> None:
+    """Two columns of scales 10⁻³ and 10³ whose correlation leaves the second a squared
+    residual 1 − ρ² against the first: the rows prove no aliasing when it clears 100 × 10⁻⁷."""
+    from logitkit.core.aliasing import clear_from_rows
+
+    rho = np.sqrt(1.0 - residual)
+    scales = np.array([1e-3, 1e3])
+    gram = np.array([[1.0, rho], [rho, 1.0]]) * np.outer(scales, scales)
+    assert clear_from_rows(gram, np.diag(gram)) is clear
+
+
+def test_the_whole_gram_clears_when_every_squared_pivot_exceeds_the_floor() -> None:
+    """Pivots √0.6 ≈ 0.77: squared 0.6 clears a floor of 0.5 (cubed, 0.46, would not)."""
+    from logitkit.core.aliasing import _all_pivots_clear
+
+    rho = np.sqrt(0.4)
+    matrix = np.array([[1.0, rho], [rho, 1.0]])
+    assert _all_pivots_clear(matrix, 0.5)
+    assert not _all_pivots_clear(matrix, 0.6 + 1e-12)
+    assert _all_pivots_clear(matrix, 0.6 - 1e-12)

@@ -197,6 +197,19 @@ def test_singularity_is_judged_by_the_one_norm_condition_of_the_unit_diagonal_sc
         covariance(nearly_singular(1.5e-15))
 
 
+def test_a_chain_of_nearly_collinear_columns_is_singular_without_a_tiny_pivot() -> None:
+    """I = LLᵀ for 27 columns, L unit lower triangular with −0.85 below the diagonal: no pivot
+    of the unit-diagonal factor is below 0.1, yet the condition estimate from that factor
+    (its lower triangle; the upper one holds S's own entries) is about 10⁻¹⁵, under 10ε."""
+    chain = np.eye(27) - 0.85 * np.tril(np.ones((27, 27)), -1)
+    information = chain @ chain.T
+    unit = information / np.sqrt(np.outer(np.diag(information), np.diag(information)))
+    assert np.min(np.diag(np.linalg.cholesky(unit))) > 0.1
+    assert 1.0 / np.linalg.cond(unit, 1) < 1e-15
+    with pytest.raises(ValueError, match="information matrix is singular"):
+        covariance(information)
+
+
 def test_the_information_is_checked_and_factored_in_float64() -> None:
     with pytest.raises(ValueError, match="information must be a square matrix"):
         covariance(np.ones((2, 3)))
@@ -745,3 +758,28 @@ def test_leverage_without_the_kept_information_recomputes_it(monkeypatch, diagno
         pd.testing.assert_frame_equal(recomputed, kept, rtol=1e-10)
     else:
         pd.testing.assert_series_equal(recomputed, kept, rtol=1e-10)
+
+
+def test_estimates_are_rounded_to_their_decimals_before_they_are_formatted() -> None:
+    """printCoefmat rounds to max(1, 3 − ⌊log₁₀ 881.55⌋) = 1 decimal first: 881.5504 → 881.6.
+    Rounded to 3 decimals first, 881.550 would then print as 881.5 at 4 digits."""
+    from logitkit.inference.formatting import format_estimates
+
+    coef, std_err = format_estimates(pd.Series([881.5504377]), pd.Series([977.0260762]))
+    assert (coef, std_err) == (["881.6"], ["977.0"])
+
+
+def test_the_certificates_row_sample_keeps_the_offsets(monkeypatch) -> None:
+    """Far from the optimum (θ = 0, offsets of ±1) the test over all rows fails; Newton steps on
+    every 5th of 1,000 rows, with those rows' offsets, prove the overlap."""
+    from logitkit.inference import separation
+
+    X, y = make_problem(1000, 3, seed=4)
+    offset = np.where(np.arange(1000) % 2 == 0, 1.0, -1.0)
+    objective = lk.Objective.from_data(X, y, offset=offset)
+    monkeypatch.setattr(separation, "_CERTIFICATE_ROWS", 200)
+    assert separation.certificate_rows(np.ones(1000)).size == 200
+    zero = np.zeros(4)
+    assert separation.overlap_certified(objective, zero)
+    monkeypatch.setattr(separation, "_SAMPLE_NEWTON_STEPS", 0)
+    assert not separation.overlap_certified(objective, zero)

@@ -321,6 +321,54 @@ def test_newton_falls_back_to_steepest_descent_on_an_ascent_direction() -> None:
     np.testing.assert_allclose(result.coef, exact.coef, rtol=1e-8)
 
 
+def test_newtons_line_search_asks_for_a_decrease_of_a_ten_thousandth_of_the_slope() -> None:
+    """A first direction α·d_N (d_N = −H⁻¹∇J) long enough that J rises by half of
+    10⁻⁴·α|∇Jᵀd_N|: Armijo's test J(θ + td) ≤ J(θ) + 10⁻⁴ t∇Jᵀd refuses it, and the halved
+    step is taken."""
+    from scipy.optimize import brentq
+
+    X, y = make_problem(300, 2, seed=65)
+    objective = lk.Objective.from_data(X, y)
+    start = np.zeros(3)
+    f0, grad0 = objective.smooth_value_and_gradient(start)
+    newton = -np.linalg.solve(objective.hessian(start), grad0)
+    slope = float(grad0 @ newton)
+
+    def excess(alpha):
+        return objective.smooth_value(start + alpha * newton) - f0 + 0.5e-4 * alpha * slope
+
+    alpha = brentq(excess, 1.5, 4.0, xtol=1e-14)
+    options = SolverOptions(tol=1e-12, max_iter=1)
+    result = newton_module.newton_iterations(
+        objective, start, options, lambda theta, grad, iteration: alpha * newton
+    )
+    np.testing.assert_allclose(result.coef, 0.5 * alpha * newton, rtol=1e-14)
+
+
+class EvaluationCounter:
+    """The objective, counting its evaluations of the gradient."""
+
+    def __init__(self, objective) -> None:
+        self._objective = objective
+        self.gradients = 0
+
+    def __getattr__(self, name):
+        return getattr(self._objective, name)
+
+    def smooth_value_and_gradient(self, coef):
+        self.gradients += 1
+        return self._objective.smooth_value_and_gradient(coef)
+
+
+def test_an_accepted_full_newton_step_keeps_the_gradient_it_was_tried_with() -> None:
+    """Every step of this fit from 0 is a full step, whose J and ∇J come from one evaluation:
+    one per step and one at the start."""
+    X, y = make_problem(500, 3, seed=66)
+    objective = EvaluationCounter(lk.Objective.from_data(X, y))
+    result = SOLVERS["newton"].solve(objective, np.zeros(4), SolverOptions(tol=1e-10, max_iter=50))
+    assert result.converged and objective.gradients == result.n_iter + 1 == 5
+
+
 def test_newton_on_collinear_columns_reports_them() -> None:
     X, y = make_problem(200, 2, seed=64)
     X = np.column_stack([X, X[:, 0] - X[:, 1]])
@@ -458,21 +506,23 @@ def test_cd_keeps_the_working_sets_hessian_while_the_violations_contract() -> No
     assert 1 <= objective.refreshes < result.n_iter
 
 
-def test_gd_tries_twice_one_over_l_first() -> None:
+@pytest.mark.parametrize(("seed", "scale"), [(71, 3.0), (77, 0.3)])
+def test_gd_tries_twice_one_over_l_first(seed, scale) -> None:
     """Without a learning rate the first step tried is 2/L (twice 1/L, the step the line
-    search starts from), and 1/L always passes the sufficient-decrease test."""
+    search starts from), and here it passes the sufficient-decrease test: at seed 71 with
+    L = 7 (where ‖δ‖²t/2 would not), at seed 77 with the cost's curvature along the step
+    0.44 × 1/t (where ‖δ‖²/(3t) would not)."""
     from logitkit.solvers.stochastic import smoothness
 
-    X, y = make_problem(200, 3, seed=71)
-    objective = lk.Objective.from_data(3.0 * X, y)
+    X, y = make_problem(200, 3, seed=seed)
+    objective = lk.Objective.from_data(scale * X, y)
     result = SOLVERS["gd"].solve(objective, np.zeros(4), SolverOptions(tol=1e-12, max_iter=1))
     f, grad = objective.smooth_value_and_gradient(np.zeros(4))
     lipschitz = smoothness(objective)
     assert abs(np.log2(lipschitz**2)) > 1.0  # 2/L is not 2L/2ʲ: a search from 2L would differ
-    for step in (2.0 / lipschitz, 1.0 / lipschitz):
-        delta = -step * grad
-        if objective.smooth_value(delta) <= f + grad @ delta + (delta @ delta) / (2.0 * step):
-            break
+    step = 2.0 / lipschitz
+    delta = -step * grad
+    assert objective.smooth_value(delta) <= f + grad @ delta + (delta @ delta) / (2.0 * step)
     np.testing.assert_allclose(result.coef, -step * grad, rtol=1e-12)
 
 
