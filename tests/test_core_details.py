@@ -331,6 +331,28 @@ def test_a_dask_gradient_over_some_rows_keeps_their_offsets() -> None:
     np.testing.assert_allclose(gradient, expected[1], rtol=1e-12)
 
 
+def test_a_dask_hessian_product_by_passes_over_some_rows_keeps_their_offsets(monkeypatch) -> None:
+    """Above ``PASS_HESSIAN_MAX_PARAMS`` coefficients each product ∇²J v over a design read
+    by passes is a pass: over the rows of one chunk, with those rows' offsets, or over all
+    rows, as in memory."""
+    import dask
+
+    from logitkit.core import objective as objective_module
+
+    monkeypatch.setattr(objective_module, "PASS_HESSIAN_MAX_PARAMS", 2)
+    X, y = make_problem(100, 2, seed=56)
+    offset = np.linspace(-2.0, 2.0, 100)
+    theta = np.array([0.2, -0.5, 0.3])
+    v = np.array([1.0, -0.5, 2.0])
+    in_memory = lk.Objective.from_data(X, y, offset=offset)
+    with dask.config.set(scheduler="synchronous"):
+        da = pytest.importorskip("dask.array")
+        lazy = _dask_objective(X, y, offset=da.from_array(offset, chunks=25))
+        for rows in (slice(25, 50), None):
+            product = lazy.hessian_operator(theta, rows)(v)
+            np.testing.assert_allclose(product, in_memory.hessp(theta, v, rows), rtol=1e-12)
+
+
 def test_a_softmax_hessian_product_over_some_rows_uses_only_those_rows() -> None:
     rng = np.random.default_rng(55)
     X = rng.standard_normal((60, 2))
@@ -437,6 +459,49 @@ def test_the_fused_sums_at_one_theta_are_merged_and_answer_the_statistics(monkey
     expected = Xt.T @ (Xt * (weights * p * (1 - p))[:, None]) / weights.sum()
     np.testing.assert_allclose(hessian, expected, rtol=1e-10)
     np.testing.assert_allclose(meat, Xt.T @ (Xt * (weights * (p - y) ** 2)[:, None]), rtol=1e-10)
+
+
+def test_a_line_searchs_trial_point_takes_no_hessian_in_its_fused_pass(monkeypatch) -> None:
+    """Once Newton expects a Hessian at every step, J and ∇J bring it along in their fused
+    pass; J alone (a line search's trial point, perhaps refused) does not ask for it."""
+    from logitkit.backends import dense
+
+    X, y = make_problem(4000, 5, seed=78)
+    objective = lk.Objective.from_data(X, y)
+    objective.expect_hessians(every_step=True)
+    asked = []
+    original = dense.DenseDesign.fused_sums
+
+    def recorded(design, *args, **kwargs):
+        asked.append(kwargs["hessian"])
+        return original(design, *args, **kwargs)
+
+    monkeypatch.setattr(dense.DenseDesign, "fused_sums", recorded)
+    objective.smooth_value(np.full(6, 0.1))
+    objective.smooth_value_and_gradient(np.full(6, 0.2))
+    assert asked == [False, True]
+
+
+def test_the_logits_of_the_last_theta_are_kept(monkeypatch) -> None:
+    """Two classes: a line search asks for z = X̃θ twice at the same θ; the product is made
+    once, and again for another θ."""
+    X, y = make_problem(300, 3, seed=79)
+    objective = lk.Objective.from_data(X, y)
+    products = []
+    original = lk.Objective._product
+
+    def counted(self, design, coef):
+        products.append(coef.copy())
+        return original(self, design, coef)
+
+    monkeypatch.setattr(lk.Objective, "_product", counted)
+    theta = np.array([0.1, -0.2, 0.3, 0.0])
+    first = objective.logits(theta)
+    second = objective.logits(theta.copy())
+    objective.logits(2.0 * theta)
+    assert len(products) == 2
+    np.testing.assert_array_equal(first, second)
+    np.testing.assert_allclose(first, np.column_stack([np.ones(300), X]) @ theta, rtol=1e-13)
 
 
 def test_the_meat_comes_from_a_fused_pass_where_one_applies(monkeypatch) -> None:

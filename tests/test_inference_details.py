@@ -783,3 +783,22 @@ def test_the_certificates_row_sample_keeps_the_offsets(monkeypatch) -> None:
     assert separation.overlap_certified(objective, zero)
     monkeypatch.setattr(separation, "_SAMPLE_NEWTON_STEPS", 0)
     assert not separation.overlap_certified(objective, zero)
+
+
+def test_a_profile_fit_that_stops_short_inside_the_interval_is_an_error(monkeypatch) -> None:
+    """Profile fits cut to one Newton step stop short with a gradient far above 10⁻⁷ at a
+    likelihood-ratio statistic below χ²₁(0.95): no bound can be trusted, so summary says
+    which coefficient and value failed instead of returning one."""
+    from logitkit.inference import summarize
+    from logitkit.solvers import SolverOptions
+
+    X, y = make_problem(300, 2, seed=21)
+    model = lk.LogisticRegression().fit(X, y)
+    solve = summarize.solve_newton
+
+    def one_step(problem, coef, options):
+        return solve(problem, coef, SolverOptions(tol=options.tol, max_iter=1))
+
+    monkeypatch.setattr(summarize, "solve_newton", one_step)
+    with pytest.raises(ValueError, match=r"profile fit with coefficient 0 held at \S+ did not"):
+        model.summary(ci="profile", X=X, y=y)
