@@ -225,9 +225,10 @@ def test_fuses(case: Case, monkeypatch) -> None:
     [Bernoulli(), Multinomial(3), Multinomial(3, reference=1)],
     ids=["bernoulli", "softmax", "softmax with a reference"],
 )
-def test_fused_value_gradient(case: Case, datafit, monkeypatch) -> None:
-    """Σ sᵢLᵢ, its gradient X̃ᵀ(s ⊙ ∂L/∂η) and the logits, against the datafit on X̃B; an
-    in-memory softmax pass keeps no n × K logits (None)."""
+@pytest.mark.parametrize("with_offset", [False, True], ids=["no offset", "offset"])
+def test_fused_value_gradient(case: Case, datafit, with_offset, monkeypatch) -> None:
+    """Σ sᵢLᵢ, its gradient X̃ᵀ(s ⊙ ∂L/∂η) and the logits, against the datafit on X̃B (+ o);
+    an in-memory softmax pass keeps no n × K logits (None) and takes no offset."""
     monkeypatch.setattr(logitkit.backends.fused, "FUSED_MIN_ENTRIES", 0)
     rng = np.random.default_rng(14)
     n = case.X.shape[0]
@@ -236,11 +237,14 @@ def test_fused_value_gradient(case: Case, datafit, monkeypatch) -> None:
     s = rng.random(n)
     s /= s.sum()
     B = 0.3 * rng.standard_normal((case.design.n_params, datafit.n_outputs))
-    fused = case.design.fused_value_gradient(datafit, B.ravel(order="F"), labels, s, None)
-    if not case.design.fuses(datafit):
+    offset = rng.standard_normal((n, datafit.n_outputs)) if with_offset else None
+    given = None if offset is None else offset[:, 0] if datafit.n_outputs == 1 else offset
+    fused = case.design.fused_value_gradient(datafit, B.ravel(order="F"), labels, s, given)
+    softmax_offset = with_offset and datafit.n_outputs > 1 and in_memory(case)
+    if not case.design.fuses(datafit) or softmax_offset:  # the kernel adds no softmax offset
         assert fused is None
         return
-    eta = case.x_tilde @ B
+    eta = case.x_tilde @ B + (0.0 if offset is None else offset)
     z = datafit.logits(eta[:, 0] if datafit.n_outputs == 1 else eta)
     loss, derivative = datafit.loss_and_gradient(labels, z)
     residual = s * derivative if derivative.ndim == 1 else s[:, None] * derivative

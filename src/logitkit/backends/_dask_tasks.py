@@ -99,12 +99,12 @@ def block_rows(block: Any, coef: NDArray, fit_intercept: bool, function: Any) ->
 def block_logits(
     block: Any, offset: Any = None, *, coef: NDArray, fit_intercept: bool, datafit: Any
 ) -> NDArray:
-    """The datafit's logits of one chunk."""
+    """The datafit's logits of one chunk (its offsets a column for two classes)."""
     design = block_design(block, fit_intercept)
     width = design.n_params
     eta = design.matvec_rows(coef if datafit.n_outputs == 1 else np.reshape(coef, (-1, width)).T)
     if offset is not None:
-        eta = eta + np.asarray(offset, dtype=np.float64)
+        eta = eta + np.reshape(np.asarray(offset, dtype=np.float64), eta.shape)
     return np.asarray(datafit.logits(eta), dtype=np.float64)
 
 

@@ -331,6 +331,8 @@ class DaskDesign:
         """The datafit's logits Z of X̃θ (+ o), lazily: n values, or n × K for the softmax."""
         coef = np.asarray(coef, dtype=np.float64)
         shift = None if offset is None else self.sample_values(offset, np.float64, "offset")
+        if shift is not None and shift.ndim == 1:
+            shift = shift[:, None]  # blocks pair up by their trailing axes: rows with rows
         several = datafit.n_outputs > 1
         chunks: tuple = (self.chunks, (datafit.n_classes,)) if several else (self.chunks,)
         return da.map_blocks(

@@ -152,8 +152,8 @@ def _lookup(block: NDArray, table: NDArray) -> NDArray:
 
 
 def shown(chunks: Sequence[float]) -> str:
-    """Chunk sizes as a short list."""
-    sizes = [int(size) if not np.isnan(size) else size for size in chunks]
+    """Known chunk sizes as a short list."""
+    sizes = [int(size) for size in chunks]
     return str(sizes) if len(sizes) <= 8 else f"{sizes[:4]} … {sizes[-2:]} ({len(sizes)} chunks)"
 
 
