@@ -71,3 +71,85 @@ def test_finding_the_cluster_labels_counts_one_pass_each_time() -> None:
         assert design.passes == 2
         expected = np.searchsorted(["a", "b", "c", "d"], labels)
         np.testing.assert_array_equal(codes.compute(), expected)
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [(None, 1.0), (2.5, 2.5), (3, 3.0), (np.full(100, 2, dtype=np.int64), 2.0)],
+    ids=["none", "a float", "an integer", "integers per row"],
+)
+def test_row_weights_are_float64_and_chunked_like_x(given, expected) -> None:
+    X, _ = make_problem(100, 2, seed=4)
+    design = backend.DaskDesign(da.from_array(X, chunks=(30, 2)), True)
+    weights = inputs.row_weights(design, given)
+    assert weights.chunks == ((30, 30, 30, 10),) and weights.dtype == np.float64
+    with dask.config.set(scheduler="synchronous"):
+        computed = weights.compute()
+    assert computed.dtype == np.float64
+    np.testing.assert_array_equal(computed, np.full(100, expected))
+
+
+@pytest.mark.parametrize("short", ["y", "sample_weight", "offset", "groups"])
+def test_a_chunks_misaligned_vector_is_named_with_the_chunk(short) -> None:
+    """The four n-vectors of a pass meet X's rows in each chunk's task: one a row short
+    there (a DataFrame's partitions of unknown size, say) is an error naming it and the
+    chunk."""
+    from logitkit.backends.passes import PassRequest
+    from logitkit.core.datafits import Bernoulli
+
+    X, y = make_problem(10, 2, seed=5)
+    vectors = {
+        "y": y.astype(float),
+        "sample_weight": np.ones(10),
+        "offset": np.zeros(10),
+        "groups": np.zeros(10, dtype=np.intp),
+    }
+    vectors[short] = vectors[short][:9]
+    request = PassRequest(("value",), datafit=Bernoulli(), coef=np.zeros(3))
+    where = "chunk 2 of X (rows 20–29)"
+    message = (
+        f"{short} is not aligned with X: it has 9 rows in {where}, which holds 10. Take X "
+        f"and {short} from the same DataFrame, or rechunk one like the other"
+    )
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        tasks.chunk_sums((True, request), where, 20, X, *vectors.values())
+
+
+@pytest.mark.parametrize("position", range(4))
+def test_a_pass_names_the_vector_of_the_wrong_length(position) -> None:
+    from logitkit.backends.passes import PassRequest
+    from logitkit.core.datafits import Bernoulli
+
+    X, y = make_problem(100, 2, seed=6)
+    design = backend.DaskDesign(da.from_array(X, chunks=(50, 2)), True)
+    vectors = [y.astype(float), np.ones(100), np.zeros(100), np.zeros(100, dtype=np.intp)]
+    vectors[position] = vectors[position][:99]
+    name = ["y", "sample_weight", "offset", "groups"][position]
+    request = PassRequest(("value",), datafit=Bernoulli(), coef=np.zeros(3))
+    with pytest.raises(ValueError, match=f"^{name} has 99 entries but X has 100 rows$"):
+        design.pass_sums(request, *vectors)
+
+
+def test_a_chunk_method_names_its_misaligned_values() -> None:
+    X, _ = make_problem(100, 2, seed=7)
+    design = backend.DaskDesign(da.from_array(X, chunks=(50, 2)), True)
+    with pytest.raises(ValueError, match="^values has 99 entries but X has 100 rows$"):
+        design.group_sums(np.ones(99), np.zeros(100, dtype=np.intp))
+
+
+def test_the_prepared_pass_inputs_are_kept_for_the_sixteen_last_used() -> None:
+    """Each set of inputs (X with other labels, say) has its graph prepared once; the least
+    recently used of seventeen is dropped."""
+    X, _ = make_problem(100, 2, seed=8)
+    design = backend.DaskDesign(da.from_array(X, chunks=(50, 2)), True)
+    labels = [da.from_array(np.full(100, float(k)), chunks=50) for k in range(17)]
+
+    def prepare(k):
+        return design._inputs([(labels[k], "y")])
+
+    first = [prepare(k) for k in range(16)]
+    assert prepare(0) is first[0]  # kept, and now the most recently used
+    prepare(16)
+    assert len(design._prepared) == 16
+    assert prepare(0) is first[0] and prepare(2) is first[2]
+    assert prepare(1) is not first[1]
