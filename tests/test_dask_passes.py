@@ -140,6 +140,21 @@ def test_a_pass_is_one_task_per_chunk_and_the_reduction() -> None:
     assert len(graph) == PASS_TASKS + 1
 
 
+def test_each_pass_has_keys_and_a_token_of_its_own() -> None:
+    """Two passes over the same inputs share no key but the inputs' (a cluster keeping a
+    result by its key must never hand one pass's sums to another), and Dask tokenises a pass
+    by its token alone, without hashing its nodes; every node is stored under its own key."""
+    from dask.base import normalize_token
+
+    first, first_key, _ = pass_of(*lazy_inputs())
+    second, second_key, _ = pass_of(*lazy_inputs())
+    inputs = _dask_graph.prepare([*lazy_inputs(), None, None]).shared
+    assert set(first) & set(second) == set(inputs)
+    assert first_key != second_key and first.token != second.token
+    assert normalize_token(first) == first.token and len(first.token) == 32
+    assert all(node.key == name for name, node in first.items() if name not in inputs)
+
+
 def test_a_pass_over_persisted_chunks_refers_to_them(dask_client) -> None:
     """X and the labels held by the cluster: the chunk tasks refer to their chunks by key, the
     lookup and the division run in the chunk's task, and the pass gives the same bits there."""
