@@ -176,6 +176,21 @@ def test_dataframe_input_keeps_feature_names(dask_scheduler) -> None:
     assert list(model.feature_names_in_) == ["a", "b", "c", "d"]
 
 
+@pytest.mark.parametrize("dtype", ["bool", "boolean", "bool[pyarrow]", "Int64", "int64[pyarrow]"])
+def test_boolean_and_nullable_columns_fit_as_their_numbers(dtype: str) -> None:
+    """Beside float columns, a boolean column or one of pandas' extension dtypes (nullable,
+    Arrow-backed: what Parquet files often give) is read as float64, as in memory; NumPy
+    would make an array of objects of booleans beside numbers."""
+    pytest.importorskip("pyarrow")
+    frame = pd.DataFrame(X_BIN[:, :3], columns=["a", "b", "c"])
+    frame["flag"] = pd.array(X_BIN[:, 3] > 0).astype(dtype)
+    expected = LogisticRegression().fit(frame.astype(np.float64), Y_BIN)
+    lazy_frame = dd.from_pandas(frame, npartitions=3)
+    model = LogisticRegression().fit(lazy_frame, dd.from_pandas(pd.Series(Y_BIN), npartitions=3))
+    assert_same_fit(model, expected)
+    assert list(model.feature_names_in_) == ["a", "b", "c", "flag"]
+
+
 def test_minibatch_steps_through_chunks_towards_the_optimum() -> None:
     """One chunk per step: the averaged iterates come within 1e-3 of the optimal cost, and
     the same seed gives the same fit."""

@@ -35,10 +35,12 @@ def dask_matrix(X: Any, allow_empty: bool = False) -> tuple[da.Array, list[str] 
     """X as a validated float Dask array of row chunks and one column chunk, with the column
     names of a DataFrame (None for an array).
 
-    A DataFrame's columns must be numbers or booleans; it is converted with its chunks' row
-    counts (``to_dask_array(lengths=True)``, one pass over its partitions). An array must know
-    its chunks' sizes; integers and booleans become float64, float32 stays float32; column
-    chunks are merged into one. At least one row and one column, unless ``allow_empty``.
+    A DataFrame's columns must be numbers or booleans; booleans and pandas' extension dtypes
+    (nullable or Arrow-backed) become float64, a missing value NaN; it is converted with its
+    chunks' row counts (``to_dask_array(lengths=True)``, one pass over its partitions). An
+    array must know its chunks' sizes; integers and booleans become float64, float32 stays
+    float32; column chunks are merged into one. At least one row and one column, unless
+    ``allow_empty``.
     """
     names = None
     if is_frame(X):
@@ -51,7 +53,7 @@ def dask_matrix(X: Any, allow_empty: bool = False) -> tuple[da.Array, list[str] 
                 f"X has non-numeric column(s) {', '.join(map(repr, bad))}: logistic regression "
                 "needs numbers. Encode them first or drop them"
             )
-        X = frame_array(X)
+        X = frame_array(_numbers(X))
     if not isinstance(X, da.Array):
         raise TypeError(f"the Dask backend reads a dask.array.Array or DataFrame; got {type(X)}")
     if X.ndim != 2:
@@ -78,12 +80,20 @@ def frame_array(frame: Any) -> da.Array:
     return frame.optimize().to_dask_array(lengths=True)
 
 
+def _numbers(frame: Any) -> Any:
+    """The frame with its boolean columns and those of pandas' extension dtypes as float64:
+    NumPy's numbers alone make a numeric array (booleans beside numbers make one of objects)."""
+    others = {
+        name: np.float64
+        for name, dtype in frame.dtypes.items()
+        if not (isinstance(dtype, np.dtype) and dtype.kind in "iuf")
+    }
+    return frame.astype(others) if others else frame
+
+
 def _numeric(dtype: Any) -> bool:
     """Numbers and booleans (NumPy's or pandas' extension dtypes)."""
-    try:
-        return bool(pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype))
-    except TypeError:
-        return False
+    return bool(pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype))
 
 
 def aligned_values(
