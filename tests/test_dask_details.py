@@ -153,3 +153,93 @@ def test_the_prepared_pass_inputs_are_kept_for_the_sixteen_last_used() -> None:
     assert len(design._prepared) == 16
     assert prepare(0) is first[0] and prepare(2) is first[2]
     assert prepare(1) is not first[1]
+
+
+def test_values_per_row_are_aligned_to_one_column_chunk_and_their_dtype() -> None:
+    """A column of labels becomes a vector (other n × 1 values stay a column), column chunks
+    are merged, and the values take the dtype asked for, or keep theirs."""
+    chunks = (50, 50)
+    column = da.from_array(np.arange(100.0)[:, None], chunks=(50, 1))
+    for name in ("y", "labels"):
+        assert inputs.aligned_values(column, chunks, None, name).shape == (100,)
+    assert inputs.aligned_values(column, chunks, None, "offset").shape == (100, 1)
+    wide = da.from_array(np.ones((100, 3)), chunks=(50, 2))
+    assert inputs.aligned_values(wide, chunks, None).chunks == (chunks, (3,))
+    integers = list(range(100))
+    assert inputs.aligned_values(integers, chunks, np.float64).dtype == np.float64
+    assert inputs.aligned_values(integers, chunks, None).dtype == np.int64
+    assert inputs.aligned_values(da.from_array(np.arange(100), 50), chunks, np.float32).dtype == (
+        np.float32
+    )
+
+
+def test_values_per_row_that_are_no_such_thing_are_refused() -> None:
+    import dask.bag
+
+    chunks = (50, 50)
+    with pytest.raises(ValueError, match="^values has a scalar but X has 100 rows$"):
+        inputs.aligned_values(3.0, chunks, None)
+    with pytest.raises(TypeError, match="^weights must be a Dask array or Series; got"):
+        inputs.aligned_values(dask.bag.from_sequence(range(100)), chunks, None, "weights")
+
+
+def test_a_dask_matrix_takes_one_row_or_none_if_asked_and_makes_numbers_float64() -> None:
+    X, names = inputs.dask_matrix(da.from_array(np.array([[1, 2, 3]]), chunks=(1, 1)))
+    assert X.shape == (1, 3) and X.dtype == np.float64 and X.chunks == ((1,), (3,))
+    assert names is None
+    with pytest.raises(ValueError, match="^X must hold numbers; got dtype <U1$"):
+        inputs.dask_matrix(da.from_array(np.array([["a", "b"]]), chunks=1))
+    with pytest.raises(ValueError, match="^X has 0 features"):
+        inputs.dask_matrix(da.zeros((5, 0), chunks=5), allow_empty=True)
+    with pytest.raises(ValueError, match="^X has 0 samples: at least one is required$"):
+        inputs.dask_matrix(da.zeros((0, 3), chunks=5))
+    assert inputs.dask_matrix(da.zeros((0, 3), chunks=5), allow_empty=True)[0].shape == (0, 3)
+
+
+def test_a_frame_of_numbers_keeps_them_and_turns_booleans_into_float64() -> None:
+    import pandas as pd
+
+    frame = pd.DataFrame({"a": np.float32([1, 2]), "b": np.int8([3, 4]), "c": [True, False]})
+    numbers = inputs._numbers(frame)
+    assert list(numbers.dtypes) == [np.float32, np.int8, np.float64]
+    assert list(inputs._numbers(frame[["a", "b"]]).dtypes) == [np.float32, np.int8]
+
+
+def test_a_pass_runs_on_the_configured_scheduler() -> None:
+    """``dask.compute``'s choice: the synchronous scheduler runs every chunk's task in the
+    calling thread (Dask's threads are the fallback only when none is configured)."""
+    import threading
+
+    X, _ = make_problem(100, 2, seed=9)
+    design = backend.DaskDesign(da.from_array(X, chunks=(25, 2)), True)
+    threads = []
+
+    def record(payload, block):
+        threads.append(threading.get_ident())
+        return np.zeros(1)
+
+    with dask.config.set(scheduler="synchronous"):
+        design._pass(record, None, [], tasks.add)
+    assert threads == [threading.get_ident()] * 4
+
+
+def test_the_logits_name_a_misaligned_offset() -> None:
+    from logitkit.core.datafits import Bernoulli
+
+    X, _ = make_problem(100, 2, seed=10)
+    design = backend.DaskDesign(da.from_array(X, chunks=(50, 2)), True)
+    with pytest.raises(ValueError, match="^offset has 99 entries but X has 100 rows$"):
+        design.logits(Bernoulli(), np.zeros(3), np.zeros(99))
+
+
+@pytest.mark.parametrize("short", ["y", "sample_weight", "offset"])
+def test_an_objective_over_dask_names_its_misaligned_vector(short) -> None:
+    import logitkit as lk
+    from logitkit.core.penalties import ElasticNet
+
+    X, y = make_problem(100, 2, seed=11)
+    design = backend.DaskDesign(da.from_array(X, chunks=(50, 2)), True)
+    vectors = {"y": y.astype(float), "sample_weight": np.ones(100), "offset": np.zeros(100)}
+    vectors[short] = vectors[short][:99]
+    with pytest.raises(ValueError, match=f"^{short} has 99 entries but X has 100 rows$"):
+        lk.Objective(design, penalty=ElasticNet(0.0, 0.0, 3, True), **vectors)

@@ -33,11 +33,9 @@ class ChunkDesign(DenseDesign):
 
 
 def block_design(block: Any, fit_intercept: bool) -> DenseDesign:
-    """The in-memory design of one chunk: its rows as a C-ordered float array."""
-    rows = np.ascontiguousarray(block)
-    if rows.dtype not in (np.float32, np.float64):
-        rows = rows.astype(np.float64)
-    return ChunkDesign(rows, fit_intercept)
+    """The in-memory design of one chunk: its rows as a C-ordered array (float32 or float64,
+    as :func:`~.dask_inputs.dask_matrix` made X)."""
+    return ChunkDesign(np.ascontiguousarray(block), fit_intercept)
 
 
 def chunk_sums(

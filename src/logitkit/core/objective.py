@@ -80,9 +80,11 @@ class Objective(PassEvaluation):
         self.design = design
         self.datafit: Datafit = datafit if datafit is not None else Bernoulli()
         label_dtype = design.dtype if self.datafit.n_outputs == 1 else np.intp
-        self.y = design.sample_values(y, label_dtype)
-        self.sample_weight = design.sample_values(sample_weight, np.float64)
-        self.offset = None if offset is None else design.sample_values(offset, design.dtype)
+        self.y = design.sample_values(y, label_dtype, "y")
+        self.sample_weight = design.sample_values(sample_weight, np.float64, "sample_weight")
+        self.offset = (
+            None if offset is None else design.sample_values(offset, design.dtype, "offset")
+        )
         self.penalty = penalty
         self.firth = FirthTerm() if firth else None
         if firth and not design.holds_rows:
