@@ -164,13 +164,13 @@ def test_values_per_row_are_aligned_to_one_column_chunk_and_their_dtype() -> Non
         assert inputs.aligned_values(column, chunks, None, name).shape == (100,)
     assert inputs.aligned_values(column, chunks, None, "offset").shape == (100, 1)
     wide = da.from_array(np.ones((100, 3)), chunks=(50, 2))
-    assert inputs.aligned_values(wide, chunks, None).chunks == (chunks, (3,))
+    assert inputs.aligned_values(wide, chunks, None, "values").chunks == (chunks, (3,))
     integers = list(range(100))
-    assert inputs.aligned_values(integers, chunks, np.float64).dtype == np.float64
-    assert inputs.aligned_values(integers, chunks, None).dtype == np.int64
-    assert inputs.aligned_values(da.from_array(np.arange(100), 50), chunks, np.float32).dtype == (
-        np.float32
-    )
+    assert inputs.aligned_values(integers, chunks, np.float64, "values").dtype == np.float64
+    assert inputs.aligned_values(integers, chunks, None, "values").dtype == np.int64
+    assert inputs.aligned_values(
+        da.from_array(np.arange(100), 50), chunks, np.float32, "w"
+    ).dtype == (np.float32)
 
 
 def test_values_per_row_that_are_no_such_thing_are_refused() -> None:
@@ -178,7 +178,7 @@ def test_values_per_row_that_are_no_such_thing_are_refused() -> None:
 
     chunks = (50, 50)
     with pytest.raises(ValueError, match="^values has a scalar but X has 100 rows$"):
-        inputs.aligned_values(3.0, chunks, None)
+        inputs.aligned_values(3.0, chunks, None, "values")
     with pytest.raises(TypeError, match="^weights must be a Dask array or Series; got"):
         inputs.aligned_values(dask.bag.from_sequence(range(100)), chunks, None, "weights")
 

@@ -96,9 +96,7 @@ def _numeric(dtype: Any) -> bool:
     return bool(pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype))
 
 
-def aligned_values(
-    values: Any, chunks: tuple[int, ...], dtype: Any, name: str = "values"
-) -> da.Array:
+def aligned_values(values: Any, chunks: tuple[int, ...], dtype: Any, name: str) -> da.Array:
     """One value per row as a Dask array whose chunks hold ``chunks`` rows (those of X), of
     ``dtype`` (None keeps it): a NumPy array or list is cut into those chunks; a Dask array
     must have them already; a Dask Series or DataFrame is cut like X whatever its partitions
