@@ -644,3 +644,22 @@ def test_the_whole_gram_clears_when_every_squared_pivot_exceeds_the_floor() -> N
     assert _all_pivots_clear(matrix, 0.5)
     assert not _all_pivots_clear(matrix, 0.6 + 1e-12)
     assert _all_pivots_clear(matrix, 0.6 - 1e-12)
+
+
+def test_rows_with_a_small_share_of_the_norms_prove_less() -> None:
+    """The bound r_S,ⱼ‖x̃ⱼ‖²_S/‖x̃ⱼ‖²_R shrinks with the rows' share of the column's norm: a
+    squared pivot of ½ over rows holding 10⁻⁵ of the norms is no proof."""
+    from logitkit.core.aliasing import clear_from_rows
+
+    gram = np.array([[1.0, np.sqrt(0.5)], [np.sqrt(0.5), 1.0]])
+    assert clear_from_rows(gram, np.diag(gram))
+    assert not clear_from_rows(gram, 1e5 * np.diag(gram))
+
+
+def test_a_single_tiny_pivot_is_found() -> None:
+    from logitkit.core.aliasing import _first_small_pivot
+
+    found = _first_small_pivot(np.array([[1e-9]]), 1e-7)
+    assert found is not None and found[0] == 0
+    assert _first_small_pivot(np.array([[1.0]]), 1e-7) is None
+    assert _first_small_pivot(np.zeros((0, 0)), 1e-7) is None

@@ -802,3 +802,30 @@ def test_a_profile_fit_that_stops_short_inside_the_interval_is_an_error(monkeypa
     monkeypatch.setattr(summarize, "solve_newton", one_step)
     with pytest.raises(ValueError, match=r"profile fit with coefficient 0 held at \S+ did not"):
         model.summary(ci="profile", X=X, y=y)
+
+
+def test_profile_sides_follow_the_kind_of_separation() -> None:
+    """Complete separation leaves every term not forced to ±inf unbounded on both sides;
+    quasi-complete separation only the undetermined ones; the others are profiled."""
+    from logitkit.core.record import Separation
+    from logitkit.inference.summarize import _infinite_sides
+
+    names = ["Intercept", "x1", "x2", "x3"]
+    quasi = Separation("quasi-complete", {"x1": -1}, ("x3",))
+    assert _infinite_sides(names, quasi) == [0, -1, 0, None]
+    assert _infinite_sides(names, Separation("complete", {"x1": 1})) == [None, 1, None, None]
+    assert _infinite_sides(names, None) == [0, 0, 0, 0]
+
+
+def test_a_pass_certifies_overlap_only_with_more_rows_than_coefficients() -> None:
+    """p rows of positive weight can always be separated: the certificate needs more, however
+    well its other sums look."""
+    from logitkit.inference.separation import _certified
+
+    sums = {
+        "overlap_min": np.array(0.5),
+        "overlap_gram": np.eye(4),
+        "gradient": np.zeros(4),
+    }
+    assert not _certified({**sums, "overlap_count": np.array(4)}, 10.0, 4)
+    assert _certified({**sums, "overlap_count": np.array(5)}, 10.0, 4)
