@@ -29,7 +29,7 @@ def test_bins_are_equal_count_chunks_of_sorted_fitted_values(name) -> None:
         label[order[cuts[b] : cuts[b + 1]]] = b
     frame = pd.DataFrame({"p": fitted, "r": np.asarray(y, float) - fitted, "bin": label})
     grouped = frame.groupby("bin")
-    assert len(table) == bins
+    assert len(table) == bins and table.index.name == "bin"
     assert_close(table["mean_fitted"], grouped["p"].mean())
     assert_close(table["mean_residual"], grouped["r"].mean())
     assert_close(table["count"], grouped.size())

@@ -829,3 +829,27 @@ def test_a_pass_certifies_overlap_only_with_more_rows_than_coefficients() -> Non
     }
     assert not _certified({**sums, "overlap_count": np.array(4)}, 10.0, 4)
     assert _certified({**sums, "overlap_count": np.array(5)}, 10.0, 4)
+
+
+def test_a_softmax_cluster_summary_counts_the_groups() -> None:
+    X, _ = make_problem(300, 2, seed=31)
+    y = np.random.default_rng(31).integers(0, 3, 300)
+    groups = np.repeat(np.arange(12), 25)
+    model = lk.LogisticRegression().fit(X, y)
+    text = str(model.summary(cov_type="cluster", groups=groups, X=X, y=y))
+    assert "cluster-robust, 12 groups" in text
+
+
+def test_refusals_name_what_needs_the_maximum_likelihood_fit_or_the_rows() -> None:
+    da = pytest.importorskip("dask.array")
+    X, y = make_problem(200, 2, seed=32)
+    penalised = lk.LogisticRegression(alpha=0.1).fit(X, y)
+    with pytest.raises(
+        ValueError, match="^the delta-method standard errors of marginal effects: needs the"
+    ):
+        lk.marginal_effects(penalised, X, y)
+    lazy = lk.Objective.from_data(da.from_array(X, chunks=(100, 2)), da.from_array(y, chunks=100))
+    with pytest.raises(ValueError, match="^per-row score residuals are n-vectors"):
+        lazy.score_residuals(np.zeros(3))
+    with pytest.raises(ValueError, match="^logits are n-vectors"):
+        lazy.logits(np.zeros(3))

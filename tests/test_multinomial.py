@@ -290,7 +290,13 @@ def test_penalised_summary_uses_the_penalised_information(data, l1_ratio) -> Non
     text = str(summary)
     assert f"fitted with penalty alpha={ALPHA:g}, l1_ratio={l1_ratio:g}" in text
     assert "one logit per class (symmetric parameterisation)" in text
-    assert "y = 3:" in text and "Note: symmetric parameterisation" in text
+    assert "y = 3:" in text
+    assert (
+        "Note: symmetric parameterisation: every class has its own coefficients, identified by "
+        "the penalty, and the intercepts are centred to sum to 0; exp(coef) multiplies a "
+        "class's probability relative to the geometric mean of all classes' probabilities. "
+        "Standard errors come from the penalised information."
+    ) in " ".join(text.split())
     robust = model.summary(cov_type="HC0", X=X, y=y).table["std_err"]
     scores = np.column_stack([np.ones(len(X)), X])
     residual = np.eye(4)[y] - model.predict_proba(X)

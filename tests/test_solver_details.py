@@ -752,3 +752,16 @@ def test_auto_takes_lbfgs_for_a_softmax_on_a_large_dense_x(reference) -> None:
     assert choose_solver(objective) == "lbfgs"
     small = lk.Objective.from_data(X[:1000], y[:1000], n_classes=3, reference=reference)
     assert choose_solver(small) == "newton"
+
+
+@pytest.mark.parametrize("solver", ["sgd", "minibatch"])
+def test_stochastic_steps_too_large_say_what_to_do(solver) -> None:
+    X, y = make_problem(200, 3, seed=73)
+    objective = lk.Objective.from_data(10.0 * X, y)
+    options = SolverOptions(tol=1e-8, max_iter=50, learning_rate=1e3, random_state=0)
+    result = SOLVERS[solver].solve(objective, np.zeros(4), options)
+    assert result.converged is False
+    assert result.reason == (
+        "the cost rose above its starting value with learning_rate=1000: use a smaller one, "
+        "or leave learning_rate=None"
+    )
