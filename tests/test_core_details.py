@@ -663,3 +663,13 @@ def test_a_single_tiny_pivot_is_found() -> None:
     assert found is not None and found[0] == 0
     assert _first_small_pivot(np.array([[1.0]]), 1e-7) is None
     assert _first_small_pivot(np.zeros((0, 0)), 1e-7) is None
+
+
+def test_a_record_keeps_its_dtype_as_a_numpy_dtype() -> None:
+    from dataclasses import replace
+
+    X, y = make_problem(100, 2, seed=80)
+    record = lk.LogisticRegression().fit(X, y).record_
+    single = replace(record, dtype=np.float32)
+    assert isinstance(single.dtype, np.dtype) and single.dtype == np.float32
+    assert replace(record, dtype="float64").dtype == np.dtype(np.float64)
