@@ -765,3 +765,23 @@ def test_stochastic_steps_too_large_say_what_to_do(solver) -> None:
         "the cost rose above its starting value with learning_rate=1000: use a smaller one, "
         "or leave learning_rate=None"
     )
+
+
+def test_collinear_columns_read_relative_cuts() -> None:
+    """Eigenvalues of the unit-diagonal Hessian at most 10⁻¹² × the largest (≈ 2 here) mark a
+    dependence, and the columns with entries above 10⁻³ × the largest of its eigenvector are
+    in it: 1 − ρ = 10⁻¹² is one, 4·10⁻¹² is not; an entry of 0.001 beside two of 0.707 is."""
+    for gap, expected in ((1e-12, (0, 1)), (4e-12, ())):
+        rho = 1.0 - gap
+        hessian = np.array([[1.0, rho], [rho, 1.0]])
+        assert newton_module.collinear_columns(hessian) == expected
+    v = np.array([1.0, -1.0, 0.001])
+    v /= np.linalg.norm(v)
+    assert newton_module.collinear_columns(np.eye(3) - np.outer(v, v)) == (0, 1, 2)
+
+
+def test_lbfgs_stopped_by_max_iter_is_not_converged() -> None:
+    X, y = make_problem(300, 4, seed=74)
+    options = SolverOptions(tol=1e-14, max_iter=2)
+    result = SOLVERS["lbfgs"].solve(lk.Objective.from_data(X, y), np.zeros(5), options)
+    assert result.converged is False and result.reason == "reached max_iter=2 iterations"
