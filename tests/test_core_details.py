@@ -504,6 +504,19 @@ def test_the_logits_of_the_last_theta_are_kept(monkeypatch) -> None:
     np.testing.assert_allclose(first, np.column_stack([np.ones(300), X]) @ theta, rtol=1e-13)
 
 
+def test_the_hessian_comes_from_a_fused_pass_and_a_kept_meat_stays(monkeypatch) -> None:
+    """The meat first, then the Hessian at the same θ: the second pass brings the Hessian
+    along and keeps the first's meat, so neither needs another pass or a Gram matrix."""
+    X, y = make_problem(4000, 5, seed=81)
+    objective = lk.Objective.from_data(X, y)
+    theta = np.array([0.1, -0.2, 0.1, 0.3, 0.0, 0.2])
+    calls = DesignCalls(monkeypatch).counts
+    objective.fused_sums(theta, score_outer=True)
+    objective.hessian(theta)
+    objective.score_outer(theta)
+    assert calls == {"fused_sums": 2, "fused_value_gradient": 0, "weighted_gram": 0}
+
+
 def test_the_meat_comes_from_a_fused_pass_where_one_applies(monkeypatch) -> None:
     X, y = make_problem(4000, 5, seed=76)
     objective = lk.Objective.from_data(X, y)
@@ -673,3 +686,12 @@ def test_a_record_keeps_its_dtype_as_a_numpy_dtype() -> None:
     single = replace(record, dtype=np.float32)
     assert isinstance(single.dtype, np.dtype) and single.dtype == np.float32
     assert replace(record, dtype="float64").dtype == np.dtype(np.float64)
+
+
+def test_the_aliasing_gram_leaves_out_the_rows_of_weight_zero() -> None:
+    X, y = make_problem(200, 3, seed=82)
+    weights = np.ones(200)
+    weights[::4] = 0.0
+    objective = lk.Objective.from_data(X, y, sample_weight=weights)
+    kept = np.column_stack([np.ones(200), X])[weights > 0]
+    np.testing.assert_allclose(objective.positive_weight_gram(), kept.T @ kept, rtol=1e-12)

@@ -529,6 +529,7 @@ def test_the_anova_table_prints_each_terms_test_in_cars_layout() -> None:
         code = "**" if p_value <= 0.01 else "*"
         assert line.split() == [f"x{j}", f"{statistic:.4f}", "1", f"{p_value:.4g}", code]
     assert text.splitlines()[3].split() == ["LR", "Chisq", "Df", "Pr(>Chisq)"]
+    assert text.splitlines()[4].startswith("x0 ")  # no line for the index's name
     assert text.splitlines()[-2] == "---"
     assert lk.anova(full, X, y).table.index.name == "term"
 
@@ -853,3 +854,12 @@ def test_refusals_name_what_needs_the_maximum_likelihood_fit_or_the_rows() -> No
         lazy.score_residuals(np.zeros(3))
     with pytest.raises(ValueError, match="^logits are n-vectors"):
         lazy.logits(np.zeros(3))
+
+
+def test_fixed_notation_wins_a_tie_of_widths_as_in_r() -> None:
+    """R's format(0.001, digits = 4) is "0.001" (five characters, as "1e-03"); 10⁵ reads
+    "1e+05", narrower than "100000"."""
+    from logitkit.inference.formatting import format_fixed
+
+    assert format_fixed([0.001], 4) == ["0.001"]
+    assert format_fixed([1e5], 4) == ["1e+05"]
