@@ -417,11 +417,19 @@ def test_a_kept_working_set_hessian_computes_only_its_new_rows_and_columns() -> 
     hessian = WorkingSetHessian(objective)
     hessian.refresh(theta)
     weights = objective.hessian_weights(theta)
-    first = np.array([0, 1, 2])
-    np.testing.assert_allclose(hessian.block(first), objective.hessian_block(weights, first))
-    second = np.array([0, 3, 4])
-    expected = objective.hessian_block(weights, second)
-    np.testing.assert_allclose(hessian.block(second), expected, rtol=1e-12)
+    first, second = np.array([0, 1, 2]), np.array([0, 3, 4])
+    expected = [objective.hessian_block(weights, first), objective.hessian_block(weights, second)]
+    asked = []
+    block = objective.hessian_block
+
+    def recorded(weights, rows, columns=None):
+        asked.append((tuple(rows), None if columns is None else tuple(columns)))
+        return block(weights, rows, columns)
+
+    objective.hessian_block = recorded
+    np.testing.assert_allclose(hessian.block(first), expected[0])
+    np.testing.assert_allclose(hessian.block(second), expected[1], rtol=1e-12)
+    assert asked == [((0, 1, 2), None), ((3, 4), None), ((3, 4), (0,))]
 
 
 class DesignCalls:

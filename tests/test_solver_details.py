@@ -785,3 +785,16 @@ def test_lbfgs_stopped_by_max_iter_is_not_converged() -> None:
     options = SolverOptions(tol=1e-14, max_iter=2)
     result = SOLVERS["lbfgs"].solve(lk.Objective.from_data(X, y), np.zeros(5), options)
     assert result.converged is False and result.reason == "reached max_iter=2 iterations"
+
+
+def test_newtons_final_step_reports_the_iteration_it_refines() -> None:
+    """The final full step replaces the last entry of the history, and progress hears that
+    entry again: its iteration number, the refined cost and violation."""
+    X, y = make_problem(300, 3, seed=75)
+    heard = []
+    options = SolverOptions(tol=1e-30, max_iter=50, progress=lambda *entry: heard.append(entry))
+    result = SOLVERS["newton"].solve(lk.Objective.from_data(X, y), np.zeros(4), options)
+    assert result.reason.startswith("the Newton decrement fell below")
+    last = len(result.loss) - 1
+    assert heard[-1] == (last, result.loss[-1], result.grad_norm[-1])
+    assert [entry[0] for entry in heard] == [*range(last + 1), last]
