@@ -798,3 +798,25 @@ def test_newtons_final_step_reports_the_iteration_it_refines() -> None:
     last = len(result.loss) - 1
     assert heard[-1] == (last, result.loss[-1], result.grad_norm[-1])
     assert [entry[0] for entry in heard] == [*range(last + 1), last]
+
+
+@pytest.mark.filterwarnings("ignore::logitkit.CollinearityWarning")
+def test_gradient_descent_fits_around_an_aliased_column() -> None:
+    """gd's step bound reads the data of the problem held to the kept columns (a
+    ``Restricted`` cost): the same coefficients as Newton's, the aliased one reported as 0."""
+    X, y = make_problem(300, 2, seed=77)
+    X = np.column_stack([X, X[:, 0] + X[:, 1]])
+    newton = lk.LogisticRegression(solver="newton").fit(X, y)
+    gd = lk.LogisticRegression(solver="gd", tol=1e-10, max_iter=20_000).fit(X, y)
+    np.testing.assert_allclose(gd.coef_, newton.coef_, rtol=1e-6, atol=1e-8)
+    assert gd.coef_[0, 2] == 0.0
+
+
+def test_gradient_descent_fits_a_screened_lasso_path() -> None:
+    """The path fits each α on the weights the strong rule keeps (a ``Restricted`` cost): gd
+    takes those fits as cd does, to its tolerance."""
+    X, y = make_problem(300, 6, seed=78)
+    gd = lk.logistic_path(X, y, l1_ratio=1.0, n_alphas=4, solver="gd", tol=1e-6, max_iter=20_000)
+    cd = lk.logistic_path(X, y, l1_ratio=1.0, n_alphas=4, solver="cd", tol=1e-10)
+    assert np.any(gd.n_screened > 0)
+    np.testing.assert_allclose(gd.coefs, cd.coefs, atol=1e-4)

@@ -25,9 +25,12 @@ class Restricted:
         self.full = objective
         self.positions = np.asarray(positions, dtype=np.intp)
         self.base = np.array(base, dtype=np.float64)
+        # The data as the full cost has them: gd's step bound (stochastic.smoothness) reads the
+        # column norms of every column, a bound for the kept ones too.
         self.design = objective.design
         self.datafit = objective.datafit
         self.sample_weight = objective.sample_weight
+        self.total_weight = objective.total_weight
         self.firth = objective.firth
         penalty = objective.penalty
         self.penalty = ElasticNet.with_mask(
