@@ -703,3 +703,33 @@ def test_the_aliasing_gram_leaves_out_the_rows_of_weight_zero() -> None:
     objective = lk.Objective.from_data(X, y, sample_weight=weights)
     kept = np.column_stack([np.ones(200), X])[weights > 0]
     np.testing.assert_allclose(objective.positive_weight_gram(), kept.T @ kept, rtol=1e-12)
+
+
+def test_a_pass_after_a_kept_sampled_hessian_does_not_bring_it_again(monkeypatch) -> None:
+    """Once the Hessian of every k-th row is kept at θ, the pass for the cost and gradient at
+    that θ asks for those two alone; at a new θ it brings the sampled Hessian along."""
+    import dask
+
+    from logitkit.backends import dask as dask_backend
+
+    X, y = make_problem(100, 2, seed=57)
+    theta = np.array([0.1, -0.3, 0.2])
+    requests = []
+    original = dask_backend.DaskDesign.pass_sums
+    monkeypatch.setattr(
+        dask_backend.DaskDesign,
+        "pass_sums",
+        lambda self, request, *args: (
+            requests.append(request.wants) or original(self, request, *args)
+        ),
+    )
+    with dask.config.set(scheduler="synchronous"):
+        lazy = _dask_objective(X, y)
+        lazy.hessian(theta, slice(0, None, 3))
+        requests.clear()
+        lazy.smooth_value_and_gradient(theta)
+        lazy.smooth_value_and_gradient(theta + 0.1)
+    assert [set(wants) for wants in requests] == [
+        {"value", "gradient"},
+        {"value", "gradient", "sampled_hessian"},
+    ]

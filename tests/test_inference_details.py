@@ -669,6 +669,69 @@ def test_the_overlap_certificate_is_the_documented_inequality() -> None:
     assert not _certificate_holds(0.4, gram, np.array([0.9, 0.0]))
 
 
+def test_the_overlap_certificate_fails_on_a_column_zero_over_the_overlap() -> None:
+    """A column that is zero on every overlapping row gives that Gram matrix a zero diagonal
+    entry: σ_min(A_S) = 0, so nothing is certified, without dividing by the zero norm."""
+    from logitkit.inference.separation import _certificate_holds
+
+    assert not _certificate_holds(1.0, np.diag([4.0, 0.0]), np.zeros(2))
+
+
+def test_the_overlap_certificate_on_small_norms_correlated_columns_and_a_tie() -> None:
+    """Columns of norm below 1 are scaled up (G = diag(¼, 1/16), D = diag(2, 4), r = (0.2, 0):
+    2‖Dr‖ = 0.8 < 1, certified); correlated columns use the smallest eigenvalue (unit G with
+    correlation ½: σ_min = √½ ≈ 0.71, so r = (0.3, 0) is certified and r = (0.4, 0) is
+    not); equality certifies nothing."""
+    from logitkit.inference.separation import _certificate_holds
+
+    assert _certificate_holds(1.0, np.diag([0.25, 0.0625]), np.array([0.2, 0.0]))
+    correlated = np.array([[1.0, 0.5], [0.5, 1.0]])
+    assert _certificate_holds(1.0, correlated, np.array([0.3, 0.0]))
+    assert not _certificate_holds(1.0, correlated, np.array([0.4, 0.0]))
+    assert not _certificate_holds(1.0, np.eye(2), np.array([0.5, 0.0]))
+
+
+def test_the_first_rows_of_a_cone_are_evenly_spaced_from_first_to_last() -> None:
+    """The first active subset of a cone's programs: min(n, 100 + 2p) rows, evenly spaced
+    from the first row to the last; all rows when n is smaller."""
+    import scipy.sparse as sp
+
+    from logitkit.inference.separation_cone import Cone
+
+    for n_rows, expected in ((1000, 106), (80, 80)):
+        rows = sp.csr_array(np.ones((n_rows, 3)))
+        active = np.flatnonzero(Cone(rows, np.zeros((3, 0))).active)
+        assert active.size == expected
+        assert active[0] == 0 and active[-1] == n_rows - 1
+        assert set(np.diff(active)) <= {
+            (n_rows - 1) // (expected - 1),
+            -(-(n_rows - 1) // (expected - 1)),
+        }
+
+
+def test_the_coefficient_programs_leave_out_rows_zero_on_their_support(monkeypatch) -> None:
+    """The programs over the coefficients' cone take only the rows that are not zero on the
+    columns they move (a zero row constrains nothing)."""
+    from logitkit.inference import separation_cone
+
+    shapes = []
+
+    class Recorded(separation_cone.Cone):
+        def __init__(self, signed, collinear) -> None:
+            shapes.append(signed.shape)
+            super().__init__(signed, collinear)
+
+    monkeypatch.setattr(separation_cone, "Cone", Recorded)
+    X = np.zeros((12, 3))
+    X[:3, 0] = [1.0, 2.0, 3.0]
+    X[3:6, 1] = [1.0, 2.0, 3.0]
+    X[6:10, 2] = [-1.0, -2.0, 1.0, 2.0]
+    y = np.array([1, 1, 1, 0, 0, 0, 0, 1, 0, 1, 0, 1])
+    with pytest.warns(UserWarning, match="separat"):
+        lk.LogisticRegression(fit_intercept=False).fit(X, y)
+    assert [shape[0] for shape in shapes] == [12, 6]
+
+
 def test_p_values_without_a_decimal_point_need_no_mantissa_digits() -> None:
     """R's format.pval(c(1e-05, 2e-06)) gives "1e-05" "2e-06": one-digit mantissas, no
     ".0"."""
@@ -692,13 +755,15 @@ def _r_influential(rows, total, n, k):
     )
 
 
-def test_the_influence_flags_follow_rs_rules_across_their_boundaries() -> None:
-    """Rows of leverage 0.02–0.09 and deviance residuals 0–3.5 (k = 3, n = 100): each flag is
-    R's, on both sides of the dffit and covariance-ratio boundaries."""
+@pytest.mark.parametrize(("total", "largest"), [(100.0, 3.5), (0.8, 0.84)])
+def test_the_influence_flags_follow_rs_rules_across_their_boundaries(total, largest) -> None:
+    """Rows of leverage 0.02–0.09 and deviance residuals up to ``largest`` (k = 3, n = 100):
+    each flag is R's, on both sides of the dffit and covariance-ratio boundaries; also for a
+    fit whose Σ r_D² is below 1 (small weights), where σ₍₋ᵢ₎² takes values below 1/(n − k − 1)."""
     from logitkit.inference.influence import _DEVIANCE, _HAT, _MEASURES, _flag_rows
 
-    n, k, total = 100, 3, 100.0
-    hat, deviance = np.meshgrid(np.linspace(0.02, 0.09, 8), np.linspace(0.0, 3.5, 71))
+    n, k = 100, 3
+    hat, deviance = np.meshgrid(np.linspace(0.02, 0.09, 8), np.linspace(0.0, largest, 71))
     rows = np.zeros((hat.size, len(_MEASURES) + k))
     rows[:, _HAT], rows[:, _DEVIANCE] = hat.ravel(), deviance.ravel()
     expected = _r_influential(np.column_stack([hat.ravel(), deviance.ravel()]), total, n, k)
@@ -863,3 +928,31 @@ def test_fixed_notation_wins_a_tie_of_widths_as_in_r() -> None:
 
     assert format_fixed([0.001], 4) == ["0.001"]
     assert format_fixed([1e5], 4) == ["1e+05"]
+
+
+def test_a_row_of_leverage_one_gets_infinite_measures_without_warnings() -> None:
+    """hᵢ = 1 (at θ = 0, p̂ = ½, x̃ᵢ = (1, 0) and I⁻¹ = 4I give hᵢ = ¼ · 4 · 1): Cook's Dᵢ and
+    r_Pᵢ/√(1 − hᵢ) are infinite, dfbetaᵢ = I⁻¹x̃ᵢ · ∞ is (∞, NaN), as R gives them."""
+    from logitkit.inference.influence import _COOKS, _HAT, _MEASURES, _PEARSON, _fill_rows
+
+    X = np.array([[0.0], [1.0], [-1.0]])
+    objective = lk.Objective.from_data(X, np.array([1, 0, 1]))
+    table = np.zeros((3, len(_MEASURES) + 2))
+    _fill_rows(table, slice(0, 1), objective, np.zeros(1), 4.0 * np.eye(2))
+    assert table[0, _HAT] == 1.0
+    assert table[0, _COOKS] == np.inf and table[0, _PEARSON] == np.inf
+    assert table[0, len(_MEASURES)] == np.inf and np.isnan(table[0, len(_MEASURES) + 1])
+
+
+def test_rows_with_no_deviance_left_or_leverage_one_are_flagged_without_warnings() -> None:
+    """A row carrying more than Σ r_D² once divided by 1 − hᵢ (hᵢ = ½, r_Dᵢ = 3, Σ = 10) has
+    σ₍₋ᵢ₎ = 0 and an infinite dffit; a row of leverage 1 has 0/0 in σ₍₋ᵢ₎ and is flagged by
+    hᵢ > 3k/n; an ordinary row is not flagged."""
+    from logitkit.inference.influence import _DEVIANCE, _HAT, _MEASURES, _flag_rows
+
+    n, k = 100, 3
+    rows = np.zeros((3, len(_MEASURES) + k))
+    rows[:, _HAT] = [0.5, 1.0, 0.02]
+    rows[:, _DEVIANCE] = [3.0, 0.0, 0.1]
+    assert _flag_rows(rows, 10.0, n, k, np.ones(k)).tolist() == [True, True, False]
+    assert rows[0, _DEVIANCE] == pytest.approx(3.0 / np.sqrt(0.5))

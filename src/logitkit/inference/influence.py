@@ -14,6 +14,9 @@ weight:
 
 A row is ``influential`` when any of R's rules flags it: some |dfbetasᵢⱼ| > 1,
 |dffitᵢ| > 3√(k/(n − k)), |1 − cov.rᵢ| > 3k/(n − k), F_{k, n−k}(Dᵢ) > 0.5, or hᵢ > 3k/n.
+A row of leverage hᵢ = 1 gets infinite measures, or NaN where 0 · ∞ arises, as in R; a
+σ₍₋ᵢ₎² below zero (one row carrying nearly all the deviance) is taken as 0, which flags the
+row; neither warns.
 
 The table is the one n × (k + 5) float64 array the result holds (and its column of flags),
 filled a block of rows R at a time: the block's design gives A_R = X̃_R I⁻¹, from which
@@ -72,10 +75,7 @@ def influence_table(record: FitRecord, objective: Objective, index: pd.Index) ->
     table = np.empty((z.shape[0], len(_MEASURES) + k), order="F")
     step = max(1, _BLOCK_ENTRIES // k)
     blocks = [slice(start, start + step) for start in range(0, z.shape[0], step)]
-    with (
-        np.errstate(divide="ignore", invalid="ignore"),
-        threadpools().limit(limits=1, user_api="blas"),
-    ):
+    with threadpools().limit(limits=1, user_api="blas"):
         for rows in blocks:
             _fill_rows(table, rows, objective, z[rows], inverse)
     del z
@@ -89,9 +89,8 @@ def influence_table(record: FitRecord, objective: Objective, index: pd.Index) ->
     total = float(np.dot(deviance, deviance))
     scale = np.sqrt(np.diag(inverse))
     flagged = np.empty(table.shape[0], dtype=bool)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        for rows in blocks:
-            flagged[rows] = _flag_rows(table[rows], total, n, k, scale)
+    for rows in blocks:
+        flagged[rows] = _flag_rows(table[rows], total, n, k, scale)
     measures = pd.DataFrame(
         table,
         index=index,
@@ -120,14 +119,19 @@ def _fill_rows(
     probability, complement = fitted_probabilities(z)
     hat = s * probability * complement * part.row_quadratic_forms(inverse)
     leave = 1.0 - hat
-    step = s * (y - probability) / leave
     k = inverse.shape[0]
-    np.multiply(part.linear_predictor(inverse), step[:, None], out=table[rows, len(_MEASURES) :])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        step = s * (y - probability) / leave
+        np.multiply(
+            part.linear_predictor(inverse), step[:, None], out=table[rows, len(_MEASURES) :]
+        )
+        table[rows, _COOKS] = pearson**2 * hat / (k * leave**2)
+        table[rows, _PEARSON] = pearson / np.sqrt(leave)
+        table[rows, _STUDENTIZED] = np.sign(deviance) * np.sqrt(
+            deviance**2 + hat * pearson**2 / leave
+        )
     table[rows, _HAT] = hat
-    table[rows, _COOKS] = pearson**2 * hat / (k * leave**2)
     table[rows, _DEVIANCE] = deviance
-    table[rows, _PEARSON] = pearson / np.sqrt(leave)
-    table[rows, _STUDENTIZED] = np.sign(deviance) * np.sqrt(deviance**2 + hat * pearson**2 / leave)
 
 
 def _flag_rows(
@@ -140,11 +144,13 @@ def _flag_rows(
     hat = rows[:, _HAT]
     deviance = rows[:, _DEVIANCE]
     leave = 1.0 - hat
-    sigma_out = np.sqrt(np.maximum(total - deviance**2 / leave, 0.0) / (n - k - 1))
-    sigma = np.sqrt(total / (n - k))
-    dffit = deviance * np.sqrt(hat) / (sigma_out * leave)
-    cov_ratio = (sigma_out / sigma) ** (2 * k) / leave
-    largest = np.fmax.reduce(np.abs(rows[:, len(_MEASURES) :]) / scale, axis=1, initial=0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sigma_out = np.sqrt(np.maximum(total - deviance**2 / leave, 0.0) / (n - k - 1))
+        sigma = np.sqrt(total / (n - k))
+        dffit = deviance * np.sqrt(hat) / (sigma_out * leave)
+        cov_ratio = (sigma_out / sigma) ** (2 * k) / leave
+        largest = np.fmax.reduce(np.abs(rows[:, len(_MEASURES) :]) / scale, axis=1, initial=0.0)
+        rows[:, _DEVIANCE] = deviance / np.sqrt(leave)
     flagged = (
         (largest > sigma_out)
         | (np.abs(dffit) > 3.0 * np.sqrt(k / (n - k)))
@@ -152,5 +158,4 @@ def _flag_rows(
         | (fdtr(k, n - k, rows[:, _COOKS]) > 0.5)
         | (hat > 3.0 * k / n)
     )
-    rows[:, _DEVIANCE] = deviance / np.sqrt(leave)
     return np.asarray(flagged, dtype=bool)
