@@ -820,3 +820,130 @@ def test_gradient_descent_fits_a_screened_lasso_path() -> None:
     cd = lk.logistic_path(X, y, l1_ratio=1.0, n_alphas=4, solver="cd", tol=1e-10)
     assert np.any(gd.n_screened > 0)
     np.testing.assert_allclose(gd.coefs, cd.coefs, atol=1e-4)
+
+
+class _Quadratic:
+    """J(θ) = ½‖θ‖² (``consistent``) or J = 0 with a constant gradient (1, 0), which no line
+    search can decrease: a cost whose L-BFGS iterates are known exactly."""
+
+    def __init__(self, consistent: bool = True) -> None:
+        self.consistent = consistent
+
+    def smooth_value_and_gradient(self, theta):
+        if self.consistent:
+            return 0.5 * float(theta @ theta), theta.copy()
+        return 0.0, np.array([1.0, 0.0])
+
+    def optimality(self, theta, grad) -> float:
+        return float(np.max(np.abs(grad)))
+
+
+def test_lbfgs_started_exactly_at_tol_stops_at_its_start() -> None:
+    """‖∇J‖∞ = tol at the start is converged (≤): no step, the start returned."""
+    start = np.array([0.5, -0.25])
+    result = SOLVERS["lbfgs"].solve(_Quadratic(), start, SolverOptions(tol=0.5, max_iter=10))
+    assert result.converged and result.n_iter == 0
+    np.testing.assert_array_equal(result.coef, start)
+    assert result.reason == "largest gradient (KKT) component 0.5 <= tol 0.5"
+
+
+def test_lbfgs_meeting_tol_exactly_after_a_step_is_converged_by_it() -> None:
+    """On ½‖θ‖² from (2, 0), L-BFGS's first step of length 1/‖∇J‖ lands on (1, 0), whose
+    gradient norm 1 equals tol: converged by the tolerance, at that point."""
+    result = SOLVERS["lbfgs"].solve(
+        _Quadratic(), np.array([2.0, 0.0]), SolverOptions(tol=1.0, max_iter=10)
+    )
+    assert result.converged and result.n_iter == 1
+    np.testing.assert_array_equal(result.coef, [1.0, 0.0])
+    assert result.reason == "largest gradient (KKT) component 1 <= tol 1"
+
+
+def test_lbfgs_stopped_by_its_line_search_at_100_tol_is_at_resolution() -> None:
+    """A cost the line search cannot decrease stops L-BFGS where it started; a gradient norm
+    of exactly 100·tol counts as the float64 resolution reached (converged), above it not."""
+    start = np.array([0.3, 0.7])
+    at = SOLVERS["lbfgs"].solve(_Quadratic(False), start, SolverOptions(tol=0.01, max_iter=10))
+    np.testing.assert_array_equal(at.coef, start)
+    assert at.converged
+    assert at.reason.startswith("L-BFGS could not decrease the cost further (")
+    assert at.reason.endswith(
+        "with gradient norm 1, within 100x of tol 0.01: the cost's float64 resolution is reached"
+    )
+    above = SOLVERS["lbfgs"].solve(_Quadratic(False), start, SolverOptions(tol=0.009, max_iter=10))
+    assert not above.converged and above.reason.endswith("with gradient norm 1 > tol 0.009")
+
+
+def test_lbfgs_keeps_20_corrections_and_50_line_search_steps(monkeypatch) -> None:
+    """The documented memory of L-BFGS (the last 20 gradient differences) and its line
+    search's 50 evaluations, as SciPy is asked for them; ftol 0, so only gtol stops it."""
+    from logitkit.solvers import lbfgs
+
+    asked = {}
+    original = lbfgs.minimize
+
+    def spy(*args, **kwargs):
+        asked.update(kwargs["options"])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(lbfgs, "minimize", spy)
+    SOLVERS["lbfgs"].solve(
+        _Quadratic(), np.array([2.0, 1.0]), SolverOptions(tol=1e-8, max_iter=1000)
+    )
+    assert asked == {"maxiter": 1000, "gtol": 1e-8, "ftol": 0.0, "maxcor": 20, "maxls": 50}
+
+
+@pytest.mark.parametrize(("n_features", "max_cg"), [(3, 100), (11, 120)])
+def test_newton_cg_asks_cg_for_its_forcing_term_and_preconditioner(
+    monkeypatch, n_features, max_cg
+) -> None:
+    """Each Newton–CG step asks CG for relative residual min(½, ‖∇J‖∞^¼), at most
+    max(10p, 100) iterations and the inverse Hessian diagonal as preconditioner; every
+    Hessian-vector product is one of CG's (none spent on telling the operator's dtype)."""
+    from scipy.sparse.linalg import LinearOperator
+
+    from logitkit.solvers import newton_cg
+
+    X, y = make_problem(300, n_features, seed=93)
+    objective = lk.Objective.from_data(X, y)
+    products = {"all": 0, "cg": 0}
+    original_operator = objective.hessian_operator
+
+    def counted_operator(theta, *args):
+        product = original_operator(theta, *args)
+
+        def counted(v):
+            products["all"] += 1
+            return product(v)
+
+        return counted
+
+    monkeypatch.setattr(objective, "hessian_operator", counted_operator)
+    diagonals = []
+    original_diagonal = objective.hessian_diagonal
+    monkeypatch.setattr(
+        objective,
+        "hessian_diagonal",
+        lambda theta: diagonals.append(original_diagonal(theta)) or diagonals[-1],
+    )
+    calls = []
+    original_cg = newton_cg.cg
+
+    def spy(A, b, **kwargs):
+        def in_cg(v):
+            products["cg"] += 1
+            return A.matvec(v)
+
+        calls.append((b.copy(), kwargs, diagonals[-1]))
+        return original_cg(LinearOperator(A.shape, matvec=in_cg, dtype=A.dtype), b, **kwargs)
+
+    monkeypatch.setattr(newton_cg, "cg", spy)
+    options = SolverOptions(tol=1e-8, max_iter=50)
+    result = SOLVERS["newton-cg"].solve(objective, np.zeros(n_features + 1), options)
+    assert result.converged and len(calls) == result.n_iter
+    for b, kwargs, hessian_diagonal in calls:
+        assert kwargs["rtol"] == min(0.5, float(np.max(np.abs(b))) ** 0.25)
+        assert kwargs["maxiter"] == max_cg
+        np.testing.assert_allclose(
+            kwargs["M"].matvec(np.ones(n_features + 1)), 1.0 / hessian_diagonal, rtol=1e-12
+        )
+    assert products["all"] == products["cg"] > 0
