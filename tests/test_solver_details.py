@@ -523,8 +523,9 @@ def test_gd_tries_twice_one_over_l_first(seed, scale) -> None:
 
 
 def test_gd_with_a_too_large_learning_rate_says_what_to_do() -> None:
+    """The message gives the safe step 1/L̄ (L̄ ≈ ¼ (1 + 3 · 9) = 7 on columns of scale 3)."""
     X, y = make_problem(200, 3, seed=72)
-    objective = lk.Objective.from_data(X, y)
+    objective = lk.Objective.from_data(3.0 * X, y)
     options = SolverOptions(tol=1e-8, max_iter=50, learning_rate=1e3)
     result = SOLVERS["gd"].solve(objective, np.zeros(4), options)
     assert result.converged is False
@@ -535,6 +536,9 @@ def test_gd_with_a_too_large_learning_rate_says_what_to_do() -> None:
     assert result.reason.endswith(
         "is safe for this data), or leave learning_rate=None for a line search"
     )
+    from logitkit.solvers.stochastic import smoothness
+
+    assert f"(1/L = {1.0 / smoothness(objective):.3g} is safe" in result.reason
 
 
 def test_auto_takes_newton_up_to_500_coefficients_inclusive() -> None:
@@ -947,3 +951,81 @@ def test_newton_cg_asks_cg_for_its_forcing_term_and_preconditioner(
             kwargs["M"].matvec(np.ones(n_features + 1)), 1.0 / hessian_diagonal, rtol=1e-12
         )
     assert products["all"] == products["cg"] > 0
+
+
+def test_gds_first_trial_step_is_twice_1_over_l_where_twice_that_would_pass_too() -> None:
+    """With 10 features the trace bound L̄ is far above the curvature at θ = 0, so steps of
+    2/L̄ and 4/L̄ both pass the sufficient-decrease test: the first step taken is 2/L̄."""
+    from logitkit.solvers.stochastic import smoothness
+
+    X, y = make_problem(200, 10, seed=94)
+    objective = lk.Objective.from_data(X, y)
+    f, grad = objective.smooth_value_and_gradient(np.zeros(11))
+    lipschitz = smoothness(objective)
+    for step in (2.0 / lipschitz, 4.0 / lipschitz):
+        delta = -step * grad
+        assert objective.smooth_value(delta) <= f + grad @ delta + (delta @ delta) / (2.0 * step)
+    result = SOLVERS["gd"].solve(objective, np.zeros(11), SolverOptions(tol=1e-12, max_iter=1))
+    np.testing.assert_allclose(result.coef, -2.0 / lipschitz * grad, rtol=1e-12)
+
+
+def test_gd_stops_at_max_iter_steps_and_at_a_tol_met_exactly() -> None:
+    X, y = make_problem(200, 3, seed=95)
+    objective = lk.Objective.from_data(X, y)
+    stopped = SOLVERS["gd"].solve(objective, np.zeros(4), SolverOptions(tol=1e-14, max_iter=3))
+    assert stopped.converged is False and stopped.n_iter == 3
+    assert stopped.reason == "reached max_iter=3 iterations"
+    _, grad = objective.smooth_value_and_gradient(np.zeros(4))
+    violation = objective.optimality(np.zeros(4), grad)
+    met = SOLVERS["gd"].solve(objective, np.zeros(4), SolverOptions(tol=violation, max_iter=3))
+    assert met.converged and met.n_iter == 0
+    assert met.reason == f"largest gradient (KKT) component {violation:.3g} <= tol {violation:.3g}"
+
+
+def test_gd_with_a_step_too_small_to_move_runs_on_to_max_iter() -> None:
+    """A fixed step that leaves θ unchanged keeps the cost at its start, which is not a rise."""
+    X, y = make_problem(200, 3, seed=96)
+    objective = lk.Objective.from_data(X, y)
+    options = SolverOptions(tol=1e-8, max_iter=2, learning_rate=1e-300)
+    result = SOLVERS["gd"].solve(objective, np.zeros(4), options)
+    assert result.reason == "reached max_iter=2 iterations"
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.01])
+def test_full_newton_checks_collinearity_once_and_only_unpenalised(monkeypatch, alpha) -> None:
+    checks = []
+    original = newton_module.collinear_columns
+    monkeypatch.setattr(
+        newton_module, "collinear_columns", lambda h: checks.append(1) or original(h)
+    )
+    X, y = make_problem(500, 4, seed=97)
+    objective = lk.Objective.from_data(X, y, alpha=alpha)
+    result = SOLVERS["newton"].solve(objective, np.zeros(5), SolverOptions(tol=1e-10, max_iter=50))
+    assert result.converged and result.n_iter >= 3
+    assert len(checks) == (1 if alpha == 0.0 else 0)
+
+
+def test_a_sampled_hessian_that_fails_to_factor_hands_over_to_the_full_one(monkeypatch) -> None:
+    """When H_S's Cholesky factorisation fails after the first step, the full Hessian takes
+    every later step, and the fit reaches the full Newton fit's optimum."""
+    from scipy.linalg import LinAlgError
+
+    calls = []
+    original = newton_module.cho_factor
+
+    def failing_second(matrix, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise LinAlgError("not positive definite")
+        return original(matrix, **kwargs)
+
+    monkeypatch.setattr(newton_module, "cho_factor", failing_second)
+    X, y = make_problem(8000, 6, seed=45)
+    objective = CountingObjective(lk.Objective.from_data(X, y))
+    result = sampled_newton(objective, step=40)
+    assert result.converged
+    assert len(calls) == 2 and objective.full >= 1
+    exact = SOLVERS["newton"].solve(
+        lk.Objective.from_data(X, y), np.zeros(7), SolverOptions(tol=1e-10, max_iter=100)
+    )
+    np.testing.assert_allclose(result.coef, exact.coef, rtol=1e-8, atol=1e-10)
