@@ -414,8 +414,7 @@ def test_a_kept_working_set_hessian_computes_only_its_new_rows_and_columns() -> 
     X, y = make_problem(200, 4, seed=74)
     objective = lk.Objective.from_data(X, y, alpha=0.1, l1_ratio=0.5)
     theta = np.array([0.1, 0.3, 0.0, -0.2, 0.0])
-    hessian = WorkingSetHessian(objective)
-    hessian.refresh(theta)
+    hessian = WorkingSetHessian(objective, theta)
     weights = objective.hessian_weights(theta)
     first, second = np.array([0, 1, 2]), np.array([0, 3, 4])
     expected = [objective.hessian_block(weights, first), objective.hessian_block(weights, second)]

@@ -441,6 +441,8 @@ def test_cd_stopped_by_max_iter_is_not_converged() -> None:
     result = SOLVERS["cd"].solve(objective, np.zeros(4), SolverOptions(tol=1e-12, max_iter=1))
     assert result.converged is False and result.n_iter == 1
     assert result.reason == "reached max_iter=1 iterations"
+    f = objective.smooth_value(result.coef)
+    assert result.loss[-1] == pytest.approx(f + 0.01 * np.abs(result.coef[1:]).sum(), rel=1e-12)
 
 
 def test_cd_with_a_tol_below_the_resolution_ends_with_the_final_full_step() -> None:
@@ -452,6 +454,9 @@ def test_cd_with_a_tol_below_the_resolution_ends_with_the_final_full_step() -> N
         "the predicted decrease fell below the cost's floating-point resolution: took the "
         "final full step; largest KKT violation "
     )
+    f, grad = objective.smooth_value_and_gradient(result.coef)
+    assert result.loss[-1] == pytest.approx(f + 0.005 * np.abs(result.coef[1:]).sum(), rel=1e-14)
+    assert result.grad_norm[-1] == objective.optimality(result.coef, grad)
 
 
 def test_cd_without_an_l1_part_steps_on_every_coefficient(monkeypatch) -> None:
@@ -1029,3 +1034,71 @@ def test_a_sampled_hessian_that_fails_to_factor_hands_over_to_the_full_one(monke
         lk.Objective.from_data(X, y), np.zeros(7), SolverOptions(tol=1e-10, max_iter=100)
     )
     np.testing.assert_allclose(result.coef, exact.coef, rtol=1e-8, atol=1e-10)
+
+
+def test_a_working_set_takes_the_largest_violations_among_the_zero_weights() -> None:
+    """With no nonzero weight the working set holds the unpenalised intercept and the 10
+    largest of 39 positive violations."""
+    from logitkit.solvers.coordinate_descent import working_set
+
+    violations = np.random.default_rng(100).permutation(np.arange(40.0))
+    penalised = np.ones(40, dtype=bool)
+    penalised[0] = False
+    ws = working_set(np.zeros(40), violations, penalised)
+    largest = np.sort(np.argsort(violations)[-10:])
+    np.testing.assert_array_equal(ws, np.concatenate(([0], largest)))
+
+
+def test_cd_at_an_l1_strength_of_one_meets_the_lasso_conditions() -> None:
+    """λ = αρ = 1 exactly (columns scaled by 10, so some weights stay nonzero): cd's inner
+    solve is coordinate descent on the L1 model, and its result meets the lasso's optimality
+    conditions, ∂f/∂w_j = −λ sign(w_j) where w_j ≠ 0 and |∂f/∂w_j| ≤ λ where w_j = 0, with a
+    zero intercept derivative; proximal gd, far slower, reaches the same point."""
+    X, y = make_problem(300, 4, seed=98)
+    objective = lk.Objective.from_data(10.0 * X, y, alpha=1.0, l1_ratio=1.0)
+    assert objective.penalty.l1_strength == 1.0
+    cd = SOLVERS["cd"].solve(objective, np.zeros(5), SolverOptions(tol=1e-10, max_iter=100))
+    assert cd.converged and 0 < np.count_nonzero(cd.coef[1:]) < 4
+    _, grad = objective.smooth_value_and_gradient(cd.coef)
+    w, g = cd.coef[1:], grad[1:]
+    assert abs(grad[0]) < 1e-9
+    np.testing.assert_allclose(g[w != 0], -np.sign(w[w != 0]), atol=1e-9)
+    assert np.all(np.abs(g[w == 0]) <= 1.0)
+    gd = SOLVERS["gd"].solve(objective, np.zeros(5), SolverOptions(tol=1e-6, max_iter=20_000))
+    np.testing.assert_allclose(cd.coef, gd.coef, atol=1e-5)
+
+
+def test_cd_halves_a_refused_step_until_the_cost_falls_enough(monkeypatch) -> None:
+    """From a start far out (θ = 8 everywhere) the first proximal Newton steps overshoot: the
+    trial points of a step lie at 1, ½, ¼, … of its direction, and the one taken satisfies
+    J(θ + t d) ≤ J(θ) + 10⁻⁴ t Δ where the one before it did not."""
+    X, y = make_problem(300, 3, seed=99)
+    objective = lk.Objective.from_data(X, y, alpha=0.01, l1_ratio=1.0)
+    trials = []
+    original = objective.smooth_value_and_gradient
+
+    def recorded(theta, *args):
+        trials.append(np.array(theta))
+        return original(theta, *args)
+
+    monkeypatch.setattr(objective, "smooth_value_and_gradient", recorded)
+    start = np.full(4, 8.0)
+    result = SOLVERS["cd"].solve(objective, start, SolverOptions(tol=1e-8, max_iter=1))
+    steps = [trial - start for trial in trials[1:]]
+    fractions = [float(step @ steps[0] / (steps[0] @ steps[0])) for step in steps]
+    assert len(fractions) >= 3
+    np.testing.assert_allclose(fractions, 0.5 ** np.arange(len(fractions)), rtol=1e-12)
+    np.testing.assert_array_equal(result.coef, trials[-1])
+
+
+@pytest.mark.parametrize("solver", ["cd", "newton", "newton-cg"])
+def test_a_solver_started_where_tol_is_met_exactly_takes_no_step(solver) -> None:
+    X, y = make_problem(200, 3, seed=101)
+    l1_ratio = 1.0 if solver == "cd" else 0.0
+    objective = lk.Objective.from_data(X, y, alpha=0.01, l1_ratio=l1_ratio)
+    start = np.array([0.1, 0.0, 0.2, 0.0])
+    _, grad = objective.smooth_value_and_gradient(start)
+    violation = objective.optimality(start, grad)
+    result = SOLVERS[solver].solve(objective, start, SolverOptions(tol=violation, max_iter=5))
+    assert result.converged and result.n_iter == 0
+    np.testing.assert_array_equal(result.coef, start)

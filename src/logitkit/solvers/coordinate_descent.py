@@ -91,20 +91,18 @@ class WorkingSetHessian:
     O(n·|new|·|W|) instead of O(n|W|²); :meth:`refresh` moves θ_ref to the current θ.
     """
 
-    def __init__(self, objective: Problem) -> None:
+    def __init__(self, objective: Problem, theta: NDArray) -> None:
         self.objective = objective
-        self.weights: tuple[NDArray, NDArray] | None = None
+        self.refresh(theta)
+
+    def refresh(self, theta: NDArray) -> None:
+        """Take the Hessian at θ from now on, with none of its rows known yet."""
+        self.weights = self.objective.hessian_weights(theta)
         self.index = np.empty(0, dtype=np.intp)
         self.matrix = np.empty((0, 0))
 
-    def refresh(self, theta: NDArray) -> None:
-        """Take the Hessian at θ from now on."""
-        self.weights = self.objective.hessian_weights(theta)
-        self.index = np.empty(0, dtype=np.intp)
-
     def block(self, ws: NDArray) -> NDArray:
         """H_WW at θ_ref for the sorted positions W = ``ws``."""
-        assert self.weights is not None
         known = np.isin(ws, self.index)
         fresh = ~known
         matrix = np.empty((ws.size, ws.size))
@@ -127,7 +125,7 @@ def solve_cd(objective: Problem, coef0: NDArray, options: SolverOptions) -> Solv
     penalised = np.asarray(penalty.penalised, dtype=bool)
     everything = np.arange(objective.n_params)
     recorder = Recorder(options)
-    hessian = WorkingSetHessian(objective)
+    hessian: WorkingSetHessian | None = None
     theta = np.array(coef0, dtype=np.float64)
     f, grad = objective.smooth_value_and_gradient(theta)
     cost = f + _l1_value(theta, penalised, l1)
@@ -141,9 +139,10 @@ def solve_cd(objective: Problem, coef0: NDArray, options: SolverOptions) -> Solv
         if iteration == options.max_iter:
             break
         last, ws = ws, everything if l1 == 0.0 else working_set(theta, violations, penalised)
-        if (
-            last is None
-            or ws.size**2 <= _CHEAP_HESSIAN * objective.n_params
+        if hessian is None:
+            hessian = WorkingSetHessian(objective, theta)
+        elif (
+            ws.size**2 <= _CHEAP_HESSIAN * objective.n_params
             or violations[last].max() > _CONTRACTION * previous
         ):
             hessian.refresh(theta)
