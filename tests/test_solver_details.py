@@ -1102,3 +1102,90 @@ def test_a_solver_started_where_tol_is_met_exactly_takes_no_step(solver) -> None
     result = SOLVERS[solver].solve(objective, start, SolverOptions(tol=violation, max_iter=5))
     assert result.converged and result.n_iter == 0
     np.testing.assert_array_equal(result.coef, start)
+
+
+def test_a_dask_minibatch_epoch_takes_the_chunks_in_the_order_of_the_shuffle(monkeypatch) -> None:
+    """One step a chunk, the chunks in the order in which their first rows appear in the
+    epoch's permutation of the rows, ``default_rng(random_state).permutation(n)``."""
+    import dask
+    import dask.array as da
+
+    X, y = make_problem(100, 2, seed=102)
+    objective = lk.Objective.from_data(
+        da.from_array(X, chunks=(20, 2)), da.from_array(y, chunks=20)
+    )
+    taken = []
+    original = objective.smooth_gradient
+    monkeypatch.setattr(
+        objective,
+        "smooth_gradient",
+        lambda theta, rows=None: taken.append(rows.start) or original(theta, rows),
+    )
+    options = SolverOptions(tol=1e-12, max_iter=1, batch_size=20, random_state=5)
+    with dask.config.set(scheduler="synchronous"):
+        SOLVERS["minibatch"].solve(objective, np.zeros(3), options)
+    position = np.argsort(np.random.default_rng(5).permutation(100))
+    expected = sorted(range(0, 100, 20), key=lambda start: position[start])
+    assert taken == expected and expected != sorted(expected)
+
+
+def test_an_in_memory_epoch_draws_one_permutation_of_the_rows() -> None:
+    """All the data is one block: an epoch draws the rows' permutation and nothing else from
+    the generator seeded by random_state, so the run's generator is then where one
+    ``permutation(n)`` leaves it."""
+    X, y = make_problem(120, 2, seed=103)
+    objective = lk.Objective.from_data(X, y)
+    options = SolverOptions(tol=1e-12, max_iter=1, random_state=6)
+    result = SOLVERS["sgd"].solve(objective, np.zeros(3), options)
+    rng = np.random.default_rng(6)
+    rng.permutation(120)
+    assert result.state.rng.bit_generator.state == rng.bit_generator.state
+
+
+def _run_with_history(loss: list[float]):
+    from logitkit.solvers.stochastic import StochasticRun
+
+    theta = np.zeros(2)
+    return StochasticRun(
+        eta0=0.5,
+        schedule="constant",
+        batch_size=1,
+        rng=np.random.default_rng(0),
+        theta=theta,
+        reported=theta,
+        epochs=len(loss) - 1,
+        loss=list(loss),
+    )
+
+
+def test_the_stochastic_verdicts_at_their_boundaries() -> None:
+    """After ``window`` = 2 epochs: a last cost above the start stops the run as too large a
+    step; a last cost equal to the start is a relative decrease of 0 over the window, which is
+    converged; a decrease of exactly tol is not below tol."""
+    rose = _run_with_history([1.0, 0.9, 1.1]).verdict(tol=1e-3, window=2)
+    assert rose == (
+        False,
+        "the cost rose above its starting value with learning_rate=0.5: use a smaller one, "
+        "or leave learning_rate=None",
+    )
+    flat = _run_with_history([1.0, 0.8, 1.0]).verdict(tol=1e-3, window=2)
+    assert flat == (
+        True,
+        "the cost fell by 0 (relative) over the last 2 epochs, below tol 0.001",
+    )
+    assert _run_with_history([1.0, 0.9, 0.5]).verdict(tol=1.0, window=2) is None
+    assert _run_with_history([1.0, 0.9]).verdict(tol=1e-3, window=2) is None
+
+
+def test_a_stochastic_history_holds_the_cost_with_its_l1_part_and_the_elapsed_seconds() -> None:
+    import time
+
+    X, y = make_problem(200, 3, seed=104)
+    objective = lk.Objective.from_data(X, y, alpha=0.05, l1_ratio=1.0)
+    options = SolverOptions(tol=1e-12, max_iter=3, random_state=7)
+    before = time.perf_counter()
+    result = SOLVERS["sgd"].solve(objective, np.zeros(4), options)
+    elapsed = time.perf_counter() - before
+    expected = objective.smooth_value(result.coef) + 0.05 * np.abs(result.coef[1:]).sum()
+    assert result.loss[-1] == pytest.approx(expected, rel=1e-12)
+    assert 0.0 <= result.seconds[0] <= result.seconds[-1] <= elapsed
