@@ -1189,3 +1189,85 @@ def test_a_stochastic_history_holds_the_cost_with_its_l1_part_and_the_elapsed_se
     expected = objective.smooth_value(result.coef) + 0.05 * np.abs(result.coef[1:]).sum()
     assert result.loss[-1] == pytest.approx(expected, rel=1e-12)
     assert 0.0 <= result.seconds[0] <= result.seconds[-1] <= elapsed
+
+
+def test_a_final_step_after_one_iteration_replaces_that_iterations_entry() -> None:
+    import time
+
+    from logitkit.solvers.base import Recorder
+
+    before = time.perf_counter()
+    recorder = Recorder(SolverOptions(tol=1e-8, max_iter=10))
+    recorder.record(1.0, 0.5)
+    recorder.record(0.9, 0.1)
+    recorder.record_final_step(0.89, 0.01)
+    elapsed = time.perf_counter() - before
+    assert recorder.loss == [1.0, 0.89] and recorder.grad_norm == [0.5, 0.01]
+    assert recorder.n_iterations == 1
+    assert 0.0 <= recorder.seconds[0] <= recorder.seconds[1] <= elapsed
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_a_blocks_steps_scale_its_weights_by_the_runs_mean_weight(n_classes) -> None:
+    """A block's data term is estimated with s̄ the mean weight of every sample the run has
+    seen, not the block's own: weights 2 against s̄ = 1 step as weights 1 with twice the
+    learning rate (compiled binary epochs and NumPy softmax epochs alike)."""
+    from logitkit.solvers.stochastic import EpochSettings, Pass, block_epoch
+
+    rng = np.random.default_rng(105)
+    X = rng.standard_normal((30, 2))
+    y = rng.integers(0, n_classes, 30)
+    ends = []
+    for weight, eta0 in ((2.0, 0.05), (1.0, 0.1)):
+        block = lk.Objective.from_data(X, y, sample_weight=np.full(30, weight))
+        settings = EpochSettings(eta0, "constant", 5, 30, 1.0)
+        theta = np.zeros(block.n_params)
+        start = Pass(theta, np.zeros_like(theta), 0, 0, np.random.default_rng(8))
+        ends.append(block_epoch(block, settings, start).theta)
+    assert np.any(ends[0] != 0.0)
+    np.testing.assert_allclose(ends[0], ends[1], rtol=1e-12)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_a_blocks_schedule_counts_epochs_in_the_runs_samples(n_classes) -> None:
+    """η_t = η₀/(1 + t/m)^½ with m the samples of the run's whole epoch, not the block's: one
+    batch of a block of 30 rows, after t = 30 samples of an epoch of m = 120, steps with
+    η₀/√1.25."""
+    from logitkit.solvers.stochastic import EpochSettings, Pass, block_epoch
+
+    rng = np.random.default_rng(106)
+    X = rng.standard_normal((30, 2))
+    block = lk.Objective.from_data(X, rng.integers(0, n_classes, 30))
+    theta = np.zeros(block.n_params)
+    ends = []
+    for settings in (
+        EpochSettings(0.1, "invscaling", 30, 120, 1.0),
+        EpochSettings(0.1 / np.sqrt(1.25), "constant", 30, 120, 1.0),
+    ):
+        start = Pass(theta, np.zeros_like(theta), 0, 30, np.random.default_rng(9))
+        ends.append(block_epoch(block, settings, start).theta)
+    assert np.any(ends[0] != 0.0)
+    np.testing.assert_allclose(ends[0], ends[1], rtol=1e-12)
+
+
+def test_an_epoch_tells_its_blocks_the_chunks_samples_and_mean_weight() -> None:
+    """A chunk of 50 samples of mean weight 2, seen first: every block of the epoch steps with
+    m = 50 and s̄ = 2, starting at t = 0 samples seen."""
+    from logitkit.solvers.stochastic import EpochSettings
+
+    asked = []
+
+    class Recording:
+        n_blocks = 2
+        n_samples = 50
+
+        def weight_mean(self):
+            return 2.0
+
+        def run_epoch(self, settings, order, state):
+            asked.append((settings, sorted(order), state.seen))
+            return state
+
+    run = _run_with_history([1.0])
+    run.epoch(Recording())
+    assert asked == [(EpochSettings(0.5, "constant", 1, 50, 2.0), [0, 1], 0)]
