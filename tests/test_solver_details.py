@@ -1189,6 +1189,7 @@ def test_a_stochastic_history_holds_the_cost_with_its_l1_part_and_the_elapsed_se
     expected = objective.smooth_value(result.coef) + 0.05 * np.abs(result.coef[1:]).sum()
     assert result.loss[-1] == pytest.approx(expected, rel=1e-12)
     assert 0.0 <= result.seconds[0] <= result.seconds[-1] <= elapsed
+    assert result.converged is False and result.reason.startswith("reached max_iter=3 epochs")
 
 
 def test_a_final_step_after_one_iteration_replaces_that_iterations_entry() -> None:
