@@ -309,8 +309,11 @@ def test_newton_falls_back_to_steepest_descent_on_an_ascent_direction() -> None:
     X, y = make_problem(300, 2, seed=63)
     objective = lk.Objective.from_data(X, y)
 
-    def direction(theta, grad, iteration):
-        if iteration == 0:
+    steps = []
+
+    def direction(theta, grad):
+        steps.append(1)
+        if len(steps) == 1:
             return grad
         return newton_module.cholesky_direction(objective.hessian(theta), grad)
 
@@ -423,12 +426,12 @@ def _stubborn(mode, alpha=0.01, l1_ratio=1.0):
         ("cd", "rise", "step halving"),
         ("cd", "blind", "the quadratic model"),
         ("gd", "rise", "the line search"),
+        ("newton", "rise", "step halving"),
     ],
 )
 def test_a_search_without_decrease_stops_unconverged_and_names_itself(solver, mode, what) -> None:
-    result = SOLVERS[solver].solve(
-        _stubborn(mode), np.zeros(4), SolverOptions(tol=1e-8, max_iter=20)
-    )
+    stubborn = _stubborn(mode, l1_ratio=0.0 if solver == "newton" else 1.0)
+    result = SOLVERS[solver].solve(stubborn, np.zeros(4), SolverOptions(tol=1e-8, max_iter=20))
     assert result.converged is False and result.n_iter == 0
     assert result.reason.startswith(f"{what} found no decrease: the cost is flat")
     assert result.reason.endswith("> tol 1e-08")
@@ -1102,6 +1105,9 @@ def test_a_solver_started_where_tol_is_met_exactly_takes_no_step(solver) -> None
     result = SOLVERS[solver].solve(objective, start, SolverOptions(tol=violation, max_iter=5))
     assert result.converged and result.n_iter == 0
     np.testing.assert_array_equal(result.coef, start)
+    assert (
+        result.reason == f"largest gradient (KKT) component {violation:.3g} <= tol {violation:.3g}"
+    )
 
 
 def test_a_dask_minibatch_epoch_takes_the_chunks_in_the_order_of_the_shuffle(monkeypatch) -> None:
@@ -1272,3 +1278,36 @@ def test_an_epoch_tells_its_blocks_the_chunks_samples_and_mean_weight() -> None:
     run = _run_with_history([1.0])
     run.epoch(Recording())
     assert asked == [(EpochSettings(0.5, "constant", 1, 50, 2.0), [0, 1], 0)]
+
+
+def test_newton_halves_a_refused_full_step(monkeypatch) -> None:
+    """From θ = 8 everywhere Newton's full step overshoots: the trial points lie at 1, ½, ¼, …
+    of the direction (the last one evaluated again for its gradient once accepted), and a fit
+    stopped by max_iter says so, unconverged."""
+    X, y = make_problem(300, 3, seed=107)
+    objective = lk.Objective.from_data(X, y)
+    trials = []
+    for name in ("smooth_value", "smooth_value_and_gradient"):
+        original = getattr(objective, name)
+        monkeypatch.setattr(
+            objective,
+            name,
+            lambda theta, *args, _original=original: (
+                trials.append(np.array(theta)) or _original(theta, *args)
+            ),
+        )
+    start = np.full(4, 8.0)
+    result = SOLVERS["newton"].solve(objective, start, SolverOptions(tol=1e-8, max_iter=1))
+    steps = [trial - start for trial in trials[1:]]
+    fractions = [float(step @ steps[0] / (steps[0] @ steps[0])) for step in steps]
+    assert len(fractions) >= 4 and fractions[-1] == fractions[-2]
+    halvings = 0.5 ** np.arange(len(fractions) - 1)
+    np.testing.assert_allclose(fractions[:-1], halvings, rtol=1e-12)
+    assert result.converged is False and result.reason == "reached max_iter=1 iterations"
+
+
+def test_float32_data_take_each_solvers_float32_default_tolerance() -> None:
+    for solver in SOLVERS.values():
+        assert solver.default_tol(np.float32) == solver.tol_float32
+        assert solver.default_tol(np.float64) == solver.tol
+    assert SOLVERS["newton"].tol_float32 > SOLVERS["newton"].tol

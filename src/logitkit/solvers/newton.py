@@ -19,7 +19,7 @@ _RANK_TOL = 1e-12
 _RESOLUTION = np.finfo(np.float64).eps
 _REUSE_RATIO = 0.1
 
-Direction = Callable[[NDArray, NDArray, int], NDArray]
+Direction = Callable[[NDArray, NDArray], NDArray]
 
 
 def collinear_columns(hessian: NDArray) -> tuple[int, ...]:
@@ -92,7 +92,7 @@ def newton_iterations(
 ) -> SolveResult:
     """The damped Newton loop shared by ``newton`` and ``newton-cg``.
 
-    θ ← θ + t d with d = direction(θ, ∇J, iteration) ≈ −H⁻¹∇J; the step length t starts at 1
+    θ ← θ + t d with d = direction(θ, ∇J) ≈ −H⁻¹∇J; the step length t starts at 1
     and is halved while the cost does not decrease enough: J(θ + t d) > J(θ) + 10⁻⁴ t ∇Jᵀd.
     The full step's cost and gradient come from one pass over the data, so an accepted full
     step costs one pass besides the Hessian.
@@ -118,7 +118,7 @@ def newton_iterations(
             return recorder.result(theta, True, tol_reached(violation, options.tol))
         if iteration == options.max_iter:
             break
-        step_direction = direction(theta, grad, iteration)
+        step_direction = direction(theta, grad)
         slope = float(grad @ step_direction)
         if not slope < 0.0:
             step_direction, slope = -grad, -float(grad @ grad)
@@ -181,7 +181,7 @@ def solve_newton(objective: Problem, coef0: NDArray, options: SolverOptions) -> 
     sample = _HessianSample(options.hessian_sample_step)
     checked = [False]
 
-    def direction(theta: NDArray, grad: NDArray, iteration: int) -> NDArray:
+    def direction(theta: NDArray, grad: NDArray) -> NDArray:
         if sample.step is not None:
             # A Hessian sample is asked for (by ``auto``) only of a cost over all the data.
             step = sample.direction(cast(DataProblem, objective), theta, grad)

@@ -32,7 +32,7 @@ def solve_newton_cg(objective: Problem, coef0: NDArray, options: SolverOptions) 
     n_params = objective.n_params
     controller = threadpools()
 
-    def direction(theta: NDArray, grad: NDArray, iteration: int) -> NDArray:
+    def direction(theta: NDArray, grad: NDArray) -> NDArray:
         diagonal = objective.hessian_diagonal(theta)
         inverse_diagonal = 1.0 / np.where(diagonal > 0.0, diagonal, 1.0)
         hessp = objective.hessian_operator(theta)
