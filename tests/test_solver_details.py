@@ -343,7 +343,7 @@ def test_newtons_line_search_asks_for_a_decrease_of_a_ten_thousandth_of_the_slop
     alpha = brentq(excess, 1.5, 4.0, xtol=1e-14)
     options = SolverOptions(tol=1e-12, max_iter=1)
     result = newton_module.newton_iterations(
-        objective, start, options, lambda theta, grad, iteration: alpha * newton
+        objective, start, options, lambda theta, grad: alpha * newton
     )
     np.testing.assert_allclose(result.coef, 0.5 * alpha * newton, rtol=1e-14)
 
