@@ -732,3 +732,28 @@ def test_a_pass_after_a_kept_sampled_hessian_does_not_bring_it_again(monkeypatch
         {"value", "gradient"},
         {"value", "gradient", "sampled_hessian"},
     ]
+
+
+def test_the_value_over_some_rows_uses_only_those_rows_and_adds_the_ridge() -> None:
+    """J over the rows B (a stochastic step's cost): in memory for the softmax, and over a
+    design read by passes with a ridge term, the value of an objective built on those rows
+    alone; Firth's penalty, which has no per-row form, refuses rows."""
+    import dask
+
+    rng = np.random.default_rng(108)
+    X = rng.standard_normal((100, 2))
+    rows = slice(25, 50)
+    theta3 = rng.standard_normal(9) * 0.3
+    y3 = rng.integers(0, 3, 100)
+    alone = lk.Objective.from_data(X[rows], y3[rows], n_classes=3)
+    softmax_value = lk.Objective.from_data(X, y3).smooth_value(theta3, rows)
+    assert softmax_value == pytest.approx(alone.smooth_value(theta3), rel=1e-12)
+    y = rng.integers(0, 2, 100)
+    theta = np.array([0.2, -0.4, 0.3])
+    expected = lk.Objective.from_data(X[rows], y[rows], alpha=0.5).smooth_value(theta)
+    with dask.config.set(scheduler="synchronous"):
+        lazy = _dask_objective(X, y, alpha=0.5)
+        assert lazy.smooth_value(theta, rows) == pytest.approx(expected, rel=1e-12)
+    firth = lk.Objective.from_data(X, y, firth=True)
+    with pytest.raises(ValueError, match="Firth's penalty has no per-row form"):
+        firth.smooth_value(theta, rows)
