@@ -633,13 +633,7 @@ class Objective(PassEvaluation):
         softmax = self._softmax_rows(weights=self.sample_weight)
         if softmax is not None:
             return softmax.cluster_scores(coef, codes, n_groups)
-        residual = -self.sample_weight[:, None] * np.reshape(
-            self.score_residuals(coef), (self.design.n_samples, -1)
-        )
-        parts = []
-        for k in range(residual.shape[1]):
-            group_sums = self.design.group_sums(residual[:, k], codes)
-            padded = np.zeros((n_groups, self.design.n_params))
-            padded[: group_sums.shape[0]] = group_sums
-            parts.append(padded)
-        return np.hstack(parts)
+        group_sums = self.design.group_sums(-self.sample_weight * self.score_residuals(coef), codes)
+        padded = np.zeros((n_groups, self.design.n_params))
+        padded[: group_sums.shape[0]] = group_sums
+        return padded
