@@ -757,3 +757,40 @@ def test_the_value_over_some_rows_uses_only_those_rows_and_adds_the_ridge() -> N
     firth = lk.Objective.from_data(X, y, firth=True)
     with pytest.raises(ValueError, match="Firth's penalty has no per-row form"):
         firth.smooth_value(theta, rows)
+
+
+def test_the_fused_passs_smallest_residual_weight_is_the_rows_own() -> None:
+    """λ_min = min sᵢ|yᵢ − ŷᵢ| over the rows of positive weight, from the fused pass, equals
+    the separation check's own computation from the logits (unnormalised weights)."""
+    from logitkit.inference.separation import _smallest_residual_weight
+
+    X, y = make_problem(4000, 3, seed=109)
+    weights = np.random.default_rng(109).uniform(0.5, 3.0, 4000)
+    weights[:10] = 0.0
+    objective = lk.Objective.from_data(X, y, sample_weight=weights)
+    theta = np.array([0.2, 0.5, -0.3, 0.1])
+    assert objective.fused_sums(theta) is not None
+    expected = _smallest_residual_weight(objective.logits(theta), y, weights)
+    assert objective.overlap_min(theta) == pytest.approx(expected, rel=1e-12)
+
+
+def test_newton_takes_the_block_diagonal_above_the_full_hessians_size(monkeypatch) -> None:
+    """Above ``FULL_HESSIAN_MAX_PARAMS`` coefficients a softmax's Newton matrix is the block
+    diagonal of ∇²J (no coupling between outputs); at that size, and for one output, the
+    full ∇²J."""
+    from logitkit.core import objective as objective_module
+
+    rng = np.random.default_rng(110)
+    X = rng.standard_normal((200, 2))
+    softmax = lk.Objective.from_data(X, rng.integers(0, 3, 200), reference=0)
+    binary = lk.Objective.from_data(X, rng.integers(0, 2, 200))
+    theta = rng.standard_normal(softmax.n_params) * 0.3
+    full = softmax.hessian(theta)
+    monkeypatch.setattr(objective_module, "FULL_HESSIAN_MAX_PARAMS", softmax.n_params)
+    np.testing.assert_allclose(softmax.newton_hessian(theta), full, rtol=1e-12)
+    np.testing.assert_array_equal(binary.newton_hessian(theta[:3]), binary.hessian(theta[:3]))
+    monkeypatch.setattr(objective_module, "FULL_HESSIAN_MAX_PARAMS", softmax.n_params - 1)
+    blocks = softmax.newton_hessian(theta)
+    np.testing.assert_allclose(blocks[:3, :3], full[:3, :3], rtol=1e-12)
+    np.testing.assert_allclose(blocks[3:, 3:], full[3:, 3:], rtol=1e-12)
+    assert np.all(blocks[:3, 3:] == 0.0) and np.any(full[:3, 3:] != 0.0)
