@@ -794,3 +794,19 @@ def test_newton_takes_the_block_diagonal_above_the_full_hessians_size(monkeypatc
     np.testing.assert_allclose(blocks[:3, :3], full[:3, :3], rtol=1e-12)
     np.testing.assert_allclose(blocks[3:, 3:], full[3:, 3:], rtol=1e-12)
     assert np.all(blocks[:3, 3:] == 0.0) and np.any(full[:3, 3:] != 0.0)
+
+
+def test_a_hessian_submatrix_is_read_off_one_fused_pass_where_one_applies(monkeypatch) -> None:
+    """[∇²J]_II for few coefficients: one fused pass that brings the Hessian, no block of the
+    columns in I computed on its own, and the entries of the full ∇²J."""
+    X, y = make_problem(4000, 4, seed=111)
+    objective = lk.Objective.from_data(X, y)
+    theta = np.array([0.1, -0.2, 0.3, 0.0, 0.2])
+    expected = lk.Objective.from_data(X, y).hessian(theta)[np.ix_([0, 2, 3], [0, 2, 3])]
+    calls = DesignCalls(monkeypatch).counts
+    blocks = []
+    monkeypatch.setattr(objective, "hessian_block", lambda *args: blocks.append(args))
+    block = objective.hessian_submatrix(theta, [0, 2, 3])
+    assert calls == {"fused_sums": 1, "fused_value_gradient": 0, "weighted_gram": 0}
+    assert blocks == []
+    np.testing.assert_allclose(block, expected, rtol=1e-12)
