@@ -180,10 +180,6 @@ class Objective(PassEvaluation):
             return design.linear_predictor(coef)
         return design.linear_predictor(self.coef_matrix(coef))
 
-    def _transposed_product(self, design: Design, residual: NDArray) -> NDArray:
-        """θ-shaped X̃ᵀR for R of the shape of η."""
-        return design.rmatvec(residual).ravel(order="F")
-
     def _fused(self, coef: NDArray, hessian: bool = True) -> tuple[float, NDArray] | None:
         """The data term and its gradient by one fused pass over X, else None.
 
@@ -339,8 +335,7 @@ class Objective(PassEvaluation):
             return softmax.value_gradient(coef)
         design, y, s = self._data(rows)
         loss, derivative = self.datafit.loss_and_gradient(y, self._logits(coef, rows, design))
-        weighted = s * derivative if derivative.ndim == 1 else s[:, None] * derivative
-        return float(np.dot(s, loss)), self._transposed_product(design, weighted)
+        return float(np.dot(s, loss)), design.rmatvec(s * derivative)
 
     def smooth_value(self, coef: NDArray, rows: Rows = None) -> float:
         """The differentiable part of J: mean cross-entropy plus the ridge term (and Firth's)."""
