@@ -810,3 +810,13 @@ def test_a_hessian_submatrix_is_read_off_one_fused_pass_where_one_applies(monkey
     assert calls == {"fused_sums": 1, "fused_value_gradient": 0, "weighted_gram": 0}
     assert blocks == []
     np.testing.assert_allclose(block, expected, rtol=1e-12)
+
+
+def test_the_data_term_comes_from_the_fused_pass_where_one_applies(monkeypatch) -> None:
+    X, y = make_problem(4000, 4, seed=112)
+    objective = lk.Objective.from_data(X, y, alpha=0.5)
+    theta = np.array([0.1, -0.2, 0.3, 0.0, 0.2])
+    expected = lk.Objective.from_data(X, y).smooth_value(theta)
+    calls = DesignCalls(monkeypatch).counts
+    assert objective.data_term(theta) == pytest.approx(expected, rel=1e-12)
+    assert calls["fused_sums"] + calls["fused_value_gradient"] == 1
