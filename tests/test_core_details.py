@@ -820,3 +820,17 @@ def test_the_data_term_comes_from_the_fused_pass_where_one_applies(monkeypatch) 
     calls = DesignCalls(monkeypatch).counts
     assert objective.data_term(theta) == pytest.approx(expected, rel=1e-12)
     assert calls["fused_sums"] + calls["fused_value_gradient"] == 1
+
+
+def test_a_softmax_over_some_rows_takes_those_rows_offsets() -> None:
+    rng = np.random.default_rng(113)
+    X = rng.standard_normal((90, 2))
+    y = rng.integers(0, 3, 90)
+    offset = rng.standard_normal((90, 3))
+    rows = np.arange(20, 50)
+    theta = rng.standard_normal(9) * 0.3
+    objective = lk.Objective.from_data(X, y, offset=offset)
+    alone = lk.Objective.from_data(X[rows], y[rows], offset=offset[rows], n_classes=3)
+    assert objective.smooth_value(theta, rows) == pytest.approx(
+        alone.smooth_value(theta), rel=1e-12
+    )
