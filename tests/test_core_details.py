@@ -834,3 +834,18 @@ def test_a_softmax_over_some_rows_takes_those_rows_offsets() -> None:
     assert objective.smooth_value(theta, rows) == pytest.approx(
         alone.smooth_value(theta), rel=1e-12
     )
+
+
+def test_the_value_and_gradient_at_a_theta_of_kept_fused_sums_need_no_pass(monkeypatch) -> None:
+    """Sums of the fused pass made at θ for the statistics answer the cost and gradient at θ
+    next, with no pass of their own."""
+    X, y = make_problem(4000, 4, seed=114)
+    objective = lk.Objective.from_data(X, y)
+    theta = np.array([0.1, -0.2, 0.3, 0.0, 0.2])
+    sums = objective.fused_sums(theta, hessian=True)
+    assert sums is not None
+    calls = DesignCalls(monkeypatch).counts
+    value, gradient = objective.smooth_value_and_gradient(theta)
+    assert calls == {"fused_sums": 0, "fused_value_gradient": 0, "weighted_gram": 0}
+    assert value == sums.value
+    np.testing.assert_array_equal(gradient, sums.gradient)
