@@ -834,6 +834,10 @@ def test_a_softmax_over_some_rows_takes_those_rows_offsets() -> None:
     assert objective.smooth_value(theta, rows) == pytest.approx(
         alone.smooth_value(theta), rel=1e-12
     )
+    value, gradient = objective.smooth_value_and_gradient(theta, rows)
+    expected_value, expected_gradient = alone.smooth_value_and_gradient(theta)
+    assert value == pytest.approx(expected_value, rel=1e-12)
+    np.testing.assert_allclose(gradient, expected_gradient, rtol=1e-12)
 
 
 def test_the_value_and_gradient_at_a_theta_of_kept_fused_sums_need_no_pass(monkeypatch) -> None:
@@ -849,3 +853,30 @@ def test_the_value_and_gradient_at_a_theta_of_kept_fused_sums_need_no_pass(monke
     assert calls == {"fused_sums": 0, "fused_value_gradient": 0, "weighted_gram": 0}
     assert value == sums.value
     np.testing.assert_array_equal(gradient, sums.gradient)
+
+
+def test_the_fused_pass_adds_the_offset_and_keeps_the_logits(monkeypatch) -> None:
+    """On a dense X large enough for the fused pass (2²⁰ entries), J and ∇J with an offset are
+    z = X̃θ + o's, and the logits the pass made answer the next call for them with no product
+    of their own."""
+    from logitkit.backends import dense
+
+    X, y = make_problem(270_000, 4, seed=115)
+    offset = np.linspace(-1.0, 1.0, 270_000)
+    objective = lk.Objective.from_data(X, y, offset=offset)
+    theta = np.array([0.1, -0.2, 0.3, 0.0, 0.2])
+    Xt = np.column_stack([np.ones(270_000), X])
+    z = Xt @ theta + offset
+    p = 1.0 / (1.0 + np.exp(-z))
+    value, gradient = objective.smooth_value_and_gradient(theta)
+    assert value == pytest.approx(np.mean(np.logaddexp(0.0, z) - y * z), rel=1e-12)
+    np.testing.assert_allclose(gradient, Xt.T @ (p - y) / 270_000, rtol=1e-10, atol=1e-14)
+    products = []
+    original = dense.DenseDesign.linear_predictor
+    monkeypatch.setattr(
+        dense.DenseDesign,
+        "linear_predictor",
+        lambda design, *args: products.append(1) or original(design, *args),
+    )
+    np.testing.assert_allclose(objective.logits(theta), z, rtol=1e-12, atol=1e-12)
+    assert products == []
