@@ -728,9 +728,11 @@ def test_a_pass_after_a_kept_sampled_hessian_does_not_bring_it_again(monkeypatch
         requests.clear()
         lazy.smooth_value_and_gradient(theta)
         lazy.smooth_value_and_gradient(theta + 0.1)
-    assert [set(wants) for wants in requests] == [
-        {"value", "gradient"},
-        {"value", "gradient", "sampled_hessian"},
+        lazy.evaluate(theta + 0.2, ("value", "gradient", "sampled_hessian"), 3)
+    assert requests == [
+        ("value", "gradient"),
+        ("value", "gradient", "sampled_hessian"),
+        ("value", "gradient", "sampled_hessian"),
     ]
 
 
@@ -880,3 +882,52 @@ def test_the_fused_pass_adds_the_offset_and_keeps_the_logits(monkeypatch) -> Non
     )
     np.testing.assert_allclose(objective.logits(theta), z, rtol=1e-12, atol=1e-12)
     assert products == []
+
+
+def test_a_pass_after_a_kept_full_hessian_does_not_bring_it_again(monkeypatch) -> None:
+    """Once ∇²J over every row is kept at θ, the pass for the cost and gradient at that θ asks
+    for those two alone; at a new θ it brings the Hessian along, once."""
+    import dask
+
+    from logitkit.backends import dask as dask_backend
+
+    X, y = make_problem(100, 2, seed=116)
+    theta = np.array([0.1, -0.3, 0.2])
+    requests = []
+    original = dask_backend.DaskDesign.pass_sums
+    monkeypatch.setattr(
+        dask_backend.DaskDesign,
+        "pass_sums",
+        lambda self, request, *args: (
+            requests.append(request.wants) or original(self, request, *args)
+        ),
+    )
+    with dask.config.set(scheduler="synchronous"):
+        lazy = _dask_objective(X, y)
+        lazy.hessian(theta)
+        requests.clear()
+        lazy.smooth_value_and_gradient(theta)
+        lazy.smooth_value_and_gradient(theta + 0.1)
+        lazy.evaluate(theta + 0.2, ("value", "gradient", "hessian"))
+        lazy.evaluate(theta + 0.3, ("score_outer",))
+    assert requests == [
+        ("value", "gradient"),
+        ("value", "gradient", "hessian"),
+        ("value", "gradient", "hessian"),
+        ("score_outer",),
+    ]
+
+
+def test_the_aliasing_gram_of_a_large_dense_x_comes_from_the_parallel_pass(monkeypatch) -> None:
+    from logitkit.backends import dense
+
+    X, y = make_problem(270_000, 4, seed=117)
+    objective = lk.Objective.from_data(X, y)
+    grams = []
+    original = dense.DenseDesign.gram_rows
+    monkeypatch.setattr(
+        dense.DenseDesign, "gram_rows", lambda design, *a: grams.append(1) or original(design, *a)
+    )
+    Xt = np.column_stack([np.ones(270_000), X])
+    np.testing.assert_allclose(objective.positive_weight_gram(), Xt.T @ Xt, rtol=1e-10, atol=1e-6)
+    assert grams == []
