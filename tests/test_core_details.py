@@ -931,3 +931,15 @@ def test_the_aliasing_gram_of_a_large_dense_x_comes_from_the_parallel_pass(monke
     Xt = np.column_stack([np.ones(270_000), X])
     np.testing.assert_allclose(objective.positive_weight_gram(), Xt.T @ Xt, rtol=1e-10, atol=1e-6)
     assert grams == []
+
+
+def test_a_dask_aliasing_gram_asked_for_alone_leaves_out_rows_of_weight_zero() -> None:
+    import dask
+
+    X, y = make_problem(100, 2, seed=118)
+    weights = np.ones(100)
+    weights[::7] = 0.0
+    Xt = np.column_stack([np.ones(100), X])[weights > 0]
+    with dask.config.set(scheduler="synchronous"):
+        lazy = _dask_objective(X, y, sample_weight=weights)
+        np.testing.assert_allclose(lazy.positive_weight_gram(), Xt.T @ Xt, rtol=1e-12)
