@@ -704,9 +704,15 @@ def test_the_aliasing_gram_leaves_out_the_rows_of_weight_zero() -> None:
     np.testing.assert_allclose(objective.positive_weight_gram(), kept.T @ kept, rtol=1e-12)
 
 
-def test_a_pass_after_a_kept_sampled_hessian_does_not_bring_it_again(monkeypatch) -> None:
-    """Once the Hessian of every k-th row is kept at θ, the pass for the cost and gradient at
-    that θ asks for those two alone; at a new θ it brings the sampled Hessian along."""
+@pytest.mark.parametrize(
+    ("rows", "hessian", "step"), [(slice(0, None, 3), "sampled_hessian", 3), (None, "hessian", 0)]
+)
+def test_a_pass_after_a_kept_hessian_does_not_bring_it_again(
+    monkeypatch, rows, hessian, step
+) -> None:
+    """Once the Hessian over every k-th row, or over every row, is kept at θ, the pass for the
+    cost and gradient at that θ asks for those two alone; at a new θ it brings the Hessian
+    along, once, and a pass for other sums does not."""
     import dask
 
     from logitkit.backends import dask as dask_backend
@@ -724,15 +730,17 @@ def test_a_pass_after_a_kept_sampled_hessian_does_not_bring_it_again(monkeypatch
     )
     with dask.config.set(scheduler="synchronous"):
         lazy = _dask_objective(X, y)
-        lazy.hessian(theta, slice(0, None, 3))
+        lazy.hessian(theta, rows)
         requests.clear()
         lazy.smooth_value_and_gradient(theta)
         lazy.smooth_value_and_gradient(theta + 0.1)
-        lazy.evaluate(theta + 0.2, ("value", "gradient", "sampled_hessian"), 3)
+        lazy.evaluate(theta + 0.2, ("value", "gradient", hessian), step)
+        lazy.evaluate(theta + 0.3, ("score_outer",))
     assert requests == [
         ("value", "gradient"),
-        ("value", "gradient", "sampled_hessian"),
-        ("value", "gradient", "sampled_hessian"),
+        ("value", "gradient", hessian),
+        ("value", "gradient", hessian),
+        ("score_outer",),
     ]
 
 
@@ -882,40 +890,6 @@ def test_the_fused_pass_adds_the_offset_and_keeps_the_logits(monkeypatch) -> Non
     )
     np.testing.assert_allclose(objective.logits(theta), z, rtol=1e-12, atol=1e-12)
     assert products == []
-
-
-def test_a_pass_after_a_kept_full_hessian_does_not_bring_it_again(monkeypatch) -> None:
-    """Once ∇²J over every row is kept at θ, the pass for the cost and gradient at that θ asks
-    for those two alone; at a new θ it brings the Hessian along, once."""
-    import dask
-
-    from logitkit.backends import dask as dask_backend
-
-    X, y = make_problem(100, 2, seed=116)
-    theta = np.array([0.1, -0.3, 0.2])
-    requests = []
-    original = dask_backend.DaskDesign.pass_sums
-    monkeypatch.setattr(
-        dask_backend.DaskDesign,
-        "pass_sums",
-        lambda self, request, *args: (
-            requests.append(request.wants) or original(self, request, *args)
-        ),
-    )
-    with dask.config.set(scheduler="synchronous"):
-        lazy = _dask_objective(X, y)
-        lazy.hessian(theta)
-        requests.clear()
-        lazy.smooth_value_and_gradient(theta)
-        lazy.smooth_value_and_gradient(theta + 0.1)
-        lazy.evaluate(theta + 0.2, ("value", "gradient", "hessian"))
-        lazy.evaluate(theta + 0.3, ("score_outer",))
-    assert requests == [
-        ("value", "gradient"),
-        ("value", "gradient", "hessian"),
-        ("value", "gradient", "hessian"),
-        ("score_outer",),
-    ]
 
 
 def test_the_aliasing_gram_of_a_large_dense_x_comes_from_the_parallel_pass(monkeypatch) -> None:
