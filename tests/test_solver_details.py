@@ -303,6 +303,14 @@ def test_cholesky_damping_grows_a_hundredfold_until_the_factor_exists() -> None:
     np.testing.assert_allclose(direction, -np.linalg.solve(shifted, grad), rtol=1e-12)
 
 
+def test_cholesky_damping_of_a_zero_hessian_is_scaled_by_one() -> None:
+    """H = 0 has no diagonal to scale the damping by, so λ·1·I is added: the first λ, 10⁻¹²,
+    already factors, and the step is −10¹²∇J."""
+    grad = np.array([0.5, -2.0, 1e-3])
+    direction = newton_module.cholesky_direction(np.zeros((3, 3)), grad)
+    np.testing.assert_allclose(direction, -1e12 * grad, rtol=1e-12)
+
+
 def test_newton_falls_back_to_steepest_descent_on_an_ascent_direction() -> None:
     """A direction with ∇Jᵀd ≥ 0 is replaced by −∇J, whose line search then decreases J; the
     loop goes on to the optimum instead of taking it for a final step."""
@@ -792,6 +800,22 @@ def test_collinear_columns_read_relative_cuts() -> None:
     assert newton_module.collinear_columns(np.eye(3) - np.outer(v, v)) == (0, 1, 2)
 
 
+def test_each_null_vector_is_cut_at_its_own_largest_entry() -> None:
+    """A two-dimensional null space: u on coefficients 0 and 1 (entries 0.707) and v spread
+    over 2–11 (entries 0.333, and 0.0005 on 11). The entry 0.0005 is above 10⁻³ × v's largest
+    but below 10⁻³ × u's, so coefficient 11 is in v's dependence only when each vector is cut
+    at its own maximum. The null eigenvalues are ≈ 0 and 10⁻¹² (both below the cut of
+    10⁻¹² × the largest, ≈ 2), far enough apart that the two vectors stay distinct."""
+    u = np.zeros(12)
+    u[[0, 1]] = [1.0, -1.0]
+    v = np.zeros(12)
+    v[2:11] = 1.0
+    v[11] = 0.0015
+    u, v = u / np.linalg.norm(u), v / np.linalg.norm(v)
+    hessian = np.eye(12) - np.outer(v, v) - (1.0 - 5e-13) * np.outer(u, u)
+    assert newton_module.collinear_columns(hessian) == tuple(range(12))
+
+
 def test_lbfgs_stopped_by_max_iter_is_not_converged() -> None:
     X, y = make_problem(300, 4, seed=74)
     options = SolverOptions(tol=1e-14, max_iter=2)
@@ -1034,15 +1058,17 @@ def test_a_sampled_hessian_that_fails_to_factor_hands_over_to_the_full_one(monke
     np.testing.assert_allclose(result.coef, exact.coef, rtol=1e-8, atol=1e-10)
 
 
-def test_a_working_set_takes_the_largest_violations_among_the_zero_weights() -> None:
+@pytest.mark.parametrize("columns", [40, 400])
+def test_a_working_set_takes_the_largest_violations_among_the_zero_weights(columns) -> None:
     """With no nonzero weight the working set holds the unpenalised intercept and the 10
-    largest of 39 positive violations."""
+    largest of the positive violations: among 39, and among 399, where NumPy's selection
+    leaves the largest anywhere past the kth position unless asked for the last 10."""
     from logitkit.solvers.coordinate_descent import working_set
 
-    violations = np.random.default_rng(100).permutation(np.arange(40.0))
-    penalised = np.ones(40, dtype=bool)
+    violations = np.random.default_rng(100).permutation(np.arange(float(columns)))
+    penalised = np.ones(columns, dtype=bool)
     penalised[0] = False
-    ws = working_set(np.zeros(40), violations, penalised)
+    ws = working_set(np.zeros(columns), violations, penalised)
     largest = np.sort(np.argsort(violations)[-10:])
     np.testing.assert_array_equal(ws, np.concatenate(([0], largest)))
 
