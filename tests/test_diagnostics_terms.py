@@ -143,6 +143,18 @@ def test_anova_of_an_estimator_tests_each_column(spector):
     np.testing.assert_allclose(lk.anova(model, X, y, type=3).table, table)
 
 
+def test_anova_of_one_column_without_intercept_tests_it_against_the_zero_model(spector):
+    """Without an intercept, dropping the only column leaves no coefficient: the smaller
+    model predicts ½ for every row, ℓ₀ = n log ½, and the test is statsmodels' 2(ℓ − ℓ₀)."""
+    X, y, _ = spector
+    column = X[["GPA"]]
+    model = lk.LogisticRegression(fit_intercept=False, tol=1e-10).fit(column, y)
+    expected = 2.0 * (sm.Logit(y, column).fit(disp=0).llf - len(y) * np.log(0.5))
+    table = lk.anova(model, column, y).table
+    np.testing.assert_allclose(table.loc["GPA", "lr_chisq"], expected, rtol=RTOL)
+    assert table.loc["GPA", "df"] == 1
+
+
 def test_anova_refusals(spector):
     X, y, model = spector
     with pytest.raises(ValueError, match="type must be 2 or 3"):

@@ -103,6 +103,20 @@ def test_log_likelihood_sums_weighted_log_probabilities() -> None:
     )
 
 
+def test_a_float32_log_likelihood_sums_in_float32_whatever_the_weights_type() -> None:
+    """float32 logits are honoured: the weights (integers here) are taken in float32 and the
+    weighted sum is float32's, which differs from a float64 sum of the same losses."""
+    rng = np.random.default_rng(7)
+    z = rng.standard_normal(1000).astype(np.float32)
+    y = (rng.random(1000) < 0.5).astype(np.float32)
+    weights = rng.integers(1, 5, size=1000)
+    losses = lk.cross_entropy(y, z)
+    in_float32 = -float(np.dot(weights.astype(np.float32), losses))
+    in_float64 = -float(np.dot(weights.astype(np.float64), losses.astype(np.float64)))
+    assert in_float32 != in_float64
+    assert lk.log_likelihood(y, z, weights) == in_float32
+
+
 def test_softmax_generalises_sigmoid() -> None:
     z = np.array([-2.0, 0.1, 5.0])
     two_class = lk.softmax(np.column_stack([np.zeros_like(z), z]), axis=1)

@@ -154,6 +154,9 @@ def test_restricted_costs_read_the_full_cost_on_their_coordinates(kind, held) ->
     else:
         positions = np.delete(np.arange(full.n_params), 1)
     restricted = Restricted(full, positions, base)
+    for shared in ("design", "datafit", "sample_weight", "firth"):
+        assert getattr(restricted, shared) is getattr(full, shared)
+    assert restricted.total_weight == full.total_weight
     u = base[positions] + 0.1
     theta = restricted.expand(u)
     assert lk.check_gradient(restricted, u) < 1e-6
