@@ -235,3 +235,122 @@ def test_a_column_aliased_only_over_all_rows_is_found_by_the_full_gram() -> None
     with pytest.warns(CollinearityWarning):
         model = lk.LogisticRegression().fit(X, y)
     assert model.record_.aliased == ("x3",)
+
+
+def _unit_gram(correlations: dict[tuple[int, int], float], p: int) -> np.ndarray:
+    gram = np.eye(p)
+    for (j, k), rho in correlations.items():
+        gram[j, k] = gram[k, j] = rho
+    return gram
+
+
+@pytest.mark.parametrize(
+    ("gram", "residual", "expected"),
+    [
+        (_unit_gram({(0, 1): 0.375}, 2), 0.859375, [1]),
+        (_unit_gram({(0, 1): 1.0, (0, 2): 0.25, (1, 2): 0.25}, 3), 0.9375, [1, 2]),
+    ],
+    ids=["in-the-first-factorisation", "on-the-schur-complement"],
+)
+def test_a_residual_equal_to_the_tolerance_is_aliased(gram, residual, expected) -> None:
+    """Aliased means a residual at most tol. x₁ with correlation 0.375 to x₀ leaves
+    1 − 0.375² = 0.859375, the first factorisation's squared pivot; after x₁ = x₀ is aliased,
+    x₂ with correlation 0.25 to x₀ leaves 1 − 0.25² = 0.9375 on the Schur complement's diagonal.
+    Both are exact in binary, so tol equal to the residual aliases the column and a tol a hair
+    below keeps it."""
+    from logitkit.core.aliasing import aliased_columns
+
+    assert aliased_columns(gram, tol=residual) == expected
+    assert aliased_columns(gram, tol=residual * (1.0 - 1e-12)) == expected[:-1]
+
+
+def test_a_zero_column_is_aliased_however_clear_the_other_columns_are() -> None:
+    """x₁ = 0 between two independent columns: x₁ is aliased outright, the others kept."""
+    from logitkit.core.aliasing import aliased_columns
+
+    X = np.random.default_rng(4).standard_normal((20, 3))
+    X[:, 1] = 0.0
+    assert aliased_columns(X.T @ X) == [1]
+
+
+def test_a_gram_whose_pivots_all_clear_is_settled_by_one_factorisation(monkeypatch) -> None:
+    """Five independent columns: every squared pivot clears 100·tol, so the one Cholesky
+    factorisation of the scaled Gram answers, with no round of the column-by-column search."""
+    from types import SimpleNamespace
+
+    from logitkit.core import aliasing
+
+    factorised = []
+    dpotrf = aliasing.lapack.dpotrf
+    monkeypatch.setattr(
+        aliasing,
+        "lapack",
+        SimpleNamespace(
+            dpotrf=lambda *args, **kwargs: factorised.append(1) or dpotrf(*args, **kwargs)
+        ),
+    )
+    X = np.random.default_rng(5).standard_normal((30, 5))
+    assert aliasing.aliased_columns(X.T @ X) == []
+    assert factorised == [1]
+
+
+def test_the_whole_gram_does_not_clear_at_a_squared_pivot_equal_to_the_floor() -> None:
+    """Correlation 0.375: the second squared pivot is 1 − 0.375² = 0.859375 exactly, which does
+    not clear a floor of 0.859375 (clearing asks for more than the floor)."""
+    from logitkit.core.aliasing import _all_pivots_clear
+
+    matrix = _unit_gram({(0, 1): 0.375}, 2)
+    assert not _all_pivots_clear(matrix, 0.859375)
+    assert _all_pivots_clear(matrix, 0.859375 * (1.0 - 1e-12))
+
+
+def test_a_breakdown_of_the_factorisation_is_reported_at_its_column() -> None:
+    """[[1, 2], [2, 1]]: L₀₀ = 1, L₁₀ = 2, and column 1's pivot 1 − 2² = −3 breaks the
+    factorisation down there, so column 1 is the first small pivot, with the factor exact
+    before it."""
+    from logitkit.core.aliasing import _first_small_pivot
+
+    found = _first_small_pivot(np.array([[1.0, 2.0], [2.0, 1.0]]), 1e-7)
+    assert found is not None
+    first, factor = found
+    assert first == 1 and factor[0, 0] == 1.0 and factor[1, 0] == 2.0
+
+
+def test_a_kept_column_at_exactly_the_naming_cut_is_not_named() -> None:
+    """x₂ = x₀ + 10⁻⁸·x₁ with orthonormal x₀, x₁ (‖x₂‖² = 1 + 10⁻¹⁶ rounds to 1): the scaled
+    coefficients are exactly 1 and 10⁻⁸, and a partner is named above the cut 10⁻⁸ only."""
+    from logitkit.core.aliasing import aliases
+
+    gram = _unit_gram({(0, 2): 1.0, (1, 2): 1e-8}, 3)
+    assert aliases(gram, [2], ["a", "b", "c"]) == {"c": ["a"]}
+
+
+@pytest.mark.parametrize(
+    "gram",
+    [
+        np.diag([1.0, 0.0]),
+        np.diag([1.0, np.inf]),
+        np.ones((2, 2)),
+    ],
+    ids=["zero-column", "infinite-column", "repeated-column"],
+)
+def test_rows_with_a_zero_infinite_or_repeated_column_prove_nothing(gram) -> None:
+    """A column of zeros or an infinite one has no unit-diagonal scaling, and a repeated column
+    breaks the Cholesky factorisation down: the rows cannot clear the columns, and the answer
+    comes quietly, without a floating-point warning."""
+    from logitkit.core.aliasing import clear_from_rows
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert clear_from_rows(gram, np.ones(2)) is False
+
+
+def test_a_bound_equal_to_a_hundred_times_the_tolerance_does_not_clear() -> None:
+    """One column whose rows hold all of its squared norm: the bound is its squared pivot, 1,
+    and with tol = 0.01 it equals 100·tol exactly, which does not clear (clearing asks for
+    more, and a tol of 0.0099 is cleared)."""
+    from logitkit.core.aliasing import clear_from_rows
+
+    gram = np.array([[1.0]])
+    assert clear_from_rows(gram, np.array([1.0]), tol=0.01) is False
+    assert clear_from_rows(gram, np.array([1.0]), tol=0.0099) is True
