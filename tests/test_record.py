@@ -261,3 +261,110 @@ def test_a_separation_says_which_estimates_run_off_and_which_are_undetermined() 
         "quasi-complete separation: the estimate of 'd' is not determined by the data "
         "(separating directions move it both ways)"
     )
+
+
+def _bare_record(**changes: object) -> FitRecord:
+    """A binary record with an intercept and features 'a' and 'b', built field by field."""
+    values: dict[str, object] = {
+        "theta": [0.5, -1.0, 2.0],
+        "feature_names": ("a", "b"),
+        "classes": np.array([0, 1]),
+        "reference": 0,
+        "fit_intercept": True,
+        "alpha": 0.0,
+        "l1_ratio": 0.0,
+        "firth": False,
+        "loglik": -3.0,
+        "null_loglik": -4.0,
+        "n_obs": 8.0,
+        "information": None,
+        "score_outer": None,
+        "separation": None,
+        "loss": [4.0, 3.0],
+        "grad_norm": [1.0, 0.0],
+        "solver": "newton",
+        "converged": True,
+        "n_iter": 1,
+        "stop_reason": "converged",
+        "dtype": np.float64,
+    }
+    values.update(changes)
+    return FitRecord(**values)
+
+
+def test_a_record_made_from_python_values_holds_float64_copies_and_plain_values() -> None:
+    """θ and the history are stored as float64 whatever numbers they were given in (here
+    Python ints), the reference as a Python int, and the names as tuples of their own: lists
+    the caller changes afterwards leave the record as it was made."""
+    names, aliased, theta = ["a", "b"], ["b"], [1, 0, 2]
+    record = _bare_record(
+        theta=theta,
+        loss=[3, 1],
+        grad_norm=[2, 0],
+        reference=np.int64(0),
+        feature_names=names,
+        aliased=aliased,
+    )
+    names[0], aliased[0], theta[0] = "z", "a", 7
+    for name, expected in (
+        ("theta", [1.0, 0.0, 2.0]),
+        ("loss", [3.0, 1.0]),
+        ("grad_norm", [2.0, 0.0]),
+    ):
+        assert getattr(record, name).dtype == np.float64, name
+        assert getattr(record, name).tolist() == expected, name
+    assert type(record.reference) is int and record.reference == 0
+    assert record.feature_names == ("a", "b")
+    assert record.aliased == ("b",)
+    assert record.rank == 2 and record.df_model == 1
+
+
+@pytest.mark.parametrize(
+    ("classes", "reference", "size", "fit_intercept"),
+    [
+        pytest.param([0, 1], 0, 1, True, id="an intercept and no weight"),
+        pytest.param([0, 1], 0, 0, False, id="no intercept and no weight"),
+        pytest.param([0, 1, 2], 0, 5, True, id="two blocks and one entry over"),
+        pytest.param([0, 1, 2], None, 7, True, id="three blocks and one entry over"),
+    ],
+)
+def test_a_record_refuses_a_theta_that_is_not_whole_blocks_of_at_least_one_weight(
+    classes: list[int], reference: int | None, size: int, fit_intercept: bool
+) -> None:
+    """θ holds K′ blocks of p̃ = [intercept] + p ≥ 1 + [intercept] entries: K′ = 1, 2 and 3
+    here (two classes; three against a reference; three symmetric), so its size must be a
+    multiple of K′ and each block must hold at least one weight."""
+    with pytest.raises(ValueError, match=f"theta has {size} entries"):
+        _bare_record(
+            theta=np.zeros(size),
+            classes=np.array(classes),
+            reference=reference,
+            fit_intercept=fit_intercept,
+            feature_names=None,
+        )
+
+
+def test_a_record_refuses_aliased_names_that_are_not_its_terms() -> None:
+    """The aliased terms are named among the record's own: Intercept, a and b here."""
+    assert _bare_record(aliased=("Intercept", "b")).rank == 1
+    with pytest.raises(ValueError, match=r"aliased names \['c'\]"):
+        _bare_record(aliased=("b", "c"))
+
+
+def test_coefficients_give_the_symmetric_intercepts_exactly_as_theta_holds_them() -> None:
+    """θ of a symmetric three-class fit holds its intercepts centred already, blocks
+    (intercept, weight) class by class: ``coefficients()`` gives them back bit for bit, so a
+    model rebuilt from its record predicts exactly as the fit did. Re-centring would move
+    them: in floating point 0.1 + 0.2 − 0.3 = 5.6e-17, not 0, and 0.1 − 5.6e-17/3 is the
+    float below 0.1."""
+    intercepts, weights = [0.1, 0.2, -0.3], [1.5, -0.25, 3.0]
+    record = _bare_record(
+        theta=np.column_stack((intercepts, weights)).ravel(),
+        classes=np.array([0, 1, 2]),
+        reference=None,
+        alpha=0.1,
+        feature_names=("a",),
+    )
+    coef, intercept = record.coefficients()
+    assert intercept.tolist() == intercepts
+    assert coef.tolist() == [[w] for w in weights]
