@@ -14,9 +14,11 @@ from numpy.typing import ArrayLike, NDArray
 
 def check_numeric_columns(X: Any) -> None:
     """Refuse a DataFrame (pandas, polars, or any other that narwhals reads, as scikit-learn
-    does) with repeated column names or non-numeric columns, naming them."""
-    if not hasattr(X, "columns") or not hasattr(X, "dtypes"):
+    does) with repeated column names or non-numeric columns, naming them, and a lazy frame."""
+    if not (hasattr(type(X), "columns") and hasattr(type(X), "dtypes")):
         return
+    if not isinstance(X, pd.DataFrame):
+        _refuse_lazy_frame(X)
     names = [str(name) for name in X.columns]
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
@@ -33,6 +35,18 @@ def check_numeric_columns(X: Any) -> None:
         raise ValueError(
             f"X has non-numeric column(s) {', '.join(repr(b) for b in bad)}: logistic regression "
             "needs numbers. Encode them first (e.g. one-hot with pandas.get_dummies) or drop them."
+        )
+
+
+def _refuse_lazy_frame(X: Any) -> None:
+    """A lazy frame (polars' LazyFrame, DuckDB's relation, …) holds a query, not its rows:
+    refuse it, saying how to collect them. A Dask DataFrame is data, read by the Dask backend."""
+    if nw.dependencies.is_dask_dataframe(X):
+        return
+    if isinstance(nw.from_native(X, pass_through=True), nw.LazyFrame):
+        raise ValueError(
+            f"X is a lazy frame ({type(X).__module__}.{type(X).__name__}), a query rather than "
+            "its rows: collect it into memory first (for polars, X.collect())"
         )
 
 
@@ -94,7 +108,7 @@ def check_sample_weight(sample_weight: ArrayLike | None, n_samples: int) -> NDAr
 def check_labels(classes: NDArray) -> None:
     """At least two classes are needed: name what was found instead."""
     if len(classes) < 2:
-        found = f" ({classes[0]!r})" if len(classes) else ""
+        found = f" ({plain_label(classes[0])!r})" if len(classes) else ""
         raise ValueError(
             f"y has only one class{found}: logistic regression needs samples of at least two "
             "classes"

@@ -23,6 +23,7 @@ from ..backends.design import is_dask_collection
 from ..core.datafits import Datafit, datafit_for
 from ..core.exceptions import SingularDesignError
 from ..core.record import FitRecord, term_names
+from ..core.validation import check_numeric_columns
 from ..inference.summarize import summarize
 from ..inference.summary import Summary
 from .build import build_objective, check_dask_features, formula_input, summary_data
@@ -342,9 +343,11 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         if is_dask_collection(X):
             width = None if len(self.classes_) == 2 else len(self.classes_)
             return self._dask_rows(X, _scores, width)
+        X = formula_input(self, X)
+        check_numeric_columns(X)
         X_valid = validate_data(
             self,
-            formula_input(self, X),
+            X,
             accept_sparse=["csr", "csc"],
             dtype=[np.float64, np.float32],
             reset=False,
