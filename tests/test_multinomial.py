@@ -114,6 +114,46 @@ def test_row_subsets_estimate_the_full_gradient(data) -> None:
     np.testing.assert_allclose(np.mean(singles, axis=0), objective.smooth_gradient(theta))
 
 
+@pytest.mark.parametrize("fit_intercept", [True, False], ids=["intercept", "no intercept"])
+def test_the_penalty_mask_selects_the_weights_of_every_output(fit_intercept) -> None:
+    """θ = (b₀, w₀₁, w₀₂, b₁, w₁₁, w₁₂) for p̃ = 3 and K′ = 2: a boolean mask that leaves out
+    the intercepts b_k (row 0 of B), or nothing without an intercept."""
+    mask = layout.penalised_mask(3, 2, fit_intercept)
+    assert mask.dtype == np.bool_
+    expected = [not fit_intercept, True, True] * 2
+    np.testing.assert_array_equal(mask, expected)
+    np.testing.assert_array_equal(np.arange(6.0)[mask], np.arange(6.0)[expected])
+
+
+# Weights (K, p) = (3, 2) and intercepts in float32, class 1's entries small enough that their
+# differences from the others round differently in float32 (1 − 3·10⁻⁸ is 1 in float32).
+FLAT_WEIGHTS = np.array([[1.0, -2.0], [3e-8, 0.5], [0.25, 7.0]], dtype=np.float32)
+FLAT_INTERCEPT = np.array([0.1, 1e-9, -0.3], dtype=np.float32)
+
+
+@pytest.mark.parametrize("reference", [None, 1], ids=["symmetric", "reference 1"])
+def test_flat_coefficients_are_the_float64_rows_relative_to_the_reference(reference) -> None:
+    """θ = (b_k − b_r, w_k − w_r) for the classes k ≠ r in order, in float64 (exact for float32
+    inputs); every class's (b_k, w_k) as it is without a reference class."""
+    W, b = FLAT_WEIGHTS.astype(np.float64), FLAT_INTERCEPT.astype(np.float64)
+    if reference is None:
+        expected = np.concatenate([np.r_[b[k], W[k]] for k in range(3)])
+    else:
+        expected = np.r_[b[0] - b[1], W[0] - W[1], b[2] - b[1], W[2] - W[1]]
+    theta = layout.flat_coefficients(FLAT_WEIGHTS, FLAT_INTERCEPT, Multinomial(3, reference), True)
+    assert theta.dtype == np.float64
+    np.testing.assert_array_equal(theta, expected)
+
+
+def test_two_class_coefficients_of_a_float32_theta_are_float64() -> None:
+    """θ = (b, w₁, w₂) in float32 gives coef_ [[w₁, w₂]] and intercept_ [b] in float64."""
+    theta = np.array([0.1, -2.0, 3e-8], dtype=np.float32)
+    weights, intercept = layout.class_coefficients(theta, Bernoulli(), 3, True)
+    assert weights.dtype == intercept.dtype == np.float64
+    np.testing.assert_array_equal(weights, [theta[1:].astype(np.float64)])
+    np.testing.assert_array_equal(intercept, [np.float64(theta[0])])
+
+
 # ---- penalised fits: scikit-learn's multinomial LogisticRegression -------------------------------
 
 

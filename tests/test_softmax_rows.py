@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from scipy.special import logsumexp, softmax
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from logitkit.backends import fused
 from logitkit.backends.design import make_design
@@ -198,6 +199,87 @@ def test_blocks_and_one_block_agree_and_rows_subsets_use_their_own(monkeypatch) 
     np.testing.assert_allclose(
         objective.smooth_gradient(theta, rows), subset.gradient() / scale, rtol=1e-12, atol=1e-15
     )
+
+
+@pytest.mark.parametrize(
+    ("n_params", "n_classes", "expected"),
+    [(5, 3, 5461), (101, 3, 2595), (2000, 3, 256), (5, 200, 256)],
+)
+def test_a_block_holds_the_rows_its_limits_allow_and_at_least_256(
+    n_params, n_classes, expected, monkeypatch
+) -> None:
+    """n_b = max(256, min(2¹⁸ // p̃, 2¹⁴ // K)) with the default 2¹⁴ entries: 2¹⁴ // 3 = 5461,
+    2¹⁸ // 101 = 2595, and 2¹⁸ // 2000 = 131 and 2¹⁴ // 200 = 81 are raised to 256."""
+    monkeypatch.setattr(softmax_rows, "BLOCK_ENTRIES", 1 << 14)
+    assert softmax_rows.block_rows(n_params, n_classes) == expected
+
+
+def test_the_blocks_are_consecutive_runs_of_rows_with_their_own_data() -> None:
+    """N = 700 rows in blocks of 256: rows 0–255, 256–511 and 512–699, each with its labels,
+    weights and logits Z = X̃B + O of those rows, and U = X̃V for a direction V."""
+    datafit, X, y, s, theta, offset = _problem(3, None, seed=6)
+    rows = softmax_rows.SoftmaxRows(make_design(X, True), datafit, y, s, offset)
+    direction = np.random.default_rng(2).standard_normal(theta.size)
+    expected = OneHot(X, y, s, layout.coef_matrix(theta, 5), offset, datafit)
+    blocks = list(rows.blocks(theta, direction))
+    assert [block.rows for block in blocks] == [slice(0, 256), slice(256, 512), slice(512, N)]
+    for block in blocks:
+        np.testing.assert_array_equal(block.y, y[block.rows])
+        np.testing.assert_array_equal(block.s, s[block.rows])
+        np.testing.assert_allclose(block.z, expected.Z[block.rows], rtol=1e-13, atol=1e-15)
+        u = expected.x_tilde[block.rows] @ layout.coef_matrix(direction, 5)
+        np.testing.assert_allclose(block.u, u, rtol=1e-13, atol=1e-15)
+
+
+def _blas_threads() -> set[int]:
+    return {info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"}
+
+
+@pytest.mark.parametrize(
+    ("entries", "n_blocks", "threads"), [(1, 3, 1), (1 << 30, 1, 2)], ids=["3 blocks", "1 block"]
+)
+def test_blas_runs_on_one_thread_over_several_blocks_only(
+    entries, n_blocks, threads, monkeypatch
+) -> None:
+    """Under a limit of two BLAS threads, the blocks of a design of several (N = 700 rows of
+    256) are read with one thread, and a design of one block keeps the caller's two; the
+    caller's limit holds again afterwards."""
+    monkeypatch.setattr(softmax_rows, "BLOCK_ENTRIES", entries)
+    datafit, X, y, s, theta, offset = _problem(3, None, seed=7)
+    rows = softmax_rows.SoftmaxRows(make_design(X, True), datafit, y, s, offset)
+    seen: list[set[int]] = []
+    loss_and_gradient = Multinomial.loss_and_gradient
+
+    def spied(self, y, z):
+        seen.append(_blas_threads())
+        return loss_and_gradient(self, y, z)
+
+    monkeypatch.setattr(Multinomial, "loss_and_gradient", spied)
+    with threadpool_limits(limits=2, user_api="blas"):
+        assert _blas_threads() == {2}
+        rows.value(theta)
+        assert _blas_threads() == {2}
+    assert seen == [{threads}] * n_blocks
+
+
+def test_the_hessian_and_meat_blocks_are_the_pairs_k_le_m() -> None:
+    """For K′ = 3 outputs the sums are the blocks (0, 0), (0, 1), (0, 2), (1, 1), (1, 2),
+    (2, 2) of the one-hot ∇² and M (unnormalised: Σᵢ sᵢ …), and (k, k) alone for the
+    Hessian's diagonal blocks."""
+    datafit, X, y, s, theta, offset = _problem(3, None, seed=9)
+    rows = softmax_rows.SoftmaxRows(make_design(X, True), datafit, y, s, offset)
+    expected = OneHot(X, y, s, layout.coef_matrix(theta, 5), offset, datafit)
+    upper = [(k, m) for k in range(3) for m in range(k, 3)]
+    for sums, whole, pairs in [
+        (rows.hessian(theta), expected.hessian(), upper),
+        (rows.hessian(theta, diagonal_blocks=True), expected.hessian(), [(0, 0), (1, 1), (2, 2)]),
+        (rows.score_outer(theta), expected.score_outer(), upper),
+    ]:
+        assert [(k, m) for k, m, _ in sums] == pairs
+        for k, m, block in sums:
+            np.testing.assert_allclose(
+                block, whole[5 * k : 5 * k + 5, 5 * m : 5 * m + 5], rtol=1e-12, atol=1e-12
+            )
 
 
 def test_a_float32_x_gives_the_sums_of_its_float64_values() -> None:
