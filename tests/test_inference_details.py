@@ -956,3 +956,138 @@ def test_rows_with_no_deviance_left_or_leverage_one_are_flagged_without_warnings
     rows[:, _DEVIANCE] = [3.0, 0.0, 0.1]
     assert _flag_rows(rows, 10.0, n, k, np.ones(k)).tolist() == [True, True, False]
     assert rows[0, _DEVIANCE] == pytest.approx(3.0 / np.sqrt(0.5))
+
+
+@pytest.mark.parametrize(
+    ("values", "digits", "expected"),
+    [
+        ([12345.0], 4, ["12345"]),
+        ([0.0, 1.0], 4, ["0", "1"]),
+        ([2.49498294], 3, ["2.49"]),
+        ([101.29495], 5, ["101.29"]),
+        ([58.00496711], 4, ["58"]),
+        ([1e5], 1, ["1e+05"]),
+        ([5.0], 1, ["5"]),
+    ],
+)
+def test_format_fixed_is_rs_format_of_a_vector(values, digits, expected) -> None:
+    """R's format(x, digits): each number rounded to ``digits`` significant digits first
+    (signif(2.49498294, 3) = 2.49, signif(58.00496711, 4) = 58.00, which drops its zeros),
+    digits left of the point never cut and no ".0" added (12345 at 4 digits), 0 as "0", and a
+    one-digit mantissa without a point ("1e+05", narrower than "100000")."""
+    from logitkit.inference.formatting import format_fixed
+
+    assert format_fixed(values, digits) == expected
+
+
+@pytest.mark.parametrize(
+    ("p_values", "expected"),
+    [
+        ([0.0123, 1e-4], ["0.0123", "0.0001"]),
+        ([2.0**-52], ["2.22e-16"]),
+        ([0.00123, 1e-20], ["0.00123", "< 2e-16"]),
+        ([0.0123, 1e-20], ["0.0123", "<2e-16"]),
+    ],
+)
+def test_p_values_are_grouped_and_cut_at_eps_as_rs_format_pval(p_values, expected) -> None:
+    """format.pval(p, digits = 3): p ≥ 10⁻⁴ (10⁻⁴ itself included) are formatted together,
+    so 10⁻⁴ reads "0.0001" beside 0.0123 rather than "1e-04" on its own; ε = 2⁻⁵² is not below
+    ε and is printed; a p below ε reads "<2e-16", with a space when another p-value is wider
+    than six characters ("0.00123" is seven)."""
+    from logitkit.inference.formatting import format_pvalues
+
+    assert format_pvalues(p_values) == expected
+
+
+def test_significance_codes_are_rs_symnum_padded_to_three_characters() -> None:
+    """Cut points 0.001, 0.01, 0.05, 0.1 belong to the interval below them; every code is
+    padded to the width of "***" (R formats the column together); a NaN p-value has none."""
+    from logitkit.inference.formatting import stars
+
+    p_values = [0.0005, 0.001, 0.005, 0.01, 0.03, 0.05, 0.07, 0.1, 0.5, np.nan]
+    assert [stars(p) for p in p_values] == [
+        "***", "***", "** ", "** ", "*  ", "*  ", ".  ", ".  ", "   ", "",
+    ]  # fmt: skip
+
+
+def test_estimates_that_are_all_zero_or_nan_print_as_zero_and_nan() -> None:
+    """With no non-zero finite estimate or standard error there is no smallest magnitude; the
+    numbers are rounded to 3 decimals (R's digmin = 1) and 0 prints as "0"."""
+    from logitkit.inference.formatting import format_estimates
+
+    zero_or_nan = pd.Series([0.0, np.nan])
+    assert format_estimates(zero_or_nan, zero_or_nan) == (["0", "NaN"], ["0", "NaN"])
+
+
+def test_rounding_to_the_shared_decimals_comes_before_the_shorter_formatting() -> None:
+    """printCoefmat rounds to max(1, 3 − ⌊log₁₀ 3.99⌋) = 3 decimals: 338.705154 → 338.705,
+    whose double lies just below 338.705; format(digits = 4) then prints it with the 2
+    decimals 3.99 needs: "338.70" (338.705154 itself would give "338.71")."""
+    from logitkit.inference.formatting import format_estimates
+
+    coef, std_err = format_estimates(pd.Series([338.705154]), pd.Series([3.990412]))
+    assert (coef, std_err) == (["338.70"], ["3.99"])
+
+
+@pytest.fixture(scope="module")
+def challenger_summary():
+    return lk.logit("damage ~ temperature_f", lk.datasets.load_challenger()).summary()
+
+
+def test_a_table_of_python_objects_prints_as_its_numbers(challenger_summary) -> None:
+    """A table whose columns hold the same numbers as Python objects prints the same text."""
+    objects = replace(challenger_summary, table=challenger_summary.table.astype(object))
+    assert str(objects) == str(challenger_summary)
+
+
+def test_no_significance_codes_unless_some_p_value_is_below_a_tenth(challenger_summary) -> None:
+    """R shows the codes and their legend only when any(p < 0.1): p = 0.1 exactly does not."""
+    table = challenger_summary.table.assign(p_value=[0.1, 0.5])
+    text = str(replace(challenger_summary, table=table))
+    assert "Signif. codes" not in text and "---" not in text
+    rows = [line.split() for line in text.splitlines() if line.startswith(("Intercept", "temp"))]
+    assert [row[4] for row in rows] == ["0.1", "0.5"]
+    assert [len(row) for row in rows] == [10, 10]
+
+
+@pytest.mark.parametrize("sentence", ["Separated?", "Separated!", "Separated."])
+def test_a_separation_given_as_a_sentence_keeps_its_ending_and_has_no_kind(
+    challenger_summary, sentence
+) -> None:
+    """Any object whose str() is a sentence may stand for the finding: the note adds a full
+    stop only when the sentence has no ending of its own, and the JSON form has no kind and no
+    terms for an object that has none."""
+    summary = replace(challenger_summary, separation=sentence)
+    assert f"Note: {sentence}" in str(summary).splitlines()
+    assert summary.to_dict()["separation"] == {"message": sentence, "kind": None, "terms": None}
+
+
+def test_the_level_is_kept_as_a_float(challenger_summary) -> None:
+    """A level of any number type is stored as the float check_level returns."""
+    from decimal import Decimal
+
+    summary = replace(challenger_summary, level=Decimal("0.9"))
+    assert type(summary.level) is float and summary.level == 0.9
+    assert str(summary).endswith("; 90% Wald intervals")
+    assert summary.to_dict()["level"] == 0.9
+
+
+def test_a_modelled_label_that_json_cannot_hold_is_written_as_its_str(challenger_summary) -> None:
+    from datetime import date
+
+    summary = replace(challenger_summary, modelled=date(2024, 1, 31))
+    assert summary.to_dict()["modelled"] == "2024-01-31"
+
+
+@pytest.mark.parametrize("target", [None, "colour"])
+def test_a_multinomial_summary_names_the_response_and_its_reference(target) -> None:
+    """The header says which class each log-odds is against, with "y" for an unnamed
+    response, and each class's heading repeats it."""
+    rng = np.random.default_rng(41)
+    X = rng.standard_normal((300, 2))
+    summary = lk.LogisticRegression().fit(X, rng.integers(0, 3, 300)).summary()
+    lines = str(replace(summary, target=target)).splitlines()
+    name = target or "y"
+    assert lines[1] == f"Response: {name}, log-odds of each class against {name} = 0"
+    assert f"{name} = 2 (vs. {name} = 0):" in lines
+    assert lines[lines.index(f"{name} = 1 (vs. {name} = 0):") + 1].startswith("  Intercept ")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -186,6 +188,9 @@ def test_printed_summary_reads_like_r() -> None:
     assert "Residual deviance: 20.315  on 21  degrees of freedom" in text
     assert "AIC: 24.315" in text
     assert "<table" in model.summary()._repr_html_()
+    lines = text.splitlines()
+    assert lines[lines.index("Coefficients:") + 1].startswith(" " * 14 + "Estimate Std. Error")
+    assert all(line == line.rstrip() for line in lines)
 
 
 def test_unconverged_summary_says_so_first(spector) -> None:
@@ -254,3 +259,39 @@ def test_formula_summary_takes_the_raw_data() -> None:
     model = lk.logit("GRADE ~ GPA + C(track)", data)
     raw = model.summary(ci="profile", X=data, y=data["GRADE"]).table
     pd.testing.assert_frame_equal(raw, model.summary(ci="profile").table)
+
+
+@pytest.mark.parametrize(
+    ("cov_type", "n_groups", "described"),
+    [
+        ("nonrobust", None, "nonrobust (inverse information)"),
+        ("HC1", None, "HC1 (heteroskedasticity-robust sandwich)"),
+        ("cluster", 6, "cluster-robust, 6 groups"),
+        ("cluster", None, "cluster-robust"),
+    ],
+)
+def test_the_last_line_says_how_the_standard_errors_were_computed(
+    spector, cov_type, n_groups, described
+) -> None:
+    """The footer's last line names the covariance (and the clusters, when their number is
+    known) and the intervals."""
+    X, y = spector
+    summary = lk.LogisticRegression().fit(X, y).summary()
+    summary = replace(summary, cov_type=cov_type, n_groups=n_groups)
+    assert str(summary).splitlines()[-1] == f"Standard errors: {described}; 95% Wald intervals"
+
+
+def test_large_and_fractional_counts_are_printed_whole_or_to_six_digits(spector) -> None:
+    """R's summary.glm prints degrees of freedom in full (2499999, not 2.5e+06); a count
+    from fractional weights shows 6 significant digits."""
+    X, y = spector
+    summary = lk.LogisticRegression().fit(X, y).summary()
+    large = replace(summary, n_obs=2_500_000.0, df_model=1.0, df_resid=2_499_998.0)
+    lines = str(large).splitlines()
+    assert "Number of observations: 2500000" in lines
+    assert [line.split("  ")[-2:] for line in lines if "deviance:" in line] == [
+        ["on 2499999", "degrees of freedom"],
+        ["on 2499998", "degrees of freedom"],
+    ]
+    fractional = replace(summary, n_obs=12.5, df_model=3.0, df_resid=8.5)
+    assert "Number of observations: 12.5" in str(fractional).splitlines()
