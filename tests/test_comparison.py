@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,7 +15,7 @@ from sklearn.linear_model import LogisticRegression as SklearnLogisticRegression
 from statsmodels.discrete.discrete_model import MNLogit
 
 from logitkit import ConvergenceWarning, LogisticRegression, log_likelihood
-from logitkit.inference.comparison import LRTestResult, _loglik, lr_test
+from logitkit.inference.comparison import LRTestResult, lr_test
 from logitkit.models.formula import logit
 
 FULL = "GRADE ~ GPA + TUCE + C(PSI)"
@@ -59,9 +61,16 @@ def test_lr_test_equals_statsmodels_llr_against_the_constant_only_model(spector)
 
 @pytest.mark.parametrize(
     ("restricted", "full"),
-    [("GRADE ~ GPA", FULL), ("GRADE ~ GPA + TUCE", FULL), ("GRADE ~ TUCE", "GRADE ~ TUCE + PSI")],
+    [
+        ("GRADE ~ GPA", FULL),
+        ("GRADE ~ GPA + TUCE", FULL),
+        ("GRADE ~ TUCE", "GRADE ~ TUCE + PSI"),
+        ("GRADE ~ GPA + C(PSI)", FULL),
+    ],
 )
 def test_lr_test_equals_statsmodels_log_likelihoods_on_spector(spector, restricted, full) -> None:
+    """LR = 2(ℓ_full − ℓ_restricted) from statsmodels' fits, small ones included: TUCE adds
+    only LR ≈ 0.474 to GPA and PSI, a statistic kept as it is, not rounded to 0."""
     result = lr_test(logit(restricted, spector), logit(full, spector))
     small, large = statsmodels_logit(restricted, spector), statsmodels_logit(full, spector)
     statistic = 2.0 * (large.llf - small.llf)
@@ -108,11 +117,39 @@ def test_lr_test_of_four_classes_equals_mnlogit_llr_against_the_constant(four_cl
 
 
 def test_lr_test_reads_the_maximised_log_likelihood(spector) -> None:
+    """The statistic is 2(ℓ_full − ℓ_restricted) with ℓ = Σ log P(yᵢ | xᵢ) at each fit's θ̂."""
     X, y = spector[["GPA", "TUCE", "PSI"]], spector["GRADE"].to_numpy()
-    model = LogisticRegression().fit(X, y)
-    assert _loglik(model) == pytest.approx(log_likelihood(y, model.decision_function(X)), rel=1e-12)
-    with pytest.raises(TypeError, match="has no loglik_"):
-        _loglik(SklearnLogisticRegression().fit(X, y))
+    small, model = LogisticRegression().fit(X[["GPA"]], y), LogisticRegression().fit(X, y)
+    ell = [
+        log_likelihood(y, fit.decision_function(data))
+        for fit, data in ((small, X[["GPA"]]), (model, X))
+    ]
+    assert lr_test(small, model).statistic == pytest.approx(2.0 * (ell[1] - ell[0]), rel=1e-10)
+
+
+def test_models_without_a_record_are_refused_by_their_role(spector) -> None:
+    """The error names which of the two models (restricted or full) is not a logitkit fit."""
+    X, y = spector[["GPA", "TUCE", "PSI"]], spector["GRADE"].to_numpy()
+    model, other = LogisticRegression().fit(X, y), SklearnLogisticRegression().fit(X, y)
+    with pytest.raises(TypeError, match=r"the restricted model \(LogisticRegression\) has no"):
+        lr_test(other, model)
+    with pytest.raises(TypeError, match=r"the full model \(LogisticRegression\) has no"):
+        lr_test(model, other)
+    with pytest.raises(NotFittedError, match="the restricted model is not fitted"):
+        lr_test(LogisticRegression(), model)
+
+
+def test_a_named_restricted_model_is_tested_against_an_unnamed_full_one(spector) -> None:
+    """Nesting by name needs names on both sides: with one model fitted on a NumPy array the
+    check is skipped and the test is the one of the same two models fitted on named columns."""
+    X, y = spector[["GPA", "TUCE", "PSI"]], spector["GRADE"].to_numpy()
+    small, full = LogisticRegression().fit(X[["GPA"]], y), LogisticRegression().fit(X, y)
+    expected = lr_test(small, full)
+    unnamed_full = LogisticRegression().fit(X.to_numpy(), y)
+    unnamed_small = LogisticRegression().fit(X[["GPA"]].to_numpy(), y)
+    for result in (lr_test(small, unnamed_full), lr_test(unnamed_small, full)):
+        assert result.df == expected.df == 2
+        assert result.statistic == pytest.approx(expected.statistic, rel=1e-9)
 
 
 def test_the_result_is_a_frozen_record_printed_on_one_line() -> None:
@@ -180,3 +217,17 @@ def test_lr_test_refuses_firth_fits() -> None:
     restricted = LogisticRegression().fit(data.exog[["GPA"]], data.endog)
     with pytest.raises(ValueError, match="firth=True"):
         lr_test(restricted, full)
+
+
+def test_a_restricted_loglik_exactly_at_the_tolerance_is_accepted(spector) -> None:
+    """ℓ_restricted may exceed ℓ_full by up to 10⁻⁸·|ℓ_full| inclusive. With ℓ_full = −10⁸/2¹⁸
+    the tolerance is 2⁻¹⁸ in floating point too, and ℓ_full + 2⁻¹⁸ is exact: the statistic is 0."""
+    X, y = spector[["GPA", "TUCE", "PSI"]], spector["GRADE"].to_numpy()
+    full = LogisticRegression().fit(X, y).record_
+    small = LogisticRegression().fit(X[["GPA"]], y).record_
+    ell = -1e8 / 2.0**18
+    assert 1e-8 * abs(ell) == 2.0**-18
+    at_tolerance = replace(small, loglik=ell + 2.0**-18)
+    assert lr_test(at_tolerance, replace(full, loglik=ell)).statistic == 0.0
+    with pytest.raises(ValueError, match="exceeds the full model's"):
+        lr_test(replace(small, loglik=ell + 2.0**-17), replace(full, loglik=ell))

@@ -1,6 +1,7 @@
 """VIF/GVIF and the analysis of deviance against statsmodels refits and car's definitions."""
 
 import numpy as np
+import pandas as pd
 import pytest
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
@@ -8,6 +9,7 @@ from scipy.stats import chi2
 from statsmodels.stats.outliers_influence import variance_inflation_factor
 
 import logitkit as lk
+from logitkit.inference.anova import AnovaTable
 
 RTOL = 1e-6
 
@@ -132,6 +134,89 @@ def test_anova_type_2_and_3_match_statsmodels_refits(anes):
     assert "Analysis of Deviance Table (Type III tests)" in str(lk.anova(model, type=3))
 
 
+def test_anova_type_2_leaves_out_the_interactions_that_contain_the_term(anes):
+    """Type II tests a:b against the model of every term that does not contain it: a:b:c
+    contains a:b (all of its factors and one more) and is left out of both fits; a is tested
+    without any interaction of a."""
+    model = lk.logit("vote ~ age * logpopul * educ", anes)
+    main = "vote ~ age + logpopul + educ"
+    two_way = f"{main} + age:educ + logpopul:educ"
+    table = lk.anova(model).table
+    expected = {
+        "age": _lr(anes, f"{main} + logpopul:educ", "vote ~ logpopul * educ"),
+        "age:logpopul": _lr(anes, f"{two_way} + age:logpopul", two_way),
+        "age:logpopul:educ": _lr(
+            anes, "vote ~ age * logpopul * educ", "vote ~ (age + logpopul + educ) ** 2"
+        ),
+    }
+    for term, statistic in expected.items():
+        np.testing.assert_allclose(table.loc[term, "lr_chisq"], statistic, rtol=RTOL)
+
+
+def test_columns_named_by_the_same_factors_do_not_contain_each_other(spector):
+    """Plain columns named "GPA:TUCE" and "TUCE:GPA" read as interactions of the same two
+    factors: neither contains the other (containing means every factor and more), so type II
+    keeps both in its fits and equals type III."""
+    X, y, _ = spector
+    named = X.rename(columns={"GPA": "GPA:TUCE", "TUCE": "TUCE:GPA"})
+    model = lk.LogisticRegression(tol=1e-10).fit(named, y)
+    type2, type3 = lk.anova(model, named, y).table, lk.anova(model, named, y, type=3).table
+    np.testing.assert_allclose(type2["lr_chisq"], type3["lr_chisq"], rtol=1e-9)
+    data = X.assign(GRADE=y)
+    expected = _lr(data, "GRADE ~ GPA + TUCE + PSI", "GRADE ~ TUCE + PSI")
+    np.testing.assert_allclose(type2.loc["GPA:TUCE", "lr_chisq"], expected, rtol=RTOL)
+
+
+def test_the_anova_table_prints_cars_header_and_legend(anes, spector):
+    """car::Anova's layout: the title with the type in Roman numerals, a blank line, the
+    response (a formula's left-hand side, a named y's name, else "y"), the table, "---" and
+    R's legend of significance codes."""
+    legend = "Signif. codes:  0 ‘***’ 0.001 ‘**’ 0.01 ‘*’ 0.05 ‘.’ 0.1 ‘ ’ 1"
+    X, y, model = spector
+    unnamed = lk.LogisticRegression().fit(X.to_numpy(), y.to_numpy())
+    cases = [
+        (lk.anova(lk.logit("vote ~ age + logpopul", anes)), "II", "vote"),
+        (lk.anova(lk.logit("vote ~ age + logpopul", anes), type=3), "III", "vote"),
+        (lk.anova(model, X, y.rename("GRADE")), "II", "GRADE"),
+        (lk.anova(unnamed, X.to_numpy(), y.to_numpy(), type=3), "III", "y"),
+    ]
+    for table, roman, response in cases:
+        lines = str(table).splitlines()
+        assert lines[:3] == [
+            f"Analysis of Deviance Table (Type {roman} tests)",
+            "",
+            f"Response: {response}",
+        ]
+        assert lines[-2:] == ["---", legend]
+    assert lk.anova(model, X, y.rename("GRADE")).response == "GRADE"
+
+
+@pytest.mark.parametrize(
+    ("p_value", "code"),
+    [
+        (1e-9, "***"),
+        (0.001, "***"),
+        (0.005, "**"),
+        (0.01, "**"),
+        (0.03, "*"),
+        (0.05, "*"),
+        (0.07, "."),
+        (0.1, "."),
+        (0.5, ""),
+        (1.0, ""),
+    ],
+)
+def test_the_anova_table_prints_rs_significance_codes(p_value, code):
+    """R's symnum codes with right-closed cut points 0.001, 0.01, 0.05 and 0.1 (a p-value at
+    a cut point takes the code below it), and none above 0.1."""
+    table = pd.DataFrame(
+        {"lr_chisq": [chi2.isf(p_value, 1)], "df": [1], "p_value": [p_value]},
+        index=pd.Index(["x"], name="term"),
+    )
+    line = str(AnovaTable(table=table, type=2)).splitlines()[4]
+    assert line.split()[4:] == ([code] if code else [])
+
+
 def test_anova_of_an_estimator_tests_each_column(spector):
     X, y, model = spector
     data = X.assign(GRADE=y)
@@ -161,9 +246,9 @@ def test_anova_refusals(spector):
         lk.anova(model, X, y, type=1)
     with pytest.raises(ValueError, match="test must be 'LR'"):
         lk.anova(model, X, y, test="Wald")
-    with pytest.raises(ValueError, match="is penalised"):
+    with pytest.raises(ValueError, match="^anova's likelihood-ratio tests: needs the maximum"):
         lk.anova(lk.LogisticRegression(alpha=0.1).fit(X, y), X, y)
-    with pytest.raises(ValueError, match="not defined for Firth"):
+    with pytest.raises(ValueError, match="^anova's likelihood-ratio tests: not defined for Firth"):
         lk.anova(lk.LogisticRegression(firth=True).fit(X, y), X, y)
     with pytest.raises(ValueError, match="these differ from them"):
         lk.anova(model, X.iloc[:20], y.iloc[:20])

@@ -27,6 +27,7 @@ from ..core.restricted import Restricted
 from ..solvers import SolverOptions
 from ..solvers.newton import solve_newton
 from .check_inputs import require_binary, require_maximum_likelihood
+from .formatting import stars
 
 __all__ = ["ANOVA_TESTS", "ANOVA_TYPES", "AnovaTable", "analysis_of_deviance"]
 
@@ -51,7 +52,7 @@ class AnovaTable:
                 "LR Chisq": self.table["lr_chisq"].map(lambda v: f"{v:.4f}"),
                 "Df": self.table["df"].astype(int),
                 "Pr(>Chisq)": self.table["p_value"].map(lambda v: f"{v:.4g}"),
-                "": self.table["p_value"].map(_stars),
+                "": self.table["p_value"].map(lambda p: stars(p).rstrip()),
             },
             index=pd.Index(list(self.table.index)),
         )
@@ -135,14 +136,6 @@ def _restricted_loglik(
             "separated without some terms); check the model with model.summary()"
         )
     return -objective.data_term(restricted.expand(result.coef)) * objective.total_weight
-
-
-def _stars(p_value: float) -> str:
-    """R's significance code of a p-value."""
-    for cut, code in ((0.001, "***"), (0.01, "**"), (0.05, "*"), (0.1, ".")):
-        if p_value < cut:
-            return code
-    return ""
 
 
 _OPTIONS = SolverOptions(tol=1e-10, max_iter=200)

@@ -104,7 +104,7 @@ def lr_test(restricted: Fitted | FitRecord, full: Fitted | FitRecord) -> LRTestR
     return LRTestResult(statistic, df, float(chi2.sf(statistic, df)))
 
 
-def _record(model: Fitted | FitRecord, role: str = "model") -> FitRecord:
+def _record(model: Fitted | FitRecord, role: str) -> FitRecord:
     """The FitRecord of ``model`` (itself when it is one), or an error naming the model."""
     if isinstance(model, FitRecord):
         return model
@@ -138,8 +138,3 @@ def _check_terms(restricted: FitRecord, full: FitRecord) -> None:
             f"the models are not nested: the restricted model has term(s) "
             f"{', '.join(repr(name) for name in extra)} that the full model lacks"
         )
-
-
-def _loglik(model: Fitted | FitRecord, role: str = "model") -> float:
-    """ℓ = Σ sᵢ log P(yᵢ | xᵢ), the maximised log-likelihood of the fit's record."""
-    return _record(model, role).loglik
