@@ -63,6 +63,38 @@ def test_ties_follow_arm() -> None:
     )
 
 
+def test_ties_at_the_smallest_fitted_value_move_the_break_to_minus_infinity() -> None:
+    """p̂ = (.1, .1, .1, .3) in 2 bins: the break at ⌊4/2⌋ = 2 falls between two tied .1,
+    with no smaller p̂ to move it to, so it goes to −∞ and every row shares one bin."""
+    residual = np.array([0.4, -0.1, -0.1, 0.2])
+    table = binned_table(np.array([0.1, 0.1, 0.1, 0.3]), residual, 2)
+    assert table["count"].tolist() == [4]
+    assert_close(table["mean_fitted"], [0.15])
+    assert_close(table["mean_residual"], [0.1])
+    assert_close(table["two_se"], [2 * np.std(residual, ddof=1) / 2])
+
+
+def test_two_rows_a_bin_have_a_standard_error() -> None:
+    """p̂ = (.1, .2, .3, .4) in 2 bins of 2 rows: two_se = 2 sd(r)/√2 with sd's divisor
+    1, i.e. √2 |r₁ − r₂| / √2 = |r₁ − r₂|."""
+    table = binned_table(np.array([0.4, 0.1, 0.3, 0.2]), np.array([0.5, -0.1, 0.2, 0.3]), 2)
+    assert table["count"].tolist() == [2, 2]
+    assert_close(table["two_se"], [0.4, 0.3])
+
+
+def test_an_empty_bin_between_full_ones_is_dropped() -> None:
+    """p̂ = (a, a⁺, a⁺⁺, .9) with a = .5 and a⁺, a⁺⁺ the next floats, in 4 bins: the
+    midpoints (a + a⁺)/2 and (a⁺ + a⁺⁺)/2 round to a and a⁺⁺, so the third bin (a⁺⁺, mid]
+    holds no row and is dropped; the fourth bin still holds .9."""
+    a = 0.5
+    above = np.nextafter(a, 1.0)
+    fitted = np.array([0.9, np.nextafter(above, 1.0), above, a])
+    table = binned_table(fitted, np.array([0.1, 0.2, 0.3, 0.4]), 4)
+    assert table["count"].tolist() == [1, 2, 1]
+    assert_close(table["fitted_high"], [a, fitted[1], 0.9])
+    assert_close(table["mean_residual"], [0.4, 0.25, 0.1])
+
+
 def test_as_many_bins_as_rows_and_a_single_bin() -> None:
     table = binned_table(np.array([0.3, 0.1, 0.2]), np.array([0.1, 0.2, 0.3]), 3)
     assert table["count"].tolist() == [1, 1, 1]

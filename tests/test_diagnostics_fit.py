@@ -229,10 +229,73 @@ def test_delong_with_ties_and_weights_equals_the_pairwise_kernel_on_repeated_row
     assert variance == pytest.approx(expected[1], rel=1e-9)
 
 
+def test_the_delong_interval_is_clipped_at_one(spector):
+    """Spector's AUC is 0.883 on 32 rows: AUC + 1.96·√var passes 1, so the upper bound is 1
+    (pROC's ``ci.auc``), while the lower bound is AUC − 1.96·√var."""
+    X, y, reference, model = spector
+    fit = lk.goodness_of_fit(model, X, y)
+    auc, variance = _delong(reference.predict(), y.to_numpy())
+    half = norm.ppf(0.975) * np.sqrt(variance)
+    assert auc + half > 1.0
+    np.testing.assert_allclose(fit.auc_ci[0], auc - half, rtol=1e-9)
+    assert fit.auc_ci[1] == 1.0
+
+
+@pytest.mark.parametrize(("kwargs", "groups"), [({}, 10), ({"groups": 3}, 3), ({"groups": 4}, 4)])
+def test_fit_quality_cuts_ten_quantile_groups_by_default_and_as_few_as_three(
+    spector, kwargs, groups
+):
+    """The Hosmer-Lemeshow statistic of ``fit_quality`` equals ResourceSelection's on g
+    groups (Spector's 32 probabilities are distinct, so every group holds rows), on g − 2 df;
+    g is 10 unless asked, and 3 is the fewest allowed."""
+    from logitkit.inference.fit_quality import fit_quality
+
+    X, y, reference, model = spector
+    objective = lk.Objective.from_data(X, y)
+    hl = fit_quality(model.record_, objective, **kwargs).hosmer_lemeshow
+    assert hl["groups"] == groups
+    assert hl["df"] == groups - 2
+    np.testing.assert_allclose(
+        hl["statistic"], _hoslem(reference.predict(), y.to_numpy(), groups), rtol=1e-6
+    )
+
+
+def test_weighted_goodness_of_fit_equals_that_of_the_repeated_rows(spector):
+    """Frequency weights count a row w times: with whole weights every pseudo-R² (Tjur's
+    weighted means of p̂ by class included), the Brier score, the log loss, the AUC and its
+    DeLong interval equal those of the rows repeated by their weights."""
+    X, y, _, _ = spector
+    counts = np.tile([1, 2, 3, 1], 8)
+    rows = np.repeat(np.arange(len(y)), counts)
+    weighted = lk.LogisticRegression(tol=1e-10).fit(X, y, sample_weight=counts)
+    repeated = lk.LogisticRegression(tol=1e-10).fit(X.iloc[rows], y.iloc[rows])
+    a = lk.goodness_of_fit(weighted, X, y, sample_weight=counts)
+    b = lk.goodness_of_fit(repeated, X.iloc[rows], y.iloc[rows])
+    for name, value in b.pseudo_r2.items():
+        np.testing.assert_allclose(a.pseudo_r2[name], value, rtol=1e-7, err_msg=name)
+    tjur = np.average(a.probabilities[y == 1], weights=counts[y == 1]) - np.average(
+        a.probabilities[y == 0], weights=counts[y == 0]
+    )
+    np.testing.assert_allclose(a.pseudo_r2["tjur"], tjur, rtol=1e-12)
+    np.testing.assert_allclose(
+        [a.brier, a.log_loss, a.auc, *a.auc_ci], [b.brier, b.log_loss, b.auc, *b.auc_ci], rtol=1e-7
+    )
+
+
+@pytest.mark.parametrize("label", [0, 1])
+def test_delong_refuses_a_single_class(label):
+    """The AUC compares positives with negatives: with one class there is no pair."""
+    from logitkit.inference.fit_quality import delong_auc
+
+    with pytest.raises(ValueError, match="needs both classes"):
+        delong_auc(np.array([0.2, 0.4, 0.6]), np.full(3, label), np.ones(3))
+
+
 def test_goodness_of_fit_refuses_what_it_cannot_do(spector):
     X, y, _, model = spector
-    with pytest.raises(ValueError, match="groups must be an integer of at least 3"):
-        lk.goodness_of_fit(model, X, y, groups=2)
+    for groups in (2, 5.0, True):
+        with pytest.raises(ValueError, match="groups must be an integer of at least 3"):
+            lk.goodness_of_fit(model, X, y, groups=groups)
     with pytest.raises(ValueError, match="needs the data the model was fitted on"):
         lk.goodness_of_fit(model)
     with pytest.raises(ValueError, match="these differ from them"):
@@ -241,8 +304,19 @@ def test_goodness_of_fit_refuses_what_it_cannot_do(spector):
     X3 = rng.normal(size=(60, 2))
     y3 = np.repeat([0, 1, 2], 20)
     three = lk.LogisticRegression().fit(X3, y3)
-    with pytest.raises(ValueError, match="defined for two classes only"):
+    with pytest.raises(ValueError, match="^goodness_of_fit: defined for two classes only"):
         lk.goodness_of_fit(three, X3, y3)
+
+
+def test_marginal_effects_of_a_firth_fit_are_the_average_derivatives(spector):
+    """Firth's estimate is a maximum of a (penalised) likelihood with a covariance I⁻¹, so its
+    marginal effects exist: the average effect of xⱼ is mean p̂(1 − p̂) β̂ⱼ at Firth's β̂."""
+    X, y, _, _ = spector
+    firth = lk.LogisticRegression(firth=True, tol=1e-10).fit(X, y)
+    p = firth.predict_proba(X)[:, 1]
+    got = lk.marginal_effects(firth, X, y)
+    np.testing.assert_allclose(got["effect"], np.mean(p * (1 - p)) * firth.coef_[0], rtol=1e-9)
+    assert np.all(got["std_err"] > 0)
 
 
 def test_marginal_effects_refusals(spector):

@@ -83,15 +83,22 @@ def test_interval_stays_inside_zero_one_far_out() -> None:
 def test_refusals() -> None:
     X, y = spector()
     model = lk.LogisticRegression().fit(X, y)
-    with pytest.raises(ValueError, match="cov_type must be one of .*cluster-robust"):
+    with pytest.raises(ValueError) as cluster:
         lk.predict_interval(model, X, cov_type="cluster")
+    assert str(cluster.value) == (
+        "cov_type must be one of 'nonrobust', 'HC0', 'HC1'; got 'cluster' (cluster-robust "
+        "intervals need the fit's clusters: compute them from model.summary(cov_type='cluster'))"
+    )
+    with pytest.raises(ValueError) as other:
+        lk.predict_interval(model, X, cov_type="HC3")
+    assert str(other.value) == "cov_type must be one of 'nonrobust', 'HC0', 'HC1'; got 'HC3'"
     with pytest.raises(ValueError, match="level must be in"):
         lk.predict_interval(model, X, level=95)
     lasso = lk.LogisticRegression(alpha=0.01, l1_ratio=1.0).fit(X, y)
     with pytest.raises(ValueError, match=r"L1 penalty \(alpha=0.01, l1_ratio=1\)"):
         lk.predict_interval(lasso, X)
     three = (X["GPA"] > 3).astype(int) + y.astype(int)
-    with pytest.raises(ValueError, match="two classes only, and this model has 3"):
+    with pytest.raises(ValueError, match="^predict_interval: defined for two classes only, .* 3"):
         lk.predict_interval(lk.LogisticRegression().fit(X, three), X)
     with pytest.raises(ValueError, match="X has 2 features"):
         lk.predict_interval(lk.LogisticRegression().fit(X.to_numpy(), y), X.to_numpy()[:, :2])

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 
 import mpmath
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.linalg
 import scipy.sparse as sp
 import statsmodels.api as sm
 from scipy.stats import chi2
@@ -287,6 +289,49 @@ def test_singular_information_is_a_clear_error() -> None:
     information, _, _ = fit_matrices(X, y, np.array([-13.0, 2.8, 0.1, 2.4, 0.0]))
     with pytest.raises(ValueError, match="singular.*collinear"):
         covariance(information)
+
+
+def test_singularity_threshold_includes_a_reciprocal_condition_of_exactly_ten_epsilon() -> None:
+    """I is refused when LAPACK's reciprocal condition number of the unit-diagonal I is at most
+    10ε. With r = 1 − 12ε the 3 × 3 matrix [[1, r, s], [r, 1, s], [s, s, 1]] has dpocon's
+    estimate exactly 10ε at s = 0.16 (refused), and just above it at s = 0.15 (accepted)."""
+    r = 1.0 - 12.0 * np.finfo(np.float64).eps
+
+    def information(s: float) -> np.ndarray:
+        return np.array([[1.0, r, s], [r, 1.0, s], [s, s, 1.0]])
+
+    def rcond(matrix: np.ndarray) -> float:
+        factor = scipy.linalg.cholesky(matrix, lower=True)
+        norm_1 = np.abs(matrix).sum(axis=0).max()
+        return scipy.linalg.lapack.dpocon(factor, norm_1, uplo="L")[0]
+
+    threshold = 10.0 * np.finfo(np.float64).eps
+    assert rcond(information(0.16)) == threshold < rcond(information(0.15)) < 1.01 * threshold
+    with pytest.raises(ValueError, match="singular"):
+        covariance(information(0.16))
+    assert np.all(np.isfinite(covariance(information(0.15))))
+
+
+@pytest.mark.parametrize("coef", [2.0, np.nan])
+def test_an_infinite_standard_error_gives_no_information_whatever_the_estimate(coef) -> None:
+    """se = ∞ (a separated coefficient): z = 0, p = 1, ci = (−∞, +∞) and odds-ratio bounds
+    (0, +∞), for a finite estimate and an unknown (NaN) one alike."""
+    table = wald_table(np.array([coef]), np.array([[np.inf]]), ["x"])
+    row = table.loc["x"]
+    assert row["std_err"] == np.inf and row["z"] == 0.0 and row["p_value"] == 1.0
+    assert (row["ci_low"], row["ci_high"]) == (-np.inf, np.inf)
+    assert (row["or_low"], row["or_high"]) == (0.0, np.inf)
+
+
+def test_a_zero_estimate_of_zero_variance_has_an_undefined_z_without_a_warning() -> None:
+    """θ̂ = 0 with se = 0: z = 0/0 is undefined (NaN, and so is p) and computed quietly; the
+    interval is the point 0."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table = wald_table(np.array([0.0, 1.0]), np.diag([0.0, 0.25]), ["zero", "free"])
+    assert np.isnan(table.loc["zero", "z"]) and np.isnan(table.loc["zero", "p_value"])
+    assert table.loc["zero", "ci_low"] == table.loc["zero", "ci_high"] == 0.0
+    assert table.loc["free", "z"] == 2.0
 
 
 def test_far_tail_p_values_are_accurate() -> None:
