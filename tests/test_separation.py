@@ -158,10 +158,13 @@ def test_collinear_copies_of_a_separating_column_run_off_together() -> None:
 
 
 def test_rows_of_weight_zero_play_no_part() -> None:
+    """A row of weight zero changes nothing, not even the columns' scale (counted there, a row
+    with NV = 10⁹ would shrink the scaled NV column below the margins' tolerance); given a
+    weight, the last row (NV = 20, y = 0) ends the separation."""
     X, y = endometrial()
-    X = np.vstack((X, [1.0, 20.0, 1.5]))
-    y = np.append(y, 0.0)
-    weights = np.append(np.full(79, 2.0), 0.0)
+    X = np.vstack((X, [1e9, 1.0, 1.0], [1.0, 20.0, 1.5]))
+    y = np.append(y, [0.0, 0.0])
+    weights = np.append(np.full(79, 2.0), [0.0, 0.0])
     found = detect_separation(make_design(X, True), y, weights, ENDOMETRIAL_NAMES)
     assert found == Separation("quasi-complete", {"NV": 1})
     weights[-1] = 1.0
@@ -309,3 +312,171 @@ def test_endometrial_finite_estimates_match_r() -> None:
     _, coef = newton_fit(X, y, True, 1e-12, ENDOMETRIAL_NAMES)
     np.testing.assert_allclose(coef[[0, 2, 3]], [4.30452, -0.04218, -2.90261], atol=5e-6)
     assert coef[1] > 18.18556
+
+
+def exposure_with_a_copy() -> tuple[np.ndarray, np.ndarray]:
+    X, y = exposure_fixture(+1)
+    return np.column_stack((X, 3.0 * X[:, 1])), y
+
+
+def two_exposures(leak: float = 0.0, copies: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Two binary exposures z1, z2 with y = 1 wherever either is 1, beside an overlapping dose.
+
+    The exposure column is z1 − leak · dose, so the separating direction e_z1 + leak · e_dose
+    moves the dose too; ``copies`` adds an overlapping covariate u and its copy 2u.
+    """
+    dose, _, y = exposure_problem()
+    rows = np.arange(dose.size)
+    z1 = (rows % 6 == 0).astype(float)
+    z2 = (rows % 6 == 3).astype(float)
+    columns = [dose, z1 - leak * dose, z2]
+    if copies:
+        u = np.random.default_rng(5).standard_normal(dose.size)
+        columns += [u, 2.0 * u]
+    return np.column_stack(columns), np.where(z1 + z2 == 1, 1.0, y)
+
+
+@pytest.mark.parametrize(
+    ("leak", "terms"),
+    [(1e-4, {"dose": 1, "z1": 1, "z2": 1}), (1e-7, {"z1": 1, "z2": 1})],
+)
+def test_a_coefficient_moves_with_the_separation_above_the_subspace_tolerance(leak, terms) -> None:
+    """With z1 − c·dose as a column, δ = e_z1 + c·e_dose keeps every overlapping margin at 0:
+    the dose runs off to +∞ with z1, its share of V = null(A_O) being c·max|dose| ≈ 3c in
+    unit-max columns. That share counts when its square is above SUBSPACE_TOL² = 10⁻¹²
+    (c = 10⁻⁴), and is taken as zero below it (c = 10⁻⁷)."""
+    X, y = two_exposures(leak)
+    names = ["Intercept", "dose", "z1", "z2"]
+    found = detect_separation(make_design(X, True), y, None, names)
+    assert found == Separation("quasi-complete", terms)
+
+
+@pytest.mark.parametrize(
+    ("problem", "cones"),
+    [
+        (lambda: exposure_fixture(+1), [((120, 3), 0)]),
+        (exposure_with_a_copy, [((120, 4), 0)]),
+        (ties_problem, [((20, 2), 0)]),
+        (lambda: two_exposures(copies=True), [((120, 6), 0), ((40, 2), 1)]),
+    ],
+)
+def test_the_coefficient_programs_run_over_the_support_of_a_cone_of_two_dimensions(
+    monkeypatch, problem, cones
+) -> None:
+    """Where V (the span of the separating directions, collinear ones taken out) is one ray,
+    the signs are read off the separating direction and no program over the coefficients is
+    built: the only cone is that of the separating programs (n × p). Two exposures span a
+    plane: its cone takes the columns z1, z2 that V reaches (not u and 2u, which only the
+    collinear direction reaches), the 40 rows not zero there, and the one collinear direction."""
+    from logitkit.inference import separation_cone
+
+    built = []
+
+    class Recorded(separation_cone.Cone):
+        def __init__(self, signed, collinear) -> None:
+            built.append((signed.shape, collinear.shape[1]))
+            super().__init__(signed, collinear)
+
+    monkeypatch.setattr(separation_cone, "Cone", Recorded)
+    X, y = problem()
+    names = ["Intercept", *(f"x{j}" for j in range(X.shape[1]))]
+    assert detect_separation(make_design(X, True), y, None, names) is not None
+    assert built == cones
+
+
+@pytest.mark.parametrize(
+    "matrix",
+    [
+        np.array([[1.0, 1.0]]),
+        np.eye(2),
+        np.zeros((3, 2)),
+        np.array([[2.0, 0.0, 2.0], [0.0, 0.0, 0.0]]),
+        np.diag([1e-4, 1.0]),
+    ],
+)
+def test_the_null_space_from_a_gram_matrix_is_that_of_the_matrix(matrix) -> None:
+    """null_space(MᵀM) spans null(M) (SciPy's, from the SVD of M), whatever the columns'
+    norms: two equal unit columns give (1, −1)/√2, orthonormal ones nothing, zero columns their
+    unit vectors, and a column of norm 10⁻⁴ orthogonal to the rest is not null."""
+    from logitkit.inference.separation_cone import null_space as gram_null_space
+
+    basis = gram_null_space(matrix.T @ matrix)
+    expected = null_space(matrix)
+    assert basis.shape == expected.shape
+    np.testing.assert_allclose(basis @ basis.T, expected @ expected.T, atol=1e-12)
+
+
+@pytest.mark.parametrize(("gap", "rank"), [(1.5e-12, 1), (2.5e-12, 2)])
+def test_an_eigenvalue_below_the_rank_tolerance_times_the_largest_is_null(gap, rank) -> None:
+    """G = [[1, 1 − g], [1 − g, 1]] has eigenvalues g and 2 − g: the direction (1, −1)/√2 is
+    null when g ≤ RANK_TOL × (2 − g) ≈ 2·10⁻¹², so for g = 1.5·10⁻¹² and not 2.5·10⁻¹²."""
+    from logitkit.inference.separation_cone import null_space as gram_null_space
+
+    basis = gram_null_space(np.array([[1.0, 1.0 - gap], [1.0 - gap, 1.0]]))
+    assert basis.shape == (2, 2 - rank)
+    if basis.size:
+        np.testing.assert_allclose(np.abs(basis[:, 0]), [np.sqrt(0.5)] * 2, rtol=1e-12)
+
+
+def test_a_cone_program_adds_exactly_the_rows_its_solution_violates() -> None:
+    """300 rows a = (1, 0), except (0, −1) at row 1 and (0, 1) at rows 3 and 4, none of them
+    among the first active rows (0, 2, 5, …). Without row 1, max δ₁ + δ₂ is at (1, 1), which
+    violates row 1 alone; with it the solution is (1, 0), where rows 3 and 4 have margin 0:
+    satisfied, so they stay out."""
+    from logitkit.inference.separation_cone import Cone
+
+    rows = np.zeros((300, 2))
+    rows[:, 0] = 1.0
+    rows[1] = [0.0, -1.0]
+    rows[[3, 4]] = [0.0, 1.0]
+    cone = Cone(sp.csr_array(rows), np.zeros((2, 0)))
+    first = cone.active.copy()
+    assert not first[[1, 3, 4]].any()
+    solution, margins = cone.maximise(np.array([1.0, 1.0]))
+    np.testing.assert_allclose(solution, [1.0, 0.0], atol=1e-12)
+    np.testing.assert_allclose(margins, rows @ solution, atol=1e-12)
+    assert np.flatnonzero(cone.active & ~first).tolist() == [1]
+
+
+@pytest.mark.parametrize(
+    ("cost", "expected"), [([1.0, 1.0], [1.0, 1.0]), ([-1.0, 1.0], [-1.0, 1.0])]
+)
+def test_a_cone_program_keeps_to_the_unit_box(cost, expected) -> None:
+    """Over C = {δ : δ₂ ≥ 0} ∩ [−1, 1]², max δ₁ + δ₂ is at (1, 1) and max δ₂ − δ₁ at (−1, 1):
+    the box, not the cone, stops δ₁ both ways."""
+    from logitkit.inference.separation_cone import Cone
+
+    cone = Cone(sp.csr_array(np.array([[0.0, 1.0]])), np.zeros((2, 0)))
+    np.testing.assert_allclose(cone.maximise(np.array(cost))[0], expected, atol=1e-12)
+
+
+def test_a_cone_program_holds_its_rows_well_below_the_margin_tolerance() -> None:
+    """Rows (1, −1 − ε) and (−1, 1) with ε = 5·10⁻⁹ force δ₂ ≤ 0 and δ₁ ≤ δ₂: max δ₁ + δ₂ is 0,
+    at 0. The point (1, 1) violates the first row by ε only, which HiGHS's default
+    feasibility tolerance (10⁻⁷) would accept; the programs are solved to 10⁻¹⁰."""
+    from logitkit.inference.separation_cone import Cone
+
+    cone = Cone(sp.csr_array(np.array([[1.0, -1.0 - 5e-9], [-1.0, 1.0]])), np.zeros((2, 0)))
+    np.testing.assert_allclose(cone.maximise(np.array([1.0, 1.0]))[0], [0.0, 0.0], atol=1e-12)
+
+
+def test_the_signed_rows_are_the_kept_rows_signed_and_scaled() -> None:
+    """aᵢ = tᵢ x̃ᵢ / c over the rows of positive weight, tᵢ = 2yᵢ − 1 and cⱼ their largest
+    |x̃ᵢⱼ| (the row of weight zero, with the largest entries, does not count): the rows, the
+    columns, Aδ, sums of rows and AᵀA, written out with NumPy."""
+    from logitkit.inference.separation_cone import SignedRows
+
+    X = np.array([[2.0, -1.0], [-4.0, 0.5], [9.0, 9.0], [1.0, 3.0], [0.5, -2.0]])
+    y = np.array([1.0, 0.0, 1.0, 0.0, 1.0])
+    weights = np.array([1.0, 2.0, 0.0, 1.0, 0.5])
+    kept = [0, 1, 3, 4]
+    design = np.column_stack((np.ones(5), X))[kept]
+    signed_design = (2 * y[kept] - 1)[:, None] * design / np.abs(design).max(axis=0)
+    signed = SignedRows(make_design(X, True), y, weights)
+    delta = np.array([0.5, -1.0, 2.0])
+    assert signed.shape == (4, 3)
+    np.testing.assert_allclose(signed[np.arange(4)].toarray(), signed_design, rtol=1e-15)
+    np.testing.assert_allclose(signed.columns(np.array([0, 2])).toarray(), signed_design[:, [0, 2]])
+    np.testing.assert_allclose(signed @ delta, signed_design @ delta, rtol=1e-14)
+    np.testing.assert_allclose(signed.row_sum(np.array([1, 3])), signed_design[[1, 3]].sum(axis=0))
+    np.testing.assert_allclose(signed.gram(), signed_design.T @ signed_design, rtol=1e-14)
