@@ -7,6 +7,7 @@ import pytest
 import statsmodels.api as sm
 
 import logitkit as lk
+from logitkit.inference import statistics
 from problems import make_problem
 
 
@@ -74,3 +75,39 @@ def test_ridge_information_includes_the_penalty() -> None:
     design = np.column_stack([np.ones(200), X])
     expected = (design * (p * (1 - p))[:, None]).T @ design + 200 * 0.1 * np.diag([0.0, 1.0, 1.0])
     np.testing.assert_allclose(model.information_, expected, rtol=1e-10)
+
+
+def test_the_matrices_are_kept_beyond_the_work_limit_only_when_asked_for(monkeypatch) -> None:
+    """n = 100 rows and k = 5 coefficients make n·k² = 2500: above a limit of 2499, I and M
+    are kept only when ``keep_matrices`` asks for them, which by default it does not."""
+    X, y = make_problem(100, 4, seed=34)
+    objective = lk.Objective.from_data(X, y)
+    monkeypatch.setattr(statistics, "MAX_MATRIX_WORK", 2499.0)
+    assert statistics.matrices_kept(objective) is False
+    assert statistics.matrices_kept(objective, keep_matrices=True) is True
+
+
+def test_information_and_meat_come_from_one_fused_pass(monkeypatch) -> None:
+    """For a small dense two-class fit both I and M are sums of one fused pass over X; they
+    equal X̃ᵀ diag(p(1 − p)) X̃ and X̃ᵀ diag((y − p)²) X̃ written out."""
+    X, y = make_problem(200, 3, seed=35)
+    objective = lk.Objective.from_data(X, y)
+    passes = []
+    fused_sums = objective.design.fused_sums
+
+    def counted(*args, **kwargs):
+        passes.append((kwargs["hessian"], kwargs["score_outer"]))
+        return fused_sums(*args, **kwargs)
+
+    monkeypatch.setattr(objective.design, "fused_sums", counted)
+    coef = np.array([0.2, -0.5, 0.3, 0.1])
+    information, score_outer = statistics.information_matrices(objective, coef)
+    assert passes == [(True, True)]
+    design = np.column_stack([np.ones(200), X])
+    p = 1 / (1 + np.exp(-design @ coef))
+    np.testing.assert_allclose(
+        information, (design * (p * (1 - p))[:, None]).T @ design, rtol=1e-12
+    )
+    np.testing.assert_allclose(
+        score_outer, (design * ((y - p) ** 2)[:, None]).T @ design, rtol=1e-12
+    )

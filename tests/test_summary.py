@@ -1,4 +1,5 @@
-"""The Summary: R's summary.glm layout and numbers, HTML, JSON-ready dict, bad input."""
+"""The Summary: R's summary.glm layout and numbers, HTML, JSON-ready dict, bad input; and
+what model.summary() builds from a fit: its level, penalty, robust errors and profile bounds."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ from html.parser import HTMLParser
 import numpy as np
 import pandas as pd
 import pytest
+import statsmodels.api as sm
+from scipy.stats import chi2
 
 import logitkit as lk
+from logitkit.inference import summarize as summarize_module
 from logitkit.inference.covariance import covariance
 from logitkit.inference.intervals import wald_table
 from logitkit.inference.summary import NOT_CONVERGED, SIGNIF_LEGEND, Summary
@@ -430,3 +434,188 @@ def test_a_table_without_the_standard_columns_is_rejected() -> None:
     table = wald_table(np.array([1.0]), np.array([[1.0]]), ["x"]).drop(columns="or_high")
     with pytest.raises(ValueError, match="table must have the columns"):
         summary_of(table)
+
+
+# From a fit: model.summary()
+
+
+@pytest.fixture(scope="module")
+def challenger_fit():
+    flights = lk.datasets.load_challenger()
+    return lk.logit("damage ~ temperature_f", flights), flights
+
+
+def profile_deviance(flights, j: int, value: float, loglik_max: float) -> float:
+    """2(ℓ̂ − ℓ_p(β)) with coefficient j held at β: statsmodels' GLM with offset β·x̃ⱼ."""
+    design = np.column_stack([np.ones(len(flights)), flights["temperature_f"]])
+    rest = np.delete(design, j, axis=1)
+    fit = sm_glm(flights["damage"], rest, offset=value * design[:, j])
+    return 2 * (loglik_max - fit.llf)
+
+
+def sm_glm(y, design, offset=None):
+    """statsmodels' binomial GLM fitted to a tight tolerance."""
+    return sm.GLM(y, design, family=sm.families.Binomial(), offset=offset).fit(tol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"cov_type": "cluster", "groups": np.zeros(32)}, "cluster-robust errors need the data"),
+        ({"ci": "profile"}, "profile intervals need the data"),
+    ],
+)
+def test_a_summary_without_the_data_names_what_needs_them(kwargs, message) -> None:
+    """Without X and y, the refusal names the result that needs them."""
+    data = lk.datasets.load_challenger()
+    model = lk.LogisticRegression().fit(data[["temperature_f"]], data["damage"])
+    with pytest.raises(ValueError, match=message):
+        model.summary(**kwargs)
+
+
+def test_wald_intervals_and_the_stated_level_follow_level(challenger_fit) -> None:
+    """At level 0.9 the Wald bounds are θ̂ ∓ Φ⁻¹(0.95)·se, as statsmodels' conf_int(0.1), and
+    the summary states 90%."""
+    model, flights = challenger_fit
+    summary = model.summary(level=0.9)
+    design = np.column_stack([np.ones(len(flights)), flights["temperature_f"]])
+    oracle = sm_glm(flights["damage"], design).conf_int(alpha=0.1)
+    np.testing.assert_allclose(summary.table[["ci_low", "ci_high"]], oracle, rtol=1e-6)
+    assert summary.level == 0.9
+    assert "90% Wald intervals" in str(summary)
+
+
+def test_profile_bounds_at_level_ninety_solve_the_likelihood_ratio_equation(
+    challenger_fit,
+) -> None:
+    """Each 90% profile bound β solves 2(ℓ̂ − ℓ_p(β)) = χ²₁(0.9) = 2.7055."""
+    model, flights = challenger_fit
+    table = model.summary(ci="profile", level=0.9).table
+    for j in range(2):
+        for bound in ("ci_low", "ci_high"):
+            deviance = profile_deviance(flights, j, table[bound].iloc[j], model.loglik_)
+            assert deviance == pytest.approx(chi2.ppf(0.9, 1), abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("params", "penalty", "firth"),
+    [
+        ({}, None, False),
+        ({"alpha": 0.1}, "alpha=0.1, l1_ratio=0", False),
+        ({"alpha": 1.0}, "alpha=1, l1_ratio=0", False),
+        ({"firth": True}, None, True),
+    ],
+)
+def test_the_summary_records_the_penalty_and_firth(params, penalty, firth) -> None:
+    """The summary of a fit carries its penalty as "alpha=…, l1_ratio=…" (None unpenalised)
+    and whether Firth's likelihood was maximised; the first line says which."""
+    data = lk.datasets.load_challenger()
+    model = lk.LogisticRegression(**params).fit(data[["temperature_f"]], data["damage"])
+    summary = model.summary()
+    assert (summary.penalty, summary.firth) == (penalty, firth)
+    first = str(summary).splitlines()[0]
+    assert first.endswith(f"fitted with penalty {penalty}" if penalty else "likelihood")
+
+
+def test_a_model_file_without_the_meat_still_gives_nonrobust_errors(tmp_path) -> None:
+    """A saved model whose "score_outer" is null keeps I: its nonrobust table is the fit's."""
+    data = lk.datasets.load_challenger()
+    model = lk.LogisticRegression().fit(data[["temperature_f"]], data["damage"])
+    lk.save(model, tmp_path / "model.json")
+    content = json.loads((tmp_path / "model.json").read_text())
+    content["statistics"]["score_outer"] = None
+    (tmp_path / "meatless.json").write_text(json.dumps(content))
+    restored = lk.load(tmp_path / "meatless.json")
+    pd.testing.assert_frame_equal(restored.summary().table, model.summary().table)
+
+
+@pytest.mark.parametrize(("cov_type", "factor"), [("HC0", 1.0), ("HC1", 32 / 28)])
+def test_robust_errors_of_an_aliased_fit_are_those_of_the_reduced_design(cov_type, factor) -> None:
+    """With a constant and a combination GPA + 2·TUCE aliased, the sandwich errors of the rest
+    are statsmodels' HC0 on the design without them (times n/(n − k) for HC1, n = 32 and k = 4
+    estimable coefficients), and the aliased rows are NaN."""
+    data = sm.datasets.spector.load_pandas().data
+    X = data[["GPA", "TUCE", "PSI"]].assign(const=1.0, combo=data["GPA"] + 2.0 * data["TUCE"])
+    with pytest.warns(lk.CollinearityWarning):
+        model = lk.LogisticRegression().fit(X, data["GRADE"])
+    table = model.summary(cov_type=cov_type).table
+    oracle = sm.Logit(data["GRADE"], sm.add_constant(data[["GPA", "TUCE", "PSI"]])).fit(
+        disp=0, tol=1e-12, cov_type="HC0"
+    )
+    np.testing.assert_allclose(
+        table.loc[["Intercept", "GPA", "TUCE", "PSI"], "std_err"],
+        oracle.bse * np.sqrt(factor),
+        rtol=1e-6,
+    )
+    assert table.loc[["const", "combo"], "std_err"].isna().all()
+
+
+@pytest.mark.parametrize(
+    ("converged", "gradient", "where", "refused"),
+    [
+        (False, 1e-3, "inside", True),
+        (False, 1e-3, "outside", False),
+        (True, 1e-3, "everywhere", False),
+        (False, 1e-9, "everywhere", False),
+    ],
+    ids=["stalled-inside", "stalled-past-the-bounds", "converged", "flat"],
+)
+def test_a_profile_fit_that_stalls_is_refused_only_inside_the_interval(
+    monkeypatch, challenger_fit, converged, gradient, where, refused
+) -> None:
+    """The constrained fits are made to report (converged, final ‖∇J‖∞) at the exact profile
+    optimum. One that did not converge with a gradient above 1e-7 gives a lower bound of ℓ_p:
+    inside the interval that is an error; past a bound (here by more than 10⁻⁴ of the width,
+    far beyond the bounds' error, so χ²₁(0.95) < D(β), below χ²₂(0.95) at some probes) it
+    still brackets the root, and the bounds are unchanged. A converged fit, or one whose
+    gradient is flat (≤ 1e-7), is taken as it is."""
+    model, _ = challenger_fit
+    expected = model.summary(ci="profile").table
+    solve = summarize_module.solve_newton
+
+    def reporting(fixed, coef0, options):
+        result = solve(fixed, coef0, options)
+        j = int(np.setdiff1d(np.arange(2), fixed.positions)[0])
+        value = fixed.base[j]
+        low, high = expected[["ci_low", "ci_high"]].iloc[j]
+        margin = 1e-4 * (high - low)
+        outside = not low - margin <= value <= high + margin
+        if where == "everywhere" or outside == (where == "outside"):
+            grad_norm = [*result.grad_norm[:-1], gradient]
+            return dataclasses.replace(result, converged=converged, grad_norm=grad_norm)
+        return result
+
+    monkeypatch.setattr(summarize_module, "solve_newton", reporting)
+    if refused:
+        with pytest.raises(ValueError, match="did not converge"):
+            model.summary(ci="profile")
+    else:
+        table = model.summary(ci="profile").table
+        np.testing.assert_allclose(
+            table[["ci_low", "ci_high"]], expected[["ci_low", "ci_high"]], rtol=1e-9
+        )
+
+
+@pytest.mark.parametrize("firth", [False, True])
+def test_profile_newton_steps_use_the_exact_hessian_of_the_held_fixed_cost(firth) -> None:
+    """With θⱼ held, Newton's matrix is the restricted Hessian; for Firth's J*, whose hessian()
+    is Fisher's approximation, it is instead ∂∇J*/∂θ, here checked against central differences
+    of the gradient with steps of 10⁻⁴ (error O(10⁻⁸))."""
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((40, 3))
+    y = (X[:, 0] + rng.standard_normal(40) > 0).astype(float)
+    objective = lk.Objective.from_data(X, y, firth=firth)
+    fixed = summarize_module._HeldFixed(objective, np.array([0, 2, 3]), 1, 0.7)
+    coef = np.array([0.3, -0.8, 0.5])
+    matrix = fixed.newton_hessian(coef)
+    if not firth:
+        np.testing.assert_array_equal(matrix, fixed.hessian(coef))
+        return
+    step = 1e-4
+    columns = [
+        (fixed.smooth_gradient(coef + step * unit) - fixed.smooth_gradient(coef - step * unit))
+        / (2 * step)
+        for unit in np.eye(3)
+    ]
+    np.testing.assert_allclose(matrix, np.array(columns), rtol=1e-6, atol=1e-9)
+    assert not np.allclose(matrix, fixed.hessian(coef), rtol=1e-2)
