@@ -8,6 +8,7 @@ import pytest
 
 import logitkit as lk
 from diagnostic_datasets import DATASETS, assert_close, challenger, glm, spector
+from logitkit.inference.leverage import check_ml_fit
 
 
 @pytest.fixture(scope="module", params=sorted(DATASETS))
@@ -145,6 +146,65 @@ def test_extreme_logits_stay_finite_and_exact() -> None:
     assert_close(working[[0, -1]], [-(1 + np.exp(z[0])), 1 + np.exp(-z[-1])])
 
 
+def test_a_far_row_predicted_right_gets_its_limits_not_nan() -> None:
+    """A row at x = 2000 with y = 1 has z ≈ 2180 and p̂ = 1 to double precision: r_P = e^(−z/2)
+    = 0, working 1 + e^(−z) = 1, r_D = 0 and h = 0 (no 0 · e^(z/2) = 0 · ∞), with no
+    floating-point warning. It adds exactly nothing to the score or the information, so
+    the other rows' residuals are those of the fit without it (statsmodels')."""
+    X = pd.DataFrame({"x": [-2.0, -1.0, 0.0, 1.0, 2.0, 2000.0]})
+    y = pd.Series([0.0, 0, 1, 0, 1, 1])
+    model = lk.LogisticRegression().fit(X, y)
+    oracle = glm(X.iloc[:5], y.iloc[:5])
+    hat = oracle.get_influence().hat_matrix_diag
+    expected = {
+        "pearson": (oracle.resid_pearson, 0.0),
+        "working": (oracle.resid_working, 1.0),
+        "deviance": (oracle.resid_deviance, 0.0),
+        "standardized_pearson": (oracle.resid_pearson / np.sqrt(1.0 - hat), 0.0),
+    }
+    for kind, (rows, far) in expected.items():
+        with np.errstate(over="raise", invalid="raise", divide="raise"):
+            residuals = lk.residuals(model, X, y, kind=kind).to_numpy()
+        assert_close(residuals[:5], rows)
+        assert residuals[5] == far
+
+
+def test_firth_fits_get_standardized_residuals_from_their_hat_values() -> None:
+    """Hat values exist at Firth's estimate: hᵢ = vᵢ x̃ᵢᵀ (X̃ᵀVX̃)⁻¹ x̃ᵢ with v = p̂(1 − p̂) at
+    its p̂, written out in NumPy, and r/√(1 − h) for the Pearson and deviance residuals."""
+    X, y = spector()
+    model = lk.LogisticRegression(firth=True).fit(X, y)
+    p = model.predict_proba(X)[:, 1]
+    design = np.c_[np.ones(len(y)), X.to_numpy()]
+    v = p * (1.0 - p)
+    hat = v * np.einsum(
+        "ij,jk,ik->i", design, np.linalg.inv(design.T @ (v[:, None] * design)), design
+    )
+    pearson = (y - p) / np.sqrt(v)
+    deviance = np.sign(y - p) * np.sqrt(-2.0 * (y * np.log(p) + (1.0 - y) * np.log(1.0 - p)))
+    assert_close(
+        lk.residuals(model, X, y, kind="standardized_pearson"), pearson / np.sqrt(1.0 - hat)
+    )
+    assert_close(
+        lk.residuals(model, X, y, kind="standardized_deviance"), deviance / np.sqrt(1.0 - hat)
+    )
+
+
+def test_the_checks_of_hat_based_statistics_name_the_statistic() -> None:
+    """check_ml_fit refuses a model of three classes, a penalised fit and (unless allowed)
+    Firth's fit, each message opening with the name of the statistic asked for."""
+    X, y = spector()
+    three = (X["GPA"] > 3).astype(int) + y.astype(int)
+    with pytest.raises(ValueError, match="^leverage: defined for two classes only"):
+        check_ml_fit(lk.LogisticRegression().fit(X, three).record_, "leverage")
+    with pytest.raises(ValueError, match="^leverage: needs the maximum-likelihood fit"):
+        check_ml_fit(lk.LogisticRegression(alpha=0.1).fit(X, y).record_, "leverage")
+    firth = lk.LogisticRegression(firth=True).fit(X, y).record_
+    with pytest.raises(ValueError, match="^leverage: not defined for Firth"):
+        check_ml_fit(firth, "leverage")
+    check_ml_fit(firth, "leverage", firth_allowed=True)
+
+
 def test_refusals() -> None:
     X, y = spector()
     model = lk.LogisticRegression().fit(X, y)
@@ -176,5 +236,8 @@ def test_separated_fit_is_refused_for_hat_based_residuals() -> None:
     y = np.array([0, 0, 1, 1])
     with pytest.warns(lk.SeparationWarning):
         model = lk.LogisticRegression().fit(X, y)
-    with pytest.raises(ValueError, match="does not exist for this fit: complete separation"):
+    with pytest.raises(
+        ValueError,
+        match="standardized pearson residuals: does not exist for this fit: complete separation",
+    ):
         lk.residuals(model, X, y, kind="standardized_pearson")

@@ -12,8 +12,10 @@ hᵢ of :mod:`logitkit.inference.leverage` (the dispersion of the binomial is 1)
     studentized            sign(r_Dᵢ) √(r_Dᵢ² + hᵢ r_Pᵢ²/(1 − hᵢ))   (R's rstudent.glm)
 
 For y ∈ {0, 1} the Pearson and working residuals are written without a difference of
-probabilities: r_P/√s = y e^(−z/2) − (1 − y) e^(z/2) and (y − p̂)/v = y(1 + e^(−z)) −
-(1 − y)(1 + e^z), accurate in both tails; Lᵢ is the softplus form of the cross-entropy.
+probabilities: r_P/√s = e^(−z/2) for y = 1 and −e^(z/2) for y = 0, (y − p̂)/v = 1 + e^(−z) and
+−(1 + e^z), accurate in both tails (each label's term is chosen, not multiplied by 0, so the
+other label's e^(|z|/2) overflowing at a confident, correct prediction gives no 0 · ∞); Lᵢ is
+the softplus form of the cross-entropy.
 """
 
 from __future__ import annotations
@@ -65,8 +67,8 @@ def plain_residuals(y: NDArray, z: NDArray, s: NDArray, kind: str) -> NDArray[np
         return y - sigmoid(z)
     with np.errstate(over="ignore"):
         if kind == "pearson":
-            return np.sqrt(s) * (y * np.exp(-z / 2.0) - (1.0 - y) * np.exp(z / 2.0))
+            return np.sqrt(s) * np.where(y > 0.5, np.exp(-z / 2.0), -np.exp(z / 2.0))
         if kind == "working":
-            return y * (1.0 + np.exp(-z)) - (1.0 - y) * (1.0 + np.exp(z))
+            return np.where(y > 0.5, 1.0 + np.exp(-z), -(1.0 + np.exp(z)))
     sign = np.where(y > 0.5, 1.0, -1.0)
     return sign * np.sqrt(2.0 * s * cross_entropy(y, z))
