@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -241,3 +243,23 @@ def test_separated_fit_is_refused_for_hat_based_residuals() -> None:
         match="standardized pearson residuals: does not exist for this fit: complete separation",
     ):
         lk.residuals(model, X, y, kind="standardized_pearson")
+
+
+@pytest.mark.parametrize(
+    "kind", ["pearson", "standardized_pearson", "standardized_deviance", "studentized"]
+)
+def test_a_row_of_weight_zero_far_on_the_wrong_side_has_residual_zero(kind) -> None:
+    """R's Pearson residual is √wᵢ (yᵢ − p̂ᵢ)/√(p̂ᵢ(1 − p̂ᵢ)): 0 for a row of prior weight 0,
+    however far it lies (here y = 0 at z ≈ 3,300, where e^(z/2) overflows), and without a
+    floating-point warning; the other rows keep the residuals of the fit without that row."""
+    X = pd.DataFrame({"x": [-2.0, -1.0, 0.0, 1.0, 2.0, 3000.0]})
+    y = np.array([0, 0, 1, 0, 1, 0])
+    weights = np.array([1.0, 1.0, 1.0, 1.0, 1.0, 0.0])
+    model = lk.LogisticRegression().fit(X, y, sample_weight=weights)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        values = lk.residuals(model, X, y, kind=kind, sample_weight=weights)
+    assert values.iloc[-1] == 0.0
+    without = lk.LogisticRegression().fit(X.iloc[:5], y[:5])
+    expected = lk.residuals(without, X.iloc[:5], y[:5], kind=kind)
+    np.testing.assert_allclose(values.iloc[:5], expected, rtol=1e-6)

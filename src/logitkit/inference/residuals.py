@@ -14,8 +14,9 @@ hᵢ of :mod:`logitkit.inference.leverage` (the dispersion of the binomial is 1)
 For y ∈ {0, 1} the Pearson and working residuals are written without a difference of
 probabilities: r_P/√s = e^(−z/2) for y = 1 and −e^(z/2) for y = 0, (y − p̂)/v = 1 + e^(−z) and
 −(1 + e^z), accurate in both tails (each label's term is chosen, not multiplied by 0, so the
-other label's e^(|z|/2) overflowing at a confident, correct prediction gives no 0 · ∞); Lᵢ is
-the softplus form of the cross-entropy.
+other label's e^(|z|/2) overflowing at a confident, correct prediction gives no 0 · ∞, and
+a row of weight 0 has r_P = 0, as in R, however far it lies); Lᵢ is the softplus form of the
+cross-entropy.
 """
 
 from __future__ import annotations
@@ -65,9 +66,10 @@ def plain_residuals(y: NDArray, z: NDArray, s: NDArray, kind: str) -> NDArray[np
     """The response, Pearson, deviance or working residuals of labels y at logits z, weights s."""
     if kind == "response":
         return y - sigmoid(z)
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):
         if kind == "pearson":
-            return np.sqrt(s) * np.where(y > 0.5, np.exp(-z / 2.0), -np.exp(z / 2.0))
+            unweighted = np.where(y > 0.5, np.exp(-z / 2.0), -np.exp(z / 2.0))
+            return np.where(s > 0.0, np.sqrt(s) * unweighted, 0.0)
         if kind == "working":
             return np.where(y > 0.5, 1.0 + np.exp(-z), -(1.0 + np.exp(z)))
     sign = np.where(y > 0.5, 1.0, -1.0)
