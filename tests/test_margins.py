@@ -66,7 +66,10 @@ def test_discrete_changes_are_refused_at_the_median_and_zero_rows(small_counts, 
 def test_an_effect_far_in_the_tail_is_computed_without_floating_point_warnings():
     """x near 500 puts the intercept near −560: at the zero row p = σ(β₀) ≈ 10⁻²⁴⁴ and the
     effect p(1 − p)β₁ is still a normal number, while its squared gradient underflows. The
-    effect is the closed form and no floating-point warning is raised."""
+    effect is the closed form and no floating-point warning is raised. Its gradient is
+    p(1 − p)·v with v = ((1 − 2p)β₁, 1), so z = β₁/√(vᵀΣv) does not depend on how small p is:
+    the delta method, with statsmodels' Σ, gives z ≈ 0.0142, not the ∞ of a standard error
+    that underflowed to 0."""
     rng = np.random.default_rng(3)
     x = 500.0 + rng.normal(size=400)
     y = (rng.random(400) < expit(x - 500.0)).astype(float)
@@ -78,3 +81,9 @@ def test_an_effect_far_in_the_tail_is_computed_without_floating_point_warnings()
     p = expit(model.intercept_[0])
     assert 0.0 < p < 1e-200
     np.testing.assert_allclose(got.loc["x", "effect"], p * (1.0 - p) * model.coef_[0, 0], rtol=1e-9)
+    oracle = sm.Logit(y, sm.add_constant(X)).fit(disp=0)
+    b0, b1 = oracle.params
+    v = np.array([(1.0 - 2.0 * expit(b0)) * b1, 1.0])
+    z = b1 / np.sqrt(v @ oracle.cov_params().to_numpy() @ v)
+    np.testing.assert_allclose(got.loc["x", "z"], z, rtol=1e-5)
+    np.testing.assert_allclose(got.loc["x", "p_value"], 2.0 * norm.sf(abs(z)), rtol=1e-5)

@@ -78,7 +78,7 @@ def marginal_effects(
         effects, gradients = _average_continuous(record, objective, method)
     else:
         effects, gradients = _effects_by_rows(record, objective, at, method, dummy, count)
-    std_err = np.sqrt(np.maximum(np.einsum("jk,kl,jl->j", gradients, cov, gradients), 0.0))
+    std_err = _delta_method_errors(gradients, cov)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = effects / std_err
     quantile = float(norm.ppf(0.5 + level / 2.0))
@@ -171,6 +171,16 @@ def _per_row_effects(
     if kind == "count":
         return effect / 2.0, gradient / 2.0
     return effect, gradient
+
+
+def _delta_method_errors(gradients: NDArray, cov: NDArray) -> NDArray:
+    """√(gⱼᵀ Σ gⱼ) for each effect's gradient gⱼ, computed as cⱼ √(uⱼᵀ Σ uⱼ) with
+    uⱼ = gⱼ/cⱼ and cⱼ = maxₖ |gⱼₖ|: an effect far in a tail (p̂ ≈ 10⁻²⁴⁴) keeps a standard error
+    of its own size, where gⱼᵀ Σ gⱼ itself would underflow to 0 and give z = ∞."""
+    scale = np.max(np.abs(gradients), axis=1, initial=0.0)
+    scale[scale == 0.0] = 1.0
+    unit = gradients / scale[:, None]
+    return scale * np.sqrt(np.maximum(np.einsum("jk,kl,jl->j", unit, cov, unit), 0.0))
 
 
 def _effect_index(record: FitRecord, start: int) -> pd.Index:
