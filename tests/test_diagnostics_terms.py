@@ -208,13 +208,15 @@ def test_the_anova_table_prints_cars_header_and_legend(anes, spector):
 )
 def test_the_anova_table_prints_rs_significance_codes(p_value, code):
     """R's symnum codes with right-closed cut points 0.001, 0.01, 0.05 and 0.1 (a p-value at
-    a cut point takes the code below it), and none above 0.1."""
+    a cut point takes the code below it), and none above 0.1, left-aligned in a column of
+    three as printCoefmat and the summary print them."""
     table = pd.DataFrame(
         {"lr_chisq": [chi2.isf(p_value, 1)], "df": [1], "p_value": [p_value]},
         index=pd.Index(["x"], name="term"),
     )
     line = str(AnovaTable(table=table, type=2)).splitlines()[4]
     assert line.split()[4:] == ([code] if code else [])
+    assert line.endswith(" " + code.ljust(3))
 
 
 def test_anova_of_an_estimator_tests_each_column(spector):

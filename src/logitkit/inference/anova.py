@@ -52,7 +52,7 @@ class AnovaTable:
                 "LR Chisq": self.table["lr_chisq"].map(lambda v: f"{v:.4f}"),
                 "Df": self.table["df"].astype(int),
                 "Pr(>Chisq)": self.table["p_value"].map(lambda v: f"{v:.4g}"),
-                "": self.table["p_value"].map(lambda p: stars(p).rstrip()),
+                "": self.table["p_value"].map(stars),
             },
             index=pd.Index(list(self.table.index)),
         )
