@@ -66,11 +66,12 @@ def plain_residuals(y: NDArray, z: NDArray, s: NDArray, kind: str) -> NDArray[np
     """The response, Pearson, deviance or working residuals of labels y at logits z, weights s."""
     if kind == "response":
         return y - sigmoid(z)
+    positive = y > 0.5
     with np.errstate(over="ignore", invalid="ignore"):
         if kind == "pearson":
-            unweighted = np.where(y > 0.5, np.exp(-z / 2.0), -np.exp(z / 2.0))
+            unweighted = np.where(positive, np.exp(-z / 2.0), -np.exp(z / 2.0))
             return np.where(s > 0.0, np.sqrt(s) * unweighted, 0.0)
         if kind == "working":
-            return np.where(y > 0.5, 1.0 + np.exp(-z), -(1.0 + np.exp(z)))
-    sign = np.where(y > 0.5, 1.0, -1.0)
+            return np.where(positive, 1.0 + np.exp(-z), -(1.0 + np.exp(z)))
+    sign = np.where(positive, 1.0, -1.0)
     return sign * np.sqrt(2.0 * s * cross_entropy(y, z))
