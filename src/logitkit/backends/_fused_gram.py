@@ -23,7 +23,9 @@ float64, into a k × TILE buffer with one row per coefficient (the intercept's r
 column is added to X), so that z, every entry of g and every entry of the upper triangles of H
 and M is a dot product over the tile's rows, which the compiler vectorises; the Gram entries
 are taken two rows and four columns at a time, each loaded row of the tile used for eight
-products. X is read once, in its own dtype (float32 stays float32), and every sum is float64.
+products. eᵢ and log1p(eᵢ) come a tile at a time from the vectorised kernels of
+:mod:`._elementary`. X is read once, in its own dtype (float32 stays float32), and every sum
+is float64.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
+from ._elementary import exp_negative_abs, log1p_unit
 from .jit import compile_kernel
 
 BLOCK = 2048
@@ -212,6 +215,9 @@ def _part_sums(
     squared = np.empty(TILE)
     scaled = np.empty(TILE)
     other = np.empty(TILE)
+    decay = np.empty(TILE)
+    softplus = np.empty(TILE)
+    scratch = np.empty(TILE)
     for block in range(first_block, last_block):
         gradient = gradients[block]
         loss = 0.0
@@ -226,13 +232,16 @@ def _part_sums(
                 ta = tile[a]
                 for t in range(m):
                     z[t] += ca * ta[t]
+            if offset.size:
+                for t in range(m):
+                    z[t] += offset[first + t]
+            exp_negative_abs(z, 0, m, decay, scratch)
+            log1p_unit(decay, m, softplus)
             for t in range(m):
                 i = first + t
                 zi = z[t]
-                if offset.size:
-                    zi += offset[i]
-                e = np.exp(-abs(zi))
-                log_term = np.log1p(e)
+                e = decay[t]
+                log_term = softplus[t]
                 weight = s[i]
                 label = y[i]
                 loss += weight * (

@@ -20,11 +20,16 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
+from ._elementary import exp_negative_abs, log1p_unit
 from .jit import compile_kernel
 
 MAX_BLOCKS = 16
 """Blocks of rows at most: enough to keep 16 threads busy, few enough that the partial sums of
 a transposed product stay small."""
+
+TILE = 256
+"""Rows of a block whose logits, then exp(−|zᵢ|) and log1p (vectorised, :mod:`._elementary`),
+then residuals and products are computed in turn by the fused cost and gradient."""
 
 ENTRIES_PER_PARTIAL = 8
 """Stored entries of X per partial sum at least: blocks ≤ nnz / (8 p̃), so the partial sums
@@ -215,8 +220,8 @@ def _value_gradient(
     offset: NDArray,
     z: NDArray,
 ) -> tuple[float, NDArray]:
-    """(Σ sᵢLᵢ, X̃ᵀr) with rᵢ = sᵢ(σ(zᵢ) − yᵢ), zᵢ = x̃ᵢᵀθ (+ oᵢ) into ``z``: per block, then
-    the blocks' sums added in order."""
+    """(Σ sᵢLᵢ, X̃ᵀr) with rᵢ = sᵢ(σ(zᵢ) − yᵢ), zᵢ = x̃ᵢᵀθ (+ oᵢ) into ``z``: per block, a
+    tile of ``TILE`` rows at a time, then the blocks' sums added in order."""
     n_blocks = bounds.size - 1
     losses = np.empty(n_blocks)
     partials = np.empty((n_blocks, coef.size))
@@ -225,22 +230,33 @@ def _value_gradient(
     for block in numba.prange(n_blocks):
         partial = _zeroed(partials, block)
         weights = partial[start:]
+        decay = np.empty(TILE)
+        softplus = np.empty(TILE)
+        scratch = np.empty(TILE)
         loss = 0.0
-        for i in range(bounds[block], bounds[block + 1]):
-            value = intercept + _row_dot(data, indices, indptr, i, w)
-            if offset.size:
-                value += offset[i]
-            z[i] = value
-            e = np.exp(-abs(value))
-            log_term = np.log1p(e)
-            loss += s[i] * (
-                y[i] * (log_term + max(-value, 0.0)) + (1.0 - y[i]) * (log_term + max(value, 0.0))
-            )
-            sigma = 1.0 / (1.0 + e) if value >= 0 else e / (1.0 + e)
-            r = s[i] * (sigma - y[i])
-            if start:
-                partial[0] += r
-            _row_axpy(weights, r, data, indices, indptr, i)
+        for first in range(bounds[block], bounds[block + 1], TILE):
+            stop = min(bounds[block + 1], first + TILE)
+            for i in range(first, stop):
+                value = intercept + _row_dot(data, indices, indptr, i, w)
+                if offset.size:
+                    value += offset[i]
+                z[i] = value
+            exp_negative_abs(z, first, stop - first, decay, scratch)
+            log1p_unit(decay, stop - first, softplus)
+            for i in range(first, stop):
+                value = z[i]
+                e = decay[i - first]
+                log_term = softplus[i - first]
+                loss += s[i] * (
+                    y[i] * (log_term + max(-value, 0.0))
+                    + (1.0 - y[i]) * (log_term + max(value, 0.0))
+                )
+                inverse = 1.0 / (1.0 + e)
+                sigma = inverse if value >= 0 else e * inverse
+                r = s[i] * (sigma - y[i])
+                if start:
+                    partial[0] += r
+                _row_axpy(weights, r, data, indices, indptr, i)
         losses[block] = loss
     total = 0.0
     for block in range(n_blocks):
