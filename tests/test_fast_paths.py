@@ -169,6 +169,33 @@ def test_sampled_hessian_reaches_the_exact_newton_optimum() -> None:
     assert sampled.n_iter > exact.n_iter  # linear, not quadratic, convergence
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_sampled_hessian_reads_the_logits_the_pass_at_its_theta_kept(
+    fused_everywhere, monkeypatch, dtype
+) -> None:
+    """After the fused pass at θ, H_S over every k-th row takes zᵢ from that pass (offset
+    included) instead of a new product with the sample, and equals H_S computed afresh."""
+    X, y = make_problem(3 * CHUNK + 11, 6, seed=8)
+    X = X.astype(dtype)
+    offset = np.linspace(-0.3, 0.3, len(y))
+    coef = np.linspace(-0.4, 0.6, 7)
+    rows = slice(0, None, 5)
+    fresh = lk.Objective.from_data(X, y, offset=offset).hessian(coef, rows=rows)
+    objective = lk.Objective.from_data(X, y, offset=offset)
+    objective.smooth_value_and_gradient(coef)
+
+    def no_product(*args, **kwargs):
+        raise AssertionError("the sample's logits were computed again")
+
+    monkeypatch.setattr(type(objective.design), "linear_predictor", no_product)
+    np.testing.assert_allclose(
+        objective.hessian(coef, rows=rows), fresh, rtol=1e-6 if dtype == np.float32 else 1e-13
+    )
+    # At another θ the kept logits do not apply, and the sample's product is made.
+    with pytest.raises(AssertionError, match="computed again"):
+        objective.hessian(coef + 0.1, rows=rows)
+
+
 def test_sampled_hessian_gives_way_to_the_full_one_on_a_column_absent_from_the_sample() -> None:
     """A rare indicator that is 0 on every sampled row makes H_S singular."""
     X, y = make_problem(4000, 3, seed=6)

@@ -274,9 +274,10 @@ class Objective(PassEvaluation):
 
     def _logits(self, coef: NDArray, rows: Rows, design: Design) -> NDArray:
         """Z = the datafit's logits of X̃θ (+ o); for two classes, those over all rows of the
-        last θ are kept, since line searches ask twice (the softmax's n × K logits are not)."""
-        if rows is None and self._cache is not None and np.array_equal(self._cache[0], coef):
-            return self._cache[1]
+        last θ are kept, since line searches ask twice (the softmax's n × K logits are not),
+        and a subset of rows at that θ (a sampled Hessian's) reads its logits from them."""
+        if self._cache is not None and np.array_equal(self._cache[0], coef):
+            return self._cache[1] if rows is None else self._cache[1][rows]
         eta = self._product(design, coef)
         if self.offset is not None:
             eta = eta + (self.offset if rows is None else self.offset[rows])
