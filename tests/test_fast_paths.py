@@ -344,6 +344,36 @@ def test_a_stochastic_fit_is_certified_by_newton_steps_on_a_row_sample(monkeypat
     assert detect_separation(make_design(X, True), y, None, names) is None
 
 
+def test_the_certificate_skips_lambda_over_every_row_when_the_sample_already_rules_it_out(
+    monkeypatch,
+) -> None:
+    """λ_min over all rows ≤ λ_min over S and σ_min(A_S D) ≤ 1: when λ_min(S) ≤ 2‖D r‖ the
+    test at the fit's θ cannot hold, so λ is not computed over every row, and the answer
+    (here: certified by the sample's Newton steps) is what the full test and the steps give.
+    With 70 coefficients no fused pass gives λ_min along with the cost."""
+    X, y = make_problem(50_000, 69, seed=11)
+    optimum = lk.LogisticRegression().fit(X, y).record_.theta
+    near = optimum * 1.01
+    sizes = []
+    smallest = logitkit.inference.separation._smallest_residual_weight
+
+    def recorded(z, y, weights):
+        sizes.append(len(z))
+        return smallest(z, y, weights)
+
+    monkeypatch.setattr(logitkit.inference.separation, "_smallest_residual_weight", recorded)
+    assert overlap_certified(lk.Objective.from_data(X, y), near)
+    assert sizes[0] == 25_000 and 50_000 not in sizes  # the bound, on every 2nd row, failed
+    sizes.clear()
+    monkeypatch.setattr(logitkit.inference.separation, "_SAMPLE_NEWTON_STEPS", 0)
+    assert not overlap_certified(lk.Objective.from_data(X, y), near)
+    assert sizes == [25_000]
+    # At the optimum the bound does not rule the test out: λ over every row decides.
+    sizes.clear()
+    overlap_certified(lk.Objective.from_data(X, y), optimum)
+    assert sizes[:2] == [25_000, 50_000], sizes
+
+
 def test_the_sample_certificate_starts_from_any_coefficients() -> None:
     """From θ = 0, with zero weights, uneven weights and an offset, the Newton steps on the
     sample reach a certified point; separated rows are never certified from anywhere."""

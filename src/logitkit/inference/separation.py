@@ -100,7 +100,7 @@ def overlap_certified(objective: Objective, coef: NDArray, gram: NDArray | None 
     if gram is None:
         gram = design.gram_rows(sample)
     theta = np.asarray(coef, dtype=np.float64)
-    if _certified_at(objective, theta, gram):
+    if _certified_at(objective, theta, gram, sample):
         return True
     rows = objective if sample is None or sample.size == n_kept else _restricted(objective, sample)
     for _ in range(_SAMPLE_NEWTON_STEPS):
@@ -125,20 +125,37 @@ def certificate_rows(weights: NDArray) -> NDArray | None:
     return np.flatnonzero(positive)[::step]
 
 
-def _certified_at(objective: Objective, coef: NDArray, gram: NDArray) -> bool:
+def _certified_at(
+    objective: Objective, coef: NDArray, gram: NDArray, sample: NDArray | None = None
+) -> bool:
     """λ_min σ_min(A_S D) > 2‖D r‖ with λ and r over the rows of ``objective`` at θ = ``coef``,
-    and ``gram`` = A_SᵀA_S over rows S among them."""
+    and ``gram`` = A_SᵀA_S over rows S among them.
+
+    σ_min(A_S D) ≤ 1 (D gives A_S unit columns) and λ_min over all rows is at most λ_min over
+    S = ``sample``, so when λ_min over S is not above 2‖D r‖ the test fails, and λ over every
+    row (a sigmoid per row) is not computed. A large fit stopped at ``tol`` usually fails it:
+    ‖r‖ = Σs·‖∇J‖ grows with n, and the steps on S's own likelihood take over.
+    """
     smallest = objective.overlap_min(coef)
     if smallest is None:
-        weights = objective.sample_weight
-        smallest = _smallest_residual_weight(objective.logits(coef), objective.y, weights)
+        z, y, weights = objective.logits(coef), objective.y, objective.sample_weight
+        if sample is not None:
+            bound = _smallest_residual_weight(z[sample], y[sample], weights[sample])
+            if not _certificate_holds(bound, gram, _score(objective, coef), lowest=1.0):
+                return False
+        smallest = _smallest_residual_weight(z, y, weights)
     if not smallest > 0.0:
         return False
+    return _certificate_holds(smallest, gram, _score(objective, coef))
+
+
+def _score(objective: Objective, coef: NDArray) -> NDArray:
+    """r = X̃ᵀ(s ⊙ (y − ŷ)) at θ, the data term's gradient times −Σs (one fused pass, or none
+    when the last one was at θ)."""
     data_gradient = Objective.smooth_gradient(objective, coef) - objective.penalty.smooth_gradient(
         coef
     )
-    score = -objective.total_weight * data_gradient  # X̃ᵀ(s ⊙ (y − ŷ)), one (fused) pass
-    return _certificate_holds(smallest, gram, score)
+    return -objective.total_weight * data_gradient
 
 
 def _restricted(objective: Objective, rows: NDArray) -> Objective:
@@ -205,14 +222,19 @@ def _certified(sums: dict[str, NDArray], total: float, n_params: int) -> bool:
     return _certificate_holds(smallest, sums["overlap_gram"], -total * sums["gradient"])
 
 
-def _certificate_holds(smallest: float, gram: NDArray, score: NDArray) -> bool:
-    """λ_min σ_min(A_S D) > 2‖D r‖, with D = diag(gram)^(−½) giving the columns unit norm."""
+def _certificate_holds(
+    smallest: float, gram: NDArray, score: NDArray, lowest: float | None = None
+) -> bool:
+    """λ_min σ_min(A_S D) > 2‖D r‖, with D = diag(gram)^(−½) giving the columns unit norm;
+    σ_min(A_S D)² = ``lowest`` when given (1, its largest possible value, for a bound), else the
+    smallest eigenvalue of D A_SᵀA_S D."""
     diagonal = np.diag(gram)
     if not (np.all(np.isfinite(gram)) and np.all(diagonal > 0.0)):
         return False
     scale = 1.0 / np.sqrt(diagonal)
-    with one_blas_thread(len(diagonal)):  # see collinear_columns
-        lowest = float(np.linalg.eigvalsh(gram * scale[:, None] * scale[None, :])[0])
+    if lowest is None:
+        with one_blas_thread(len(diagonal)):  # see collinear_columns
+            lowest = float(np.linalg.eigvalsh(gram * scale[:, None] * scale[None, :])[0])
     return smallest * np.sqrt(max(lowest, 0.0)) > 2.0 * float(np.linalg.norm(scale * score))
 
 
