@@ -44,6 +44,18 @@ def test_column_reductions_of_an_empty_x_and_a_nan() -> None:
     X[4, 1] = np.nan
     top = column_abs_max(X)
     assert np.isnan(top[1]) and top[0] == 1.0 and top[2] == 1.0
+    # Compiled (a large X): a NaN before or after larger entries still gives NaN, an infinite
+    # entry of either sign gives ∞, and the other columns keep their largest |x|.
+    X = np.ones((3 * CHUNK + 5, 4))
+    X[CHUNK + 3, 0] = np.nan
+    X[2 * CHUNK, 0] = 7.0
+    X[5, 1], X[CHUNK, 1] = 9.0, np.nan
+    X[17, 2] = -np.inf
+    X[CHUNK + 9, 3] = -5.5
+    summaries = column_summaries(X)
+    np.testing.assert_array_equal(summaries.maxima, [np.nan, np.nan, np.inf, 5.5])
+    np.testing.assert_array_equal(np.isnan(summaries.squares), [True, True, False, False])
+    np.testing.assert_array_equal(summaries.maxima, np.max(np.abs(X), axis=0))
 
 
 def test_one_and_two_threads_give_identical_column_reductions() -> None:

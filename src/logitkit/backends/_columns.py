@@ -26,8 +26,10 @@ CHUNK = 2048
 @compile_kernel(parallel=True, fastmath={"reassoc", "contract"})
 def _chunk_summaries(X: NDArray) -> tuple[NDArray, NDArray, NDArray]:
     """maxᵢ |xᵢⱼ| and Σᵢ xᵢⱼ² over the rows of each chunk (two (n_chunks × p) float64 arrays)
-    and each row's count of nonzero entries, from one read of X; a NaN entry makes its
-    column's maximum NaN, as NumPy's ``max`` does."""
+    and each row's count of nonzero entries, from one read of X. The maximum is a plain
+    comparison, which the compiler vectorises (NumPy's NaN-propagating ``maximum`` it did not:
+    the pass took 1.4 × as long); a NaN entry is left out of it but makes its column's sum of
+    squares NaN, from which :func:`column_summaries` makes the maximum NaN."""
     n_rows, n_columns = X.shape
     n_chunks = (n_rows + CHUNK - 1) // CHUNK
     maxima = np.zeros((n_chunks, n_columns))
@@ -40,7 +42,9 @@ def _chunk_summaries(X: NDArray) -> tuple[NDArray, NDArray, NDArray]:
             count = 0
             for j in range(n_columns):
                 entry = np.float64(X[i, j])
-                top[j] = np.maximum(top[j], abs(entry))
+                size = abs(entry)
+                highest = top[j]
+                top[j] = size if size > highest else highest
                 total[j] += entry * entry
                 count += entry != 0.0
             nonzeros[i] = count
@@ -91,12 +95,15 @@ class ColumnSummaries(NamedTuple):
 
 def column_summaries(X: NDArray) -> ColumnSummaries:
     """The :class:`ColumnSummaries` of the C-ordered X (float32 or float64) from one pass;
-    zeros for every column of an X without rows."""
+    zeros for every column of an X without rows. A column holding a NaN has a NaN maximum (and
+    sum of squares), as NumPy's ``max`` gives."""
     if X.shape[0] == 0:
         empty = np.zeros(X.shape[1])
         return ColumnSummaries(empty, empty.copy(), np.zeros(0, dtype=np.int32))
     maxima, squares, nonzeros = _chunk_summaries(X)
-    return ColumnSummaries(np.max(maxima, axis=0), np.sum(squares, axis=0), nonzeros)
+    sums = np.sum(squares, axis=0)
+    top = np.where(np.isnan(sums), np.nan, np.max(maxima, axis=0))
+    return ColumnSummaries(top, sums, nonzeros)
 
 
 def csr_copy(X: NDArray, row_nonzeros: NDArray) -> sp.csr_matrix:
