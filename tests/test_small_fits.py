@@ -8,6 +8,8 @@
 - the overlap certificate reads the Gram matrix the aliasing check made;
 - a small dense binary fit takes its Newton sums (cost, gradient, Hessian, meat, smallest
   residual weight) from a few whole-array NumPy products, with the fit of the layered path;
+  from ``FUSED_GRAM_MIN_ENTRIES`` entries of a C-ordered X on, from the compiled pass, with
+  the same fit;
 - a large plain X is not summed for finiteness: its column maxima, one compiled pass with the
   squares, catch a NaN or infinity, and the error is scikit-learn's;
 - k × k algebra sets no BLAS limit up to k = 64, and one thread above.
@@ -24,7 +26,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 import logitkit as lk
 import logitkit.backends.dense
 from logitkit.backends.base import SMALL_MATRIX_ORDER, one_blas_thread
-from logitkit.backends.fused import FUSED_MIN_ENTRIES
+from logitkit.backends.fused import FUSED_GRAM_MIN_ENTRIES, FUSED_MIN_ENTRIES
 from logitkit.core.aliasing import ALIAS_TOL, aliased_columns
 from logitkit.inference.separation import overlap_certified
 from logitkit.models.build import build_objective, plain_arrays
@@ -240,6 +242,41 @@ def test_a_small_fit_takes_its_newton_sums_from_numpy(monkeypatch, weighted: boo
         X, y, sample_weight=weights
     )
     np.testing.assert_allclose(fast.coef_, reference.coef_, rtol=1e-7)
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_a_mid_sized_c_ordered_fit_takes_its_newton_sums_from_the_compiled_pass(
+    monkeypatch, order: str
+) -> None:
+    """Between FUSED_GRAM_MIN_ENTRIES and FUSED_MIN_ENTRIES entries, a C-ordered X's Newton
+    sums come from the compiled pass (not NumPy's), a Fortran-ordered one's from NumPy; both
+    give the fit, statistics and certificate of the other path."""
+    X, y = _data(FUSED_GRAM_MIN_ENTRIES // 8 + 3, 8, seed=6)
+    X = np.asarray(X, order=order)
+    weights = np.random.default_rng(7).uniform(0.0, 2.0, len(y))
+    calls: list[str] = []
+    for name in ("small_sums", "fused_sums"):
+        original = getattr(logitkit.backends.dense, name)
+        monkeypatch.setattr(
+            logitkit.backends.dense,
+            name,
+            lambda *args, _name=name, _original=original, **kwargs: (
+                calls.append(_name) or _original(*args, **kwargs)
+            ),
+        )
+    fit = lk.LogisticRegression().fit(X, y, sample_weight=weights)
+    expected = "fused_sums" if order == "C" else "small_sums"
+    assert calls and set(calls) == {expected}
+    calls.clear()
+    monkeypatch.setattr(logitkit.backends.fused, "FUSED_GRAM_MIN_ENTRIES", X.size + 1)
+    other = lk.LogisticRegression().fit(X, y, sample_weight=weights)
+    assert set(calls) == {"small_sums"}
+    np.testing.assert_allclose(fit.coef_, other.coef_, rtol=1e-11)
+    np.testing.assert_allclose(fit.intercept_, other.intercept_, rtol=1e-11)
+    for name in ("information_", "score_outer_"):
+        np.testing.assert_allclose(getattr(fit, name), getattr(other, name), rtol=1e-11)
+    assert fit.loglik_ == pytest.approx(other.loglik_, rel=1e-13)
+    assert fit.separation_ is None and other.separation_ is None
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf], ids=["NaN", "inf"])

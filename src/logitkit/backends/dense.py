@@ -83,12 +83,14 @@ class DenseDesign(DesignBase):
         score_outer: bool,
     ) -> FusedSums | None:
         """The cost, gradient and (when asked for) Hessian and meat of a two-class fit in one
-        pass over X (:func:`logitkit.backends.fused.fused_sums`), or over a small X by NumPy
+        pass over X (:func:`logitkit.backends.fused.fused_sums`: a C-ordered X of at least
+        ``FUSED_GRAM_MIN_ENTRIES`` entries), or over a smaller X by NumPy
         (:func:`logitkit.backends.fused.small_sums`), or None where :meth:`gram_fuses` says
         neither applies."""
         if not self.gram_fuses(datafit):
             return None
-        if not self.fuses(datafit):
+        compiled = self.X.flags.c_contiguous and self.X.size >= fused.FUSED_GRAM_MIN_ENTRIES
+        if not (self.fuses(datafit) or compiled):
             return small_sums(
                 self._float64_tilde, coef, y, s, offset, hessian=hessian, score_outer=score_outer
             )
