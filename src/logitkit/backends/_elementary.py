@@ -53,15 +53,24 @@ _EXPONENT_BIAS = 1023 + 64
 _TWO_TO_MINUS_64 = 2.0**-64
 _LOWEST = -746.0
 """Below this x, e^x is 0 in float64 (and k stays within the exponent range)."""
-_E1, _E2, _E3, _E4, _E5, _E6, _E7, _E8, _E9, _E10, _E11, _E12, _E13 = (
-    1.0 / math.factorial(j) for j in range(1, 14)
-)
+_EXP_TAYLOR = tuple(1.0 / math.factorial(j) for j in range(13, -1, -1))
+"""1/13!, 1/12!, …, 1/1!, 1: the Taylor coefficients of e^r, highest power first."""
 _LN2 = math.log(2.0)
 _HALVING_CUT = math.sqrt(2.0) - 1.0
 """Above this e, log1p(e) = ln 2 + log1p((e − 1)/2), so that |t| ≤ 3 − 2√2 either way."""
-_A1, _A3, _A5, _A7, _A9, _A11, _A13, _A15, _A17, _A19 = (1.0 / j for j in range(1, 20, 2))
+_ATANH_SERIES = tuple(1.0 / j for j in range(19, 0, -2))
+"""1/19, 1/17, …, 1/3, 1: atanh(t)/t = Σ t^(2j)/(2j + 1) as a polynomial in t², highest first."""
 
 _EXACT = {"contract"}
+
+
+@compile_kernel(fastmath=_EXACT, inline="always")
+def _horner(coefficients: tuple[float, ...], x: float) -> float:
+    """c₀xᵈ + c₁xᵈ⁻¹ + … + c_d by Horner's rule, ((c₀x + c₁)x + …)x + c_d."""
+    total = 0.0
+    for coefficient in coefficients:
+        total = total * x + coefficient
+    return total
 
 
 @compile_kernel(fastmath=_EXACT)
@@ -76,20 +85,7 @@ def exp_negative_abs(z: NDArray, first: int, m: int, out: NDArray, scale: NDArra
         shifted = x * _INV_LN2 + _ROUNDING_SHIFT
         k = shifted - _ROUNDING_SHIFT
         r = (x - k * _LN2_HI) - k * _LN2_LO
-        p = _E13
-        p = p * r + _E12
-        p = p * r + _E11
-        p = p * r + _E10
-        p = p * r + _E9
-        p = p * r + _E8
-        p = p * r + _E7
-        p = p * r + _E6
-        p = p * r + _E5
-        p = p * r + _E4
-        p = p * r + _E3
-        p = p * r + _E2
-        p = p * r + _E1
-        out[t] = p * r + 1.0
+        out[t] = _horner(_EXP_TAYLOR, r)
         scale[t] = shifted
     for t in range(m):
         scale_bits[t] = (scale_bits[t] - _SHIFT_BITS + _EXPONENT_BIAS) << 52
@@ -105,15 +101,5 @@ def log1p_unit(e: NDArray, m: int, out: NDArray) -> None:
         halved = value > _HALVING_CUT
         v = (value - 1.0) * 0.5 if halved else value
         ratio = v / (2.0 + v)
-        u = ratio * ratio
-        series = _A19
-        series = series * u + _A17
-        series = series * u + _A15
-        series = series * u + _A13
-        series = series * u + _A11
-        series = series * u + _A9
-        series = series * u + _A7
-        series = series * u + _A5
-        series = series * u + _A3
-        series = series * u + _A1
+        series = _horner(_ATANH_SERIES, ratio * ratio)
         out[t] = (_LN2 if halved else 0.0) + 2.0 * ratio * series

@@ -20,7 +20,7 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
-from ._elementary import exp_negative_abs, log1p_unit
+from ._fused import tile_residuals
 from .jit import compile_kernel
 
 MAX_BLOCKS = 16
@@ -230,9 +230,9 @@ def _value_gradient(
     for block in numba.prange(n_blocks):
         partial = _zeroed(partials, block)
         weights = partial[start:]
+        residual = np.empty(TILE)
         decay = np.empty(TILE)
         softplus = np.empty(TILE)
-        scratch = np.empty(TILE)
         loss = 0.0
         for first in range(bounds[block], bounds[block + 1], TILE):
             stop = min(bounds[block + 1], first + TILE)
@@ -241,22 +241,14 @@ def _value_gradient(
                 if offset.size:
                     value += offset[i]
                 z[i] = value
-            exp_negative_abs(z, first, stop - first, decay, scratch)
-            log1p_unit(decay, stop - first, softplus)
+            tile_loss, tile_total = tile_residuals(
+                z, first, stop - first, y, s, residual, decay, softplus
+            )
+            loss += tile_loss
+            if start:
+                partial[0] += tile_total
             for i in range(first, stop):
-                value = z[i]
-                e = decay[i - first]
-                log_term = softplus[i - first]
-                loss += s[i] * (
-                    y[i] * (log_term + max(-value, 0.0))
-                    + (1.0 - y[i]) * (log_term + max(value, 0.0))
-                )
-                inverse = 1.0 / (1.0 + e)
-                sigma = inverse if value >= 0 else e * inverse
-                r = s[i] * (sigma - y[i])
-                if start:
-                    partial[0] += r
-                _row_axpy(weights, r, data, indices, indptr, i)
+                _row_axpy(weights, residual[i - first], data, indices, indptr, i)
         losses[block] = loss
     total = 0.0
     for block in range(n_blocks):
