@@ -112,10 +112,9 @@ def block_sums(
 
     Each tile of ``TILE`` rows goes in loops of its own: its logits, then eᵢ = exp(−|zᵢ|) and
     log1p(eᵢ) (:mod:`._elementary`) with the costs and residuals (:func:`tile_residuals`),
-    then its part of Xᵀr. Kept
-    apart, the two products over the tile's rows (still in the cache for the last loop) and the
-    elementary functions run in SIMD lanes; with the library's exp and log1p in the same loop
-    body they did not, and the pass took 1.6 × as long."""
+    then its part of Xᵀr. Kept apart, the two products over the tile's rows (still in the cache
+    for the last loop) and the elementary functions run in SIMD lanes; with the library's exp
+    and log1p in the same loop body they did not, and the pass took 1.6 × as long."""
     residual = np.empty(TILE)
     decay = np.empty(TILE)
     softplus = np.empty(TILE)

@@ -64,7 +64,8 @@ class DenseDesign(DesignBase):
     def gram_fuses(self, datafit: KernelDatafit) -> bool:
         """Whether :meth:`fused_sums` runs: the datafit has two classes, there are at most
         ``FUSED_GRAM_MAX_PARAMS`` coefficients, and either the fused pass applies or X is
-        small (fewer than ``FUSED_MIN_ENTRIES`` entries, summed by NumPy)."""
+        small (fewer than ``FUSED_MIN_ENTRIES`` entries: summed by the compiled pass from
+        ``FUSED_GRAM_MIN_ENTRIES`` entries of a C-ordered X on, else by NumPy)."""
         return (
             datafit.kernel == "bernoulli"
             and self.n_params <= fused.FUSED_GRAM_MAX_PARAMS
