@@ -49,7 +49,7 @@ def numpy_value_gradient(X, coef, y, weights, offset, fit_intercept):
     return float(s @ loss), grad, z
 
 
-@pytest.mark.parametrize("n", [1, CHUNK - 1, CHUNK, 3 * CHUNK + 17])
+@pytest.mark.parametrize("n", [1, 13, CHUNK - 1, CHUNK, 3 * CHUNK + 17])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_fused_pass_equals_the_numpy_products(n, dtype) -> None:
     rng = np.random.default_rng(n)

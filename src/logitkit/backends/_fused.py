@@ -37,24 +37,59 @@ _FAST = {"reassoc", "contract"}
 def _logits(
     X: NDArray, first: int, stop: int, w: NDArray, intercept: float, offset: NDArray, z: NDArray
 ) -> None:
-    """z[i] = b + Σⱼ X[i, j] wⱼ (+ oᵢ) in float64 for the rows first … stop − 1."""
-    for i in range(first, stop):
+    """z[i] = b + Σⱼ X[i, j] wⱼ (+ oᵢ) in float64 for the rows first … stop − 1.
+
+    Four rows at a time share each load of wⱼ, with four sums in flight; each row's sum is
+    formed as it is for a row alone, so z has the same bits either way."""
+    n_columns = X.shape[1]
+    i = first
+    while i + 4 <= stop:
+        total0 = 0.0
+        total1 = 0.0
+        total2 = 0.0
+        total3 = 0.0
+        for j in range(n_columns):
+            wj = w[j]
+            total0 += X[i, j] * wj
+            total1 += X[i + 1, j] * wj
+            total2 += X[i + 2, j] * wj
+            total3 += X[i + 3, j] * wj
+        z[i] = intercept + total0
+        z[i + 1] = intercept + total1
+        z[i + 2] = intercept + total2
+        z[i + 3] = intercept + total3
+        i += 4
+    for row in range(i, stop):
         total = 0.0
-        for j in range(X.shape[1]):
-            total += X[i, j] * w[j]
-        z[i] = intercept + total
+        for j in range(n_columns):
+            total += X[row, j] * w[j]
+        z[row] = intercept + total
     if offset.size:
-        for i in range(first, stop):
-            z[i] += offset[i]
+        for row in range(first, stop):
+            z[row] += offset[row]
 
 
 @compile_kernel(fastmath=_FAST)
 def _transposed(X: NDArray, first: int, stop: int, r: NDArray, out: NDArray) -> None:
-    """out[j] += Σᵢ r[i − first] X[i, j] for every column j, over the rows first … stop − 1."""
-    for i in range(first, stop):
-        ri = r[i - first]
-        for j in range(X.shape[1]):
-            out[j] += ri * X[i, j]
+    """out[j] += Σᵢ r[i − first] X[i, j] for every column j, over the rows first … stop − 1.
+
+    Eight rows at a time: each out[j] is loaded and stored once for eight products (summed in
+    two groups of four) instead of once a row."""
+    n_columns = X.shape[1]
+    i = first
+    while i + 8 <= stop:
+        t = i - first
+        r0, r1, r2, r3 = r[t], r[t + 1], r[t + 2], r[t + 3]
+        r4, r5, r6, r7 = r[t + 4], r[t + 5], r[t + 6], r[t + 7]
+        for j in range(n_columns):
+            out[j] += (r0 * X[i, j] + r1 * X[i + 1, j] + r2 * X[i + 2, j] + r3 * X[i + 3, j]) + (
+                r4 * X[i + 4, j] + r5 * X[i + 5, j] + r6 * X[i + 6, j] + r7 * X[i + 7, j]
+            )
+        i += 8
+    for row in range(i, stop):
+        ri = r[row - first]
+        for j in range(n_columns):
+            out[j] += ri * X[row, j]
 
 
 @compile_kernel
