@@ -53,11 +53,21 @@ def fit_statistics(
     pass, which a later summary would otherwise have to make.
     """
     total = objective.total_weight
-    loglik = -total * objective.data_term(coef)
+    loglik = fitted_loglik(objective, coef)
     information = score_outer = None
     if matrices_kept(objective, keep_matrices):
         information, score_outer = information_matrices(objective, coef)
     return FitStatistics(loglik, objective.null_loglik(), total, information, score_outer)
+
+
+def fitted_loglik(objective: Objective, coef: NDArray) -> float:
+    """ℓ = −Σs · (data term of J) at θ, from the fused sums at θ where they apply
+    (:meth:`~logitkit.core.objective.Objective.fused_sums`: kept from the fit's last pass at θ,
+    or made), else from the data term's own evaluation: the same bits whatever the
+    evaluations before it, so ``fit`` and a ``partial_fit`` stream agree to the bit."""
+    sums = objective.fused_sums(coef)
+    data = sums.value if sums is not None else objective.data_term(coef)
+    return -objective.total_weight * data
 
 
 def matrices_kept(objective: Objective, keep_matrices: bool = False) -> bool:

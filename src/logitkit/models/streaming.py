@@ -39,7 +39,7 @@ from ..core.exceptions import ConvergenceWarning
 from ..core.layout import flat_coefficients
 from ..core.objective import Objective
 from ..core.validation import check_missing_labels
-from ..inference.statistics import FitStatistics
+from ..inference.statistics import FitStatistics, fitted_loglik
 from ..solvers import SOLVERS, SolverOptions
 from ..solvers.stochastic import InMemoryChunk, StochasticRun
 from .blocks import BlockSpec
@@ -82,9 +82,10 @@ class _MemoryChunk(InMemoryChunk):
         return self.template.start()
 
     def statistics(self, coef: NDArray) -> FitStatistics:
-        """ℓ, ℓ₀ and n over the chunk (no information matrix: a summary asks for the data)."""
+        """ℓ (:func:`~logitkit.inference.statistics.fitted_loglik`, as ``fit`` has it), ℓ₀ and
+        n over the chunk (no information matrix: a summary asks for the data)."""
         total = float(self.template.sample_weight.sum())
-        loglik = -total * self.template.data_term(coef)
+        loglik = fitted_loglik(self.template, coef)
         return FitStatistics(loglik, self.template.null_loglik(), total, None, None)
 
 
