@@ -7,9 +7,8 @@
 - a small fit runs its BLAS products on one thread, with the result of the default threads;
 - the overlap certificate reads the Gram matrix the aliasing check made;
 - a small dense binary fit takes its Newton sums (cost, gradient, Hessian, meat, smallest
-  residual weight) from a few whole-array NumPy products, with the fit of the layered path;
-  from ``FUSED_GRAM_MIN_ENTRIES`` entries of a C-ordered X on, from the compiled pass, with
-  the same fit;
+  residual weight) from the compiled pass when X is C-ordered, from a few whole-array NumPy
+  products when it is Fortran-ordered, with the fit of the layered path either way;
 - a large plain X is not summed for finiteness: its column maxima, one compiled pass with the
   squares, catch a NaN or infinity, and the error is scikit-learn's;
 - k × k algebra sets no BLAS limit up to k = 64, and one thread above.
@@ -26,7 +25,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 import logitkit as lk
 import logitkit.backends.dense
 from logitkit.backends.base import SMALL_MATRIX_ORDER, one_blas_thread
-from logitkit.backends.fused import FUSED_GRAM_MIN_ENTRIES, FUSED_MIN_ENTRIES
+from logitkit.backends.fused import FUSED_MIN_ENTRIES
 from logitkit.core.aliasing import ALIAS_TOL, aliased_columns
 from logitkit.inference.separation import overlap_certified
 from logitkit.models.build import build_objective, plain_arrays
@@ -217,8 +216,11 @@ def test_the_certificate_reads_the_shared_gram() -> None:
 
 
 @pytest.mark.parametrize("weighted", [False, True], ids=["unit weights", "weights"])
-def test_a_small_fit_takes_its_newton_sums_from_numpy(monkeypatch, weighted: bool) -> None:
+def test_a_small_fortran_ordered_fit_takes_its_newton_sums_from_numpy(
+    monkeypatch, weighted: bool
+) -> None:
     X, y = _data(500, 5, seed=3)
+    X = np.asfortranarray(X)
     weights = np.random.default_rng(4).uniform(0.0, 2.0, 500) if weighted else None
     calls: list[int] = []
     numpy_sums = logitkit.backends.dense.small_sums
@@ -244,15 +246,14 @@ def test_a_small_fit_takes_its_newton_sums_from_numpy(monkeypatch, weighted: boo
     np.testing.assert_allclose(fast.coef_, reference.coef_, rtol=1e-7)
 
 
-@pytest.mark.parametrize("order", ["C", "F"])
-def test_a_mid_sized_c_ordered_fit_takes_its_newton_sums_from_the_compiled_pass(
-    monkeypatch, order: str
+@pytest.mark.parametrize("n", [200, 2048, 3 * 2048 + 5])
+def test_a_c_ordered_small_fit_takes_its_newton_sums_from_the_compiled_pass(
+    monkeypatch, n: int
 ) -> None:
-    """Between FUSED_GRAM_MIN_ENTRIES and FUSED_MIN_ENTRIES entries, a C-ordered X's Newton
-    sums come from the compiled pass (not NumPy's), a Fortran-ordered one's from NumPy; both
-    give the fit, statistics and certificate of the other path."""
-    X, y = _data(FUSED_GRAM_MIN_ENTRIES // 8 + 3, 8, seed=6)
-    X = np.asarray(X, order=order)
+    """Below FUSED_MIN_ENTRIES entries, a C-ordered X's Newton sums come from the compiled
+    pass (on the calling thread up to 2,048 rows, one block), a Fortran-ordered one's from
+    NumPy; both give the same fit, statistics and certificate."""
+    X, y = _data(n, 8, seed=6)
     weights = np.random.default_rng(7).uniform(0.0, 2.0, len(y))
     calls: list[str] = []
     for name in ("small_sums", "fused_sums"):
@@ -265,12 +266,10 @@ def test_a_mid_sized_c_ordered_fit_takes_its_newton_sums_from_the_compiled_pass(
             ),
         )
     fit = lk.LogisticRegression().fit(X, y, sample_weight=weights)
-    expected = "fused_sums" if order == "C" else "small_sums"
-    assert calls and set(calls) == {expected}
+    assert calls and set(calls) == {"fused_sums"}
     calls.clear()
-    monkeypatch.setattr(logitkit.backends.fused, "FUSED_GRAM_MIN_ENTRIES", X.size + 1)
-    other = lk.LogisticRegression().fit(X, y, sample_weight=weights)
-    assert set(calls) == {"small_sums"}
+    other = lk.LogisticRegression().fit(np.asfortranarray(X), y, sample_weight=weights)
+    assert calls and set(calls) == {"small_sums"}
     np.testing.assert_allclose(fit.coef_, other.coef_, rtol=1e-11)
     np.testing.assert_allclose(fit.intercept_, other.intercept_, rtol=1e-11)
     for name in ("information_", "score_outer_"):

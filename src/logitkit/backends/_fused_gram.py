@@ -310,6 +310,44 @@ def _sums(
     return losses, smallest, gradients, hessians, meats
 
 
+@compile_kernel(inline="always")
+def _mirrored(upper: NDArray) -> NDArray:
+    """The symmetric matrix whose upper triangle is that of ``upper``."""
+    k = upper.shape[0]
+    full = np.empty((k, k))
+    for a in range(k):
+        for c in range(a, k):
+            full[a, c] = upper[a, c]
+            full[c, a] = upper[a, c]
+    return full
+
+
+@compile_kernel
+def _block_sums(
+    X: NDArray,
+    coef: NDArray,
+    lead: int,
+    y: NDArray,
+    s: NDArray,
+    offset: NDArray,
+    with_hessian: bool,
+    with_meat: bool,
+) -> tuple[float, float, NDArray, NDArray, NDArray]:
+    """(J₀, λ, g, H, M) of an X of at most ``BLOCK`` rows, one block and one part, on the
+    calling thread, H and M mirrored (0 × 0 when not asked for): :func:`_sums`' sums with no
+    threads started and no per-part arrays left to add."""
+    k = coef.shape[0]
+    losses = np.zeros(1)
+    smallest = np.full(1, np.inf)
+    gradients = np.zeros((1, k))
+    size_h = k if with_hessian else 0
+    size_m = k if with_meat else 0
+    hessian = np.zeros((size_h, size_h))
+    meat = np.zeros((size_m, size_m))
+    _part_sums(X, coef, lead, y, s, offset, 0, 1, losses, smallest, gradients, hessian, meat)
+    return losses[0], smallest[0], gradients[0], _mirrored(hessian), _mirrored(meat)
+
+
 @compile_kernel(fastmath=_FAST)
 def _part_gram(X: NDArray, lead: int, first_block: int, last_block: int, gram: NDArray) -> None:
     """The upper triangle of Σ x̃ᵢx̃ᵢᵀ over the blocks first_block … last_block − 1, added into
@@ -359,8 +397,9 @@ def value_gradient_grams(
     meat: bool,
 ) -> tuple[float, NDArray, NDArray | None, NDArray | None, float]:
     """(J₀, g, H or None, M or None, λ) in one pass over the C-ordered dense X (float32 or
-    float64), θ = ``coef`` laid out as (b, w) with an intercept, w without."""
-    losses, smallest, gradients, hessians, meats = _sums(
+    float64), θ = ``coef`` laid out as (b, w) with an intercept, w without. An X of at most
+    ``BLOCK`` rows is one block, summed on the calling thread (:func:`_block_sums`)."""
+    arguments = (
         X,
         np.ascontiguousarray(coef, dtype=np.float64),
         int(fit_intercept),
@@ -370,6 +409,16 @@ def value_gradient_grams(
         hessian,
         meat,
     )
+    if 0 < X.shape[0] <= BLOCK:
+        loss, least, gradient, hess, meat_sum = _block_sums(*arguments)
+        return (
+            float(loss),
+            gradient,
+            hess if hessian else None,
+            meat_sum if meat else None,
+            float(least),
+        )
+    losses, smallest, gradients, hessians, meats = _sums(*arguments)
     return (
         float(np.sum(losses)),
         np.sum(gradients, axis=0),

@@ -29,15 +29,6 @@ FUSED_MIN_ENTRIES = 1 << 20
 """A dense X with at least this many entries is read by one fused pass for the cost and
 gradient; smaller ones go through NumPy, which needs no compiled kernel."""
 
-FUSED_GRAM_MIN_ENTRIES = 1 << 14
-"""A two-class fit's cost, gradient, Hessian and meat (:func:`fused_sums`) come from the compiled
-pass on a C-ordered X of at least this many entries, below ``FUSED_MIN_ENTRIES`` too; smaller
-ones from NumPy (:func:`small_sums`), which needs no compiled kernel. Measured per evaluation
-with the Hessian, NumPy against the compiled pass on two threads: 57 against 47 µs at
-200 × 5, 138 against 97 µs at 2,000 × 10, 746 against 344 µs at 5,000 × 30 and 3.06 against
-1.15 ms at 20,000 × 30; below this size the gain is a few µs of a fit of about 1 ms, which
-would not repay loading Numba on a process's first fit."""
-
 FUSED_GRAM_MAX_PARAMS = 64
 """Up to this many coefficients, the Hessian and the meat of a two-class fit come from the fused
 pass (:func:`fused_sums`). Measured on 1,000,000 rows (400,000 from k = 50), a Newton step's
