@@ -269,6 +269,23 @@ def _part_sums(
         smallest[block] = least
 
 
+@compile_kernel(inline="always")
+def _outputs(
+    n_blocks: int, n_parts: int, k: int, with_hessian: bool, with_meat: bool
+) -> tuple[NDArray, NDArray, NDArray, NDArray, NDArray]:
+    """Zeroed per-block J₀ and g, λ at +∞, and per-part k × k H and M (0 × 0 when not asked
+    for)."""
+    size_h = k if with_hessian else 0
+    size_m = k if with_meat else 0
+    return (
+        np.zeros(n_blocks),
+        np.full(n_blocks, np.inf),
+        np.zeros((n_blocks, k)),
+        np.zeros((n_parts, size_h, size_h)),
+        np.zeros((n_parts, size_m, size_m)),
+    )
+
+
 @compile_kernel(parallel=True)
 def _sums(
     X: NDArray,
@@ -282,15 +299,10 @@ def _sums(
 ) -> tuple[NDArray, NDArray, NDArray, NDArray, NDArray]:
     """Per-block J₀, λ and g, and per-part upper triangles of H and M (k × k, or 0 × 0 when
     not asked for)."""
-    k = coef.shape[0]
     n_blocks, per_part, n_parts = _partition(X.shape[0])
-    losses = np.zeros(n_blocks)
-    smallest = np.full(n_blocks, np.inf)
-    gradients = np.zeros((n_blocks, k))
-    size_h = k if with_hessian else 0
-    size_m = k if with_meat else 0
-    hessians = np.zeros((n_parts, size_h, size_h))
-    meats = np.zeros((n_parts, size_m, size_m))
+    losses, smallest, gradients, hessians, meats = _outputs(
+        n_blocks, n_parts, coef.shape[0], with_hessian, with_meat
+    )
     for part in numba.prange(n_parts):
         _part_sums(
             X,
@@ -336,16 +348,13 @@ def _block_sums(
     """(J₀, λ, g, H, M) of an X of at most ``BLOCK`` rows, one block and one part, on the
     calling thread, H and M mirrored (0 × 0 when not asked for): :func:`_sums`' sums with no
     threads started and no per-part arrays left to add."""
-    k = coef.shape[0]
-    losses = np.zeros(1)
-    smallest = np.full(1, np.inf)
-    gradients = np.zeros((1, k))
-    size_h = k if with_hessian else 0
-    size_m = k if with_meat else 0
-    hessian = np.zeros((size_h, size_h))
-    meat = np.zeros((size_m, size_m))
-    _part_sums(X, coef, lead, y, s, offset, 0, 1, losses, smallest, gradients, hessian, meat)
-    return losses[0], smallest[0], gradients[0], _mirrored(hessian), _mirrored(meat)
+    losses, smallest, gradients, hessians, meats = _outputs(
+        1, 1, coef.shape[0], with_hessian, with_meat
+    )
+    _part_sums(
+        X, coef, lead, y, s, offset, 0, 1, losses, smallest, gradients, hessians[0], meats[0]
+    )
+    return losses[0], smallest[0], gradients[0], _mirrored(hessians[0]), _mirrored(meats[0])
 
 
 @compile_kernel(fastmath=_FAST)
