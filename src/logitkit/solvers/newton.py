@@ -273,11 +273,8 @@ class _HessianSample:
         if self._stalled >= 2:
             self.step = None
             return None
-        reusable = self._factor is not None and objective.design.holds_rows
-        if reusable and ratio <= _REUSE_RATIO:
-            return -secant_corrected_solve(
-                cast(tuple[NDArray, bool], self._factor), self._pairs, grad
-            )
+        if self._factor is not None and objective.design.holds_rows and ratio <= _REUSE_RATIO:
+            return -secant_corrected_solve(self._factor, self._pairs, grad)
         hessian = objective.hessian(theta, rows=slice(0, None, self.step))
         if not self._checked and objective.penalty.l2_strength == 0.0:
             self._checked = True
