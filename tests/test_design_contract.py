@@ -545,11 +545,22 @@ def test_pass_sums(case: Case, datafit) -> None:
     if datafit.n_outputs == 1:
         p = 1.0 / (1.0 + np.exp(-z))
         expected["overlap_min"] = np.min((s * np.abs(y - p))[kept])
-        expected["overlap_gram"] = expected["positive_gram"]
         expected["overlap_count"] = kept.sum()
     assert set(sums) == set(expected)
     for key, value in expected.items():
         assert_close(sums[key], value, max(case.rtol, 1e-10))
+    if datafit.n_outputs == 1:
+        # The statistics' pass at θ̂ alone: a dense chunk reads it by the fused kernel.
+        request = PassRequest(
+            ("value", "gradient", "hessian", "score_outer", "overlap"),
+            datafit=datafit,
+            coef=B.ravel(order="F"),
+        )
+        fused = case.design.pass_sums(request, y, s)
+        names = ["value", "gradient", "hessian", "score_outer", "overlap_min", "overlap_count"]
+        assert set(fused) == set(names)
+        for key in names:
+            assert_close(fused[key], expected[key], max(case.rtol, 1e-10))
 
 
 def test_every_operation_of_the_protocol_is_tested() -> None:

@@ -334,8 +334,8 @@ def _mirrored(upper: NDArray) -> NDArray:
     return full
 
 
-@compile_kernel
-def _block_sums(
+@compile_kernel(nogil=True)
+def _serial_sums(
     X: NDArray,
     coef: NDArray,
     lead: int,
@@ -344,17 +344,19 @@ def _block_sums(
     offset: NDArray,
     with_hessian: bool,
     with_meat: bool,
-) -> tuple[float, float, NDArray, NDArray, NDArray]:
-    """(J₀, λ, g, H, M) of an X of at most ``BLOCK`` rows, one block and one part, on the
-    calling thread, H and M mirrored (0 × 0 when not asked for): :func:`_sums`' sums with no
-    threads started and no per-part arrays left to add."""
+) -> tuple[NDArray, NDArray, NDArray, NDArray, NDArray]:
+    """Per-block J₀, λ and g, and H and M mirrored (0 × 0 when not asked for), every block in
+    one part on the calling thread, without holding the GIL: :func:`_sums`' sums with no
+    threads started and no per-part matrices left to add (a small X, or a chunk of a Dask
+    array in a worker's task)."""
+    n_blocks = (X.shape[0] + BLOCK - 1) // BLOCK
     losses, smallest, gradients, hessians, meats = _outputs(
-        1, 1, coef.shape[0], with_hessian, with_meat
+        n_blocks, 1, coef.shape[0], with_hessian, with_meat
     )
     _part_sums(
-        X, coef, lead, y, s, offset, 0, 1, losses, smallest, gradients, hessians[0], meats[0]
+        X, coef, lead, y, s, offset, 0, n_blocks, losses, smallest, gradients, hessians[0], meats[0]
     )
-    return losses[0], smallest[0], gradients[0], _mirrored(hessians[0]), _mirrored(meats[0])
+    return losses, smallest, gradients, _mirrored(hessians[0]), _mirrored(meats[0])
 
 
 @compile_kernel(fastmath=_FAST)
@@ -404,10 +406,13 @@ def value_gradient_grams(
     offset: NDArray | None,
     hessian: bool,
     meat: bool,
+    serial: bool = False,
 ) -> tuple[float, NDArray, NDArray | None, NDArray | None, float]:
     """(J₀, g, H or None, M or None, λ) in one pass over the C-ordered dense X (float32 or
-    float64), θ = ``coef`` laid out as (b, w) with an intercept, w without. An X of at most
-    ``BLOCK`` rows is one block, summed on the calling thread (:func:`_block_sums`)."""
+    float64), θ = ``coef`` laid out as (b, w) with an intercept, w without. With ``serial``
+    (a task of the Dask backend, whose worker's threads share the cores), and for an X of at
+    most ``BLOCK`` rows, one block, every block is summed on the calling thread
+    (:func:`_serial_sums`)."""
     arguments = (
         X,
         np.ascontiguousarray(coef, dtype=np.float64),
@@ -418,14 +423,14 @@ def value_gradient_grams(
         hessian,
         meat,
     )
-    if 0 < X.shape[0] <= BLOCK:
-        loss, least, gradient, hess, meat_sum = _block_sums(*arguments)
+    if serial or X.shape[0] <= BLOCK:
+        losses, smallest, gradients, hess, meat_sum = _serial_sums(*arguments)
         return (
-            float(loss),
-            gradient,
+            float(np.sum(losses)),
+            np.sum(gradients, axis=0),
             hess if hessian else None,
             meat_sum if meat else None,
-            float(least),
+            float(np.min(smallest, initial=np.inf)),
         )
     losses, smallest, gradients, hessians, meats = _sums(*arguments)
     return (

@@ -99,13 +99,15 @@ def fused_sums(
     *,
     hessian: bool,
     score_outer: bool,
+    serial: bool = False,
 ) -> FusedSums:
     """The :class:`FusedSums` of the binary model at θ in one pass over the C-ordered X, the
-    Hessian and the meat when asked for (:mod:`._fused_gram`)."""
+    Hessian and the meat when asked for (:mod:`._fused_gram`); on the calling thread alone
+    with ``serial`` (a task of the Dask backend)."""
     from ._fused_gram import value_gradient_grams
 
     value, grad, hess, meat, smallest = value_gradient_grams(
-        X, coef, fit_intercept, y, s, offset, hessian, score_outer
+        X, coef, fit_intercept, y, s, offset, hessian, score_outer, serial
     )
     return FusedSums(value, grad, hess, meat, smallest)
 

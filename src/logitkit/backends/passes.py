@@ -21,12 +21,19 @@ and r = ∂L/∂η:
 ``score_outer`` the blocks X̃ᵀ diag(s ⊙ r_k r_m) X̃ (the sandwich's meat M)
 ``hessian_product`` X̃ᵀ(s ⊙ C(X̃V)) for V = ``direction`` (C the per-row curvature)
 ``cluster_scores``  u_g = Σ_{i: gᵢ = g} −sᵢ rᵢ ⊗ x̃ᵢ, G × k̃, for the codes gᵢ < ``n_groups``
-``overlap``     two classes: ``overlap_min`` = min_{sᵢ>0} sᵢ|yᵢ − ŷᵢ| (+inf without rows),
-                ``overlap_gram`` = Σ_{sᵢ>0} x̃ᵢx̃ᵢᵀ and ``overlap_count`` = #{sᵢ > 0}
+``overlap``     two classes: ``overlap_min`` = min_{sᵢ>0} sᵢ|yᵢ − ŷᵢ| (+inf without rows) and
+                ``overlap_count`` = #{sᵢ > 0} (the certificate's Gram matrix is
+                ``positive_gram``, which does not depend on θ)
 ``positive_gram``   Σ_{sᵢ>0} x̃ᵢx̃ᵢᵀ and ``positive_count``: no coefficients needed
 ``class_totals``    Σ_{yᵢ=k} sᵢ for k < ``n_classes`` (and a check of the weights)
 ``abs_max``     maxᵢ |x̃ᵢⱼ| (and a check that X is finite), ``row_count``
 ============== ===================================================================
+
+Over a C-ordered dense block (a chunk of a Dask array), the cost and gradient come from the
+serial fused kernel (:mod:`._chunk_kernels`); when the pass also wants the Hessian, the meat or
+the overlap of the binary model (the certificate's and the statistics' pass at θ̂), all of them
+come from one read of the block by the serial form of the in-memory fused pass
+(:func:`logitkit.backends.fused.fused_sums`), not from a product per matrix.
 
 The sums of two blocks are combined by :func:`combine`: added, except ``overlap_min`` (the
 least) and ``abs_max`` (the largest). A block whose sums are not finite because its data are
@@ -58,6 +65,8 @@ WANTS = (
 """What a pass can compute (see the module docstring)."""
 
 _NEEDS_LOGITS = frozenset(WANTS[:8])
+_FUSED_WANTS = frozenset({"value", "gradient", "hessian", "score_outer", "overlap"})
+"""What the fused pass of the binary model computes in one read of a dense block."""
 _LEAST = frozenset({"overlap_min"})
 _LARGEST = frozenset({"abs_max"})
 
@@ -182,6 +191,15 @@ def _datafit_sums(
     labels = np.asarray(y, dtype=np.float64 if n_outputs == 1 else np.intp)
     weights = np.asarray(s, dtype=np.float64)
     shift = None if offset is None else np.asarray(offset, dtype=np.float64)
+    logit_wants = wants & _NEEDS_LOGITS
+    if (
+        rows is not None
+        and datafit.kernel == "bernoulli"
+        and logit_wants <= _FUSED_WANTS
+        and logit_wants - {"value", "gradient"}
+    ):
+        _fused_block_sums(rows, design.fit_intercept, coef, labels, weights, shift, wants, out)
+        return
     z = None
     if wants & {"value", "gradient"} and rows is not None and (shift is None or n_outputs == 1):
         value, grad, z = serial_value_gradient(
@@ -241,8 +259,45 @@ def _datafit_sums(
             raise ValueError("the overlap certificate is for two classes")
         residual = np.where(labels[kept] == 1, _sigmoid(-z[kept]), _sigmoid(z[kept]))
         out["overlap_min"] = np.array(float(np.min(weights[kept] * residual, initial=np.inf)))
-        out["overlap_gram"] = design.gram_rows(None if kept.size == weights.size else kept)
         out["overlap_count"] = np.array(float(kept.size))
+
+
+def _fused_block_sums(
+    rows: NDArray,
+    fit_intercept: bool,
+    coef: NDArray,
+    labels: NDArray,
+    weights: NDArray,
+    offset: NDArray | None,
+    wants: set[str],
+    out: dict[str, NDArray],
+) -> None:
+    """The binary model's ``value``, ``gradient``, ``hessian``, ``score_outer`` and
+    ``overlap`` of the dense block ``rows`` that ``wants`` asks for, from one serial read of it
+    (:func:`logitkit.backends.fused.fused_sums`)."""
+    from .fused import fused_sums
+
+    sums = fused_sums(
+        np.ascontiguousarray(rows),
+        coef,
+        fit_intercept,
+        labels,
+        weights,
+        offset,
+        hessian="hessian" in wants,
+        score_outer="score_outer" in wants,
+        serial=True,
+    )
+    found = {
+        "value": np.array(sums.value),
+        "gradient": sums.gradient,
+        "hessian": sums.hessian,
+        "score_outer": sums.score_outer,
+    }
+    out.update({name: value for name, value in found.items() if name in wants})
+    if "overlap" in wants:
+        out["overlap_min"] = np.array(sums.overlap_min)
+        out["overlap_count"] = np.array(float(np.count_nonzero(weights > 0)))
 
 
 def _hessian(design: BlockDesign, datafit: Any, factors: Any, weights: NDArray, k: int) -> NDArray:

@@ -186,8 +186,9 @@ def _smallest_residual_weight(z: NDArray, y: NDArray, weights: NDArray) -> float
 
 
 def _overlap_certified_by_pass(objective: Objective, coef: NDArray) -> bool:
-    """:func:`overlap_certified` from the sums of one pass over every row of positive weight:
-    λ_min = min sᵢ|yᵢ − ŷᵢ|, their Gram matrix and the score.
+    """:func:`overlap_certified` from the sums of one pass over every row of positive weight,
+    λ_min = min sᵢ|yᵢ − ŷᵢ| and the score, with their Gram matrix (which does not depend on θ:
+    the fit's first pass brought it, :meth:`~logitkit.core.objective.Objective.positive_weight_gram`).
 
     The certificate holds at any θ whose score is small enough; when it fails at the fit's θ
     (a stochastic solver stops short of the optimum), up to ``_CERTIFICATE_STEPS`` Newton
@@ -197,10 +198,11 @@ def _overlap_certified_by_pass(objective: Objective, coef: NDArray) -> bool:
     if design.n_params > _CERTIFICATE_MAX_PARAMS:
         return False
     theta = np.asarray(coef, dtype=np.float64)
+    gram = objective.positive_weight_gram()
     for attempt in range(_CERTIFICATE_STEPS + 1):
         wants = ("overlap", "gradient") + (("hessian",) if attempt < _CERTIFICATE_STEPS else ())
         sums = objective.evaluate(theta, wants)
-        if _certified(sums, objective.total_weight, design.n_params):
+        if _certified(sums, gram, objective.total_weight, design.n_params):
             return True
         if attempt == _CERTIFICATE_STEPS:
             return False
@@ -212,14 +214,15 @@ def _overlap_certified_by_pass(objective: Objective, coef: NDArray) -> bool:
     return False
 
 
-def _certified(sums: dict[str, NDArray], total: float, n_params: int) -> bool:
-    """λ_min σ_min(A_S D) > 2‖D r‖ from a pass's overlap sums (see :func:`overlap_certified`)."""
+def _certified(sums: dict[str, NDArray], gram: NDArray, total: float, n_params: int) -> bool:
+    """λ_min σ_min(A_S D) > 2‖D r‖ from a pass's overlap sums and the Gram matrix ``gram`` =
+    A_SᵀA_S of the rows of positive weight (see :func:`overlap_certified`)."""
     if sums["overlap_count"] <= n_params:
         return False
     smallest = float(sums["overlap_min"]) * total
     if not smallest > 0.0:
         return False
-    return _certificate_holds(smallest, sums["overlap_gram"], -total * sums["gradient"])
+    return _certificate_holds(smallest, gram, -total * sums["gradient"])
 
 
 def _certificate_holds(
