@@ -294,7 +294,9 @@ def _fused_block_sums(
         "hessian": sums.hessian,
         "score_outer": sums.score_outer,
     }
-    out.update({name: value for name, value in found.items() if name in wants})
+    out.update(
+        {name: value for name, value in found.items() if value is not None and name in wants}
+    )
     if "overlap" in wants:
         out["overlap_min"] = np.array(sums.overlap_min)
         out["overlap_count"] = np.array(float(np.count_nonzero(weights > 0)))

@@ -187,8 +187,8 @@ def _smallest_residual_weight(z: NDArray, y: NDArray, weights: NDArray) -> float
 
 def _overlap_certified_by_pass(objective: Objective, coef: NDArray) -> bool:
     """:func:`overlap_certified` from the sums of one pass over every row of positive weight,
-    λ_min = min sᵢ|yᵢ − ŷᵢ| and the score, with their Gram matrix (which does not depend on θ:
-    the fit's first pass brought it, :meth:`~logitkit.core.objective.Objective.positive_weight_gram`).
+    λ_min = min sᵢ|yᵢ − ŷᵢ| and the score, with their Gram matrix, which does not depend on θ
+    (the fit's first pass brought it: ``positive_weight_gram``).
 
     The certificate holds at any θ whose score is small enough; when it fails at the fit's θ
     (a stochastic solver stops short of the optimum), up to ``_CERTIFICATE_STEPS`` Newton
