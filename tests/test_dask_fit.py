@@ -233,9 +233,10 @@ def test_unknown_chunk_sizes_are_refused_with_the_fix() -> None:
         LogisticRegression().fit(frame.to_dask_array(), lazy(Y_BIN))
 
 
-def test_nan_found_during_a_pass_names_the_chunk(dask_scheduler) -> None:
+@pytest.mark.parametrize("bad", [np.nan, -np.inf])
+def test_nan_found_during_a_pass_names_the_chunk(dask_scheduler, bad: float) -> None:
     X = X_BIN.copy()
-    X[950, 2] = np.nan
+    X[950, 2] = bad
     where = r"NaN or infinite values in chunk 2 of X \(rows 800–1199\), the first in its row 150"
     with pytest.raises(ValueError, match=where):
         LogisticRegression().fit(lazy(X), lazy(Y_BIN))

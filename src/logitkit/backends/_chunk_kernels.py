@@ -1,4 +1,5 @@
-"""The fused cost-and-gradient kernels of :mod:`._fused` and :mod:`._fused_multinomial`, serial.
+"""The fused cost-and-gradient kernels of :mod:`._fused` and :mod:`._fused_multinomial`, and the
+column maxima of :mod:`._columns`, serial.
 
 A pass of the Dask backend runs one task per chunk of rows, and the tasks of a worker share its
 threads: a kernel that spread its rows over Numba's threads as well would oversubscribe the
@@ -95,3 +96,19 @@ def multinomial_value_gradient(
         loss += block_loss
         gradient += partial
     return loss, gradient
+
+
+@compile_kernel(nogil=True, fastmath={"reassoc", "contract"})
+def column_abs_max(X: NDArray) -> NDArray:
+    """maxᵢ |xᵢⱼ| for every column j of the C-ordered X, in float64, row by row. The maximum
+    is a plain comparison, which the compiler vectorises and which leaves a NaN out: the
+    caller finds NaN by another sum of the same rows."""
+    n_rows, n_columns = X.shape
+    top = np.zeros(n_columns)
+    for i in range(n_rows):
+        row = X[i]
+        for j in range(n_columns):
+            size = abs(np.float64(row[j]))
+            highest = top[j]
+            top[j] = size if size > highest else highest
+    return top

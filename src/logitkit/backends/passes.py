@@ -33,7 +33,9 @@ Over a C-ordered dense block (a chunk of a Dask array), the cost and gradient co
 serial fused kernel (:mod:`._chunk_kernels`); when the pass also wants the Hessian, the meat or
 the overlap of the binary model (the certificate's and the statistics' pass at θ̂), all of them
 come from one read of the block by the serial form of the in-memory fused pass
-(:func:`logitkit.backends.fused.fused_sums`), not from a product per matrix.
+(:func:`logitkit.backends.fused.fused_sums`), not from a product per matrix; and a first pass
+for ``abs_max`` and ``positive_gram`` over rows of positive weight reads it once for both
+(a compiled row-by-row maximum and one symmetric BLAS product).
 
 The sums of two blocks are combined by :func:`combine`: added, except ``overlap_min`` (the
 least) and ``abs_max`` (the largest). A block whose sums are not finite because its data are
@@ -151,18 +153,22 @@ def block_sums(
     """
     wants = set(request.wants)
     out: dict[str, NDArray] = {}
-    if "abs_max" in wants:
-        out["abs_max"] = _checked_abs_max(design, rows, where)
-        out["row_count"] = np.array(float(design.n_samples))
     if wants & {"positive_gram", "class_totals", "overlap"}:
         weights = _checked_weights(s, where)
+    if {"abs_max", "positive_gram"} <= wants and rows is not None and np.all(weights > 0):
+        out["abs_max"], out["positive_gram"] = _checked_gram_and_maxima(rows, design, where)
+        out["positive_count"] = np.array(float(design.n_samples))
+    if "abs_max" in wants and "abs_max" not in out:
+        out["abs_max"] = _checked_abs_max(design, rows, where)
+    if "abs_max" in wants:
+        out["row_count"] = np.array(float(design.n_samples))
     if "class_totals" in wants:
         labels = np.asarray(y)
         _check_finite(labels, "y", where)
         out["class_totals"] = np.bincount(
             labels.astype(np.intp), weights=weights, minlength=request.n_classes
         )[: request.n_classes].astype(np.float64)
-    if "positive_gram" in wants:
+    if "positive_gram" in wants and "positive_gram" not in out:
         kept = np.flatnonzero(weights > 0)
         out["positive_gram"] = design.gram_rows(None if kept.size == weights.size else kept)
         out["positive_count"] = np.array(float(kept.size))
@@ -436,6 +442,32 @@ def _checked_abs_max(design: BlockDesign, rows: NDArray | None, where: str) -> N
     if not np.all(np.isfinite(top)):
         raise ValueError(f"X has NaN or infinite values in {where}: drop or fill those rows first")
     return top
+
+
+def _checked_gram_and_maxima(
+    rows: NDArray, design: BlockDesign, where: str
+) -> tuple[NDArray, NDArray]:
+    """(maxᵢ |x̃ᵢⱼ|, X̃ᵀX̃) of the dense block ``rows``: the maxima by a serial compiled read
+    of it, XᵀX by one symmetric BLAS product (``dsyrk``, the upper triangle) on its float64
+    rows, bordered by the row count and the column sums for the intercept. A column holding a
+    NaN has a NaN diagonal entry, and then ValueError names the block."""
+    from scipy.linalg.blas import dsyrk
+
+    from ._chunk_kernels import column_abs_max
+
+    X = np.ascontiguousarray(rows, dtype=np.float64)
+    top = column_abs_max(X)
+    upper = dsyrk(1.0, X.T, trans=0) if X.size else np.zeros((X.shape[1],) * 2)
+    gram = np.triu(upper) + np.triu(upper, 1).T
+    if not np.all(np.isfinite(np.diag(gram))):
+        _check_finite(X, "X", where)
+    if not design.fit_intercept:
+        return top, gram
+    bordered = np.empty((design.n_params, design.n_params))
+    bordered[0, 0] = X.shape[0]
+    bordered[0, 1:] = bordered[1:, 0] = np.ones(X.shape[0]) @ X
+    bordered[1:, 1:] = gram
+    return np.concatenate(([float(X.shape[0] > 0)], top)), bordered
 
 
 def _check_sums(
