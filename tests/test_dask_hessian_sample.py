@@ -90,6 +90,50 @@ def test_the_sampled_hessian_of_a_pass_is_that_of_the_sampled_rows(chunks) -> No
     assert design.passes == 1
 
 
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("chunks", [1000, UNEVEN])
+def test_the_first_pass_brings_the_cost_gradient_and_sampled_hessian_at_the_start(
+    fit_intercept, chunks
+) -> None:
+    """At θ₀ = (b₀, 0) every logit is b₀: the first pass's X̃ᵀ[s, s ⊙ y] and weighted sample
+    Gram give J, ∇J and H_S there equal to those of a pass at θ₀, which is then not made."""
+    weights = np.random.default_rng(4).uniform(0.5, 2.0, N)
+
+    def objective() -> Objective:
+        return Objective.from_data(
+            lazy(X, chunks),
+            lazy(Y, chunks),
+            sample_weight=lazy(weights, chunks),
+            fit_intercept=fit_intercept,
+            n_classes=2,
+        )
+
+    seeded, fresh = objective(), objective()
+    with dask.config.set(scheduler="synchronous"):
+        seeded.first_pass(with_gram=True, sample_step=STEP)
+        theta = seeded.start()
+        before = seeded.design.passes
+        kept = seeded.evaluate(theta, ("value", "gradient", "sampled_hessian"), STEP)
+        assert seeded.design.passes == before
+        fresh.class_totals()
+        assert np.array_equal(fresh.start(), theta)
+        made = fresh.evaluate(theta, ("value", "gradient", "sampled_hessian"), STEP)
+    for name in ("value", "gradient", f"sampled_hessian/{STEP}"):
+        np.testing.assert_allclose(kept[name], made[name], rtol=1e-12, atol=1e-15)
+
+
+def test_a_fit_makes_no_pass_at_its_start(tall, requests) -> None:
+    """The Newton of ``auto`` starts from what the first pass brought: 1 + its iterations
+    passes, with none at θ₀."""
+    with dask.config.set(scheduler="synchronous"):
+        model = LogisticRegression().fit(lazy(X), lazy(Y))
+    theta = np.concatenate(([np.log(Y.mean() / (1 - Y.mean()))], np.zeros(P)))
+    at_start = [r for r in requests if r.coef is not None and np.allclose(r.coef, theta)]
+    assert not at_start
+    assert requests[0].sample_step == STEP
+    assert_same_fit(model, LogisticRegression(solver="newton").fit(X, Y))
+
+
 def test_a_pass_refuses_a_sample_without_a_step() -> None:
     with pytest.raises(ValueError, match="sample_step of at least 2"):
         PassRequest(("sampled_hessian",), datafit=Bernoulli(), coef=THETA)
@@ -152,16 +196,17 @@ def test_the_sampled_fit_does_not_depend_on_where_its_tasks_run(tall, dask_clien
 
 def test_a_column_absent_from_the_sample_hands_over_to_the_full_hessian(tall, requests) -> None:
     """A rare indicator that is 0 on every sampled row (0, 6, 12, …) makes H_S singular: the
-    exact Hessian takes over during the fit, which still reaches the exact optimum."""
+    exact Hessian takes over during the fit, which still reaches the exact optimum. (H_S at
+    the start comes from the first pass, which reads the sample for it.)"""
     rare = np.zeros((N, 1))
     rare[1::STEP][:60] = 1.0
     X_rare = np.hstack((X, rare))
     with dask.config.set(scheduler="synchronous"):
         model = LogisticRegression().fit(lazy(X_rare), lazy(Y))
     assert_same_fit(model, LogisticRegression(solver="newton").fit(X_rare, Y))
-    sampled = [i for i, request in enumerate(requests) if "sampled_hessian" in request.wants]
+    assert "null_sums" in requests[0].wants and requests[0].sample_step == STEP
     exact = [i for i, request in enumerate(requests) if "hessian" in request.wants]
-    assert sampled and exact and sampled[0] < exact[0] < len(requests) - 1
+    assert exact and 0 < exact[0] < len(requests) - 1
 
 
 def test_a_stalled_sample_hands_over_to_the_full_hessian(requests) -> None:

@@ -27,6 +27,10 @@ and r = ∂L/∂η:
 ``positive_gram``   Σ_{sᵢ>0} x̃ᵢx̃ᵢᵀ and ``positive_count``: no coefficients needed
 ``class_totals``    Σ_{yᵢ=k} sᵢ for k < ``n_classes`` (and a check of the weights)
 ``abs_max``     maxᵢ |x̃ᵢⱼ| (and a check that X is finite), ``row_count``
+``null_sums``   two classes: X̃ᵀ[s, s ⊙ y] (p̃ × 2) and, with a ``sample_step`` k, ``null_gram`` =
+                Σ_{i∈S} sᵢx̃ᵢx̃ᵢᵀ over the sample S of ``sampled_hessian`` and
+                ``sample_count``: at θ₀ = (b₀, 0) every zᵢ is b₀, so the cost, the gradient
+                and the sampled Hessian there follow from these sums without a pass at θ₀
 ============== ===================================================================
 
 Over a C-ordered dense block (a chunk of a Dask array), the cost and gradient come from the
@@ -63,6 +67,7 @@ WANTS = (
     "positive_gram",
     "class_totals",
     "abs_max",
+    "null_sums",
 )
 """What a pass can compute (see the module docstring)."""
 
@@ -172,6 +177,8 @@ def block_sums(
         kept = np.flatnonzero(weights > 0)
         out["positive_gram"] = design.gram_rows(None if kept.size == weights.size else kept)
         out["positive_count"] = np.array(float(kept.size))
+    if "null_sums" in wants:
+        _null_sums(design, request.sample_step, y, s, first_row, out)
     if wants & _NEEDS_LOGITS:
         _datafit_sums(design, request, wants, y, s, offset, codes, rows, first_row, out)
         _check_sums(out, design, rows, (y, s), where)
@@ -306,6 +313,25 @@ def _fused_block_sums(
     if "overlap" in wants:
         out["overlap_min"] = np.array(sums.overlap_min)
         out["overlap_count"] = np.array(float(np.count_nonzero(weights > 0)))
+
+
+def _null_sums(
+    design: BlockDesign,
+    sample_step: int,
+    y: Any,
+    s: Any,
+    first_row: int,
+    out: dict[str, NDArray],
+) -> None:
+    """X̃ᵀ[s, s ⊙ y] and, with a ``sample_step``, the sample's Gram matrix weighted by s (see
+    :func:`block_sums`)."""
+    labels = np.asarray(y, dtype=np.float64)
+    weights = np.asarray(s, dtype=np.float64)
+    out["null_sums"] = design.rmatvec(np.column_stack((weights, weights * labels)))
+    if sample_step:
+        sample = slice(-first_row % sample_step, None, sample_step)
+        out["null_gram"] = design.take(sample).weighted_gram(weights[sample])
+        out["sample_count"] = np.array(float(len(range(design.n_samples)[sample])))
 
 
 def _hessian(design: BlockDesign, datafit: Any, factors: Any, weights: NDArray, k: int) -> NDArray:

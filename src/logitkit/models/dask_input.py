@@ -16,6 +16,7 @@ from ..core.layout import penalised_mask
 from ..core.objective import Objective
 from ..core.penalties import ElasticNet
 from ..core.validation import check_labels
+from ..solvers import hessian_sample_step
 from .input_checks import check_classes, check_feature_names, check_magnitudes
 from .params import reference_index
 
@@ -92,7 +93,10 @@ def dask_objective(
     mask = penalised_mask(design.n_params, datafit.n_outputs, fit_intercept)
     penalty = ElasticNet.with_mask(params["alpha"], params["l1_ratio"], mask)
     objective = Objective(design, codes, weights, penalty, datafit, firth=bool(params["firth"]))
-    maxima = objective.first_pass(with_gram=params["alpha"] == 0 and datafit.n_outputs == 1)
+    maxima = objective.first_pass(
+        with_gram=params["alpha"] == 0 and datafit.n_outputs == 1,
+        sample_step=hessian_sample_step(objective),
+    )
     check_magnitudes(design, getattr(estimator, "feature_names_in_", None), maxima)
     return objective
 
