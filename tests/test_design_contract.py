@@ -489,7 +489,7 @@ def test_pass_sums(case: Case, datafit) -> None:
     codes = rng.integers(0, 4, size=n)
     wants = ["value", "gradient", "hessian", "score_outer", "hessian_product", "cluster_scores"]
     wants += ["positive_gram", "class_totals", "abs_max"]
-    wants += ["overlap"] if datafit.n_outputs == 1 else []
+    wants += ["overlap", "null_sums"] if datafit.n_outputs == 1 else []
     request = PassRequest(
         tuple(wants),
         datafit=datafit,
@@ -546,6 +546,7 @@ def test_pass_sums(case: Case, datafit) -> None:
         p = 1.0 / (1.0 + np.exp(-z))
         expected["overlap_min"] = np.min((s * np.abs(y - p))[kept])
         expected["overlap_count"] = kept.sum()
+        expected["null_sums"] = Xt.T @ np.column_stack((s, s * y))
     assert set(sums) == set(expected)
     for key, value in expected.items():
         assert_close(sums[key], value, max(case.rtol, 1e-10))

@@ -37,9 +37,9 @@ Over a C-ordered dense block (a chunk of a Dask array), the cost and gradient co
 serial fused kernel (:mod:`._chunk_kernels`); when the pass also wants the Hessian, the meat or
 the overlap of the binary model (the certificate's and the statistics' pass at θ̂), all of them
 come from one read of the block by the serial form of the in-memory fused pass
-(:func:`logitkit.backends.fused.fused_sums`), not from a product per matrix; and a first pass
-for ``abs_max`` and ``positive_gram`` over rows of positive weight reads it once for both
-(a compiled row-by-row maximum and one symmetric BLAS product).
+(:func:`logitkit.backends.fused.fused_sums`), not from a product per matrix; ``abs_max`` and
+``null_sums`` come from one compiled read of it, and ``positive_gram`` (every weight positive)
+from one symmetric BLAS product.
 
 The sums of two blocks are combined by :func:`combine`: added, except ``overlap_min`` (the
 least) and ``abs_max`` (the largest). A block whose sums are not finite because its data are
@@ -160,9 +160,8 @@ def block_sums(
     out: dict[str, NDArray] = {}
     if wants & {"positive_gram", "class_totals", "overlap"}:
         weights = _checked_weights(s, where)
-    if {"abs_max", "positive_gram"} <= wants and rows is not None and np.all(weights > 0):
-        out["abs_max"], out["positive_gram"] = _checked_gram_and_maxima(rows, design, where)
-        out["positive_count"] = np.array(float(design.n_samples))
+    if rows is not None and wants & {"abs_max", "null_sums"}:
+        _column_sums(rows, design, wants, y, s, where, out)
     if "abs_max" in wants and "abs_max" not in out:
         out["abs_max"] = _checked_abs_max(design, rows, where)
     if "abs_max" in wants:
@@ -173,9 +172,12 @@ def block_sums(
         out["class_totals"] = np.bincount(
             labels.astype(np.intp), weights=weights, minlength=request.n_classes
         )[: request.n_classes].astype(np.float64)
-    if "positive_gram" in wants and "positive_gram" not in out:
+    if "positive_gram" in wants:
         kept = np.flatnonzero(weights > 0)
-        out["positive_gram"] = design.gram_rows(None if kept.size == weights.size else kept)
+        if rows is not None and kept.size == weights.size:
+            out["positive_gram"] = _dense_gram(rows, design.fit_intercept)
+        else:
+            out["positive_gram"] = design.gram_rows(None if kept.size == weights.size else kept)
         out["positive_count"] = np.array(float(kept.size))
     if "null_sums" in wants:
         _null_sums(design, request.sample_step, y, s, first_row, out)
@@ -323,15 +325,48 @@ def _null_sums(
     first_row: int,
     out: dict[str, NDArray],
 ) -> None:
-    """X̃ᵀ[s, s ⊙ y] and, with a ``sample_step``, the sample's Gram matrix weighted by s (see
-    :func:`block_sums`)."""
-    labels = np.asarray(y, dtype=np.float64)
+    """X̃ᵀ[s, s ⊙ y] (unless a read of the dense rows brought it) and, with a
+    ``sample_step``, the sample's Gram matrix weighted by s (see :func:`block_sums`)."""
     weights = np.asarray(s, dtype=np.float64)
-    out["null_sums"] = design.rmatvec(np.column_stack((weights, weights * labels)))
+    if "null_sums" not in out:
+        out["null_sums"] = design.rmatvec(_null_weights(y, weights))
     if sample_step:
         sample = slice(-first_row % sample_step, None, sample_step)
         out["null_gram"] = design.take(sample).weighted_gram(weights[sample])
         out["sample_count"] = np.array(float(len(range(design.n_samples)[sample])))
+
+
+def _null_weights(y: Any, weights: NDArray) -> NDArray:
+    """The n × 2 weights [s, s ⊙ y] of ``null_sums``."""
+    return np.column_stack((weights, weights * np.asarray(y, dtype=np.float64)))
+
+
+def _column_sums(
+    rows: NDArray,
+    design: BlockDesign,
+    wants: set[str],
+    y: Any,
+    s: Any,
+    where: str,
+    out: dict[str, NDArray],
+) -> None:
+    """``abs_max`` and ``null_sums``'s X̃ᵀ[s, s ⊙ y] of the dense block ``rows`` from one
+    compiled read of it (:func:`._chunk_kernels.column_sums`); ValueError naming the block
+    when X is not finite there."""
+    from ._chunk_kernels import column_sums
+
+    weights = _null_weights(y, np.asarray(s, dtype=np.float64)) if "null_sums" in wants else None
+    top, probe, sums = column_sums(
+        np.ascontiguousarray(rows), np.zeros((len(rows), 0)) if weights is None else weights
+    )
+    if not np.all(np.isfinite(probe)):
+        _check_finite(rows, "X", where)
+    if "abs_max" in wants:
+        out["abs_max"] = (
+            np.concatenate(([float(len(rows) > 0)], top)) if design.fit_intercept else top
+        )
+    if weights is not None:
+        out["null_sums"] = np.vstack((weights.sum(axis=0), sums)) if design.fit_intercept else sums
 
 
 def _hessian(design: BlockDesign, datafit: Any, factors: Any, weights: NDArray, k: int) -> NDArray:
@@ -470,30 +505,22 @@ def _checked_abs_max(design: BlockDesign, rows: NDArray | None, where: str) -> N
     return top
 
 
-def _checked_gram_and_maxima(
-    rows: NDArray, design: BlockDesign, where: str
-) -> tuple[NDArray, NDArray]:
-    """(maxᵢ |x̃ᵢⱼ|, X̃ᵀX̃) of the dense block ``rows``: the maxima by a serial compiled read
-    of it, XᵀX by one symmetric BLAS product (``dsyrk``, the upper triangle) on its float64
-    rows, bordered by the row count and the column sums for the intercept. A column holding a
-    NaN has a NaN diagonal entry, and then ValueError names the block."""
+def _dense_gram(rows: NDArray, fit_intercept: bool) -> NDArray:
+    """X̃ᵀX̃ of the dense block ``rows`` in float64: XᵀX by one symmetric BLAS product
+    (``dsyrk``, the upper triangle) on its float64 rows, bordered by the row count and the
+    column sums for the intercept."""
     from scipy.linalg.blas import dsyrk
 
-    from ._chunk_kernels import column_abs_max
-
     X = np.ascontiguousarray(rows, dtype=np.float64)
-    top = column_abs_max(X)
     upper = dsyrk(1.0, X.T, trans=0) if X.size else np.zeros((X.shape[1],) * 2)
     gram = np.triu(upper) + np.triu(upper, 1).T
-    if not np.all(np.isfinite(np.diag(gram))):
-        _check_finite(X, "X", where)
-    if not design.fit_intercept:
-        return top, gram
-    bordered = np.empty((design.n_params, design.n_params))
+    if not fit_intercept:
+        return gram
+    bordered = np.empty((gram.shape[0] + 1,) * 2)
     bordered[0, 0] = X.shape[0]
     bordered[0, 1:] = bordered[1:, 0] = np.ones(X.shape[0]) @ X
     bordered[1:, 1:] = gram
-    return np.concatenate(([float(X.shape[0] > 0)], top)), bordered
+    return bordered
 
 
 def _check_sums(
