@@ -381,25 +381,62 @@ def _pass_objective(weights: np.ndarray | None = None):
 
 
 def test_the_first_pass_keeps_the_totals_and_the_gram_matrix_it_was_asked_for() -> None:
-    """first_pass(with_gram=True) is one pass; the class totals and the Gram matrix of the
-    rows of positive weight then cost none, and equal their in-memory values. Without the Gram
-    matrix, asking for it costs one pass, once."""
+    """The first pass (with the Gram matrix) is one pass, which finds y's labels with their
+    counts; the class totals and the Gram matrix of the rows of positive weight then cost
+    none, and equal their in-memory values. Without the Gram matrix, asking for it costs one
+    pass, once."""
+    from logitkit.models.dask_first_pass import keep_first_pass, read_first_pass
+
     objective, design = _pass_objective()
     before = design.passes
-    objective.first_pass(with_gram=True)
+    ones = np.ones(X_BIN.shape[0])
+    found = read_first_pass(design, Y_BIN, ones, with_gram=True, sample_step=None)
     assert design.passes == before + 1
+    np.testing.assert_array_equal(found.labels, [0, 1])
+    np.testing.assert_array_equal(found.counts, np.bincount(Y_BIN))
+    keep_first_pass(objective, found, np.array([0, 1]), None)
     totals = objective.class_totals()
     gram = objective.positive_weight_gram()
     assert design.passes == before + 1
     np.testing.assert_array_equal(totals, np.bincount(Y_BIN, minlength=2).astype(float))
     X1 = np.column_stack([np.ones(X_BIN.shape[0]), X_BIN])
     np.testing.assert_allclose(gram, X1.T @ X1, rtol=1e-12, atol=1e-10)
+    np.testing.assert_allclose(found.maxima, np.abs(X1).max(axis=0), rtol=0)
     objective, design = _pass_objective()
     before = design.passes
-    objective.first_pass(with_gram=False)
+    found = read_first_pass(design, Y_BIN, ones, with_gram=False, sample_step=None)
+    keep_first_pass(objective, found, np.array([0, 1]), None)
     objective.positive_weight_gram()
     objective.positive_weight_gram()
     assert design.passes == before + 2
+
+
+@pytest.mark.parametrize("chunks", [100, 37, 2000])
+def test_the_first_pass_groups_its_sums_by_label_whatever_the_chunks(chunks) -> None:
+    """String labels, weighted: the counts, weights and (two labels) X̃ᵀ(s ⊙ [y = u]) of each
+    label, merged across chunks that hold one label, two or both."""
+    from logitkit.backends.design import make_design
+    from logitkit.models.dask_first_pass import read_first_pass
+
+    n = X_BIN.shape[0]
+    labels = np.where(np.arange(n) < n // 3, "no", np.where(Y_BIN == 1, "yes", "no"))
+    weights = np.random.default_rng(2).uniform(0.5, 2.0, n)
+    design = make_design(da.from_array(X_BIN, chunks=(chunks, X_BIN.shape[1])), True)
+    found = read_first_pass(design, labels, weights, with_gram=False, sample_step=None)
+    np.testing.assert_array_equal(found.labels, ["no", "yes"])
+    X1 = np.column_stack([np.ones(n), X_BIN])
+    for index, label in enumerate(("no", "yes")):
+        rows = labels == label
+        assert found.counts[index] == rows.sum()
+        assert found.label_weights[index] == pytest.approx(weights[rows].sum(), rel=1e-13)
+        np.testing.assert_allclose(
+            found.label_sums[:, index], X1[rows].T @ weights[rows], rtol=1e-12, atol=1e-12
+        )
+    three = np.where(np.arange(n) % 7 == 0, "maybe", labels)
+    found = read_first_pass(design, three, weights, with_gram=False, sample_step=None)
+    np.testing.assert_array_equal(found.labels, ["maybe", "no", "yes"])
+    np.testing.assert_array_equal(found.counts, [np.sum(three == u) for u in found.labels])
+    assert found.label_sums is None
 
 
 def test_evaluations_are_kept_for_the_last_three_thetas_and_bring_the_hessian_along() -> None:

@@ -90,35 +90,46 @@ def test_the_sampled_hessian_of_a_pass_is_that_of_the_sampled_rows(chunks) -> No
     assert design.passes == 1
 
 
+@pytest.mark.parametrize("per_class", [None, (0.5, 2.0)])
 @pytest.mark.parametrize("fit_intercept", [True, False])
 @pytest.mark.parametrize("chunks", [1000, UNEVEN])
 def test_the_first_pass_brings_the_cost_gradient_and_sampled_hessian_at_the_start(
-    fit_intercept, chunks
+    fit_intercept, chunks, per_class
 ) -> None:
-    """At θ₀ = (b₀, 0) every logit is b₀: the first pass's X̃ᵀ[s, s ⊙ y] and weighted sample
-    Gram give J, ∇J and H_S there equal to those of a pass at θ₀, which is then not made."""
+    """At θ₀ = (b₀, 0) every logit is b₀: the first pass's sums by label and weighted sample
+    Gram give J, ∇J and H_S there equal to those of a pass at θ₀, which is then not made
+    (with unequal class weights, J and ∇J only: the sample was weighted before the classes
+    were known)."""
+    from logitkit.models.dask_first_pass import keep_first_pass, read_first_pass
+
     weights = np.random.default_rng(4).uniform(0.5, 2.0, N)
+    factor = np.ones(2) if per_class is None else np.asarray(per_class)
 
     def objective() -> Objective:
         return Objective.from_data(
             lazy(X, chunks),
             lazy(Y, chunks),
-            sample_weight=lazy(weights, chunks),
+            sample_weight=lazy(weights * factor[Y], chunks),
             fit_intercept=fit_intercept,
             n_classes=2,
         )
 
     seeded, fresh = objective(), objective()
+    wants = ("value", "gradient") + (("sampled_hessian",) if per_class is None else ())
     with dask.config.set(scheduler="synchronous"):
-        seeded.first_pass(with_gram=True, sample_step=STEP)
+        found = read_first_pass(
+            seeded.design, lazy(Y, chunks), lazy(weights, chunks), with_gram=True, sample_step=STEP
+        )
+        keep_first_pass(seeded, found, np.array([0, 1]), per_class)
         theta = seeded.start()
         before = seeded.design.passes
-        kept = seeded.evaluate(theta, ("value", "gradient", "sampled_hessian"), STEP)
+        kept = seeded.evaluate(theta, wants, STEP)
         assert seeded.design.passes == before
         fresh.class_totals()
         assert np.array_equal(fresh.start(), theta)
-        made = fresh.evaluate(theta, ("value", "gradient", "sampled_hessian"), STEP)
-    for name in ("value", "gradient", f"sampled_hessian/{STEP}"):
+        made = fresh.evaluate(theta, wants, STEP)
+    names = ["value", "gradient"] + ([f"sampled_hessian/{STEP}"] if per_class is None else [])
+    for name in names:
         np.testing.assert_allclose(kept[name], made[name], rtol=1e-12, atol=1e-15)
 
 
@@ -204,7 +215,7 @@ def test_a_column_absent_from_the_sample_hands_over_to_the_full_hessian(tall, re
     with dask.config.set(scheduler="synchronous"):
         model = LogisticRegression().fit(lazy(X_rare), lazy(Y))
     assert_same_fit(model, LogisticRegression(solver="newton").fit(X_rare, Y))
-    assert "null_sums" in requests[0].wants and requests[0].sample_step == STEP
+    assert "sample_gram" in requests[0].wants and requests[0].sample_step == STEP
     exact = [i for i, request in enumerate(requests) if "hessian" in request.wants]
     assert exact and 0 < exact[0] < len(requests) - 1
 

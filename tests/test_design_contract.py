@@ -489,7 +489,7 @@ def test_pass_sums(case: Case, datafit) -> None:
     codes = rng.integers(0, 4, size=n)
     wants = ["value", "gradient", "hessian", "score_outer", "hessian_product", "cluster_scores"]
     wants += ["positive_gram", "class_totals", "abs_max"]
-    wants += ["overlap", "null_sums"] if datafit.n_outputs == 1 else []
+    wants += ["overlap", "labels"] if datafit.n_outputs == 1 else []
     request = PassRequest(
         tuple(wants),
         datafit=datafit,
@@ -546,7 +546,10 @@ def test_pass_sums(case: Case, datafit) -> None:
         p = 1.0 / (1.0 + np.exp(-z))
         expected["overlap_min"] = np.min((s * np.abs(y - p))[kept])
         expected["overlap_count"] = kept.sum()
-        expected["null_sums"] = Xt.T @ np.column_stack((s, s * y))
+        expected["label_values"] = [0.0, 1.0]
+        expected["label_counts"] = np.bincount(labels)
+        expected["label_weights"] = np.bincount(labels, weights=s)
+        expected["label_sums"] = Xt.T @ np.column_stack((s * (y == 0), s * y))
     assert set(sums) == set(expected)
     for key, value in expected.items():
         assert_close(sums[key], value, max(case.rtol, 1e-10))

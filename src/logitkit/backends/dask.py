@@ -171,7 +171,10 @@ class DaskDesign:
         # Arrays received from workers may sit unaligned in their message buffer, which some
         # LAPACK wrappers refuse: hand out aligned copies (coefficient-sized, so cheap).
         if isinstance(result, dict):
-            return {key: np.array(value, dtype=np.float64) for key, value in result.items()}
+            return {
+                key: value if key == "label_values" else np.array(value, dtype=np.float64)
+                for key, value in result.items()
+            }
         return np.array(result, dtype=np.float64)
 
     def pass_sums(

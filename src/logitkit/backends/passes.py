@@ -27,10 +27,14 @@ and r = ∂L/∂η:
 ``positive_gram``   Σ_{sᵢ>0} x̃ᵢx̃ᵢᵀ and ``positive_count``: no coefficients needed
 ``class_totals``    Σ_{yᵢ=k} sᵢ for k < ``n_classes`` (and a check of the weights)
 ``abs_max``     maxᵢ |x̃ᵢⱼ| (and a check that X is finite), ``row_count``
-``null_sums``   two classes: X̃ᵀ[s, s ⊙ y] (p̃ × 2) and, with a ``sample_step`` k, ``null_gram`` =
-                Σ_{i∈S} sᵢx̃ᵢx̃ᵢᵀ over the sample S of ``sampled_hessian`` and
-                ``sample_count``: at θ₀ = (b₀, 0) every zᵢ is b₀, so the cost, the gradient
-                and the sampled Hessian there follow from these sums without a pass at θ₀
+``labels``      the distinct values of y as given, sorted (``label_values``, of any dtype), how
+                often each occurs (``label_counts``) and their weights Σ_{yᵢ=u} sᵢ
+                (``label_weights``); with at most two of them in the block, also
+                ``label_sums`` = [Σ_{yᵢ=u} sᵢx̃ᵢ], p̃ × their number. A fit's first pass reads
+                them before the classes are known: at θ₀ = (b₀, 0) every zᵢ is b₀, so the
+                cost and gradient there follow from ``label_sums``
+``sample_gram`` Σ_{i∈S} sᵢx̃ᵢx̃ᵢᵀ over the sample S of ``sampled_hessian`` (``sample_step``)
+                and ``sample_count``: the sampled Hessian at θ₀ is σ(b₀)σ(−b₀) times it
 ============== ===================================================================
 
 Over a C-ordered dense block (a chunk of a Dask array), the cost and gradient come from the
@@ -38,12 +42,13 @@ serial fused kernel (:mod:`._chunk_kernels`); when the pass also wants the Hessi
 the overlap of the binary model (the certificate's and the statistics' pass at θ̂), all of them
 come from one read of the block by the serial form of the in-memory fused pass
 (:func:`logitkit.backends.fused.fused_sums`), not from a product per matrix; ``abs_max`` and
-``null_sums`` come from one compiled read of it, and ``positive_gram`` (every weight positive)
+``label_sums`` come from one compiled read of it, and ``positive_gram`` (every weight positive)
 from one symmetric BLAS product.
 
 The sums of two blocks are combined by :func:`combine`: added, except ``overlap_min`` (the
-least) and ``abs_max`` (the largest). A block whose sums are not finite because its data are
-not (NaN or infinite values in X, y or s) raises ValueError naming the block (``where``).
+least), ``abs_max`` (the largest) and the ``labels`` table (merged by label). A block whose
+sums are not finite because its data are not (NaN or infinite values in X, y or s) raises
+ValueError naming the block (``where``).
 """
 
 from __future__ import annotations
@@ -67,7 +72,8 @@ WANTS = (
     "positive_gram",
     "class_totals",
     "abs_max",
-    "null_sums",
+    "labels",
+    "sample_gram",
 )
 """What a pass can compute (see the module docstring)."""
 
@@ -76,6 +82,7 @@ _FUSED_WANTS = frozenset({"value", "gradient", "hessian", "score_outer", "overla
 """What the fused pass of the binary model computes in one read of a dense block."""
 _LEAST = frozenset({"overlap_min"})
 _LARGEST = frozenset({"abs_max"})
+_LABELS = frozenset({"label_values", "label_counts", "label_weights", "label_sums"})
 
 
 @dataclass(frozen=True)
@@ -158,10 +165,13 @@ def block_sums(
     """
     wants = set(request.wants)
     out: dict[str, NDArray] = {}
-    if wants & {"positive_gram", "class_totals", "overlap"}:
+    if wants & {"positive_gram", "class_totals", "overlap", "labels"}:
         weights = _checked_weights(s, where)
-    if rows is not None and wants & {"abs_max", "null_sums"}:
-        _column_sums(rows, design, wants, y, s, where, out)
+    label_weights = _label_table(y, weights, out) if "labels" in wants else None
+    if rows is not None and ("abs_max" in wants or label_weights is not None):
+        _column_sums(rows, design, wants, label_weights, where, out)
+    elif label_weights is not None:
+        out["label_sums"] = design.rmatvec(label_weights)
     if "abs_max" in wants and "abs_max" not in out:
         out["abs_max"] = _checked_abs_max(design, rows, where)
     if "abs_max" in wants:
@@ -179,8 +189,11 @@ def block_sums(
         else:
             out["positive_gram"] = design.gram_rows(None if kept.size == weights.size else kept)
         out["positive_count"] = np.array(float(kept.size))
-    if "null_sums" in wants:
-        _null_sums(design, request.sample_step, y, s, first_row, out)
+    if "sample_gram" in wants:
+        step = request.sample_step
+        sample = slice(-first_row % step, None, step)
+        out["sample_gram"] = design.take(sample).weighted_gram(weights[sample])
+        out["sample_count"] = np.array(float(len(range(design.n_samples)[sample])))
     if wants & _NEEDS_LOGITS:
         _datafit_sums(design, request, wants, y, s, offset, codes, rows, first_row, out)
         _check_sums(out, design, rows, (y, s), where)
@@ -317,56 +330,42 @@ def _fused_block_sums(
         out["overlap_count"] = np.array(float(np.count_nonzero(weights > 0)))
 
 
-def _null_sums(
-    design: BlockDesign,
-    sample_step: int,
-    y: Any,
-    s: Any,
-    first_row: int,
-    out: dict[str, NDArray],
-) -> None:
-    """X̃ᵀ[s, s ⊙ y] (unless a read of the dense rows brought it) and, with a
-    ``sample_step``, the sample's Gram matrix weighted by s (see :func:`block_sums`)."""
-    weights = np.asarray(s, dtype=np.float64)
-    if "null_sums" not in out:
-        out["null_sums"] = design.rmatvec(_null_weights(y, weights))
-    if sample_step:
-        sample = slice(-first_row % sample_step, None, sample_step)
-        out["null_gram"] = design.take(sample).weighted_gram(weights[sample])
-        out["sample_count"] = np.array(float(len(range(design.n_samples)[sample])))
-
-
-def _null_weights(y: Any, weights: NDArray) -> NDArray:
-    """The n × 2 weights [s, s ⊙ y] of ``null_sums``."""
-    return np.column_stack((weights, weights * np.asarray(y, dtype=np.float64)))
+def _label_table(y: Any, weights: NDArray, out: dict[str, NDArray]) -> NDArray | None:
+    """The ``labels`` table of the block into ``out``; the n × (number of labels) weights
+    sᵢ[yᵢ = u] of ``label_sums`` when the block holds at most two labels, else None."""
+    values, codes = np.unique(np.asarray(y), return_inverse=True)
+    codes = codes.ravel()
+    out["label_values"] = values
+    out["label_counts"] = np.bincount(codes, minlength=len(values)).astype(np.float64)
+    out["label_weights"] = np.bincount(codes, weights=weights, minlength=len(values))
+    if len(values) > 2:
+        return None
+    return weights[:, None] * (codes[:, None] == np.arange(len(values)))
 
 
 def _column_sums(
     rows: NDArray,
     design: BlockDesign,
     wants: set[str],
-    y: Any,
-    s: Any,
+    label_weights: NDArray | None,
     where: str,
     out: dict[str, NDArray],
 ) -> None:
-    """``abs_max`` and ``null_sums``'s X̃ᵀ[s, s ⊙ y] of the dense block ``rows`` from one
-    compiled read of it (:func:`._chunk_kernels.column_sums`); ValueError naming the block
-    when X is not finite there."""
+    """``abs_max`` and the ``label_sums`` X̃ᵀW (W = ``label_weights``, when given) of the
+    dense block ``rows`` from one compiled read of it (:func:`._chunk_kernels.column_sums`);
+    ValueError naming the block when X is not finite there."""
     from ._chunk_kernels import column_sums
 
-    weights = _null_weights(y, np.asarray(s, dtype=np.float64)) if "null_sums" in wants else None
-    top, probe, sums = column_sums(
-        np.ascontiguousarray(rows), np.zeros((len(rows), 0)) if weights is None else weights
-    )
+    W = np.zeros((len(rows), 0)) if label_weights is None else label_weights
+    top, probe, sums = column_sums(np.ascontiguousarray(rows), W)
     if not np.all(np.isfinite(probe)):
         _check_finite(rows, "X", where)
     if "abs_max" in wants:
         out["abs_max"] = (
             np.concatenate(([float(len(rows) > 0)], top)) if design.fit_intercept else top
         )
-    if weights is not None:
-        out["null_sums"] = np.vstack((weights.sum(axis=0), sums)) if design.fit_intercept else sums
+    if label_weights is not None:
+        out["label_sums"] = np.vstack((W.sum(axis=0), sums)) if design.fit_intercept else sums
 
 
 def _hessian(design: BlockDesign, datafit: Any, factors: Any, weights: NDArray, k: int) -> NDArray:
@@ -440,11 +439,18 @@ def serial_value_gradient(
 
 def combine(parts: Iterable[Mapping[str, NDArray]]) -> dict[str, NDArray]:
     """The sums of several blocks as those of their union: added entry by entry, except the
-    least ``overlap_min`` and the largest ``abs_max``."""
+    least ``overlap_min``, the largest ``abs_max`` and the ``labels`` table, merged by label
+    (:func:`_merged_labels`)."""
     total: dict[str, NDArray] = {}
     for part in parts:
+        if "label_values" in part:
+            part = _merged_labels(total, part)
+            for key in _LABELS:
+                total.pop(key, None)
         for key, value in part.items():
-            if key not in total:
+            if key in _LABELS:
+                total[key] = value
+            elif key not in total:
                 total[key] = np.array(value, dtype=np.float64, copy=True)
             elif key in _LEAST:
                 total[key] = np.minimum(total[key], value)
@@ -453,6 +459,29 @@ def combine(parts: Iterable[Mapping[str, NDArray]]) -> dict[str, NDArray]:
             else:
                 total[key] = total[key] + value
     return total
+
+
+def _merged_labels(total: Mapping[str, NDArray], part: Mapping[str, NDArray]) -> dict[str, Any]:
+    """``part`` with its ``labels`` table merged with that of ``total`` (when it has one): the
+    union of their labels, sorted, with their counts, weights and (while there are at most
+    two labels and both blocks have them) ``label_sums`` added label by label."""
+    merged = {key: value for key, value in part.items() if key not in _LABELS}
+    if "label_values" not in total:
+        merged.update({key: part[key] for key in _LABELS if key in part})
+        return merged
+    values = np.union1d(total["label_values"], part["label_values"])
+    merged["label_values"] = values
+    for key in ("label_counts", "label_weights"):
+        added = np.zeros(len(values))
+        for table in (total, part):
+            added[np.searchsorted(values, table["label_values"])] += table[key]
+        merged[key] = added
+    if len(values) <= 2 and "label_sums" in total and "label_sums" in part:
+        sums = np.zeros((total["label_sums"].shape[0], len(values)))
+        for table in (total, part):
+            sums[:, np.searchsorted(values, table["label_values"])] += table["label_sums"]
+        merged["label_sums"] = sums
+    return merged
 
 
 def _matrix(coef: NDArray, width: int) -> NDArray:

@@ -233,56 +233,44 @@ class PassEvaluation:
         gram = self.design.fused_gram()
         return self.design.gram_rows() if gram is None else gram
 
-    def first_pass(self, with_gram: bool, sample_step: int | None = None) -> NDArray:
-        """The column maxima maxᵢ |x̃ᵢⱼ|; over a design read by passes, in the same pass, the
-        class totals and (``with_gram``) the Gram matrix of the rows of positive weight, kept
-        for :meth:`class_totals` and :meth:`positive_weight_gram`. The pass checks X, y and
-        the weights (finite, non-negative weights), naming the chunk where they are not.
+    def keep_first_pass(self, totals: NDArray, positive_gram: NDArray | None) -> None:
+        """Keep what a fit's first pass over a design read by passes brought (it checked X, y
+        and the weights there): the class totals Σ_{yᵢ=k} sᵢ, for :meth:`class_totals`, and
+        the Gram matrix of the rows of positive weight (None: not brought), for
+        :meth:`positive_weight_gram`."""
+        self._set_totals(totals)
+        self._positive_gram = positive_gram
 
-        For two classes without offsets the pass also brings what the start θ₀ = (b₀, 0) needs
-        (:meth:`_seed_start`): its cost and gradient, and its Hessian over every
-        ``sample_step``-th row when a sampled Newton will ask for one, so that no pass is made
-        at θ₀."""
-        if self.design.holds_rows:
-            return self.design.column_abs_max()
-        wants = ("abs_max", "class_totals") + (("positive_gram",) if with_gram else ())
-        seeds = self.datafit.kernel == "bernoulli" and self.offset is None
-        if seeds:
-            wants += ("null_sums",)
-        request = PassRequest(wants, n_classes=self.datafit.n_classes, sample_step=sample_step or 0)
-        sums = self.design.pass_sums(request, self.y, self.sample_weight)
-        self._set_totals(sums["class_totals"])
-        self._positive_gram = sums.get("positive_gram")
-        if seeds:
-            self._seed_start(sums, sample_step)
-        return sums["abs_max"]
-
-    def _seed_start(self, sums: dict[str, NDArray], sample_step: int | None) -> None:
-        """Keep the sums at θ₀ = (b₀, 0) (:meth:`start`) of two classes from the first pass's
-        ``null_sums``: there every zᵢ = b₀, so with n₀, n₁ the class totals and n = n₀ + n₁
+    def seed_start(
+        self,
+        weighted: NDArray,
+        labelled: NDArray,
+        sample: tuple[int, NDArray, float] | None = None,
+    ) -> None:
+        """Keep the sums at θ₀ = (b₀, 0) (:meth:`start`) of two classes without offsets, from
+        sums a first pass brought: ``weighted`` = X̃ᵀs, ``labelled`` = X̃ᵀ(s ⊙ y) and, for a
+        sampled Newton, ``sample`` = (k, Σ_{i∈S} sᵢx̃ᵢx̃ᵢᵀ, |S|) over the rows S of every k-th
+        row. At θ₀ every zᵢ = b₀, so with n₀, n₁ the class totals and n = n₀ + n₁
 
             J(θ₀) = [n₀ softplus(b₀) + n₁ softplus(−b₀)] / n
             ∇J(θ₀) = [σ(b₀) X̃ᵀs − X̃ᵀ(s ⊙ y)] / n
             H_S(θ₀) = σ(b₀)σ(−b₀) (n_rows/|S|) Σ_{i∈S} (sᵢ/n) x̃ᵢx̃ᵢᵀ
 
-        (the last over the sample S of every ``sample_step``-th row, as
-        :meth:`hessian_sample` gives it)."""
+        (the last as :meth:`hessian_sample` gives it), and no pass is made at θ₀."""
         theta = self.start()
         intercept = float(theta[0]) if self.design.fit_intercept else 0.0
         negative, positive = self.class_totals()
         total = negative + positive
         above, below = expit(intercept), expit(-intercept)
-        weighted, labelled = sums["null_sums"].T
+        softplus = np.logaddexp(0.0, intercept), np.logaddexp(0.0, -intercept)
         entry = {
-            "value": np.array(
-                (negative * np.logaddexp(0.0, intercept) + positive * np.logaddexp(0.0, -intercept))
-                / total
-            ),
+            "value": np.array((negative * softplus[0] + positive * softplus[1]) / total),
             "gradient": (above * weighted - labelled) / total,
         }
-        if sample_step:
-            scale = self.design.n_samples / float(sums["sample_count"])
-            entry[_sampled(sample_step)] = (above * below * scale / total) * sums["null_gram"]
+        if sample is not None:
+            step, gram, count = sample
+            scale = above * below * self.design.n_samples / (count * total)
+            entry[_sampled(step)] = scale * gram
         self._evaluated[theta.tobytes()] = entry
 
     def expect_hessians(self, *, sample_step: int | None = None) -> None:

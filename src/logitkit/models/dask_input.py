@@ -16,7 +16,8 @@ from ..core.layout import penalised_mask
 from ..core.objective import Objective
 from ..core.penalties import ElasticNet
 from ..core.validation import check_labels
-from ..solvers import hessian_sample_step
+from ..solvers import design_sample_step
+from .dask_first_pass import keep_first_pass, read_first_pass
 from .input_checks import check_classes, check_feature_names, check_magnitudes
 from .params import reference_index
 
@@ -33,13 +34,13 @@ def dask_objective(
     """:func:`build_objective` for a Dask X, the rows left where Dask keeps them.
 
     X, y and the weights are checked as :mod:`logitkit.backends.dask` reads them: X's shape,
-    dtype and chunks here, its values (finite, not too large) in one pass, the labels' distinct
-    values in one pass over y (which learns ``classes_`` and the counts that ``"balanced"``
-    class weights and the single-sample warning read), the weights (finite, non-negative, not
-    all zero) in the first pass over them. y and sample_weight must be chunked as the rows of
-    X (or be in memory, then they are cut like X).
+    dtype and chunks here; in one first pass (:mod:`.dask_first_pass`), X's values (finite,
+    not too large), the weights (finite, non-negative, not all zero) and the labels' distinct
+    values (which learn ``classes_`` and the counts that ``"balanced"`` class weights and the
+    single-sample warning read). y and sample_weight must be chunked as the rows of X (or be
+    in memory, then they are cut like X).
     """
-    from ..backends.dask import DaskDesign, dask_matrix, label_codes, row_weights, unique_labels
+    from ..backends.dask import DaskDesign, dask_matrix, label_codes, row_weights
 
     if getattr(estimator, "formula_terms_", None) is not None:
         raise TypeError(
@@ -56,20 +57,27 @@ def dask_objective(
     labels = design.sample_values(y, None, "y")
     if labels.ndim != 1:
         raise ValueError(f"y must be one label per row; got shape {labels.shape}")
-    found, counts = unique_labels(labels)
-    missing = pd.isna(found)
+    given_weights = row_weights(design, sample_weight)
+    found = read_first_pass(
+        design,
+        labels,
+        given_weights,
+        with_gram=params["alpha"] == 0,
+        sample_step=None if params["firth"] else design_sample_step(design),
+    )
+    missing = pd.isna(found.labels)
     if np.any(missing):
         raise ValueError(
             "Input y contains NaN: missing labels (NaN or None). Drop those rows or fill in "
             "their labels"
         )
-    check_classification_targets(found)
+    check_classification_targets(found.labels)
     if reset:
-        estimator.classes_ = found
-        check_labels(found)
-        check_classes(params, found, found, counts=counts)
+        estimator.classes_ = found.labels
+        check_labels(found.labels)
+        check_classes(params, found.labels, found.labels, counts=found.counts)
     else:
-        unknown = np.setdiff1d(found, estimator.classes_)
+        unknown = np.setdiff1d(found.labels, estimator.classes_)
         if unknown.size:
             raise ValueError(
                 f"y has labels {unknown.tolist()} the model was not fitted on "
@@ -82,7 +90,7 @@ def dask_objective(
     if class_weight is not None:
         if isinstance(class_weight, str) and class_weight == "balanced":
             full = np.zeros(len(classes))
-            full[np.searchsorted(classes, found)] = counts
+            full[np.searchsorted(classes, found.labels)] = found.counts
             per_class = design.n_samples / (len(classes) * full)
         else:
             per_class = compute_class_weight(class_weight, classes=classes, y=classes)
@@ -93,10 +101,8 @@ def dask_objective(
     mask = penalised_mask(design.n_params, datafit.n_outputs, fit_intercept)
     penalty = ElasticNet.with_mask(params["alpha"], params["l1_ratio"], mask)
     objective = Objective(design, codes, weights, penalty, datafit, firth=bool(params["firth"]))
-    maxima = objective.first_pass(
-        with_gram=params["alpha"] == 0 and datafit.n_outputs == 1,
-        sample_step=hessian_sample_step(objective),
-    )
+    keep_first_pass(objective, found, classes, per_class)
+    maxima = found.maxima
     check_magnitudes(design, getattr(estimator, "feature_names_in_", None), maxima)
     return objective
 

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ..backends.design import Design
 from .base import DataProblem, Problem, SolveResult, SolverOptions
 from .coordinate_descent import solve_cd
 from .gradient_descent import solve_gd, solve_minibatch, solve_sgd
@@ -44,6 +45,7 @@ __all__ = [
     "Solver",
     "SolverOptions",
     "choose_solver",
+    "design_sample_step",
     "hessian_sample_step",
 ]
 
@@ -106,13 +108,17 @@ def hessian_sample_step(objective: DataProblem) -> int | None:
     samples are copies (sparse X), fewer than 32 coefficients, fewer than 200,000 rows,
     several outputs (the softmax) or Firth's term use the exact Hessian.
     """
-    design = objective.design
+    if objective.n_outputs > 1 or objective.firth is not None:
+        return None
+    return design_sample_step(objective.design)
+
+
+def design_sample_step(design: Design) -> int | None:
+    """:func:`hessian_sample_step`'s rule for the design alone (two classes, no Firth): what a
+    Dask fit's first pass samples before the classes are known."""
     if (
-        (design.holds_rows and not design.samples_rows_cheaply)
-        or objective.n_outputs > 1
-        or objective.firth is not None
-        or design.n_params < HESSIAN_SAMPLE_MIN_PARAMS
-    ):
+        design.holds_rows and not design.samples_rows_cheaply
+    ) or design.n_params < HESSIAN_SAMPLE_MIN_PARAMS:
         return None
     step = design.n_samples // HESSIAN_SAMPLE_ROWS
     return step if step >= 4 else None
