@@ -99,18 +99,20 @@ def multinomial_value_gradient(
 
 
 @compile_kernel(nogil=True, fastmath={"reassoc", "contract"})
-def column_sums(X: NDArray, W: NDArray) -> tuple[NDArray, NDArray, NDArray]:
-    """(maxᵢ |xᵢⱼ|, Σᵢ 0·xᵢⱼ, XᵀW) for every column j of the C-ordered X and the n × K weights
-    W (K may be 0), in float64, from one read of X row by row; XᵀW is summed a block of
-    ``BLOCK`` rows at a time, the blocks' sums added in order. The maximum is a plain
+def column_sums(
+    X: NDArray, codes: NDArray, weights: NDArray, n_groups: int
+) -> tuple[NDArray, NDArray, NDArray]:
+    """(maxᵢ |xᵢⱼ|, Σᵢ 0·xᵢⱼ, [Σ_{cᵢ=g} wᵢxᵢⱼ]) for every column j of the C-ordered X, and
+    every group g < ``n_groups`` of the rows' codes cᵢ (none when ``n_groups`` is 0), in
+    float64, from one read of X row by row; the group sums are summed a block of ``BLOCK``
+    rows at a time, the blocks' sums added in order (p × n_groups). The maximum is a plain
     comparison, which the compiler vectorises and which leaves a NaN out; the second sum is
     0 for a column of finite values and NaN for one holding a NaN or an infinity."""
     n_rows, n_columns = X.shape
-    n_weights = W.shape[1]
     top = np.zeros(n_columns)
     probe = np.zeros(n_columns)
-    sums = np.zeros((n_columns, n_weights))
-    partial = np.empty((n_weights, n_columns))
+    sums = np.zeros((n_groups, n_columns))
+    partial = np.empty((n_groups, n_columns))
     for start in range(0, n_rows, BLOCK):
         partial[:] = 0.0
         for i in range(start, min(n_rows, start + BLOCK)):
@@ -121,10 +123,10 @@ def column_sums(X: NDArray, W: NDArray) -> tuple[NDArray, NDArray, NDArray]:
                 highest = top[j]
                 top[j] = size if size > highest else highest
                 probe[j] += 0.0 * entry
-            for k in range(n_weights):
-                weight = W[i, k]
-                into = partial[k]
+            if n_groups:
+                weight = weights[i]
+                into = partial[codes[i]]
                 for j in range(n_columns):
                     into[j] += weight * row[j]
-        sums += partial.T
-    return top, probe, sums
+        sums += partial
+    return top, probe, sums.T.copy()
