@@ -344,11 +344,11 @@ def _serial_sums(
     offset: NDArray,
     with_hessian: bool,
     with_meat: bool,
-) -> tuple[NDArray, NDArray, NDArray, NDArray, NDArray]:
-    """Per-block J₀, λ and g, and H and M mirrored (0 × 0 when not asked for), every block in
-    one part on the calling thread, without holding the GIL: :func:`_sums`' sums with no
-    threads started and no per-part matrices left to add (a small X, or a chunk of a Dask
-    array in a worker's task)."""
+) -> tuple[float, float, NDArray, NDArray, NDArray]:
+    """(J₀, λ, g, H, M), H and M mirrored (0 × 0 when not asked for), every block in one part
+    on the calling thread, without holding the GIL, the blocks' sums added in order: :func:`_sums`'
+    sums with no threads started and nothing left to add in Python (a small X, or a chunk of a
+    Dask array in a worker's task)."""
     n_blocks = (X.shape[0] + BLOCK - 1) // BLOCK
     losses, smallest, gradients, hessians, meats = _outputs(
         n_blocks, 1, coef.shape[0], with_hessian, with_meat
@@ -356,7 +356,14 @@ def _serial_sums(
     _part_sums(
         X, coef, lead, y, s, offset, 0, n_blocks, losses, smallest, gradients, hessians[0], meats[0]
     )
-    return losses, smallest, gradients, _mirrored(hessians[0]), _mirrored(meats[0])
+    loss = 0.0
+    least = np.inf
+    gradient = np.zeros(coef.shape[0])
+    for block in range(n_blocks):
+        loss += losses[block]
+        least = min(least, smallest[block])
+        gradient += gradients[block]
+    return loss, least, gradient, _mirrored(hessians[0]), _mirrored(meats[0])
 
 
 @compile_kernel(fastmath=_FAST)
@@ -424,13 +431,13 @@ def value_gradient_grams(
         meat,
     )
     if serial or X.shape[0] <= BLOCK:
-        losses, smallest, gradients, hess, meat_sum = _serial_sums(*arguments)
+        loss, least, gradient, hess, meat_sum = _serial_sums(*arguments)
         return (
-            float(np.sum(losses)),
-            np.sum(gradients, axis=0),
+            float(loss),
+            gradient,
             hess if hessian else None,
             meat_sum if meat else None,
-            float(np.min(smallest, initial=np.inf)),
+            float(least),
         )
     losses, smallest, gradients, hessians, meats = _sums(*arguments)
     return (
