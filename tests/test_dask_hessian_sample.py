@@ -177,16 +177,24 @@ def test_auto_fits_a_tall_dask_array_with_the_sampled_hessian(
 ) -> None:
     """On the cluster and the synchronous scheduler: the fit equals the exact in-memory Newton
     fit, its steps each one pass that brings H_S along, the exact Hessian asked for once, at
-    the end, for the statistics; as many iterations as the sampled fit in memory."""
+    the end, for the statistics, by the pass of the last step (Newton's final full step here);
+    as many iterations as the sampled fit in memory."""
     model = LogisticRegression().fit(lazy(X), lazy(Y))
     assert_same_fit(model, LogisticRegression(solver="newton").fit(X, Y))
     assert model.n_iter_ == LogisticRegression().fit(X, Y).n_iter_
-    steps = requests[1:-1]
+    *steps, last = requests[1:]
     assert len(steps) >= model.n_iter_
     for request in steps:
         assert set(request.wants) == {"value", "gradient", "sampled_hessian"}
         assert request.sample_step == STEP
-    assert "hessian" in requests[-1].wants
+    assert set(last.wants) == {
+        "value",
+        "gradient",
+        "sampled_hessian",
+        "hessian",
+        "score_outer",
+        "overlap",
+    }
 
 
 def test_the_sampled_fit_does_not_depend_on_where_its_tasks_run(tall, dask_client) -> None:
@@ -262,3 +270,42 @@ def test_a_tall_fit_with_aliased_columns_takes_the_full_hessian(tall) -> None:
     for model in (in_memory, on_dask):
         assert model.coef_[0, -1] == 0.0
         np.testing.assert_allclose(model.coef_[0, :-1], expected.coef_[0], rtol=1e-8)
+
+
+def test_a_step_predicted_to_be_the_last_brings_the_statistics(tall, requests) -> None:
+    """At tol 1e-8 the seventh step's gradient (1.6e-8, after 4.2e-7) predicts the next one
+    far below tol: that step's pass brings the Hessian, the meat and the overlap along, and
+    the statistics make no pass of their own: the first pass, then one pass a step."""
+    with dask.config.set(scheduler="synchronous"):
+        model = LogisticRegression(tol=1e-8).fit(lazy(X), lazy(Y))
+    assert len(requests) == 1 + model.n_iter_
+    assert {"hessian", "score_outer", "overlap"} <= set(requests[-1].wants)
+    assert all("hessian" not in request.wants for request in requests[1:-1])
+    expected = LogisticRegression(tol=1e-8).fit(X, Y)
+    np.testing.assert_allclose(model.coef_, expected.coef_, rtol=1e-7)
+    np.testing.assert_allclose(model.information_, expected.information_, rtol=1e-7)
+
+
+def test_wrong_guesses_of_the_last_step_cost_no_pass(tall, requests, monkeypatch) -> None:
+    """With every step guessed to be the last, each step's pass brings the statistics' sums
+    (and still H_S for the next step): no pass more than one a step, and the same fit."""
+    import logitkit.solvers.newton as newton
+
+    with dask.config.set(scheduler="synchronous"):
+        usual = LogisticRegression(tol=1e-8).fit(lazy(X), lazy(Y))
+        made = len(requests)
+        monkeypatch.setattr(newton, "LAST_STEP_MARGIN", 1e-30)
+        guessed = LogisticRegression(tol=1e-8).fit(lazy(X), lazy(Y))
+    steps = requests[made + 1 :]
+    assert guessed.n_iter_ == usual.n_iter_ and len(steps) == guessed.n_iter_
+    assert all({"hessian", "sampled_hessian"} <= set(request.wants) for request in steps[1:])
+    np.testing.assert_allclose(guessed.coef_, usual.coef_, rtol=1e-12)
+    np.testing.assert_allclose(guessed.information_, usual.information_, rtol=1e-12)
+
+
+def test_the_last_step_is_guessed_from_the_rate_of_the_last_one() -> None:
+    from logitkit.solvers.newton import likely_last
+
+    assert likely_last(1.6e-8, 4.2e-7, 1e-8)  # next about 6e-10
+    assert not likely_last(2.7e-7, 8.8e-6, 1e-8)  # next about 8e-9: within 4 × tol
+    assert not likely_last(1e-3, np.inf, 1e-8)  # the first step: no rate yet

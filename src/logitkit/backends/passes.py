@@ -80,7 +80,8 @@ WANTS = (
 
 _NEEDS_LOGITS = frozenset(WANTS[:8])
 _FUSED_WANTS = frozenset({"value", "gradient", "hessian", "score_outer", "overlap"})
-"""What the fused pass of the binary model computes in one read of a dense block."""
+"""What the fused pass of the binary model computes in one read of a dense block (a sampled
+Hessian beside them comes from the sample's own rows)."""
 _LEAST = frozenset({"overlap_min"})
 _LARGEST = frozenset({"abs_max"})
 _LABELS = frozenset({"label_values", "label_counts", "label_weights", "label_sums"})
@@ -225,10 +226,12 @@ def _datafit_sums(
     if (
         rows is not None
         and datafit.kernel == "bernoulli"
-        and logit_wants <= _FUSED_WANTS
-        and logit_wants - {"value", "gradient"}
+        and logit_wants - {"sampled_hessian"} <= _FUSED_WANTS
+        and logit_wants - {"value", "gradient", "sampled_hessian"}
     ):
         _fused_block_sums(rows, design.fit_intercept, coef, labels, weights, shift, wants, out)
+        if "sampled_hessian" in wants:
+            _sampled_hessian(design, datafit, coef, weights, shift, request, first_row, out)
         return
     z = None
     if wants & {"value", "gradient"} and rows is not None and (shift is None or n_outputs == 1):
@@ -251,11 +254,7 @@ def _datafit_sums(
             out["gradient"] = design.rmatvec(_scaled(weights, derivative)).ravel(order="F")
     k = width * n_outputs
     if "sampled_hessian" in wants:
-        step = request.sample_step
-        sample = slice(-first_row % step, None, step)
-        factors = datafit.hessian_factors(z[sample])
-        out["sampled_hessian"] = _hessian(design.take(sample), datafit, factors, weights[sample], k)
-        out["sample_count"] = np.array(float(len(range(design.n_samples)[sample])))
+        _sampled_hessian(design, datafit, coef, weights, shift, request, first_row, out, z)
     if wants & {"hessian", "hessian_product"}:
         factors = datafit.hessian_factors(z)
         if "hessian" in wants:
@@ -290,6 +289,38 @@ def _datafit_sums(
         residual = np.where(labels[kept] == 1, _sigmoid(-z[kept]), _sigmoid(z[kept]))
         out["overlap_min"] = np.array(float(np.min(weights[kept] * residual, initial=np.inf)))
         out["overlap_count"] = np.array(float(kept.size))
+
+
+def _sampled_hessian(
+    design: BlockDesign,
+    datafit: Any,
+    coef: NDArray,
+    weights: NDArray,
+    offset: NDArray | None,
+    request: PassRequest,
+    first_row: int,
+    out: dict[str, NDArray],
+    z: NDArray | None = None,
+) -> None:
+    """``sampled_hessian`` and ``sample_count`` of the block: the Hessian over its rows of the
+    sample S (:func:`block_sums`), from the logits Z of every row when given, else from the
+    sample's own."""
+    step = request.sample_step
+    sample = slice(-first_row % step, None, step)
+    rows = design.take(sample)
+    if z is None:
+        width = design.n_params
+        eta = rows.linear_predictor(coef if datafit.n_outputs == 1 else _matrix(coef, width))
+        eta = np.asarray(eta, dtype=np.float64)
+        if offset is not None:
+            eta = eta + (offset[sample] if offset.ndim == eta.ndim else offset[sample][:, None])
+        z = datafit.logits(eta)
+    else:
+        z = z[sample]
+    factors = datafit.hessian_factors(z)
+    k = design.n_params * datafit.n_outputs
+    out["sampled_hessian"] = _hessian(rows, datafit, factors, weights[sample], k)
+    out["sample_count"] = np.array(float(len(range(design.n_samples)[sample])))
 
 
 def _fused_block_sums(

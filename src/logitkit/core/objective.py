@@ -371,11 +371,16 @@ class Objective(PassEvaluation):
         return value, grad
 
     def final_value_and_gradient(self, coef: NDArray) -> tuple[float, NDArray]:
-        """:meth:`smooth_value_and_gradient` at the point a solver will return (Newton's final
-        full step). Where Newton takes its Hessians from the fused pass
-        (:meth:`expect_hessians`), that pass also brings the meat Σ sᵢ(ŷᵢ − yᵢ)²x̃ᵢx̃ᵢᵀ, which
-        the fit's statistics ask for at that point, so they need no pass of their own."""
-        if self._fuse_hessians:
+        """:meth:`smooth_value_and_gradient` at the point a solver will (probably) return:
+        Newton's final full step, or a step it predicts to be its last. Over a design read by
+        passes, that pass also brings what the statistics will ask for there
+        (:meth:`expect_statistics`); in memory, where Newton takes its Hessians from the fused
+        pass (:meth:`expect_hessians`), that pass also brings the meat
+        Σ sᵢ(ŷᵢ − yᵢ)²x̃ᵢx̃ᵢᵀ. Either way the statistics need no pass of their own when the
+        solver stops there."""
+        if self._final_wants and not self.design.holds_rows:
+            self.evaluate(coef, self._final_wants)
+        elif self._fuse_hessians:
             self.fused_sums(coef, hessian=True, score_outer=True)
         return self.smooth_value_and_gradient(coef)
 

@@ -74,6 +74,8 @@ class PassEvaluation:
         self._expected_hessian: int | None = None
         """Every how many rows the Hessian that passes bring along is taken (1: every row);
         None while no Newton-type solver has asked for one."""
+        self._final_wants: tuple[str, ...] = ()
+        """What a solver's predicted last pass brings along (:meth:`expect_statistics`)."""
 
     def class_totals(self) -> NDArray:
         """Σ_{yᵢ=k} sᵢ for every class k (K values): one pass over y and s for a design read
@@ -171,15 +173,13 @@ class PassEvaluation:
         has asked for one (nothing when a Hessian is asked for already, or kept at θ), and its
         sample step (0 for every row)."""
         step = self._expected_hessian
-        if (
-            step is None
-            or not {"value", "gradient"} & set(missing)
-            or {"hessian", "sampled_hessian"} & set(missing)
-        ):
+        if step is None or not {"value", "gradient"} & set(missing):
             return (), 0
         if step == 1:
-            return ((), 0) if "hessian" in entry else (("hessian",), 0)
-        return ((), 0) if _sampled(step) in entry else (("sampled_hessian",), step)
+            return ((), 0) if "hessian" in entry or "hessian" in missing else (("hessian",), 0)
+        if _sampled(step) in entry or "sampled_hessian" in missing:
+            return (), 0
+        return ("sampled_hessian",), step
 
     def _by_pass(self, coef: NDArray, rows: Rows, wants: tuple[str, ...]) -> dict[str, NDArray]:
         """:meth:`evaluate` over all rows, or one uncached pass over the rows B."""
@@ -272,6 +272,12 @@ class PassEvaluation:
             scale = above * below * self.design.n_samples / (count * total)
             entry[_sampled(step)] = scale * gram
         self._evaluated[theta.tobytes()] = entry
+
+    def expect_statistics(self, wants: tuple[str, ...]) -> None:
+        """Say what the fit's statistics will ask for at θ̂ (pass sums): over a design read by
+        passes, the pass a solver predicts to be its last (``final_value_and_gradient``)
+        brings them along, so that no pass of their own is made when it was."""
+        self._final_wants = tuple(wants)
 
     def expect_hessians(self, *, sample_step: int | None = None) -> None:
         """Say that a Newton-type solver will ask for Hessians, over every ``sample_step``-th

@@ -38,6 +38,7 @@ from .fitting import (
     solve_estimable,
     solver_plan,
     start_from,
+    statistics_wants,
     warn_about_fit,
 )
 from .messages import collinearity_message
@@ -193,6 +194,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         with blas_threads(objective):
             gram = positive_gram(objective, params)
             aliased = find_aliased(objective, gram)
+            if not objective.design.holds_rows:
+                objective.expect_statistics(statistics_wants(objective, params))
             try:
                 start = start_from(objective, *self._previous_fit())
                 result = solve_estimable(objective, solver, start, options, aliased)

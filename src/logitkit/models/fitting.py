@@ -50,6 +50,7 @@ __all__ = [
     "solve_estimable",
     "solver_plan",
     "start_from",
+    "statistics_wants",
     "warn_about_fit",
 ]
 
@@ -69,23 +70,30 @@ UNCHECKED_SEPARATION = (
 """What a fit on Dask data says when it could not check separation."""
 
 
-def prefetch_statistics(objective: Objective, coef: NDArray, params: Mapping[str, Any]) -> None:
-    """Evaluate in one pass at θ̂ what the separation check and the fit statistics will ask for:
-    over a design read by passes, the cost, gradient, Hessian, meat and the overlap
-    certificate's sums; in memory, where the fused pass of
-    :meth:`~logitkit.core.objective.Objective.fused_sums` applies, the Hessian and the meat
-    with the cost, gradient and smallest residual weight (only what the last pass at θ̂, a
-    Newton step's, lacks); otherwise nothing."""
-    keeps = matrices_kept(objective)
-    if objective.design.holds_rows:
-        objective.fused_sums(coef, hessian=keeps, score_outer=keeps)
-        return
+def statistics_wants(objective: Objective, params: Mapping[str, Any]) -> tuple[str, ...]:
+    """What the separation check and the fit statistics ask for at θ̂ over a design read by
+    passes: the cost and gradient, the Hessian and the meat (when the statistics keep them)
+    and, for an unpenalised binary fit without Firth's term, the overlap certificate's sums."""
     wants: tuple[str, ...] = ("value", "gradient")
-    if keeps:
+    if matrices_kept(objective):
         wants += ("hessian", "score_outer")
     if params["alpha"] == 0 and objective.n_outputs == 1 and not params["firth"]:
         wants += ("overlap",)
-    objective.evaluate(coef, wants)
+    return wants
+
+
+def prefetch_statistics(objective: Objective, coef: NDArray, params: Mapping[str, Any]) -> None:
+    """Evaluate in one pass at θ̂ what the separation check and the fit statistics will ask for:
+    over a design read by passes, :func:`statistics_wants` (nothing when the solver's last
+    pass brought them, :meth:`~logitkit.core.objective.Objective.expect_statistics`); in
+    memory, where the fused pass of :meth:`~logitkit.core.objective.Objective.fused_sums`
+    applies, the Hessian and the meat with the cost, gradient and smallest residual weight
+    (only what the last pass at θ̂, a Newton step's, lacks); otherwise nothing."""
+    if objective.design.holds_rows:
+        keeps = matrices_kept(objective)
+        objective.fused_sums(coef, hessian=keeps, score_outer=keeps)
+        return
+    objective.evaluate(coef, statistics_wants(objective, params))
 
 
 SMALL_FIT_ENTRIES = 2**20
