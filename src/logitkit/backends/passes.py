@@ -42,8 +42,7 @@ serial fused kernel (:mod:`._chunk_kernels`); when the pass also wants the Hessi
 the overlap of the binary model (the certificate's and the statistics' pass at θ̂), all of them
 come from one read of the block by the serial form of the in-memory fused pass
 (:func:`logitkit.backends.fused.fused_sums`), not from a product per matrix; ``abs_max`` and
-``label_sums`` come from one compiled read of it, and ``positive_gram`` (every weight positive)
-from one symmetric BLAS product.
+``label_sums`` come from one compiled read of it.
 
 The sums of two blocks are combined by :func:`combine`: added, except ``overlap_min`` (the
 least), ``abs_max`` (the largest) and the ``labels`` table (merged by label). A block whose
@@ -187,10 +186,7 @@ def block_sums(
         )[: request.n_classes].astype(np.float64)
     if "positive_gram" in wants:
         kept = np.flatnonzero(weights > 0)
-        if rows is not None and kept.size == weights.size:
-            out["positive_gram"] = _dense_gram(rows, design.fit_intercept)
-        else:
-            out["positive_gram"] = design.gram_rows(None if kept.size == weights.size else kept)
+        out["positive_gram"] = design.gram_rows(None if kept.size == weights.size else kept)
         out["positive_count"] = np.array(float(kept.size))
     if "sample_gram" in wants:
         step = request.sample_step
@@ -577,24 +573,6 @@ def _checked_abs_max(design: BlockDesign, rows: NDArray | None, where: str) -> N
     if not np.all(np.isfinite(top)):
         raise ValueError(f"X has NaN or infinite values in {where}: drop or fill those rows first")
     return top
-
-
-def _dense_gram(rows: NDArray, fit_intercept: bool) -> NDArray:
-    """X̃ᵀX̃ of the dense block ``rows`` in float64: XᵀX by one symmetric BLAS product
-    (``dsyrk``, the upper triangle) on its float64 rows, bordered by the row count and the
-    column sums for the intercept."""
-    from scipy.linalg.blas import dsyrk
-
-    X = np.ascontiguousarray(rows, dtype=np.float64)
-    upper = dsyrk(1.0, X.T, trans=0) if X.size else np.zeros((X.shape[1],) * 2)
-    gram = np.triu(upper) + np.triu(upper, 1).T
-    if not fit_intercept:
-        return gram
-    bordered = np.empty((gram.shape[0] + 1,) * 2)
-    bordered[0, 0] = X.shape[0]
-    bordered[0, 1:] = bordered[1:, 0] = np.ones(X.shape[0]) @ X
-    bordered[1:, 1:] = gram
-    return bordered
 
 
 def _check_sums(
