@@ -117,6 +117,34 @@ def test_a_large_dense_design_sums_its_gram_over_two_halves(monkeypatch, dtype, 
         np.testing.assert_allclose(design.gram_rows(rows), subset.T @ subset, rtol=1e-12, atol=1e-9)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_a_large_dense_design_sums_its_weighted_gram_over_two_halves(dtype, fit_intercept):
+    """Above the fused pass's size and one block of rows, X̃ᵀ diag(d) X̃ (the Hessian of more
+    than 64 coefficients) is summed over two halves of the rows in two threads, each a block
+    at a time: equal to the product of the bordered X̃, for weights of both signs and for a
+    subset of the columns against another, and to itself when computed again."""
+    rng = np.random.default_rng(8)
+    X = rng.standard_normal((42_001, 26)).astype(dtype)
+    design = make_design(X, fit_intercept)
+    assert design._compiles_columns() and len(X) > design._block_rows()
+    bordered = np.column_stack([np.ones(len(X)), X]) if fit_intercept else X
+    bordered = bordered.astype(np.float64)
+    tolerance = 1e-12 if dtype == np.float64 else 1e-5
+    for d in (rng.uniform(0.0, 0.25, len(X)), rng.uniform(-1.0, 1.0, len(X))):
+        gram = design.weighted_gram(d)
+        expected = bordered.T @ (d[:, None] * bordered)
+        np.testing.assert_allclose(gram, expected, rtol=tolerance, atol=tolerance * len(X))
+        np.testing.assert_array_equal(design.weighted_gram(d), gram)
+        left, right = np.array([0, 3, 7]), np.array([1, 2, 20, 25])
+        np.testing.assert_allclose(
+            design.weighted_gram_subset(d, left, right),
+            expected[np.ix_(left, right)],
+            rtol=tolerance,
+            atol=tolerance * len(X),
+        )
+
+
 def test_a_dask_chunk_keeps_its_reductions_on_its_own_thread(monkeypatch) -> None:
     """A chunk's design, run inside a Dask task beside others, never launches the parallel
     kernels or the two-thread Gram: the same numbers come from the blocked NumPy path."""
@@ -135,6 +163,13 @@ def test_a_dask_chunk_keeps_its_reductions_on_its_own_thread(monkeypatch) -> Non
     bordered = np.column_stack([np.ones(len(X)), X])
     np.testing.assert_array_equal(chunk.column_abs_max(), np.abs(bordered).max(axis=0))
     np.testing.assert_allclose(chunk.gram_rows(), bordered.T @ bordered, rtol=1e-12)
+    tall = np.random.default_rng(7).standard_normal((30_000, 4))  # more than one block of rows
+    weights = np.random.default_rng(8).uniform(0.0, 0.25, len(tall))
+    tall_bordered = np.column_stack([np.ones(len(tall)), tall])
+    expected = tall_bordered.T @ (weights[:, None] * tall_bordered)
+    np.testing.assert_allclose(
+        block_design(tall, True).weighted_gram(weights), expected, rtol=1e-12
+    )
     d = np.ones(len(X))
     np.testing.assert_allclose(chunk.weighted_column_sq_norms(d), (bordered**2).sum(axis=0))
 

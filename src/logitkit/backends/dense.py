@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -267,35 +266,67 @@ class DenseDesign(DesignBase):
     def _weighted_gram_columns(
         self, d: NDArray, left: NDArray, right: NDArray | None
     ) -> tuple[NDArray, NDArray, NDArray]:
-        """X_Lᵀ diag(d) X_R, X_Lᵀ d and X_Rᵀ d over the columns L and R (R = L when None),
+        """X_Lᵀ diag(d) X_L, X_Lᵀ d and X_Rᵀ d over the columns L and R (R = L when None),
         gathered one block of rows at a time (all columns in their order without a gather).
 
         BLAS runs on one thread here: a product of one 2 MiB block is too small for threads to
         gain more than their synchronisation costs, and on a busy machine they lose far more.
-        An X of one block is left to BLAS as it is: switching the threads off and on again would
-        cost more than its product.
+        A large C-ordered X (its column pass compiled) is split into its two halves of rows,
+        summed in two threads and then added: always two halves, so the result does not depend
+        on the cores (the Hessian of 100,000 × 100 took 60 ms on one thread). An X of one block
+        is left to BLAS as it is: switching the threads off and on again would cost more than
+        its product.
+        """
+        rows = max(
+            256, base.BLOCK_ELEMENTS // max(left.size + (left if right is None else right).size, 1)
+        )
+        if self.n_samples <= rows:
+            return self._rows_weighted_gram(slice(0, self.n_samples), rows, d, left, right)
+        with threadpools().limit(limits=1, user_api="blas"):
+            if not self._compiles_columns():
+                return self._rows_weighted_gram(slice(0, self.n_samples), rows, d, left, right)
+            middle = self.n_samples // 2
+            halves = (slice(0, middle), slice(middle, self.n_samples))
+            with ThreadPoolExecutor(2) as pool:
+                first, second = pool.map(
+                    lambda half: self._rows_weighted_gram(half, rows, d, left, right), halves
+                )
+        gram, left_d, right_d = (a + b for a, b in zip(first, second, strict=True))
+        return gram, left_d, left_d if right is None else right_d
+
+    def _rows_weighted_gram(
+        self, part: slice, rows: int, d: NDArray, left: NDArray, right: NDArray | None
+    ) -> tuple[NDArray, NDArray, NDArray]:
+        """:meth:`_weighted_gram_columns` over the rows ``part``, ``rows`` of them at a time.
+
+        Each block's scaled rows (√d ⊙ X_L, or d ⊙ X_L) and its product go into buffers made
+        once, not new arrays per block: a fresh 1 MiB array is mapped and faulted in page by
+        page, which on 100,000 × 100 took as long as the products. The products are NumPy's
+        (a symmetric rank-k update for K = L and d ≥ 0), which release the GIL, so that two
+        halves run at once; SciPy's ``dsyrk`` wrapper holds it.
         """
         symmetric = right is None
         right_columns = left if right is None else right
         square_root = symmetric and bool(np.all(d >= 0.0))
         gram = np.zeros((left.size, right_columns.size))
         left_d, right_d = np.zeros(left.size), np.zeros(right_columns.size)
-        rows = max(256, base.BLOCK_ELEMENTS // max(left.size + right_columns.size, 1))
-        one_block = self.n_samples <= rows
-        with nullcontext() if one_block else threadpools().limit(limits=1, user_api="blas"):
-            for start in range(0, self.n_samples, rows):
-                block = self.X[start : start + rows]
-                weights = d[start : start + rows].astype(self.dtype)
-                left_block = self._gather(block, left)
-                right_block = left_block if symmetric else self._gather(block, right_columns)
-                if square_root:
-                    scaled = left_block * np.sqrt(weights)[:, None]
-                    gram += scaled.T @ scaled
-                else:
-                    gram += (left_block * weights[:, None]).T @ right_block
-                left_d += weights @ left_block
-                if not symmetric:
-                    right_d += weights @ right_block
+        scaled = np.empty((min(rows, part.stop - part.start), left.size), dtype=self.dtype)
+        product = np.empty(gram.shape, dtype=self.dtype)
+        for start in range(part.start, part.stop, rows):
+            stop = min(start + rows, part.stop)
+            weights = d[start:stop].astype(self.dtype)
+            left_block = self._gather(self.X[start:stop], left)
+            block = scaled[: stop - start]
+            factor = np.sqrt(weights) if square_root else weights
+            np.multiply(left_block, factor[:, None], out=block)
+            if square_root:
+                np.matmul(block.T, block, out=product)
+            else:
+                right_block = self._gather(self.X[start:stop], right_columns)
+                np.matmul(block.T, right_block, out=product)
+                right_d += weights @ right_block
+            gram += product
+            left_d += weights @ left_block
         return gram, left_d, left_d if symmetric else right_d
 
     def _gather(self, block: NDArray, features: NDArray) -> NDArray:
