@@ -119,15 +119,17 @@ def test_a_large_dense_design_sums_its_gram_over_two_halves(monkeypatch, dtype, 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("fit_intercept", [True, False])
-def test_a_large_dense_design_sums_its_weighted_gram_over_two_halves(dtype, fit_intercept):
+@pytest.mark.parametrize("stride", [1, 2])
+def test_a_large_dense_design_sums_its_weighted_gram_over_two_halves(dtype, fit_intercept, stride):
     """Above the fused pass's size and one block of rows, X̃ᵀ diag(d) X̃ (the Hessian of more
     than 64 coefficients) is summed over two halves of the rows in two threads, each a block
-    at a time: equal to the product of the bordered X̃, for weights of both signs and for a
-    subset of the columns against another, and to itself when computed again."""
+    at a time, also on a strided view of X (a sampled Hessian's rows): equal to the product
+    of the bordered X̃, for weights of both signs and for a subset of the columns against
+    another, and to itself when computed again."""
     rng = np.random.default_rng(8)
-    X = rng.standard_normal((42_001, 26)).astype(dtype)
+    X = rng.standard_normal((42_001 * stride, 26)).astype(dtype)[::stride]
     design = make_design(X, fit_intercept)
-    assert design._compiles_columns() and len(X) > design._block_rows()
+    assert design._splits_rows() and len(X) > design._block_rows()
     bordered = np.column_stack([np.ones(len(X)), X]) if fit_intercept else X
     bordered = bordered.astype(np.float64)
     tolerance = 1e-12 if dtype == np.float64 else 1e-5

@@ -29,6 +29,9 @@ class ChunkDesign(DenseDesign):
     def _compiles_columns(self) -> bool:
         return False
 
+    def _splits_rows(self) -> bool:
+        return False
+
     def gram_rows(self, rows: NDArray | None = None) -> NDArray:
         """X̃_Rᵀ X̃_R in float64; over every row, XᵀX by one symmetric BLAS product (``dsyrk``,
         the upper triangle) on the chunk's float64 rows, bordered for the intercept: 10 ms on

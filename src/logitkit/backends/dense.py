@@ -167,6 +167,12 @@ class DenseDesign(DesignBase):
         """The design restricted to ``rows`` (a view of X for a slice, a copy for indices)."""
         return DenseDesign(self.X[rows], self.fit_intercept)
 
+    def _splits_rows(self) -> bool:
+        """Whether a product over every row splits them into two halves summed in two threads
+        (:meth:`_weighted_gram_columns`): for an X of at least ``FUSED_MIN_ENTRIES`` entries,
+        C-ordered or not (the sampled Hessian reads a strided view of X)."""
+        return self.X.size >= fused.FUSED_MIN_ENTRIES
+
     def _compiles_columns(self) -> bool:
         """Whether the per-column reductions run compiled (:func:`compiles_columns`)."""
         return compiles_columns(self.X)
@@ -271,11 +277,11 @@ class DenseDesign(DesignBase):
 
         BLAS runs on one thread here: a product of one 2 MiB block is too small for threads to
         gain more than their synchronisation costs, and on a busy machine they lose far more.
-        A large C-ordered X (its column pass compiled) is split into its two halves of rows,
-        summed in two threads and then added: always two halves, so the result does not depend
-        on the cores (the Hessian of 100,000 × 100 took 60 ms on one thread). An X of one block
-        is left to BLAS as it is: switching the threads off and on again would cost more than
-        its product.
+        An X of at least the fused pass's size (:meth:`_splits_rows`; a strided sample of rows
+        too) is split into two halves of its rows, summed in two threads and then added: always
+        two halves, so the result does not depend on the cores (the Hessian of 100,000 × 100
+        took 60 ms on one thread). An X of one block is left to BLAS as it is: switching the
+        threads off and on again would cost more than its product.
         """
         rows = max(
             256, base.BLOCK_ELEMENTS // max(left.size + (left if right is None else right).size, 1)
@@ -283,7 +289,7 @@ class DenseDesign(DesignBase):
         if self.n_samples <= rows:
             return self._rows_weighted_gram(slice(0, self.n_samples), rows, d, left, right)
         with threadpools().limit(limits=1, user_api="blas"):
-            if not self._compiles_columns():
+            if not self._splits_rows():
                 return self._rows_weighted_gram(slice(0, self.n_samples), rows, d, left, right)
             middle = self.n_samples // 2
             halves = (slice(0, middle), slice(middle, self.n_samples))
