@@ -90,8 +90,9 @@ class Problem:
     scales_p: bool = False
     """``scale`` multiplies p as well as n, so that the shape n/p stays (sparse-wide, the L1
     problems)."""
-    memory_goal: float = 0.25
-    """logitkit's peak extra memory ≤ this × the bytes of X (dense problems)."""
+    memory_goal: float | None = 0.25
+    """logitkit's peak extra memory ≤ this × the bytes of X (dense problems); None: reported
+    without a goal (the small fits, whose n-vectors alone are a fixed share of X)."""
     result_bytes: Callable[[int, int], int] | None = None
     """The bytes of what every tool must return on n × p data (the diagnostics' influence
     table): the report also gives the peak beyond them, the working memory, against
@@ -160,6 +161,7 @@ def _small_fits() -> list[Problem]:
             ],
             goal=Goal(0.5),
             repeats=SMALL_FIT_REPEATS,
+            memory_goal=None,
         )
         for n, p in SMALL_FITS
     ]

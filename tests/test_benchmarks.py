@@ -281,6 +281,7 @@ def test_small_fits_run_their_own_number_of_fits() -> None:
         problem = problems.PROBLEMS[name]
         assert problem.repeats == problems.SMALL_FIT_REPEATS == 200
         assert problem.alpha == 0.0
+        assert problem.memory_goal is None
         assert {tool.name for tool in problem.tools} >= {
             "statsmodels Logit newton + bse",
             "scikit-learn lbfgs",
@@ -298,3 +299,21 @@ def test_the_diagnostics_goal_separates_the_table_from_the_working_memory(tmp_pa
     assert run.main([*arguments, "--out", str(out)]) == 0
     text = out.read_text(encoding="utf-8")
     assert "of which the returned table is 0.2 MiB = 1.31 × X; the working memory beyond it" in text
+
+
+def test_small_fits_report_their_memory_without_a_goal() -> None:
+    """A small fit's peak extra memory is reported with X's size, with no verdict: its
+    n-vectors alone are a fixed share of X. Other dense problems keep their goal."""
+    problem = problems.PROBLEMS["small-fits-200x5"]
+    logitkit_row, anchor = (
+        measure.Row(tool, times=[0.001], cost=0.5, peak_bytes=34_000) for tool in problem.tools[:2]
+    )
+    x_bytes = 200 * 5 * 8
+    result = measure.Result(problem, 200, 5, 1.0, x_bytes, [logitkit_row, anchor], 1e-6, 1)
+    lines = report.goals(result)
+    assert "  - peak extra memory (0.01 MiB X): 0.03 MiB = 4.25 × X (no goal: see above)" in lines
+    assert not any("peak extra memory ≤" in line for line in lines)
+    tall = measure.Result(
+        problems.PROBLEMS["dense-tall"], 200, 5, 1.0, x_bytes, [logitkit_row, anchor], 1e-6, 1
+    )
+    assert any("peak extra memory ≤ 0.25 × X" in line for line in report.goals(tall))
