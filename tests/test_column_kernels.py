@@ -147,6 +147,21 @@ def test_a_large_dense_design_sums_its_weighted_gram_over_two_halves(dtype, fit_
         )
 
 
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_a_wide_sample_of_rows_sums_its_gram_over_two_halves(fit_intercept) -> None:
+    """A regular stride of rows of a large X (the overlap certificate's sample) is read
+    through a view and split into two halves, in blocks of at least p rows: the same matrix
+    as the product of the gathered rows."""
+    X = np.random.default_rng(9).standard_normal((16_000, 300))
+    design = make_design(X, fit_intercept)
+    rows = np.arange(2, len(X), 4)
+    sample = design.take(slice(2, None, 4))
+    assert sample._splits_rows() and not sample.X.flags.c_contiguous
+    bordered = np.column_stack([np.ones(len(X)), X]) if fit_intercept else X
+    gathered = bordered[rows]
+    np.testing.assert_allclose(design.gram_rows(rows), gathered.T @ gathered, rtol=1e-12, atol=1e-9)
+
+
 def test_a_dask_chunk_keeps_its_reductions_on_its_own_thread(monkeypatch) -> None:
     """A chunk's design, run inside a Dask task beside others, never launches the parallel
     kernels or the two-thread Gram: the same numbers come from the blocked NumPy path."""
@@ -165,6 +180,11 @@ def test_a_dask_chunk_keeps_its_reductions_on_its_own_thread(monkeypatch) -> Non
     bordered = np.column_stack([np.ones(len(X)), X])
     np.testing.assert_array_equal(chunk.column_abs_max(), np.abs(bordered).max(axis=0))
     np.testing.assert_allclose(chunk.gram_rows(), bordered.T @ bordered, rtol=1e-12)
+    every_third = bordered[::3]  # a strided sample, read through a chunk design of its view
+    expected_sample = every_third.T @ every_third
+    np.testing.assert_allclose(
+        chunk.gram_rows(np.arange(0, len(X), 3)), expected_sample, rtol=1e-12
+    )
     tall = np.random.default_rng(7).standard_normal((30_000, 4))  # more than one block of rows
     weights = np.random.default_rng(8).uniform(0.0, 0.25, len(tall))
     tall_bordered = np.column_stack([np.ones(len(tall)), tall])

@@ -168,9 +168,10 @@ class DenseDesign(DesignBase):
         return DenseDesign(self.X[rows], self.fit_intercept)
 
     def _splits_rows(self) -> bool:
-        """Whether a product over every row splits them into two halves summed in two threads
-        (:meth:`_weighted_gram_columns`): for an X of at least ``FUSED_MIN_ENTRIES`` entries,
-        C-ordered or not (the sampled Hessian reads a strided view of X)."""
+        """Whether a Gram matrix over every row splits them into two halves summed in two
+        threads (:meth:`gram_rows`, :meth:`_weighted_gram_columns`): for an X of at least
+        ``FUSED_MIN_ENTRIES`` entries, C-ordered or not (a sampled Hessian and the overlap
+        certificate read a strided view of X)."""
         return self.X.size >= fused.FUSED_MIN_ENTRIES
 
     def _compiles_columns(self) -> bool:
@@ -188,19 +189,19 @@ class DenseDesign(DesignBase):
         return top
 
     def gram_rows(self, rows: NDArray | None = None) -> NDArray:
-        """G = X̃_Rᵀ X̃_R (:meth:`DesignBase.gram_rows`); over every row of a large C-ordered X,
-        the two halves of its rows in two threads, each with one BLAS thread, and their sums
-        added: always two halves, so the result does not depend on the cores. Rows R in a
-        regular stride (a sample of every k-th row) are read through a view of X, not gathered.
+        """G = X̃_Rᵀ X̃_R (:meth:`DesignBase.gram_rows`); over every row of a large X (at least
+        the fused pass's size, :meth:`_splits_rows`), the two halves of its rows in two threads,
+        each with one BLAS thread, and their sums added: always two halves, so the result does
+        not depend on the cores. Rows R in a regular stride (a sample of every k-th row) are
+        read through a view of X, not gathered, and split as X would be.
         """
         if rows is not None:
             rows = np.asarray(rows, dtype=np.intp)
             steps = np.diff(rows)
             if rows.size > 1 and steps[0] > 0 and np.all(steps == steps[0]):
-                view = self.X[rows[0] : rows[-1] + 1 : steps[0]]
-                return DenseDesign(view, self.fit_intercept).gram_rows()
+                return self.take(slice(rows[0], rows[-1] + 1, steps[0])).gram_rows()
             return super().gram_rows(rows)
-        if not self._compiles_columns():
+        if not self._splits_rows():
             return super().gram_rows(rows)
         middle = self.n_samples // 2
         halves = (slice(0, middle), slice(middle, self.n_samples))
@@ -209,9 +210,12 @@ class DenseDesign(DesignBase):
         return self._bordered_gram(first + second, first_sums + second_sums, self.n_samples)
 
     def _half_gram(self, half: slice) -> tuple[NDArray, NDArray]:
-        """(XᵀX, X's column sums) over the rows ``half``, a float64 block at a time."""
+        """(XᵀX, X's column sums) over the rows ``half``, a float64 block at a time. A block
+        has at least p rows, so that adding its p × p product costs little beside forming it:
+        on a sample of 10,000 rows of 2,000 columns, blocks of 256 rows took twice as long as
+        blocks of 2,000."""
         X = self.X[half]
-        step = self._block_rows()
+        step = max(self._block_rows(), self.n_features)
         blocks = (
             (slice(start, start + step), X[start : start + step].astype(np.float64, copy=False))
             for start in range(0, X.shape[0], step)
