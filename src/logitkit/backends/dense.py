@@ -179,11 +179,20 @@ class DenseDesign(DesignBase):
         return compiles_columns(self.X)
 
     def column_abs_max(self, rows: NDArray | None = None) -> NDArray:
-        """cⱼ = max_{i∈R} |x̃ᵢⱼ| (:meth:`DesignBase.column_abs_max`); over every row of a large
-        C-ordered X, from the compiled pass of :attr:`_column_summaries`."""
-        if rows is not None or not self._compiles_columns():
+        """cⱼ = max_{i∈R} |x̃ᵢⱼ| (:meth:`DesignBase.column_abs_max`), NaN for a column holding
+        a NaN or an infinity; over every row of a C-ordered X, compiled: for a large X from the
+        parallel pass of :attr:`_column_summaries`, for a smaller one from the serial
+        :func:`._chunk_kernels.column_sums` (one read of X, where NumPy's maximum and minimum
+        over the rows of 2,000 × 10 took 75 µs each)."""
+        if rows is not None or not self.X.flags.c_contiguous or self.X.size == 0:
             return super().column_abs_max(rows)
-        top = self._column_summaries.maxima
+        if self._compiles_columns():
+            top = self._column_summaries.maxima
+        else:
+            from ._chunk_kernels import column_sums
+
+            maxima, probe, _ = column_sums(self.X, np.zeros(0, dtype=np.intp), np.zeros(0), 0)
+            top = maxima + probe
         if self.fit_intercept:
             return np.concatenate(([float(self.n_samples > 0)], top))
         return top
@@ -211,11 +220,12 @@ class DenseDesign(DesignBase):
 
     def _half_gram(self, half: slice) -> tuple[NDArray, NDArray]:
         """(XᵀX, X's column sums) over the rows ``half``, a float64 block at a time. A block
-        has at least p rows, so that adding its p × p product costs little beside forming it:
-        on a sample of 10,000 rows of 2,000 columns, blocks of 256 rows took twice as long as
-        blocks of 2,000."""
+        has half the rows of one of :meth:`_block_rows`, so that the two halves' converted
+        blocks together take what one did, and at least p rows, so that adding its p × p
+        product costs little beside forming it: on a sample of 10,000 rows of 2,000 columns,
+        blocks of 256 rows took twice as long as blocks of 2,000."""
         X = self.X[half]
-        step = max(self._block_rows(), self.n_features)
+        step = max(self._block_rows() // 2, self.n_features)
         blocks = (
             (slice(start, start + step), X[start : start + step].astype(np.float64, copy=False))
             for start in range(0, X.shape[0], step)
@@ -371,6 +381,12 @@ class DenseDesign(DesignBase):
     def _abs_max(block: NDArray) -> NDArray:
         """maxᵢ |xᵢⱼ| over the rows of a block, without an |X| temporary."""
         return np.maximum(np.max(block, axis=0, initial=0.0), -np.min(block, axis=0, initial=0.0))
+
+    @staticmethod
+    def _column_totals(block: NDArray) -> NDArray:
+        """Σᵢ xᵢⱼ as 1ᵀX_B, one BLAS product (70 µs on 8,738 × 30 against 300 µs for NumPy's
+        sum over the rows of a C-ordered block)."""
+        return np.ones(block.shape[0]) @ block
 
 
 def compiles_columns(X: NDArray) -> bool:
