@@ -211,3 +211,24 @@ def test_the_row_counts_and_the_csr_copy_equal_scipy(n_rows, dtype) -> None:
     assert copy.dtype == dtype and copy.shape == X.shape and copy.has_canonical_format
     for name in ("data", "indices", "indptr"):
         np.testing.assert_array_equal(getattr(copy, name), getattr(expected, name))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_small_dense_design_takes_its_column_maxima_from_the_serial_kernel(dtype) -> None:
+    """Below the parallel pass's size a C-ordered X's column maxima come from the serial
+    compiled pass: equal to NumPy's, NaN for a column holding a NaN or an infinity of either
+    sign, and the same through NumPy for an X that is not C-ordered."""
+    X = np.random.default_rng(10).standard_normal((2_001, 6)).astype(dtype)
+    design = make_design(X, True)
+    assert not design._compiles_columns()
+    expected = np.concatenate(([1.0], np.abs(X).max(axis=0).astype(np.float64)))
+    np.testing.assert_array_equal(design.column_abs_max(), expected)
+    np.testing.assert_array_equal(
+        make_design(np.asfortranarray(X), True).column_abs_max(), expected
+    )
+    for bad in (np.nan, np.inf, -np.inf):
+        spoiled = X.copy()
+        spoiled[1_000, 2] = bad
+        maxima = make_design(spoiled, False).column_abs_max()
+        assert np.isnan(maxima[2])
+        np.testing.assert_array_equal(np.delete(maxima, 2), np.delete(expected[1:], 2))

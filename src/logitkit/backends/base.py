@@ -106,6 +106,11 @@ class DesignBase(ABC):
     def _abs_max(block: Any) -> NDArray:
         """maxᵢ |xᵢⱼ| over the rows of a block."""
 
+    @staticmethod
+    @abstractmethod
+    def _column_totals(block: Any) -> NDArray:
+        """Σᵢ xᵢⱼ over the rows of a float64 block, for every column j."""
+
     def __init__(self, X, fit_intercept: bool) -> None:
         self.X = X
         self.fit_intercept = bool(fit_intercept)
@@ -302,7 +307,7 @@ class DesignBase(ABC):
         sums = np.zeros(self.n_features)
         for _, block in blocks:
             gram += self._dense(block.T @ block)
-            sums += np.asarray(block.sum(axis=0)).ravel()
+            sums += self._column_totals(block)
         return gram, sums
 
     def _bordered_gram(self, gram: NDArray, sums: NDArray, count: int) -> NDArray:

@@ -215,3 +215,8 @@ class SparseDesign(DesignBase):
     def _abs_max(block: sp.sparray | sp.spmatrix) -> NDArray:
         """maxᵢ |xᵢⱼ| over the rows of a block (the zeros not stored included)."""
         return abs(block).max(axis=0).toarray().ravel()
+
+    @staticmethod
+    def _column_totals(block: sp.sparray | sp.spmatrix) -> NDArray:
+        """Σᵢ xᵢⱼ over the stored entries of a block."""
+        return np.asarray(block.sum(axis=0)).ravel()
