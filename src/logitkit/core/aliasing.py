@@ -46,12 +46,14 @@ def aliased_columns(gram: NDArray, tol: float = ALIAS_TOL) -> list[int]:
     """
     diagonal = np.diag(gram).astype(np.float64)
     usable = (diagonal > 0.0) & np.isfinite(diagonal)
+    if usable.all():
+        scale = 1.0 / np.sqrt(diagonal)
+        if _all_pivots_clear(gram * scale[:, None] * scale[None, :], _CLEAR * tol):
+            return []
     aliased = [int(j) for j in np.flatnonzero(~usable)]
     remaining = np.flatnonzero(usable)
     scale = 1.0 / np.sqrt(diagonal[remaining])
     schur = gram[np.ix_(remaining, remaining)] * scale[:, None] * scale[None, :]
-    if aliased == [] and _all_pivots_clear(schur, _CLEAR * tol):
-        return []
     while remaining.size:
         small = np.diag(schur) <= tol
         aliased.extend(int(j) for j in remaining[small])
@@ -95,7 +97,7 @@ def clear_from_rows(gram: NDArray, sq_norms: NDArray, tol: float = ALIAS_TOL) ->
 def _all_pivots_clear(matrix: NDArray, floor: float) -> bool:
     """Whether the Cholesky factor of ``matrix`` exists with every squared pivot above floor."""
     factor, info = lapack.dpotrf(matrix, lower=1, clean=0)
-    return info == 0 and bool(np.all(np.diag(factor) ** 2 > floor))
+    return info == 0 and bool((factor.diagonal() ** 2 > floor).all())
 
 
 def _first_small_pivot(matrix: NDArray, tol: float) -> tuple[int, NDArray] | None:

@@ -123,7 +123,7 @@ class Bernoulli:
 
     def start(self, y: NDArray, s: NDArray) -> NDArray:
         """The intercept-only optimum b₀ = log(ȳ/(1 − ȳ)), ȳ clipped to [1e-10, 1 − 1e-10]."""
-        mean = float(np.clip(np.dot(s, y) / s.sum(), 1e-10, 1 - 1e-10))
+        mean = min(max(float(np.dot(s, y) / s.sum()), 1e-10), 1 - 1e-10)
         return np.array([np.log(mean / (1.0 - mean))])
 
 

@@ -68,8 +68,13 @@ class PassEvaluation:
         self._totals: NDArray | None = None
         self._positive_gram: NDArray | None = None
         self._normalised: Any = None
+        self._total = 0.0
+        """Σsᵢ of the weights in memory, summed once (a fit asks for it about ten times);
+        unused over a design read by passes, whose total is the class totals'."""
         if self.design.holds_rows:
-            self._normalised = self.sample_weight / self.sample_weight.sum()
+            total = self.sample_weight.sum()
+            self._normalised = self.sample_weight / total
+            self._total = float(total)
         self._evaluated: dict[bytes, dict[str, NDArray]] = {}
         self._expected_hessian: int | None = None
         """Every how many rows the Hessian that passes bring along is taken (1: every row);
@@ -107,7 +112,7 @@ class PassEvaluation:
     def total_weight(self) -> float:
         """Σsᵢ, the weighted number of observations n."""
         if self.design.holds_rows:
-            return float(self.sample_weight.sum())
+            return self._total
         return float(self.class_totals().sum())
 
     @property

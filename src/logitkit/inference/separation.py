@@ -92,11 +92,10 @@ def overlap_certified(objective: Objective, coef: NDArray, gram: NDArray | None 
     """
     if not objective.design.holds_rows:
         return _overlap_certified_by_pass(objective, coef)
-    design, weights = objective.design, objective.sample_weight
-    n_kept = int(np.count_nonzero(weights > 0))
+    design = objective.design
+    sample, n_kept = _certificate_sample(objective.sample_weight)
     if design.n_params > _CERTIFICATE_MAX_PARAMS or n_kept <= design.n_params:
         return False
-    sample = certificate_rows(weights)
     if gram is None:
         gram = design.gram_rows(sample)
     theta = np.asarray(coef, dtype=np.float64)
@@ -117,12 +116,18 @@ def certificate_rows(weights: NDArray) -> NDArray | None:
     """S, the rows of :func:`overlap_certified`: every row of positive weight when there are at
     most 2 × ``_CERTIFICATE_ROWS`` of them (None when that is every row), else every k-th of
     them, about ``_CERTIFICATE_ROWS`` rows."""
+    return _certificate_sample(weights)[0]
+
+
+def _certificate_sample(weights: NDArray) -> tuple[NDArray | None, int]:
+    """(:func:`certificate_rows`, the number of rows of positive weight), from one pass over
+    the weights."""
     positive = weights > 0
     n_kept = int(np.count_nonzero(positive))
     step = max(1, n_kept // _CERTIFICATE_ROWS)
     if n_kept == weights.size:
-        return None if step == 1 else np.arange(0, n_kept, step)
-    return np.flatnonzero(positive)[::step]
+        return (None if step == 1 else np.arange(0, n_kept, step)), n_kept
+    return np.flatnonzero(positive)[::step], n_kept
 
 
 def _certified_at(
@@ -152,9 +157,9 @@ def _certified_at(
 def _score(objective: Objective, coef: NDArray) -> NDArray:
     """r = X̃ᵀ(s ⊙ (y − ŷ)) at θ, the data term's gradient times −Σs (one fused pass, or none
     when the last one was at θ)."""
-    data_gradient = Objective.smooth_gradient(objective, coef) - objective.penalty.smooth_gradient(
-        coef
-    )
+    data_gradient = Objective.smooth_gradient(objective, coef)
+    if objective.penalty.l2_strength != 0.0:
+        data_gradient = data_gradient - objective.penalty.smooth_gradient(coef)
     return -objective.total_weight * data_gradient
 
 
@@ -231,8 +236,8 @@ def _certificate_holds(
     """λ_min σ_min(A_S D) > 2‖D r‖, with D = diag(gram)^(−½) giving the columns unit norm;
     σ_min(A_S D)² = ``lowest`` when given (1, its largest possible value, for a bound), else the
     smallest eigenvalue of D A_SᵀA_S D."""
-    diagonal = np.diag(gram)
-    if not (np.all(np.isfinite(gram)) and np.all(diagonal > 0.0)):
+    diagonal = gram.diagonal()
+    if not (np.isfinite(gram).all() and (diagonal > 0.0).all()):
         return False
     scale = 1.0 / np.sqrt(diagonal)
     if lowest is None:

@@ -8,6 +8,7 @@ unpenalised), with the penalty α(ρ‖w‖₁ + (1 − ρ)/2 ‖w‖²) on ever
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -65,6 +66,7 @@ def build_objective(
     y: ArrayLike,
     sample_weight: ArrayLike | None,
     reset: bool,
+    params: Mapping[str, Any] | None = None,
 ) -> Objective:
     """Validate the data and build the cost J that ``estimator``'s parameters define over it.
 
@@ -72,11 +74,14 @@ def build_objective(
     the estimator (through scikit-learn's ``validate_data``); otherwise (a summary given the
     fitted data) the features and labels must match the fitted ones. ``class_weight``
     multiplies each sample's weight by its class's. A Dask X (array or DataFrame) is validated
-    without bringing its rows to the client (:func:`dask_objective`).
+    without bringing its rows to the client (:func:`dask_objective`). ``params`` are the
+    estimator's ``get_params()`` when the caller has them already (a fit has: a small fit
+    spends no second call on them).
     """
     if is_dask_collection(X):
         return dask_objective(estimator, X, y, sample_weight, reset)
-    params = estimator.get_params()
+    if params is None:
+        params = estimator.get_params()
     if not reset:
         X = formula_input(estimator, X)
     if plain_arrays(X, y):
@@ -107,8 +112,8 @@ def build_objective(
     fit_intercept = params["fit_intercept"]
     design = make_design(X_valid, fit_intercept)
     maxima = design.column_abs_max()
-    if not np.all(np.isfinite(maxima)):
-        validated_arrays(estimator, X, y, reset)  # NaN or inf in a large plain X
+    if not np.isfinite(maxima).all():
+        validated_arrays(estimator, X, y, reset)  # NaN or inf in a plain X
     check_magnitudes(design, getattr(estimator, "feature_names_in_", None), maxima)
     design = sparse_when_mostly_zero(design)
     datafit = datafit_for(

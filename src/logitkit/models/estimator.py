@@ -186,7 +186,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         """
         params = self.get_params()
         check_params(params)
-        objective = build_objective(self, X, y, sample_weight, reset=True)
+        objective = build_objective(self, X, y, sample_weight, reset=True, params=params)
         feature_names = getattr(self, "feature_names_in_", None)
         names = term_names(feature_names, self.n_features_in_, self.fit_intercept)
         n_samples = objective.design.n_samples

@@ -131,7 +131,7 @@ def plain_arrays(X: object, y: object) -> bool:
             if not np.isfinite(X.sum()):
                 return False
     if y.dtype.kind == "f":
-        return bool(np.isfinite(y).all() and not np.any(y != y.astype(int)))
+        return bool(np.isfinite(y).all() and not (y != y.astype(int)).any())
     return True
 
 

@@ -6,6 +6,7 @@ so that a parameter is refused with the same message wherever it enters.
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Mapping
 from typing import Any
@@ -40,7 +41,7 @@ def check_params(params: Mapping[str, Any]) -> None:
     """
     alpha, l1_ratio, firth, solver = (params[k] for k in ("alpha", "l1_ratio", "firth", "solver"))
     alpha_value = _real(alpha)
-    if alpha_value is None or not (np.isfinite(alpha_value) and alpha_value >= 0):
+    if alpha_value is None or not (math.isfinite(alpha_value) and alpha_value >= 0):
         raise ValueError(f"alpha must be a finite number >= 0; got {alpha!r}")
     l1_ratio_value = _real(l1_ratio)
     if l1_ratio_value is None or not 0.0 <= l1_ratio_value <= 1.0:
@@ -84,7 +85,7 @@ def _positive_number_or_none(name: str, value: object) -> None:
     if value is None:
         return
     number = _real(value)
-    if number is None or not np.isfinite(number) or number <= 0:
+    if number is None or not math.isfinite(number) or number <= 0:
         raise ValueError(f"{name} must be a positive number; got {value!r}")
 
 
