@@ -102,7 +102,8 @@ class Problem:
     """A path problem: this many α from α_max down to ``alpha``·α_max, log-spaced."""
     repeats: int | None = None
     """Timed fits per tool in ``benchmarks/run.py``, whatever ``--repeats`` says (the small
-    fits, whose times are medians of many)."""
+    fits, whose times are medians of many, timed one after the other without a garbage
+    collection before each: :func:`~benchmarks.measure.measure`)."""
     coef_goal: float | None = None
     """logitkit's coefficients within this (largest relative difference) of the reference's."""
 

@@ -317,3 +317,25 @@ def test_small_fits_report_their_memory_without_a_goal() -> None:
         problems.PROBLEMS["dense-tall"], 200, 5, 1.0, x_bytes, [logitkit_row, anchor], 1e-6, 1
     )
     assert any("peak extra memory ≤ 0.25 × X" in line for line in report.goals(tall))
+
+
+@pytest.mark.parametrize(("collect_each", "collections"), [(True, 4), (False, 1)])
+def test_fits_timed_by_the_hundred_run_without_a_collection_before_each(
+    monkeypatch, collect_each: bool, collections: int
+) -> None:
+    """A full garbage collection before each timed fit leaves the caches cold (a 200 × 5 fit
+    took 2.5 × as long after one); the small fits, timed by the hundred, collect once before
+    them all, the other problems before each of their few repeats."""
+    calls = []
+    monkeypatch.setattr(measure.gc, "collect", lambda: calls.append(1))
+    problem = problems.PROBLEMS["small-fits-200x5"]
+    data = problem.data()
+    row = measure.measure(problem.tools[0], data, 3, memory=False, collect_each=collect_each)
+    assert len(row.times) == 3 and row.ok
+    assert len(calls) == collections
+    seen = []
+    monkeypatch.setattr(measure, "measure", lambda *args, **kwargs: seen.append(kwargs) or row)
+    monkeypatch.setattr(measure, "_optimum", lambda problem, data: None)
+    measure.run_problem(problem, repeats=1, memory=False)
+    measure.run_problem(problems.PROBLEMS["dense-tall"], scale=0.0001, repeats=1, memory=False)
+    assert [kwargs["collect_each"] for kwargs in seen[:1] + seen[-1:]] == [False, True]
