@@ -219,3 +219,28 @@ def test_a_fit_builds_its_objective_from_the_parameters_it_read() -> None:
     np.testing.assert_array_equal(given.penalty.penalised, read.penalty.penalised)
     theta = np.linspace(-0.1, 0.1, given.n_params)
     assert given.value(theta) == read.value(theta)
+
+
+def test_the_certificate_compares_its_eigenvalue_by_a_cholesky_factor() -> None:
+    """λ_min σ_min(A D) > 2‖D r‖ decided by the factor of D AᵀA D − tI gives the answer of the
+    smallest eigenvalue itself, on both sides of the threshold (away from it by more than the
+    shift's k²ε), with and without a bound in its place."""
+    from logitkit.inference.separation import _certificate_holds
+
+    rng = np.random.default_rng(11)
+    decided = set()
+    for k in (2, 6, 31):
+        rows = rng.standard_normal((3 * k, k)) * rng.uniform(0.1, 10.0, k)
+        gram = rows.T @ rows
+        scale = 1.0 / np.sqrt(gram.diagonal())
+        lowest = np.linalg.eigvalsh(gram * scale[:, None] * scale[None, :])[0]
+        score = rng.standard_normal(k)
+        needed = 2.0 * np.linalg.norm(scale * score)
+        for ratio in (0.5, 0.99, 1.01, 2.0):
+            smallest = ratio * needed / np.sqrt(lowest)
+            expected = smallest * np.sqrt(lowest) > needed
+            assert _certificate_holds(smallest, gram, score) == expected
+            decided.add(expected)
+        assert _certificate_holds(needed * 1.01, gram, score, lowest=1.0)
+        assert not _certificate_holds(0.0, gram, score)
+    assert decided == {True, False}

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.linalg import LinAlgError, cho_factor, cho_solve, solve
+from scipy.linalg import LinAlgError, cho_factor, cho_solve, lapack, solve
 
 from ..backends.base import one_blas_thread
 from ..backends.design import Design
@@ -235,15 +235,29 @@ def _certificate_holds(
 ) -> bool:
     """λ_min σ_min(A_S D) > 2‖D r‖, with D = diag(gram)^(−½) giving the columns unit norm;
     σ_min(A_S D)² = ``lowest`` when given (1, its largest possible value, for a bound), else the
-    smallest eigenvalue of D A_SᵀA_S D."""
+    smallest eigenvalue of D A_SᵀA_S D.
+
+    That eigenvalue need not be found, only compared with t = (2‖D r‖/λ_min)²: it exceeds t
+    exactly when D A_SᵀA_S D − tI has a Cholesky factor, which is a third of the work of the
+    eigenvalues (0.8 s of a fit on 2,001 coefficients went to them). The shift adds k²ε, above
+    the factorisation's backward error on a k × k matrix of unit diagonal, so that rounding
+    never certifies a matrix whose eigenvalue is at t."""
     diagonal = gram.diagonal()
     if not (np.isfinite(gram).all() and (diagonal > 0.0).all()):
         return False
     scale = 1.0 / np.sqrt(diagonal)
-    if lowest is None:
-        with one_blas_thread(len(diagonal)):  # see collinear_columns
-            lowest = float(np.linalg.eigvalsh(gram * scale[:, None] * scale[None, :])[0])
-    return smallest * np.sqrt(max(lowest, 0.0)) > 2.0 * float(np.linalg.norm(scale * score))
+    needed = 2.0 * float(np.linalg.norm(scale * score))
+    if lowest is not None:
+        return smallest * np.sqrt(max(lowest, 0.0)) > needed
+    ratio = needed / smallest if smallest > 0.0 else np.inf
+    if not ratio < 1.0:  # the eigenvalues of a unit diagonal average 1
+        return False
+    k = len(diagonal)
+    shifted = gram * scale[:, None] * scale[None, :]
+    shifted.flat[:: k + 1] -= ratio**2 + k * k * np.finfo(np.float64).eps
+    with one_blas_thread(k):  # see collinear_columns
+        _, info = lapack.dpotrf(shifted, lower=1, clean=0, overwrite_a=1)
+    return info == 0
 
 
 def detect_separation(
