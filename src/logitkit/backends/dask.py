@@ -49,7 +49,7 @@ from ._dask_tasks import (
     combine_sums,
     largest,
 )
-from .base import check_group_count, check_group_labels, threadpools
+from .base import check_group_count, check_group_labels, single_blas_thread
 from .dask_inputs import (
     aligned_values,
     dask_matrix,
@@ -165,7 +165,7 @@ class DaskDesign:
         ``how`` in a tree and computed (aligned float64 arrays)."""
         inputs = self._inputs(vectors)
         graph, key = pass_graph(inputs, function, payload, how, self._labels if labelled else None)
-        with threadpools().limit(limits=1, user_api="blas"):
+        with single_blas_thread():
             result = compute(graph, key)
         self.passes += 1
         # Arrays received from workers may sit unaligned in their message buffer, which some

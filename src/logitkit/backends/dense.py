@@ -12,7 +12,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from . import base, fused
-from .base import DesignBase, threadpools
+from .base import DesignBase, single_blas_thread
 from .fused import (
     FusedSums,
     KernelDatafit,
@@ -214,7 +214,7 @@ class DenseDesign(DesignBase):
             return super().gram_rows(rows)
         middle = self.n_samples // 2
         halves = (slice(0, middle), slice(middle, self.n_samples))
-        with threadpools().limit(limits=1, user_api="blas"), ThreadPoolExecutor(2) as pool:
+        with single_blas_thread(), ThreadPoolExecutor(2) as pool:
             (first, first_sums), (second, second_sums) = pool.map(self._half_gram, halves)
         return self._bordered_gram(first + second, first_sums + second_sums, self.n_samples)
 
@@ -302,7 +302,7 @@ class DenseDesign(DesignBase):
         )
         if self.n_samples <= rows:
             return self._rows_weighted_gram(slice(0, self.n_samples), rows, d, left, right)
-        with threadpools().limit(limits=1, user_api="blas"):
+        with single_blas_thread():
             if not self._splits_rows():
                 return self._rows_weighted_gram(slice(0, self.n_samples), rows, d, left, right)
             middle = self.n_samples // 2

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from ..backends.base import BLOCK_ELEMENTS, threadpools
+from ..backends.base import BLOCK_ELEMENTS, single_blas_thread
 from ..backends.design import Design
 from .datafits import Multinomial
 from .layout import coef_matrix
@@ -96,7 +96,7 @@ class SoftmaxRows:
         """One BLAS thread while the blocks are read, unless every row is in one block."""
         if self.one_block:
             return nullcontext()
-        return threadpools().limit(limits=1, user_api="blas")
+        return single_blas_thread()
 
     def blocks(self, coef: NDArray, direction: NDArray | None = None) -> Iterator[Block]:
         """The blocks in order, with their logits at θ = ``coef`` and, for a ``direction`` V,

@@ -36,7 +36,7 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy.special import fdtr
 
-from ..backends.base import threadpools
+from ..backends.base import single_blas_thread
 from ..core.objective import Objective
 from ..core.record import FitRecord
 from .leverage import check_ml_fit, fitted_probabilities, inverse_information
@@ -75,7 +75,7 @@ def influence_table(record: FitRecord, objective: Objective, index: pd.Index) ->
     table = np.empty((z.shape[0], len(_MEASURES) + k), order="F")
     step = max(1, _BLOCK_ENTRIES // k)
     blocks = [slice(start, start + step) for start in range(0, z.shape[0], step)]
-    with threadpools().limit(limits=1, user_api="blas"):
+    with single_blas_thread():
         for rows in blocks:
             _fill_rows(table, rows, objective, z[rows], inverse)
     del z

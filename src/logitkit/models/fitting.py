@@ -10,17 +10,16 @@ freezes them with θ̂ in a :class:`~logitkit.core.record.FitRecord`.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
-from functools import cache
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from sklearn.utils import check_random_state
 
-from ..backends.base import threadpools
+from ..backends.base import single_blas_thread
 from ..backends.design import make_design
 from ..core.aliasing import aliased_columns, clear_from_rows
 from ..core.exceptions import CollinearityWarning, ConvergenceWarning, SeparationWarning
@@ -111,7 +110,7 @@ def blas_threads(objective: Objective) -> AbstractContextManager[object]:
     BLAS threads woken for it gain little even on an idle machine, and on a busy one each wait
     for a core costs a time slice: a 20,000 × 30 fit took 254 ms with two OpenBLAS threads on
     two loaded cores, 53 ms with one. Switching the limit on and off costs about 4 µs
-    (:func:`_one_blas_thread`).
+    (:func:`~logitkit.backends.base.single_blas_thread`).
 
     Where the passes are compiled, BLAS is left the small products between them (k × k
     factorisations, the Gram matrix of a row sample), and OpenBLAS's threads, once woken, spin
@@ -124,31 +123,7 @@ def blas_threads(objective: Objective) -> AbstractContextManager[object]:
         objective.datafit
     ):
         return nullcontext()
-    return _one_blas_thread()
-
-
-@cache
-def _blas_libraries() -> tuple[Any, ...]:
-    """The controllers of the BLAS libraries among :func:`~logitkit.backends.base.threadpools`,
-    selected once (the pools themselves are found once per process)."""
-    return tuple(threadpools().select(user_api="blas").lib_controllers)
-
-
-@contextmanager
-def _one_blas_thread() -> Iterator[None]:
-    """BLAS on one thread inside, each library's thread count restored after: the limit
-    ``threadpools().limit(limits=1, user_api="blas")`` sets, without the report of every
-    library's state that it makes first (in and out in 4 µs instead of 9 µs, on every fit)."""
-    counts = [(library, library.num_threads) for library in _blas_libraries()]
-    for library, count in counts:
-        if count != 1:
-            library.set_num_threads(1)
-    try:
-        yield
-    finally:
-        for library, count in counts:
-            if count != 1:
-                library.set_num_threads(count)
+    return single_blas_thread()
 
 
 def solver_plan(objective: Objective, params: Mapping[str, Any]) -> tuple[str, SolverOptions]:

@@ -6,6 +6,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import minimize
 
+from ..backends.base import single_blas_thread
 from ._threads import blas_threads, threadpools
 from .base import Problem, Recorder, SolveResult, SolverOptions, tol_reached
 
@@ -46,7 +47,7 @@ def solve_lbfgs(objective: Problem, coef0: NDArray, options: SolverOptions) -> S
     record(theta0)
     if recorder.grad_norm[-1] <= options.tol:
         return recorder.result(theta0, True, tol_reached(recorder.grad_norm[-1], options.tol))
-    with controller.limit(limits=1, user_api="blas"):
+    with single_blas_thread():
         result = minimize(
             fun,
             theta0,

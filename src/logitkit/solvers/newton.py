@@ -9,9 +9,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.linalg import LinAlgError, cho_factor, cho_solve, eigh, lapack
 
-from ..backends.base import one_blas_thread
+from ..backends.base import one_blas_thread, single_blas_thread
 from ..core.exceptions import SingularDesignError
-from ._threads import threadpools
 from .base import DataProblem, Problem, Recorder, SolveResult, SolverOptions, flat_cost, tol_reached
 
 _MAX_HALVINGS = 50
@@ -280,7 +279,7 @@ def solve_newton(objective: Problem, coef0: NDArray, options: SolverOptions) -> 
     if sample.step is None:
         result = newton_iterations(objective, coef0, options, direction)
     else:
-        with threadpools().limit(limits=1, user_api="blas"):
+        with single_blas_thread():
             result = newton_iterations(objective, coef0, options, direction)
     result.singular_columns = singular[0]
     return result

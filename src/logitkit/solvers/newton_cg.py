@@ -6,6 +6,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.sparse.linalg import LinearOperator, cg
 
+from ..backends.base import single_blas_thread
 from ._threads import blas_threads, threadpools
 from .base import Problem, SolveResult, SolverOptions
 from .newton import newton_iterations
@@ -43,7 +44,7 @@ def solve_newton_cg(objective: Problem, coef0: NDArray, options: SolverOptions) 
                 return hessp(v)
 
         shape = (n_params, n_params)
-        with controller.limit(limits=1, user_api="blas"):
+        with single_blas_thread():
             step, _ = cg(
                 LinearOperator(shape, matvec=product, dtype=np.float64),
                 -grad,
