@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -24,6 +24,9 @@ from .fused import (
 
 if TYPE_CHECKING:
     from ._columns import ColumnSummaries
+
+_Sums = TypeVar("_Sums")
+"""What a product over some rows gives (:meth:`DenseDesign._on_halves`)."""
 
 MOSTLY_ZERO_DENSITY = 0.1
 """A large dense X with at most this share of nonzero entries is fitted through a CSR copy
@@ -212,11 +215,18 @@ class DenseDesign(DesignBase):
             return super().gram_rows(rows)
         if not self._splits_rows():
             return super().gram_rows(rows)
+        (first, first_sums), (second, second_sums) = self._on_halves(self._half_gram)
+        return self._bordered_gram(first + second, first_sums + second_sums, self.n_samples)
+
+    def _on_halves(self, sums: Callable[[slice], _Sums]) -> tuple[_Sums, _Sums]:
+        """``sums`` of the first and of the second half of the rows, each in a thread of its
+        own with one BLAS thread (:meth:`_splits_rows`): always two halves, whatever the
+        cores, so that adding the two gives the same bits everywhere."""
         middle = self.n_samples // 2
         halves = (slice(0, middle), slice(middle, self.n_samples))
         with single_blas_thread(), ThreadPoolExecutor(2) as pool:
-            (first, first_sums), (second, second_sums) = pool.map(self._half_gram, halves)
-        return self._bordered_gram(first + second, first_sums + second_sums, self.n_samples)
+            first, second = pool.map(sums, halves)
+        return first, second
 
     def _half_gram(self, half: slice) -> tuple[NDArray, NDArray]:
         """(XᵀX, X's column sums) over the rows ``half``, a float64 block at a time. A block
@@ -286,7 +296,7 @@ class DenseDesign(DesignBase):
     def _weighted_gram_columns(
         self, d: NDArray, left: NDArray, right: NDArray | None
     ) -> tuple[NDArray, NDArray, NDArray]:
-        """X_Lᵀ diag(d) X_L, X_Lᵀ d and X_Rᵀ d over the columns L and R (R = L when None),
+        """X_Lᵀ diag(d) X_R, X_Lᵀ d and X_Rᵀ d over the columns L and R (R = L when None),
         gathered one block of rows at a time (all columns in their order without a gather).
 
         BLAS runs on one thread here: a product of one 2 MiB block is too small for threads to
@@ -302,15 +312,12 @@ class DenseDesign(DesignBase):
         )
         if self.n_samples <= rows:
             return self._rows_weighted_gram(slice(0, self.n_samples), rows, d, left, right)
-        with single_blas_thread():
-            if not self._splits_rows():
+        if not self._splits_rows():
+            with single_blas_thread():
                 return self._rows_weighted_gram(slice(0, self.n_samples), rows, d, left, right)
-            middle = self.n_samples // 2
-            halves = (slice(0, middle), slice(middle, self.n_samples))
-            with ThreadPoolExecutor(2) as pool:
-                first, second = pool.map(
-                    lambda half: self._rows_weighted_gram(half, rows, d, left, right), halves
-                )
+        first, second = self._on_halves(
+            lambda half: self._rows_weighted_gram(half, rows, d, left, right)
+        )
         gram, left_d, right_d = (a + b for a, b in zip(first, second, strict=True))
         return gram, left_d, left_d if right is None else right_d
 
