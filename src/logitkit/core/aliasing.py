@@ -46,14 +46,13 @@ def aliased_columns(gram: NDArray, tol: float = ALIAS_TOL) -> list[int]:
     """
     diagonal = np.diag(gram).astype(np.float64)
     usable = (diagonal > 0.0) & np.isfinite(diagonal)
-    if usable.all():
-        scale = 1.0 / np.sqrt(diagonal)
-        if _all_pivots_clear(gram * scale[:, None] * scale[None, :], _CLEAR * tol):
-            return []
     aliased = [int(j) for j in np.flatnonzero(~usable)]
     remaining = np.flatnonzero(usable)
     scale = 1.0 / np.sqrt(diagonal[remaining])
-    schur = gram[np.ix_(remaining, remaining)] * scale[:, None] * scale[None, :]
+    usable_gram = gram[np.ix_(remaining, remaining)] if aliased else gram
+    schur = usable_gram * scale[:, None] * scale[None, :]
+    if not aliased and _all_pivots_clear(schur, _CLEAR * tol):
+        return []
     while remaining.size:
         small = np.diag(schur) <= tol
         aliased.extend(int(j) for j in remaining[small])
