@@ -888,9 +888,9 @@ def test_a_pass_certifies_overlap_only_with_more_rows_than_coefficients() -> Non
     well its other sums look."""
     from logitkit.inference.separation import _certified
 
-    sums = {"overlap_min": np.array(0.5), "gradient": np.zeros(4)}
-    assert not _certified({**sums, "overlap_count": np.array(4)}, np.eye(4), 10.0, 4)
-    assert _certified({**sums, "overlap_count": np.array(5)}, np.eye(4), 10.0, 4)
+    sums = {"overlap_min": np.array(0.5)}
+    assert not _certified({**sums, "overlap_count": np.array(4)}, np.eye(4), np.zeros(4), 10.0)
+    assert _certified({**sums, "overlap_count": np.array(5)}, np.eye(4), np.zeros(4), 10.0)
 
 
 def test_a_softmax_cluster_summary_counts_the_groups() -> None:

@@ -100,21 +100,26 @@ def multinomial_value_gradient(
 
 @compile_kernel(nogil=True, fastmath={"reassoc", "contract"})
 def column_sums(
-    X: NDArray, codes: NDArray, weights: NDArray, n_groups: int
-) -> tuple[NDArray, NDArray, NDArray]:
-    """(maxᵢ |xᵢⱼ|, Σᵢ 0·xᵢⱼ, [Σ_{cᵢ=g} wᵢxᵢⱼ]) for every column j of the C-ordered X, and
-    every group g < ``n_groups`` of the rows' codes cᵢ (none when ``n_groups`` is 0), in
-    float64, from one read of X row by row; the group sums are summed a block of ``BLOCK``
-    rows at a time, the blocks' sums added in order (p × n_groups). The maximum is a plain
-    comparison, which the compiler vectorises and which leaves a NaN out; the second sum is
-    0 for a column of finite values and NaN for one holding a NaN or an infinity."""
+    X: NDArray, codes: NDArray, weights: NDArray, n_groups: int, square_weights: NDArray
+) -> tuple[NDArray, NDArray, NDArray, NDArray]:
+    """(maxᵢ |xᵢⱼ|, Σᵢ 0·xᵢⱼ, [Σ_{cᵢ=g} wᵢxᵢⱼ], Σᵢ qᵢxᵢⱼ²) for every column j of the C-ordered
+    X, every group g < ``n_groups`` of the rows' codes cᵢ (none when ``n_groups`` is 0) and
+    the weights q = ``square_weights`` (the squares are zeros when q is empty), in float64,
+    from one read of X row by row; the group sums and the squares are summed a block of
+    ``BLOCK`` rows at a time, the blocks' sums added in order (p × n_groups). The maximum is a
+    plain comparison, which the compiler vectorises and which leaves a NaN out; the second
+    sum is 0 for a column of finite values and NaN for one holding a NaN or an infinity."""
     n_rows, n_columns = X.shape
     top = np.zeros(n_columns)
     probe = np.zeros(n_columns)
     sums = np.zeros((n_groups, n_columns))
     partial = np.empty((n_groups, n_columns))
+    squares = np.zeros(n_columns)
+    partial_squares = np.empty(n_columns)
+    with_squares = square_weights.size > 0
     for start in range(0, n_rows, BLOCK):
         partial[:] = 0.0
+        partial_squares[:] = 0.0
         for i in range(start, min(n_rows, start + BLOCK)):
             row = X[i]
             for j in range(n_columns):
@@ -123,10 +128,16 @@ def column_sums(
                 highest = top[j]
                 top[j] = size if size > highest else highest
                 probe[j] += 0.0 * entry
+            if with_squares:
+                weight = square_weights[i]
+                for j in range(n_columns):
+                    entry = np.float64(row[j])
+                    partial_squares[j] += weight * entry * entry
             if n_groups:
                 weight = weights[i]
                 into = partial[codes[i]]
                 for j in range(n_columns):
                     into[j] += weight * row[j]
         sums += partial
-    return top, probe, sums.T.copy()
+        squares += partial_squares
+    return top, probe, sums.T.copy(), squares

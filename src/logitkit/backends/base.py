@@ -117,6 +117,10 @@ class DesignBase(ABC):
         """X̃ᵀ diag(d) X̃."""
 
     @abstractmethod
+    def weighted_column_sq_norms(self, d: NDArray) -> NDArray:
+        """Σᵢ dᵢ x̃ᵢⱼ² for every column j: the diagonal of X̃ᵀ diag(d) X̃."""
+
+    @abstractmethod
     def take(self, rows: NDArray | slice) -> DesignBase:
         """The design of the rows ``rows`` (a slice, or indices in their order)."""
 

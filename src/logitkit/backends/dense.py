@@ -194,7 +194,8 @@ class DenseDesign(DesignBase):
         else:
             from ._chunk_kernels import column_sums
 
-            maxima, probe, _ = column_sums(self.X, np.zeros(0, dtype=np.intp), np.zeros(0), 0)
+            empty = np.zeros(0)
+            maxima, probe, _, _ = column_sums(self.X, np.zeros(0, dtype=np.intp), empty, 0, empty)
             top = maxima + probe
         if self.fit_intercept:
             return np.concatenate(([float(self.n_samples > 0)], top))

@@ -35,6 +35,11 @@ and r = ∂L/∂η:
                 cost and gradient there follow from ``label_sums``
 ``sample_gram`` Σ_{i∈S} sᵢx̃ᵢx̃ᵢᵀ over the sample S of ``sampled_hessian`` (``sample_step``)
                 and ``sample_count``: the sampled Hessian at θ₀ is σ(b₀)σ(−b₀) times it
+``positive_sample`` Σ_{i∈S, sᵢ>0} x̃ᵢx̃ᵢᵀ over the rows of positive weight among every
+                ``positive_step``-th row (counted from row 0 of all, as ``sampled_hessian``'s
+                sample), with ``positive_sample_count`` = |S ∩ {sᵢ > 0} ∩ block| and
+                ``positive_sq_norms`` = Σ_{sᵢ>0} x̃ᵢⱼ² over every row: what the aliasing
+                check and the overlap certificate read instead of ``positive_gram``
 ============== ===================================================================
 
 Over a C-ordered dense block (a chunk of a Dask array), the cost and gradient come from the
@@ -74,6 +79,7 @@ WANTS = (
     "abs_max",
     "labels",
     "sample_gram",
+    "positive_sample",
 )
 """What a pass can compute (see the module docstring)."""
 
@@ -93,7 +99,7 @@ class PassRequest:
     ``datafit`` is the datafit of the objective (its kernel, logits, loss and curvature);
     ``coef`` θ; ``direction`` V for ``hessian_product``; ``n_groups`` G for
     ``cluster_scores``; ``n_classes`` K for ``class_totals``; ``sample_step`` k ≥ 2 for
-    ``sampled_hessian`` (every k-th row).
+    ``sampled_hessian`` (every k-th row); ``positive_step`` k ≥ 2 for ``positive_sample``.
     """
 
     wants: tuple[str, ...]
@@ -103,6 +109,7 @@ class PassRequest:
     n_groups: int = 0
     n_classes: int = 0
     sample_step: int = 0
+    positive_step: int = 0
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -114,6 +121,10 @@ class PassRequest:
         if "sampled_hessian" in self.wants and self.sample_step < 2:
             raise ValueError(
                 f"sampled_hessian needs a sample_step of at least 2, not {self.sample_step}"
+            )
+        if "positive_sample" in self.wants and self.positive_step < 2:
+            raise ValueError(
+                f"positive_sample needs a positive_step of at least 2, not {self.positive_step}"
             )
 
 
@@ -137,6 +148,8 @@ class BlockDesign(Protocol):
     def gram_rows(self, rows: NDArray | None = None) -> NDArray: ...
 
     def column_abs_max(self, rows: NDArray | None = None) -> NDArray: ...
+
+    def weighted_column_sq_norms(self, d: NDArray) -> NDArray: ...
 
     def take(self, rows: NDArray | slice) -> BlockDesign: ...
 
@@ -166,7 +179,14 @@ def block_sums(
     """
     wants = set(request.wants)
     out: dict[str, NDArray] = {}
-    weighted = wants & {"positive_gram", "class_totals", "overlap", "labels", "sample_gram"}
+    weighted = wants & {
+        "positive_gram",
+        "class_totals",
+        "overlap",
+        "labels",
+        "sample_gram",
+        "positive_sample",
+    }
     weights = _checked_weights(s, where) if weighted else np.zeros(0)
     labelled = _label_table(y, weights, out) if "labels" in wants else None
     if rows is not None and ("abs_max" in wants or labelled is not None):
@@ -193,6 +213,8 @@ def block_sums(
         sample = slice(-first_row % step, None, step)
         out["sample_gram"] = design.take(sample).weighted_gram(weights[sample])
         out["sample_count"] = np.array(float(len(range(design.n_samples)[sample])))
+    if "positive_sample" in wants:
+        _positive_sample(design, weights, request.positive_step, first_row, out)
     if wants & _NEEDS_LOGITS:
         _datafit_sums(design, request, wants, y, s, offset, codes, rows, first_row, out)
         _check_sums(out, design, rows, (y, s), where)
@@ -359,6 +381,20 @@ def _fused_block_sums(
         out["overlap_count"] = np.array(float(np.count_nonzero(weights > 0)))
 
 
+def _positive_sample(
+    design: BlockDesign, weights: NDArray, step: int, first_row: int, out: dict[str, NDArray]
+) -> None:
+    """``positive_sample`` and ``positive_sample_count`` of the block (:func:`block_sums`), and
+    ``positive_sq_norms`` unless the compiled read of the block brought them."""
+    positive = weights > 0
+    sample = np.arange(-first_row % step, design.n_samples, step)
+    sample = sample[positive[sample]]
+    out["positive_sample"] = design.gram_rows(sample)
+    out["positive_sample_count"] = np.array(float(sample.size))
+    if "positive_sq_norms" not in out:
+        out["positive_sq_norms"] = design.weighted_column_sq_norms(positive * 1.0)
+
+
 def _label_table(y: Any, weights: NDArray, out: dict[str, NDArray]) -> NDArray | None:
     """The ``labels`` table of the block into ``out`` (the labels found by hashing, then
     sorted: a sort of every row took six times as long on strings); each row's label's
@@ -379,18 +415,20 @@ def _column_sums(
     where: str,
     out: dict[str, NDArray],
 ) -> None:
-    """``abs_max`` and, given the rows' label ``codes``, the ``label_sums`` [Σ_{cᵢ=g} sᵢx̃ᵢ]
-    of the dense block ``rows`` from one compiled read of it
-    (:func:`._chunk_kernels.column_sums`); ValueError naming the block when X is not finite
-    there."""
+    """``abs_max``, given the rows' label ``codes`` the ``label_sums`` [Σ_{cᵢ=g} sᵢx̃ᵢ], and for
+    ``positive_sample`` the ``positive_sq_norms`` Σ_{sᵢ>0} x̃ᵢⱼ², of the dense block ``rows``
+    from one compiled read of it (:func:`._chunk_kernels.column_sums`); ValueError naming the
+    block when X is not finite there."""
     from ._chunk_kernels import column_sums
 
     n_groups = 0 if codes is None else len(out["label_values"])
-    top, probe, sums = column_sums(
+    positive = (weights > 0) * 1.0 if "positive_sample" in wants else np.zeros(0)
+    top, probe, sums, squares = column_sums(
         np.ascontiguousarray(rows),
         np.zeros(0, dtype=np.intp) if codes is None else codes.astype(np.intp),
         weights,
         n_groups,
+        positive,
     )
     if not np.all(np.isfinite(probe)):
         _check_finite(rows, "X", where)
@@ -402,6 +440,9 @@ def _column_sums(
         out["label_sums"] = (
             np.vstack((out["label_weights"], sums)) if design.fit_intercept else sums
         )
+    if positive.size:
+        count = [float(np.count_nonzero(positive))] if design.fit_intercept else []
+        out["positive_sq_norms"] = np.concatenate((count, squares))
 
 
 def _group_weights(codes: NDArray, weights: NDArray, n_groups: int) -> NDArray:

@@ -67,6 +67,7 @@ class PassEvaluation:
         """The empty caches: no totals, no sums, no Hessian expected yet."""
         self._totals: NDArray | None = None
         self._positive_gram: NDArray | None = None
+        self._positive_sample: tuple[NDArray, NDArray] | None = None
         self._normalised: Any = None
         self._total = 0.0
         """Σsᵢ of the weights in memory, summed once (a fit asks for it about ten times);
@@ -238,13 +239,25 @@ class PassEvaluation:
         gram = self.design.fused_gram()
         return self.design.gram_rows() if gram is None else gram
 
-    def keep_first_pass(self, totals: NDArray, positive_gram: NDArray | None) -> None:
+    def positive_weight_sample(self) -> tuple[NDArray, NDArray] | None:
+        """(G_S = Σ_{i∈S} x̃ᵢx̃ᵢᵀ over a sample S of the rows of positive weight, the columns'
+        squared norms Σ_{sᵢ>0} x̃ᵢⱼ² over all of them) when a first pass over a design read by
+        passes brought them instead of :meth:`positive_weight_gram`'s G, else None."""
+        return self._positive_sample
+
+    def keep_first_pass(
+        self,
+        totals: NDArray,
+        positive_gram: NDArray | None,
+        positive_sample: tuple[NDArray, NDArray] | None = None,
+    ) -> None:
         """Keep what a fit's first pass over a design read by passes brought (it checked X, y
-        and the weights there): the class totals Σ_{yᵢ=k} sᵢ, for :meth:`class_totals`, and
-        the Gram matrix of the rows of positive weight (None: not brought), for
-        :meth:`positive_weight_gram`."""
+        and the weights there): the class totals Σ_{yᵢ=k} sᵢ, for :meth:`class_totals`, the
+        Gram matrix of the rows of positive weight, for :meth:`positive_weight_gram`, or a
+        sample's, for :meth:`positive_weight_sample` (None: not brought)."""
         self._set_totals(totals)
         self._positive_gram = positive_gram
+        self._positive_sample = positive_sample
 
     def seed_start(
         self,

@@ -29,6 +29,8 @@ on columns scaled to unit maximum absolute value, so that the tolerances are rel
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.linalg import LinAlgError, cho_factor, cho_solve, lapack, solve
@@ -59,7 +61,12 @@ _SAMPLE_NEWTON_STEPS = 6
 a fit's θ, even one stochastic epoch's, a few reach a score below rounding."""
 
 
-def overlap_certified(objective: Objective, coef: NDArray, gram: NDArray | None = None) -> bool:
+def overlap_certified(
+    objective: Objective,
+    coef: NDArray,
+    gram: NDArray | None = None,
+    aliased: Sequence[int] = (),
+) -> bool:
     """Whether a fit's probabilities prove that the data are not separated, without a program.
 
     With λᵢ = sᵢ |yᵢ − ŷᵢ| at some θ and r = Aᵀλ = X̃ᵀ(s ⊙ (y − ŷ)), the score (zero at the
@@ -74,7 +81,7 @@ def overlap_certified(objective: Objective, coef: NDArray, gram: NDArray | None 
     A_S δ ≥ 0, so rows that are not separated prove that all of them are not.
 
     S is every k-th row with sᵢ > 0, about ``_CERTIFICATE_ROWS`` of them (all of them when
-    there are at most twice as many), and σ_min(A_S D) bounds σ_min(AD) from below. The test is
+    there are fewer than twice as many), and σ_min(A_S D) bounds σ_min(AD) from below. The test is
     made first at the fit's θ with λ and r over every row: a converged fit on overlapping data
     passes it unless some fitted probability is within about ‖r‖/σ_min of 0 or 1. While it
     fails, it is made over S alone at up to ``_SAMPLE_NEWTON_STEPS`` Newton steps on S's own
@@ -84,14 +91,16 @@ def overlap_certified(objective: Objective, coef: NDArray, gram: NDArray | None 
     :func:`detect_separation`. Designs with more than ``_CERTIFICATE_MAX_PARAMS`` coefficients
     are always left to the programs.
 
-    Over a design read by passes (Dask), S is every row of positive weight: λ_min, the Gram
-    matrix of S and the score come from one pass (:func:`_overlap_certified_by_pass`).
+    Over a design read by passes (Dask), λ_min, the score and the Hessian over every row come
+    from one pass, and the Hessian takes the Gram matrix's place
+    (:func:`_overlap_certified_by_pass`).
 
     ``gram``, A_SᵀA_S = X̃_SᵀX̃_S over S = :func:`certificate_rows`: given, it is used instead
-    of a new one.
+    of a new one. ``aliased``: the coefficients a fit held at 0 (linear combinations of the
+    others); over a design read by passes the test is made on the others' columns.
     """
     if not objective.design.holds_rows:
-        return _overlap_certified_by_pass(objective, coef)
+        return _overlap_certified_by_pass(objective, coef, aliased)
     design = objective.design
     sample, n_kept = _certificate_sample(objective.sample_weight)
     if design.n_params > _CERTIFICATE_MAX_PARAMS or n_kept <= design.n_params:
@@ -113,10 +122,16 @@ def overlap_certified(objective: Objective, coef: NDArray, gram: NDArray | None 
 
 
 def certificate_rows(weights: NDArray) -> NDArray | None:
-    """S, the rows of :func:`overlap_certified`: every row of positive weight when there are at
-    most 2 × ``_CERTIFICATE_ROWS`` of them (None when that is every row), else every k-th of
+    """S, the rows of :func:`overlap_certified`: every row of positive weight when there are
+    fewer than 2 × ``_CERTIFICATE_ROWS`` of them (None when that is every row), else every k-th of
     them, about ``_CERTIFICATE_ROWS`` rows."""
     return _certificate_sample(weights)[0]
+
+
+def certificate_step(n_rows: int) -> int:
+    """k: :func:`overlap_certified` reads every k-th of ``n_rows`` rows, about
+    ``_CERTIFICATE_ROWS`` of them (k = 1, all of them, when there are fewer than twice as many)."""
+    return max(1, n_rows // _CERTIFICATE_ROWS)
 
 
 def _certificate_sample(weights: NDArray) -> tuple[NDArray | None, int]:
@@ -124,7 +139,7 @@ def _certificate_sample(weights: NDArray) -> tuple[NDArray | None, int]:
     the weights."""
     positive = weights > 0
     n_kept = int(np.count_nonzero(positive))
-    step = max(1, n_kept // _CERTIFICATE_ROWS)
+    step = certificate_step(n_kept)
     if n_kept == weights.size:
         return (None if step == 1 else np.arange(0, n_kept, step)), n_kept
     return np.flatnonzero(positive)[::step], n_kept
@@ -190,10 +205,27 @@ def _smallest_residual_weight(z: NDArray, y: NDArray, weights: NDArray) -> float
     return smallest
 
 
-def _overlap_certified_by_pass(objective: Objective, coef: NDArray) -> bool:
-    """:func:`overlap_certified` from the sums of one pass over every row of positive weight,
-    λ_min = min sᵢ|yᵢ − ŷᵢ| and the score, with their Gram matrix, which does not depend on θ
-    (the fit's first pass brought it: ``positive_weight_gram``).
+def _overlap_certified_by_pass(
+    objective: Objective, coef: NDArray, aliased: Sequence[int] = ()
+) -> bool:
+    """:func:`overlap_certified` from the sums of one pass over every row of positive weight:
+    λ_min = min sᵢ|yᵢ − ŷᵢ|, the score r and the Hessian H = Σ sᵢŷᵢ(1 − ŷᵢ)x̃ᵢx̃ᵢᵀ, which the
+    fit's statistics pass at θ̂ brings anyway, so that no Gram matrix of the rows is formed.
+
+    With wᵢ = sᵢŷᵢ(1 − ŷᵢ) and W = diag(w), H = AᵀWA (aᵢ = ±x̃ᵢ), and for Aδ ≥ 0
+
+        ρ σ_min(W^½A) ‖δ‖ ≤ ρ ‖W^½Aδ‖₁ ≤ Σ (λᵢ/√wᵢ) √wᵢ aᵢᵀδ = rᵀδ ≤ ‖r‖ ‖δ‖,
+
+    ρ = minᵢ λᵢ/√wᵢ = minᵢ √sᵢ e^(−tᵢzᵢ/2) ≥ √λ_min (as σ(−m) ≤ e^(−m)). So
+    √λ_min σ_min(W^½AD) > 2‖Dr‖, with σ_min(W^½AD)² the smallest eigenvalue of DHD, leaves
+    C = {0}, as :func:`overlap_certified`'s test does with the Gram matrix of the rows. For a
+    fit whose fitted probabilities reach far towards 0 or 1 it is the stronger test: λ_min
+    enters squared there and once here. On 4,000,000 rows the Gram matrix's form failed at θ̂
+    with the Gram matrix of 20,000 rows; this one needs none.
+
+    Aliased columns (``aliased``, held at 0 by the fit) make H singular. The test and the
+    steps are then made on the other columns K: every column is a combination of those, so
+    Aδ = A_K δ' for some δ', and A_K δ' ≥ 0 only for δ' = 0 means Aδ = 0, no separation.
 
     The certificate holds at any θ whose score is small enough; when it fails at the fit's θ
     (a stochastic solver stops short of the optimum), up to ``_CERTIFICATE_STEPS`` Newton
@@ -202,32 +234,34 @@ def _overlap_certified_by_pass(objective: Objective, coef: NDArray) -> bool:
     design = objective.design
     if design.n_params > _CERTIFICATE_MAX_PARAMS:
         return False
-    theta = np.asarray(coef, dtype=np.float64)
-    gram = objective.positive_weight_gram()
+    theta = np.array(coef, dtype=np.float64)
+    keep = np.setdiff1d(np.arange(design.n_params), aliased)
     for attempt in range(_CERTIFICATE_STEPS + 1):
-        wants = ("overlap", "gradient") + (("hessian",) if attempt < _CERTIFICATE_STEPS else ())
-        sums = objective.evaluate(theta, wants)
-        if _certified(sums, gram, objective.total_weight, design.n_params):
+        sums = objective.evaluate(theta, ("overlap", "gradient", "hessian"))
+        hessian, gradient = sums["hessian"][np.ix_(keep, keep)], sums["gradient"][keep]
+        if _certified(sums, hessian, gradient, objective.total_weight):
             return True
         if attempt == _CERTIFICATE_STEPS:
             return False
         try:
-            step = solve(sums["hessian"], sums["gradient"], assume_a="pos")
+            step = solve(hessian, gradient, assume_a="pos")
         except (LinAlgError, ValueError):
             return False
-        theta = theta - step
+        theta = theta.copy()
+        theta[keep] -= step
     return False
 
 
-def _certified(sums: dict[str, NDArray], gram: NDArray, total: float, n_params: int) -> bool:
-    """λ_min σ_min(A_S D) > 2‖D r‖ from a pass's overlap sums and the Gram matrix ``gram`` =
-    A_SᵀA_S of the rows of positive weight (see :func:`overlap_certified`)."""
-    if sums["overlap_count"] <= n_params:
+def _certified(sums: dict[str, NDArray], hessian: NDArray, gradient: NDArray, total: float) -> bool:
+    """√λ_min σ_min(W^½AD) > 2‖D r‖ from a pass's overlap sums and the ``hessian`` and
+    ``gradient`` it brought, on the columns tested (:func:`_overlap_certified_by_pass`); the
+    pass's weights are sᵢ/Σs, so each is scaled by Σs to its sum over the rows."""
+    if sums["overlap_count"] <= len(gradient):
         return False
     smallest = float(sums["overlap_min"]) * total
     if not smallest > 0.0:
         return False
-    return _certificate_holds(smallest, gram, -total * sums["gradient"])
+    return _certificate_holds(np.sqrt(smallest), total * hessian, -total * gradient)
 
 
 def _certificate_holds(

@@ -7,6 +7,14 @@ are known, the class totals, and for two classes the cost, gradient and sampled 
 the start θ₀ = (b₀, 0), follow from those groups
 (:meth:`~logitkit.core.objective.Objective.seed_start`), so the fit makes no pass of its own
 for the labels or at θ₀.
+
+The aliasing check reads the Gram matrix of the rows of positive weight. Over fewer than
+40,000 rows the pass brings it; over more, it brings the Gram matrix of a sample of about
+20,000 of them (every k-th row, as the overlap certificate samples rows in memory,
+:func:`~logitkit.inference.separation.certificate_step`) and the columns' squared norms over
+all of them, which bound the check from below: the full matrix, an O(np²) product (65% of
+this pass's time on 100,000 × 50 chunks), is formed by a pass of its own only when the sample
+does not decide.
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ from numpy.typing import NDArray
 
 from ..backends.passes import PassRequest
 from ..core.objective import Objective
+from ..inference.separation import certificate_step
 
 __all__ = ["FirstPass", "keep_first_pass", "read_first_pass"]
 
@@ -27,8 +36,10 @@ __all__ = ["FirstPass", "keep_first_pass", "read_first_pass"]
 class FirstPass:
     """What the first pass brought: maxᵢ |x̃ᵢⱼ| (``maxima``), y's distinct labels, sorted,
     with how often each occurs and their weights Σ_{yᵢ=u} sᵢ (before class weights), for at
-    most two labels ``label_sums`` = [Σ_{yᵢ=u} sᵢx̃ᵢ] (p̃ × labels), the Gram matrix of the
-    rows of positive weight when asked for, and the sample (k, Σ_{i∈S} sᵢx̃ᵢx̃ᵢᵀ, |S|) of
+    most two labels ``label_sums`` = [Σ_{yᵢ=u} sᵢx̃ᵢ] (p̃ × labels), when asked for the Gram
+    matrix of the rows of positive weight (``positive_gram``) or, over 40,000 rows or more,
+    that of a sample of them with the columns' squared norms over all of them
+    (``positive_sample``, module docstring), and the sample (k, Σ_{i∈S} sᵢx̃ᵢx̃ᵢᵀ, |S|) of
     every k-th row when a sample step was given."""
 
     maxima: NDArray
@@ -37,6 +48,7 @@ class FirstPass:
     label_weights: NDArray
     label_sums: NDArray | None
     positive_gram: NDArray | None
+    positive_sample: tuple[NDArray, NDArray] | None
     sample: tuple[int, NDArray, float] | None
 
 
@@ -46,13 +58,20 @@ def read_first_pass(
     """The :class:`FirstPass` of the Dask design ``design`` with the lazy labels and weights
     (one value per row, chunked as X): one pass, which checks X and the weights (finite,
     non-negative) and names the chunk where they are not."""
-    wants = ("abs_max", "labels") + (("positive_gram",) if with_gram else ())
+    wants: tuple[str, ...] = ("abs_max", "labels")
+    positive_step = certificate_step(design.n_samples)
+    if with_gram:
+        wants += ("positive_sample",) if positive_step > 1 else ("positive_gram",)
     if sample_step:
         wants += ("sample_gram",)
-    sums = design.pass_sums(PassRequest(wants, sample_step=sample_step or 0), labels, weights)
+    request = PassRequest(wants, sample_step=sample_step or 0, positive_step=positive_step)
+    sums = design.pass_sums(request, labels, weights)
     sample = None
     if sample_step:
         sample = (sample_step, sums["sample_gram"], float(sums["sample_count"]))
+    positive_sample = None
+    if "positive_sample" in sums:
+        positive_sample = (sums["positive_sample"], sums["positive_sq_norms"])
     return FirstPass(
         maxima=sums["abs_max"],
         labels=np.asarray(sums["label_values"]),
@@ -60,6 +79,7 @@ def read_first_pass(
         label_weights=sums["label_weights"],
         label_sums=sums.get("label_sums"),
         positive_gram=sums.get("positive_gram"),
+        positive_sample=positive_sample,
         sample=sample,
     )
 
@@ -69,13 +89,16 @@ def keep_first_pass(
 ) -> None:
     """Give ``objective`` (its labels the positions of y's among ``classes``, its weights
     sᵢ · ``per_class``[yᵢ]) what ``found`` brought: the class totals, the Gram matrix of the
-    rows of positive weight (when every class weight is positive: it was taken over the rows
-    of positive sᵢ) and, for two classes, the sums at the start."""
+    rows of positive weight or a sample's (when every class weight is positive: they were
+    taken over the rows of positive sᵢ) and, for two classes, the sums at the start."""
     factor = np.ones(len(classes)) if per_class is None else np.asarray(per_class, np.float64)
     where = np.searchsorted(classes, found.labels)
     totals = np.zeros(len(classes))
     totals[where] = factor[where] * found.label_weights
-    objective.keep_first_pass(totals, found.positive_gram if np.all(factor > 0) else None)
+    if np.all(factor > 0):
+        objective.keep_first_pass(totals, found.positive_gram, found.positive_sample)
+    else:
+        objective.keep_first_pass(totals, None)
     if (
         len(classes) != 2
         or found.label_sums is None

@@ -202,8 +202,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             except SingularDesignError as error:
                 raise ValueError(collinearity_message(names, error.columns, n_samples)) from None
             prefetch_statistics(objective, result.coef, params)
-            checked = separation_checkable(objective, result.coef, params)
-            separation = find_separation(objective, result.coef, params, names, gram)
+            checked = separation_checkable(objective, result.coef, params, aliased)
+            separation = find_separation(objective, result.coef, params, names, gram, aliased)
             record = make_record(
                 objective,
                 result,

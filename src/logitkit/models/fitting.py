@@ -174,13 +174,15 @@ def start_from(objective: Objective, coef: NDArray | None, intercept: NDArray | 
 def positive_gram(objective: Objective, params: Mapping[str, Any]) -> NDArray | None:
     """G_S = X̃_SᵀX̃_S over the overlap certificate's rows S (:func:`certificate_rows`: every
     row of positive weight, without a gather when that is every row, or a sample of about
-    20,000 of them), for an unpenalised binary fit; over a design read by passes (Dask), every
-    row of positive weight. None for penalised or K ≥ 3 fits. Both the aliasing check
-    (:func:`find_aliased`) and the overlap certificate (:func:`find_separation`) read it."""
+    20,000 of them), for an unpenalised binary fit; over a design read by passes (Dask), the
+    sample of them or all of them that its first pass brought. None for penalised or K ≥ 3
+    fits. Both the aliasing check (:func:`find_aliased`) and the overlap certificate
+    (:func:`find_separation`) read it."""
     if params["alpha"] != 0 or objective.n_outputs > 1:
         return None
     if not objective.design.holds_rows:
-        return objective.positive_weight_gram()
+        sample = objective.positive_weight_sample()
+        return objective.positive_weight_gram() if sample is None else sample[0]
     return objective.design.gram_rows(certificate_rows(objective.sample_weight))
 
 
@@ -192,11 +194,20 @@ def find_aliased(objective: Objective, gram: NDArray | None) -> list[int]:
     ``gram`` is :func:`positive_gram`'s. When it covers a sample of the rows of positive weight,
     the columns' squared norms over all of them (one pass) bound every column's residual from
     below (:func:`~logitkit.core.aliasing.clear_from_rows`); only when the bound does not clear
-    the tolerance is G formed over all of them, O(np²) against the sample's O(20,000 p²)."""
+    the tolerance is G formed over all of them, O(np²) against the sample's O(20,000 p²).
+    Over a design read by passes, the sample and the norms came with its first pass, and G
+    over all the rows takes a pass of its own."""
     if gram is None:
         return []
+    if not objective.design.holds_rows:
+        found = objective.positive_weight_sample()
+        if found is None:
+            return aliased_columns(gram)
+        if clear_from_rows(*found):
+            return []
+        return aliased_columns(objective.positive_weight_gram())
     weights = objective.sample_weight
-    sample = certificate_rows(weights) if objective.design.holds_rows else None
+    sample = certificate_rows(weights)
     if sample is not None:
         n_kept = int(np.count_nonzero(weights > 0))
         if sample.size < n_kept:
@@ -254,12 +265,15 @@ def solve_estimable(
     return replace(result, coef=coef, state=None)
 
 
-def separation_checkable(objective: Objective, coef: NDArray, params: Mapping[str, Any]) -> bool:
+def separation_checkable(
+    objective: Objective, coef: NDArray, params: Mapping[str, Any], aliased: Sequence[int] = ()
+) -> bool:
     """Whether :func:`find_separation` can decide on these data: always in memory; over Dask
-    data only when the one-pass overlap certificate holds (or no check is due)."""
+    data only when the one-pass overlap certificate holds on the columns that are not
+    ``aliased`` (or no check is due)."""
     if objective.design.holds_rows or params["alpha"] != 0 or objective.n_outputs > 1:
         return True
-    return not params["firth"] and overlap_certified(objective, coef)
+    return not params["firth"] and overlap_certified(objective, coef, aliased=aliased)
 
 
 def find_separation(
@@ -268,14 +282,16 @@ def find_separation(
     params: Mapping[str, Any],
     names: Sequence[str],
     gram: NDArray | None = None,
+    aliased: Sequence[int] = (),
 ) -> Separation | None:
     """The separation of an unpenalised binary fit's data, None when there is none (or the fit
     is penalised or has K ≥ 3 classes); a SeparationWarning unless ``firth`` (whose estimates
     stay finite). A fit whose probabilities certify overlap skips the linear programs; ``gram``
-    (:func:`positive_gram`), when given, spares the certificate its own Gram matrix."""
+    (:func:`positive_gram`), when given, spares the certificate its own Gram matrix; over
+    Dask data the certificate is made on the columns that are not ``aliased``."""
     if params["alpha"] != 0 or objective.n_outputs > 1:
         return None
-    if not params["firth"] and overlap_certified(objective, coef, gram):
+    if not params["firth"] and overlap_certified(objective, coef, gram, aliased):
         return None
     design = objective.design
     if not design.holds_rows:
