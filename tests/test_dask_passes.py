@@ -237,3 +237,52 @@ def test_an_error_in_a_chunk_still_names_it(dask_scheduler) -> None:
         ValueError, match=r"chunk 4 of X \(rows 557–756\), the first in its row 143"
     ):
         backend.DaskDesign(X_dask, True).pass_sums(request(("abs_max",)), y, s)
+
+
+def test_chunks_the_workers_hold_are_read_by_a_task_per_worker_thread(dask_client) -> None:
+    """X held by the cluster (persisted): a pass is one task per thread of the workers holding
+    its chunks, each reading only chunks its worker holds, and one task that combines them by
+    the tree of a task per chunk, so the sums and a whole fit are the same bits as over the
+    same X not held. X not held keeps a task per chunk."""
+    import logitkit as lk
+
+    X_dask, y, s = lazy_inputs()
+    X_held = dask_client.persist(X_dask)
+    dask_client.compute(X_held.sum(), sync=True)
+    with dask.config.set(scheduler=dask_client):
+        inputs = _dask_graph.prepare([X_held, y, s, None, None])
+        assert _dask_graph.prepare([X_dask, y, s, None, None]).groups is None
+        sums = backend.DaskDesign(X_held, True).pass_sums(request(), y, s)
+        held_fit = lk.LogisticRegression().fit(X_held, y)
+        lazy_fit = lk.LogisticRegression().fit(X_dask, y)
+    groups = inputs.groups
+    assert groups is not None and 1 <= len(groups) <= sum(dask_client.nthreads().values())
+    assert sorted(itertools.chain(*groups)) == list(range(len(CHUNKS)))
+    holders = dask_client.who_has(X_held)
+    keys = _dask_graph._row_keys(X_held)
+    for group in groups:
+        assert len({holders[keys[chunk]][0] for chunk in group}) == 1
+    graph, key = _dask_graph.pass_graph(inputs, chunk_sums, (True, request()), combine_sums, LABELS)
+    tasks = [node for node in graph.values() if isinstance(node, task_spec.Task)]
+    assert len(tasks) == len(groups) + 1 and key == tasks[-1].key
+    for name, value in tree_of_chunks().items():
+        np.testing.assert_array_equal(sums[name], value, err_msg=name)
+    np.testing.assert_array_equal(held_fit.record_.theta, lazy_fit.record_.theta)
+    np.testing.assert_array_equal(held_fit.record_.information, lazy_fit.record_.information)
+
+
+def test_combining_groups_is_the_tree_of_a_task_per_chunk() -> None:
+    """Chunk results arriving in groups of any order are put back in chunk order and added
+    eight at a time, level by level: 20 floats whose sum depends on the order of the adds."""
+    values = [np.array([10.0**16]), *(np.array([1.0]) for _ in range(19))]
+    tree = _dask_graph.combine_in_order(
+        lambda *parts: np.sum(parts, axis=0), [tuple(range(20))], 8, values
+    )
+    groups = [(1, 5, 19, 0), tuple(c for c in range(20) if c not in (1, 5, 19, 0))]
+    results = [[values[c] for c in group] for group in groups]
+    shuffled = _dask_graph.combine_in_order(
+        lambda *parts: np.sum(parts, axis=0), groups, 8, *results
+    )
+    np.testing.assert_array_equal(shuffled, tree)
+    level = [np.sum(values[a : a + 8], axis=0) for a in range(0, 20, 8)]
+    np.testing.assert_array_equal(tree, np.sum(level, axis=0))
