@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import logitkit as lk
-from logitkit import CollinearityWarning, SeparationWarning
+from logitkit import CollinearityWarning
 
 da = pytest.importorskip("dask.array")
 dask = pytest.importorskip("dask")
@@ -100,34 +100,6 @@ def test_a_tall_dask_fit_forms_the_full_gram_only_for_an_aliased_column(
         model = lk.LogisticRegression().fit(*chunked)
     assert formed == [1] and model.record_.aliased == ("x3",)
     assert model.record_.separation_checked
-
-
-def _pass_objective(X: np.ndarray, y: np.ndarray) -> lk.Objective:
-    from logitkit.backends.design import make_design
-    from logitkit.core.penalties import ElasticNet
-
-    design = make_design(da.from_array(X, chunks=(150, X.shape[1])), True)
-    return lk.Objective(design, y, np.ones(len(y)), ElasticNet(0.0, 0.0, X.shape[1] + 1, True))
-
-
-@pytest.mark.filterwarnings("ignore::logitkit.ConvergenceWarning")
-@pytest.mark.parametrize("seed", range(8))
-def test_the_hessian_certificate_never_certifies_separated_data(seed) -> None:
-    """Complete and quasi-complete separation, from fits stopped after 2 to 9 steps: the
-    certificate by passes, Newton steps included, fails every time."""
-    from logitkit.inference.separation import overlap_certified
-
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((400, 3))
-    y = (X[:, 0] + 0.5 * X[:, 1] > 0).astype(float)
-    if seed % 2:  # quasi-complete: overlapping rows on the boundary x0 = 0
-        X[:40, 0] = 0.0
-        y[:40] = rng.random(40) < 0.5
-        y[40:] = X[40:, 0] > 0
-    with pytest.warns(SeparationWarning):
-        theta = lk.LogisticRegression(solver="newton", max_iter=2 + seed).fit(X, y).record_.theta
-    with dask.config.set(scheduler="synchronous"):
-        assert not overlap_certified(_pass_objective(X, y), theta)
 
 
 def test_the_hessian_certificate_is_the_documented_inequality() -> None:

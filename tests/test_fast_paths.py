@@ -295,7 +295,12 @@ def test_an_overlap_certificate_agrees_with_the_linear_programs(seed) -> None:
 @pytest.mark.filterwarnings("ignore::logitkit.ConvergenceWarning")
 @pytest.mark.parametrize("seed", range(8))
 def test_separated_data_are_never_certified(seed) -> None:
-    """Complete and quasi-complete separation, however the fit ended."""
+    """Complete and quasi-complete separation, however the fit ended: in memory, and by
+    passes over Dask chunks, whose certificate reads the Hessian and takes Newton steps."""
+    dask = pytest.importorskip("dask")
+    da = pytest.importorskip("dask.array")
+    from logitkit.core.penalties import ElasticNet
+
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((400, 3))
     y = (X[:, 0] + 0.5 * X[:, 1] > 0).astype(float)
@@ -306,6 +311,10 @@ def test_separated_data_are_never_certified(seed) -> None:
     with pytest.warns(lk.SeparationWarning):
         objective, coef = fitted(X, y, solver="newton", max_iter=5 + seed)
     assert not overlap_certified(objective, coef)
+    design = make_design(da.from_array(X, chunks=(150, 3)), True)
+    by_passes = lk.Objective(design, y, np.ones(len(y)), ElasticNet(0.0, 0.0, 4, True))
+    with dask.config.set(scheduler="synchronous"):
+        assert not overlap_certified(by_passes, coef)
 
 
 def test_certified_fits_skip_the_linear_programs(monkeypatch, problem) -> None:
