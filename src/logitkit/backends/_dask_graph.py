@@ -190,7 +190,9 @@ def pass_graph(
     graph.token = token
     graph[payload_key] = DataNode(payload_key, payload)
     if inputs.groups is not None:
-        return graph, _grouped_tasks(graph, inputs, function, payload_key, how, labels)
+        return graph, _grouped_tasks(
+            graph, inputs, inputs.groups, function, payload_key, how, labels
+        )
     parts: list[Key] = []
     for chunk, (refs, private) in enumerate(zip(inputs.refs, inputs.private, strict=True)):
         key = (f"logitkit-chunk-{token}", chunk)
@@ -213,18 +215,18 @@ def pass_graph(
 def _grouped_tasks(
     graph: PassGraph,
     inputs: PassInputs,
+    groups: tuple[tuple[int, ...], ...],
     function: Callable[..., Any],
     payload_key: str,
     how: Callable[..., Any],
     labels: Sequence[tuple[str, int]] | None,
 ) -> Key:
-    """Add to ``graph`` a task per group of chunks (:func:`run_chunks`, fused with the nodes its
-    chunks alone need) and the task that combines their results (:func:`combine_in_order`);
-    the key of the latter."""
-    assert inputs.groups is not None
+    """Add to ``graph`` a task per group of chunks of ``inputs`` (:func:`run_chunks`, fused with
+    the nodes its chunks alone need) and the task that combines their results
+    (:func:`combine_in_order`); the key of the latter."""
     token = graph.token
     parts: list[Key] = []
-    for index, group in enumerate(inputs.groups):
+    for index, group in enumerate(groups):
         key = (f"logitkit-group-{token}", index)
         arguments: list[Any] = []
         for chunk in group:
@@ -237,7 +239,7 @@ def _grouped_tasks(
         parts.append(key)
     result = f"logitkit-combine-{token}"
     references = (TaskRef(part) for part in parts)
-    graph[result] = Task(result, combine_in_order, how, inputs.groups, SPLIT_EVERY, *references)
+    graph[result] = Task(result, combine_in_order, how, groups, SPLIT_EVERY, *references)
     return result
 
 
