@@ -339,3 +339,14 @@ def test_fits_timed_by_the_hundred_run_without_a_collection_before_each(
     measure.run_problem(problem, repeats=1, memory=False)
     measure.run_problem(problems.PROBLEMS["dense-tall"], scale=0.0001, repeats=1, memory=False)
     assert [kwargs["collect_each"] for kwargs in seen[:1] + seen[-1:]] == [False, True]
+
+
+def test_the_scale_out_fits_of_logitkit_report_the_median_of_their_repeats(monkeypatch) -> None:
+    """A fit timed once already, and REPEATS − 1 more: their median, whatever their order."""
+    from benchmarks import scale_out
+
+    more = iter([(5.0, 0.0, None), (1.0, 0.0, None)])
+    monkeypatch.setattr(scale_out, "REPEATS", 3)
+    monkeypatch.setattr(scale_out, "timed", lambda fit: next(more))
+    assert scale_out.median_time(lambda: (0.0, None), 3.0) == 3.0
+    assert next(more, None) is None
