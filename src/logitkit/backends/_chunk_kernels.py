@@ -104,7 +104,7 @@ def column_sums(
 ) -> tuple[NDArray, NDArray, NDArray, NDArray]:
     """(maxᵢ |xᵢⱼ|, Σᵢ 0·xᵢⱼ, [Σ_{cᵢ=g} wᵢxᵢⱼ], Σᵢ qᵢxᵢⱼ²) for every column j of the C-ordered
     X, every group g < ``n_groups`` of the rows' codes cᵢ (none when ``n_groups`` is 0) and
-    the weights q = ``square_weights`` (the squares are zeros when q is empty), in float64,
+    the weights q = ``square_weights`` (no squares, an empty array, when q is empty), in float64,
     from one read of X row by row; the group sums and the squares are summed a block of
     ``BLOCK`` rows at a time, the blocks' sums added in order (p × n_groups). The maximum is a
     plain comparison, which the compiler vectorises and which leaves a NaN out; the second
@@ -114,9 +114,9 @@ def column_sums(
     probe = np.zeros(n_columns)
     sums = np.zeros((n_groups, n_columns))
     partial = np.empty((n_groups, n_columns))
-    squares = np.zeros(n_columns)
-    partial_squares = np.empty(n_columns)
     with_squares = square_weights.size > 0
+    squares = np.zeros(n_columns if with_squares else 0)
+    partial_squares = np.zeros(squares.size)
     for start in range(0, n_rows, BLOCK):
         partial[:] = 0.0
         partial_squares[:] = 0.0

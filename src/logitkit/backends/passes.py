@@ -22,8 +22,8 @@ and r = ∂L/∂η:
 ``hessian_product`` X̃ᵀ(s ⊙ C(X̃V)) for V = ``direction`` (C the per-row curvature)
 ``cluster_scores``  u_g = Σ_{i: gᵢ = g} −sᵢ rᵢ ⊗ x̃ᵢ, G × k̃, for the codes gᵢ < ``n_groups``
 ``overlap``     two classes: ``overlap_min`` = min_{sᵢ>0} sᵢ|yᵢ − ŷᵢ| (+inf without rows) and
-                ``overlap_count`` = #{sᵢ > 0} (the certificate's Gram matrix is
-                ``positive_gram``, which does not depend on θ)
+                ``overlap_count`` = #{sᵢ > 0} (the certificate by passes reads them with the
+                ``hessian`` of the same pass)
 ``positive_gram``   Σ_{sᵢ>0} x̃ᵢx̃ᵢᵀ and ``positive_count``: no coefficients needed
 ``class_totals``    Σ_{yᵢ=k} sᵢ for k < ``n_classes`` (and a check of the weights)
 ``abs_max``     maxᵢ |x̃ᵢⱼ| (and a check that X is finite), ``row_count``
@@ -39,7 +39,7 @@ and r = ∂L/∂η:
                 ``positive_step``-th row (counted from row 0 of all, as ``sampled_hessian``'s
                 sample), with ``positive_sample_count`` = |S ∩ {sᵢ > 0} ∩ block| and
                 ``positive_sq_norms`` = Σ_{sᵢ>0} x̃ᵢⱼ² over every row: what the aliasing
-                check and the overlap certificate read instead of ``positive_gram``
+                check reads instead of ``positive_gram`` on many rows
 ============== ===================================================================
 
 Over a C-ordered dense block (a chunk of a Dask array), the cost and gradient come from the

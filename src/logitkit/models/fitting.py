@@ -176,8 +176,8 @@ def positive_gram(objective: Objective, params: Mapping[str, Any]) -> NDArray | 
     row of positive weight, without a gather when that is every row, or a sample of about
     20,000 of them), for an unpenalised binary fit; over a design read by passes (Dask), the
     sample of them or all of them that its first pass brought. None for penalised or K ≥ 3
-    fits. Both the aliasing check (:func:`find_aliased`) and the overlap certificate
-    (:func:`find_separation`) read it."""
+    fits. The aliasing check (:func:`find_aliased`) reads it, and in memory the overlap
+    certificate (:func:`find_separation`) too; over passes the certificate reads the Hessian."""
     if params["alpha"] != 0 or objective.n_outputs > 1:
         return None
     if not objective.design.holds_rows:
