@@ -244,3 +244,43 @@ def test_the_certificate_compares_its_eigenvalue_by_a_cholesky_factor() -> None:
         assert _certificate_holds(needed * 1.01, gram, score, lowest=1.0)
         assert not _certificate_holds(0.0, gram, score)
     assert decided == {True, False}
+
+
+def test_exact_newton_guesses_its_last_step_at_a_quadratic_rate() -> None:
+    """gₖ₊₁ = gₖ (gₖ/gₖ₋₁)² for the exact Hessian: 2.8e-4 then 8.0e-7 predict 6.7e-12, which
+    the linear rule (gₖ²/gₖ₋₁ = 2.3e-9) does not see to be below tol = 1e-10."""
+    assert newton_module.likely_last(8.0e-7, 2.76e-4, 1e-10, quadratic=True)
+    assert not newton_module.likely_last(8.0e-7, 2.76e-4, 1e-10)
+    assert not newton_module.likely_last(2.76e-4, 5.36e-3, 1e-10, quadratic=True)  # 7.3e-7
+    assert not newton_module.likely_last(1e-3, np.inf, 1e-10, quadratic=True)
+
+
+def test_a_small_fit_brings_its_statistics_with_its_last_step(monkeypatch) -> None:
+    """A 2,000 × 10 fit whose gradients fall 2.8e-4, 8.0e-7, 6.6e-12: the step predicted to be
+    the last brings the meat with the Hessian, so the statistics need no pass of their own,
+    and the summary's robust errors equal those of a fit that took that pass."""
+    from logitkit.backends import _fused_gram
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((2000, 10))
+    beta = rng.standard_normal(10)
+    y = (rng.random(2000) < 1.0 / (1.0 + np.exp(-0.5 * (X @ beta)))).astype(int)
+    made: list[tuple[bool, bool]] = []
+    kernel = _fused_gram.value_gradient_grams
+
+    def counted(*args, **kwargs):
+        made.append((bool(args[6]), bool(args[7])))
+        return kernel(*args, **kwargs)
+
+    monkeypatch.setattr(_fused_gram, "value_gradient_grams", counted)
+    model = lk.LogisticRegression().fit(X, y)
+    assert model.n_iter_ == 5 and made == [(True, False)] * 5 + [(True, True)]
+    monkeypatch.setattr(newton_module, "LAST_STEP_MARGIN", 1e30)
+    made.clear()
+    missed = lk.LogisticRegression().fit(X, y)
+    assert made == [(True, False)] * 6 + [(False, True)]
+    np.testing.assert_array_equal(model.coef_, missed.coef_)
+    made.clear()
+    robust = model.summary(cov_type="HC0").table["std_err"]
+    assert made == []
+    np.testing.assert_allclose(robust, missed.summary(cov_type="HC0").table["std_err"], rtol=1e-12)
