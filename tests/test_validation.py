@@ -8,7 +8,12 @@ import numpy as np
 import pytest
 
 import logitkit as lk
-from logitkit.core.validation import check_labels, check_numeric_columns, check_sample_weight
+from logitkit.core.validation import (
+    check_labels,
+    check_numeric_columns,
+    check_sample_weight,
+    distinct_labels,
+)
 
 
 @pytest.mark.parametrize(
@@ -48,6 +53,34 @@ def test_the_label_error_names_the_one_class_found(classes: np.ndarray, found: s
     """y of one class is refused, naming that class; y of none names none."""
     with pytest.raises(ValueError, match=f"y has only one {found}logistic regression"):
         check_labels(classes)
+
+
+_RNG = np.random.default_rng(5)
+
+
+@pytest.mark.parametrize(
+    "y",
+    [
+        pytest.param(_RNG.integers(0, 2, 3000), id="0/1, counted"),
+        pytest.param(_RNG.integers(-7, 4, 3000).astype(np.int8), id="negative int8, counted"),
+        pytest.param(_RNG.integers(0, 2, 3000) == 1, id="bool, counted"),
+        pytest.param(np.ones(3000, dtype=bool), id="bool of one value"),
+        pytest.param(
+            np.r_[np.full(1500, 2**63 + 9), np.full(1500, 2**63 + 3)].astype(np.uint64),
+            id="uint64 beyond int64",
+        ),
+        pytest.param(np.r_[np.zeros(2000, dtype=np.int64), [10**12]], id="a wide range"),
+        pytest.param(_RNG.integers(5, 8, 200), id="few labels"),
+        pytest.param(_RNG.integers(0, 3, (1500, 2)), id="two dimensions"),
+        pytest.param(np.where(_RNG.random(3000) < 0.5, "yes", "no"), id="strings"),
+        pytest.param(np.round(_RNG.random(3000)), id="floats"),
+    ],
+)
+def test_distinct_labels_are_numpys_unique(y: np.ndarray) -> None:
+    """Counted or not, the labels are np.unique's: the same values, order and dtype."""
+    found, expected = distinct_labels(y), np.unique(y)
+    assert found.dtype == expected.dtype
+    np.testing.assert_array_equal(found, expected)
 
 
 def test_two_classes_pass_the_label_check() -> None:

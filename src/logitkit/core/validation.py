@@ -105,6 +105,32 @@ def check_sample_weight(sample_weight: ArrayLike | None, n_samples: int) -> NDAr
     return weights
 
 
+_COUNTED_LABELS = 1024
+"""From this many integer labels on, :func:`distinct_labels` counts them."""
+
+
+def distinct_labels(y: NDArray) -> NDArray:
+    """The sorted distinct values of the labels ``y``, as ``np.unique(y)`` gives them; for
+    integer labels of a small range, by counting.
+
+    ``_COUNTED_LABELS`` labels or more of a bool or integer dtype between lo and hi, hi − lo
+    at most their number, are lo + {v : #(yᵢ = lo + v) > 0}, from one ``np.bincount``. NumPy
+    2.4's ``np.unique`` hashes integers: for labels 0/1 it took 36 µs on 2,000, 0.47 ms on
+    20,000 (4% of a 20,000 × 30 fit) and 18 ms on 10⁶, against 16 µs, 59 µs and 2.7 ms by
+    counting; on 200 it took 5 µs, the count's min and max 12 µs."""
+    if y.ndim != 1 or y.size < _COUNTED_LABELS or y.dtype.kind not in "biu":
+        return np.unique(y)
+    if y.dtype.kind == "b":
+        return np.flatnonzero(np.bincount(y.view(np.uint8), minlength=2)).astype(bool)
+    low, high = int(y.min()), int(y.max())
+    if high - low > y.size or high > np.iinfo(np.intp).max:
+        return np.unique(y)
+    codes = y.astype(np.intp, copy=False)
+    if low != 0:
+        codes = codes - low
+    return (np.flatnonzero(np.bincount(codes)) + low).astype(y.dtype)
+
+
 def check_labels(classes: NDArray) -> None:
     """At least two classes are needed: name what was found instead."""
     if len(classes) < 2:

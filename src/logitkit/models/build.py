@@ -33,6 +33,7 @@ from ..core.validation import (
     check_labels,
     check_numeric_columns,
     check_sample_weight,
+    distinct_labels,
 )
 from ..inference.check_inputs import require_binary
 from .dask_input import check_dask_features, dask_objective
@@ -95,11 +96,11 @@ def build_objective(
         X_valid, y_valid = validated_arrays(estimator, X, y, reset)
     if reset:
         check_feature_names(getattr(estimator, "feature_names_in_", None), params["fit_intercept"])
-        estimator.classes_ = np.unique(y_valid)
+        estimator.classes_ = distinct_labels(y_valid)
         check_labels(estimator.classes_)
         check_classes(params, estimator.classes_, y_valid)
     else:
-        unknown = np.setdiff1d(np.unique(y_valid), estimator.classes_)
+        unknown = np.setdiff1d(distinct_labels(y_valid), estimator.classes_)
         if unknown.size:
             raise ValueError(
                 f"y has labels {unknown.tolist()} the model was not fitted on "

@@ -26,7 +26,12 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..core.validation import check_labels, check_numeric_columns, check_sample_weight
+from ..core.validation import (
+    check_labels,
+    check_numeric_columns,
+    check_sample_weight,
+    distinct_labels,
+)
 from .cv_scores import Scorer, choose, cross_validate, cv_results, make_folds, model_at
 from .estimator import LogisticRegression
 from .params import check_params
@@ -149,7 +154,7 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
             y_numeric=False,
         )
         check_classification_targets(y_valid)
-        self.classes_ = np.unique(y_valid)
+        self.classes_ = distinct_labels(y_valid)
         check_labels(self.classes_)
         weights = check_sample_weight(sample_weight, X_valid.shape[0])
         train_weights = weights
