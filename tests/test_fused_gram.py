@@ -21,7 +21,7 @@ import pytest
 import logitkit as lk
 import logitkit.backends.dense
 import logitkit.backends.fused
-from logitkit.backends._fused_gram import BLOCK, PARTS, TILE
+from logitkit.backends._fused_gram import BLOCK, PARTS, TILE, _copy_tile
 from logitkit.backends.fused import FusedSums, fused_gram, fused_sums, small_sums
 from problems import make_problem
 
@@ -67,6 +67,21 @@ def assert_sums(actual, expected, rtol) -> None:
         np.testing.assert_allclose(
             getattr(actual, name), expected[name], rtol=rtol, atol=rtol * scale, err_msg=name
         )
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_tile_is_the_transposed_rows_eight_at_a_time_and_the_rest(dtype) -> None:
+    """The tile's rows lead + j hold column j of the m rows from ``first``, as float64, for
+    every m from 0 to 19 (none, fewer than eight, whole groups of eight and a rest), and the
+    tile's other entries are left as they were."""
+    X = np.random.default_rng(4).standard_normal((40, 3)).astype(dtype)
+    for m in range(20):
+        for lead in (0, 1):
+            tile = np.full((4, TILE), -7.0)
+            _copy_tile(X, 5, m, lead, tile)
+            np.testing.assert_array_equal(tile[lead : lead + 3, :m], X[5 : 5 + m].T)
+            np.testing.assert_array_equal(tile[lead : lead + 3, m:], -7.0)
+            assert np.all(tile[3 if lead == 0 else 0] == -7.0)
 
 
 @pytest.mark.parametrize("n", [1, TILE - 1, BLOCK + TILE + 3, 3 * BLOCK + 77])
